@@ -1,0 +1,97 @@
+/**
+ * Shared value types of the pure domain core. Nothing here imports VS Code or the LSP
+ * connection; positions are LSP-compatible (0-based line, UTF-16 character) so adapters
+ * pass them through unchanged.
+ */
+
+/** 0-based line and UTF-16 code-unit column (LSP's default position encoding). */
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+/** A string literal found in source: its decoded value and the range of the whole literal (quotes included). */
+export interface StringRef {
+  value: string;
+  range: Range;
+}
+
+/**
+ * The right-hand side of a module-level `revision`/`down_revision`/`branch_labels`/`depends_on`
+ * assignment, classified the way Alembic would read it — without guessing at computed values.
+ */
+export type DeclValue =
+  /** `None` */
+  | { kind: 'none'; range: Range }
+  /** A string, or a tuple/list of strings (`()` and `[]` give an empty `items`). */
+  | { kind: 'strings'; shape: 'string' | 'tuple' | 'list'; items: StringRef[]; range: Range }
+  /** Anything computed (`(cli.EXPAND_BRANCH,)`, a name, a call…): cannot be resolved statically. */
+  | { kind: 'dynamic'; text: string; range: Range };
+
+/** One module-level assignment `name [: annotation] = value`. */
+export interface Declaration {
+  /** The range of the target name (`down_revision`). */
+  nameRange: Range;
+  value: DeclValue;
+}
+
+export type DeclarationName = 'revision' | 'down_revision' | 'branch_labels' | 'depends_on';
+
+/** A `Key: value` line of the module docstring (`Revision ID`, `Revises`, `Create Date`). */
+export interface HeaderField {
+  /** The raw text after the colon, trimmed. */
+  raw: string;
+  /** Revision ids parsed from the value (`Revises: ('a', 'b')` gives two; `Revises:` gives none). */
+  ids: StringRef[];
+  /** Range of the value text (after the colon), or an empty range just after the colon when blank. */
+  range: Range;
+}
+
+export interface MigrationHeader {
+  revisionId?: HeaderField;
+  revises?: HeaderField;
+  createDate?: HeaderField;
+}
+
+/**
+ * What the index needs from one migration file. Produced both by the fast scanner (whole
+ * projects) and by the full tree-sitter parse (open or linted files); both must agree.
+ */
+export interface MigrationDeclarations {
+  revision?: Declaration;
+  downRevision?: Declaration;
+  branchLabels?: Declaration;
+  dependsOn?: Declaration;
+  header: MigrationHeader;
+  /** First non-empty line of the module docstring ('' when none). */
+  message: string;
+  /** Range of the module docstring, if any. */
+  docstringRange?: Range;
+}
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+export interface RelatedLocation {
+  /** Absolute file path. */
+  file: string;
+  range: Range;
+  message: string;
+}
+
+/** A diagnostic produced by the domain core, keyed by a rule id of RULES.md. */
+export interface Problem {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  /** Absolute file path the problem belongs to (a migration, an alembic.ini or a pyproject.toml). */
+  file: string;
+  range: Range;
+  related?: RelatedLocation[];
+}
+
+export const ZERO_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
