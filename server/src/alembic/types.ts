@@ -19,6 +19,11 @@ export interface Range {
 export interface StringRef {
   value: string;
   range: Range;
+  /**
+   * The range of the characters between the quotes, when the literal is one plain piece whose
+   * source text equals its value (no escapes, no concatenation): what a rename may replace.
+   */
+  contentRange?: Range;
 }
 
 /**
@@ -68,7 +73,10 @@ export interface MigrationDeclarations {
   branchLabels?: Declaration;
   dependsOn?: Declaration;
   header: MigrationHeader;
-  /** First non-empty line of the module docstring ('' when none). */
+  /**
+   * The migration's message as Alembic computes `Script.doc`: the module docstring stripped,
+   * up to its first blank line ('' when there is no docstring).
+   */
   message: string;
   /** Range of the module docstring, if any. */
   docstringRange?: Range;
@@ -95,3 +103,17 @@ export interface Problem {
 }
 
 export const ZERO_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
+/** One migration file as the index holds it: where it is and what it declares. */
+export interface MigrationFile {
+  /** Absolute path. */
+  file: string;
+  /** Absolute path of the version location (folder) the file was found under. */
+  versionLocation: string;
+  decls: MigrationDeclarations;
+  /**
+   * Set when the file could not be read as a migration at all (binary, unreadable, too large):
+   * the text of an `unparsable-migration` problem. `decls` is then empty.
+   */
+  readProblem?: string;
+}

@@ -1,0 +1,471 @@
+/**
+ * The full parse of one migration (open or linted files): declarations identical to the fast
+ * scanner's, plus the structure the rules need — module-level functions, every call with its
+ * arguments as a small expression tree, assignments (to follow SQL held in variables),
+ * imports, comments (suppressions) and syntax errors. Built on tree-sitter-python; the tree
+ * is freed before returning, so callers hold plain data only.
+ */
+import type { DeclValue, MigrationDeclarations, Range, StringRef } from './types';
+import {
+  LineIndex,
+  type StringPiece,
+  makeStringRef,
+  readDocstring,
+} from './migrationScanner';
+import { decodePythonStringBody } from './pythonLiteral';
+import { loadPythonParser, type PythonParser, type SyntaxNode } from './pythonParser';
+
+interface Span {
+  /** UTF-16 offsets into the file text. */
+  start: number;
+  end: number;
+  range: Range;
+}
+
+/** A Python expression, reduced to what the rules look at. */
+export type Expr = Span & (
+  | {
+      kind: 'string';
+      /** The decoded value; for f-strings the `{…}` parts are kept as written. */
+      value: string;
+      /** Literal pieces (implicit concatenation gives several), with their prefixes. */
+      pieces: StringPiece[];
+      /** An f-string with at least one `{…}` replacement field. */
+      interpolated: boolean;
+      /** Source spans of the f-string replacement fields. */
+      interpolations: Array<{ start: number; end: number }>;
+    }
+  | { kind: 'number' | 'true' | 'false' | 'none'; text: string }
+  /** An identifier or a dotted name (`sa.DateTime`). */
+  | { kind: 'name'; name: string }
+  /** An attribute of something that is not a plain name (`"…".format`, `f().x`). */
+  | { kind: 'attribute'; object: Expr; attr: string }
+  | { kind: 'call'; func: Expr; callee: string; args: Arg[] }
+  | { kind: 'tuple' | 'list'; items: Expr[] }
+  | { kind: 'binary'; operator: string; left: Expr; right: Expr }
+  | { kind: 'other'; text: string }
+);
+
+export interface Arg {
+  /** The keyword for `name=value` arguments. */
+  name?: string;
+  value: Expr;
+  range: Range;
+}
+
+/** Where a call sits, as far as the rules care. */
+export interface CallSite {
+  call: Expr & { kind: 'call' };
+  /** Name of the enclosing module-level function (`upgrade`, `downgrade`, a helper), if any. */
+  functionName?: string;
+  /** Inside `with op.get_context().autocommit_block():` (or any `….autocommit_block()`). */
+  inAutocommitBlock: boolean;
+  /** Inside a branch guarded by `context.is_offline_mode()` / `….as_sql`: which mode the branch runs in. */
+  guardedMode?: 'offline' | 'online';
+  /** Inside `with op.batch_alter_table('t') as batch_op:`: the table and the alias. */
+  batch?: { table?: string; alias?: string };
+}
+
+export interface Assignment {
+  name: string;
+  value: Expr;
+  /** Enclosing module-level function, undefined at module level. */
+  functionName?: string;
+  start: number;
+}
+
+export interface FunctionInfo {
+  name: string;
+  range: Range;
+  nameRange: Range;
+  /** The body block. */
+  bodyRange: Range;
+  start: number;
+  end: number;
+  /** True when the body does nothing: only `pass`, `...`, docstrings and comments. */
+  isEmpty: boolean;
+  parameters: string;
+}
+
+export interface ImportInfo {
+  /** The module imported from (`app.models`), or imported (`import app.models`). */
+  module: string;
+  names: string[];
+  range: Range;
+}
+
+export interface CommentInfo {
+  text: string;
+  start: number;
+  range: Range;
+  /** True when the comment is alone on its line. */
+  ownLine: boolean;
+}
+
+export interface ParsedMigration {
+  text: string;
+  lines: LineIndex;
+  decls: MigrationDeclarations;
+  functions: FunctionInfo[];
+  calls: CallSite[];
+  assignments: Assignment[];
+  imports: ImportInfo[];
+  comments: CommentInfo[];
+  /** Ranges tree-sitter could not parse (first few only). */
+  syntaxErrors: Range[];
+}
+
+const DECL_KEYS: Record<string, 'revision' | 'downRevision' | 'branchLabels' | 'dependsOn'> = {
+  revision: 'revision',
+  down_revision: 'downRevision',
+  branch_labels: 'branchLabels',
+  depends_on: 'dependsOn',
+};
+
+const MAX_EXPR_DEPTH = 40;
+const MAX_SYNTAX_ERRORS = 10;
+
+/** Parses a migration's source with tree-sitter. The first call loads the grammar. */
+export async function parseMigration(source: string): Promise<ParsedMigration> {
+  return parseMigrationWith(await loadPythonParser(), source);
+}
+
+/** Synchronous variant once the parser is loaded (the server keeps it loaded). */
+export function parseMigrationWith(py: PythonParser, source: string): ParsedMigration {
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+  const tree = py.parser.parse(text);
+  if (!tree) throw new Error('tree-sitter returned no tree');
+  try {
+    return new Extractor(text, py).extract(tree.rootNode);
+  } finally {
+    tree.delete();
+  }
+}
+
+class Extractor {
+  private readonly lines: LineIndex;
+
+  constructor(private readonly text: string, private readonly py: PythonParser) {
+    this.lines = new LineIndex(text);
+  }
+
+  private span(n: SyntaxNode): Span {
+    return { start: n.startIndex, end: n.endIndex, range: this.rangeOf(n) };
+  }
+
+  private rangeOf(n: SyntaxNode): Range {
+    return {
+      start: { line: n.startPosition.row, character: n.startPosition.column },
+      end: { line: n.endPosition.row, character: n.endPosition.column },
+    };
+  }
+
+  extract(root: SyntaxNode): ParsedMigration {
+    const result: ParsedMigration = {
+      text: this.text,
+      lines: this.lines,
+      decls: { header: {}, message: '' },
+      functions: [],
+      calls: [],
+      assignments: [],
+      imports: [],
+      comments: [],
+      syntaxErrors: [],
+    };
+    let first = true;
+    for (const stmt of root.namedChildren) {
+      if (!stmt) continue;
+      if (stmt.type === 'comment') continue;
+      if (first) {
+        first = false;
+        const doc = this.docstringPiece(stmt);
+        if (doc) { Object.assign(result.decls, readDocstring(this.text, doc, this.lines)); continue; }
+      }
+      if (stmt.type === 'expression_statement') this.moduleAssignment(stmt, result.decls);
+      else if (stmt.type === 'function_definition' || stmt.type === 'decorated_definition') {
+        const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+        if (def?.type === 'function_definition') result.functions.push(this.functionInfo(def));
+      }
+    }
+    this.collect(root, result);
+    if (root.hasError) this.collectErrors(root, result.syntaxErrors);
+    return result;
+  }
+
+  /** The first statement, when it is a plain (non-bytes, non-f) string: the module docstring. */
+  private docstringPiece(stmt: SyntaxNode): StringPiece | undefined {
+    if (stmt.type !== 'expression_statement' || stmt.namedChildCount !== 1) return undefined;
+    const s = stmt.namedChild(0);
+    if (s?.type !== 'string') return undefined;
+    const piece = this.piece(s);
+    return /[bBfF]/.test(piece.prefix) ? undefined : piece;
+  }
+
+  private piece(s: SyntaxNode): StringPiece {
+    const startTok = s.firstChild;
+    const open = startTok?.type === 'string_start' ? startTok.text : '"';
+    const quoteLen = open.endsWith('"""') || open.endsWith("'''") ? 3 : 1;
+    return { start: s.startIndex, end: s.endIndex, prefix: open.slice(0, open.length - quoteLen), quoteLen };
+  }
+
+  private moduleAssignment(stmt: SyntaxNode, decls: MigrationDeclarations): void {
+    const a = stmt.namedChild(0);
+    if (a?.type !== 'assignment' || stmt.namedChildCount !== 1) return;
+    const left = a.childForFieldName('left');
+    const right = a.childForFieldName('right');
+    if (left?.type !== 'identifier' || !right) return;
+    const key = DECL_KEYS[left.text];
+    if (!key) return;
+    // A chained assignment (`revision = x = '…'`) has another assignment on the right.
+    decls[key] = { nameRange: this.rangeOf(left), value: this.declValue(right) };
+  }
+
+  private declValue(n: SyntaxNode): DeclValue {
+    const range = this.rangeOf(n);
+    const dynamic = { kind: 'dynamic' as const, text: n.text, range };
+    if (n.type === 'none') return { kind: 'none', range };
+    const single = this.stringItem(n);
+    if (single !== null) return single ? { kind: 'strings', shape: 'string', items: [single], range } : dynamic;
+    if (n.type === 'tuple' || n.type === 'list' || n.type === 'expression_list' || n.type === 'parenthesized_expression') {
+      if (n.type === 'parenthesized_expression') {
+        const inner = n.namedChildren.filter((c) => c && c.type !== 'comment');
+        const item = inner.length === 1 && inner[0] ? this.stringItem(inner[0]) : undefined;
+        return item ? { kind: 'strings', shape: 'string', items: [item], range } : dynamic;
+      }
+      const items: StringRef[] = [];
+      for (const c of n.namedChildren) {
+        if (!c || c.type === 'comment') continue;
+        const item = this.stringItem(c);
+        if (!item) return dynamic;
+        items.push(item);
+      }
+      return { kind: 'strings', shape: n.type === 'list' ? 'list' : 'tuple', items, range };
+    }
+    return dynamic;
+  }
+
+  /** A plain string value (null when `n` is not a string at all, undefined for bytes/f-strings). */
+  private stringItem(n: SyntaxNode): StringRef | undefined | null {
+    if (n.type === 'string') return this.hasInterpolation(n) ? undefined : makeStringRef(this.text, [this.piece(n)], this.lines);
+    if (n.type === 'concatenated_string') {
+      const parts = n.namedChildren.filter((c): c is SyntaxNode => !!c && c.type === 'string');
+      if (parts.some((p) => this.hasInterpolation(p))) return undefined;
+      return makeStringRef(this.text, parts.map((p) => this.piece(p)), this.lines);
+    }
+    return null;
+  }
+
+  private hasInterpolation(s: SyntaxNode): boolean {
+    return s.namedChildren.some((c) => c?.type === 'interpolation');
+  }
+
+  private functionInfo(def: SyntaxNode): FunctionInfo {
+    const name = def.childForFieldName('name');
+    const body = def.childForFieldName('body');
+    const params = def.childForFieldName('parameters');
+    const isEmpty = !body || body.namedChildren.every((s) => {
+      if (!s) return true;
+      if (s.type === 'pass_statement' || s.type === 'comment') return true;
+      if (s.type === 'expression_statement' && s.namedChildCount === 1) {
+        const e = s.namedChild(0);
+        return e?.type === 'string' || e?.type === 'ellipsis';
+      }
+      return false;
+    });
+    return {
+      name: name?.text ?? '',
+      range: this.rangeOf(def),
+      nameRange: name ? this.rangeOf(name) : this.rangeOf(def),
+      bodyRange: body ? this.rangeOf(body) : this.rangeOf(def),
+      start: def.startIndex,
+      end: def.endIndex,
+      isEmpty,
+      parameters: params?.text ?? '()',
+    };
+  }
+
+  /** Calls, assignments, imports and comments anywhere in the file, in document order. */
+  private collect(root: SyntaxNode, out: ParsedMigration): void {
+    for (const cap of this.py.callQuery.captures(root)) {
+      const n = cap.node;
+      const call = this.expr(n, 0);
+      if (call.kind !== 'call') continue;
+      out.calls.push({ call, ...this.context(n) });
+    }
+    for (const n of root.descendantsOfType(['assignment', 'augmented_assignment', 'import_statement', 'import_from_statement', 'comment'])) {
+      if (!n) continue;
+      if (n.type === 'comment') {
+        const lineStart = this.text.lastIndexOf('\n', n.startIndex - 1) + 1;
+        out.comments.push({ text: n.text, start: n.startIndex, range: this.rangeOf(n), ownLine: this.text.slice(lineStart, n.startIndex).trim() === '' });
+      } else if (n.type === 'assignment') {
+        const left = n.childForFieldName('left');
+        const right = n.childForFieldName('right');
+        if (left?.type === 'identifier' && right) {
+          out.assignments.push({ name: left.text, value: this.expr(right, 0), functionName: this.enclosingFunction(n), start: n.startIndex });
+        }
+      } else if (n.type === 'import_from_statement') {
+        const mod = n.childForFieldName('module_name');
+        const names = n.childrenForFieldName('name').filter((c): c is SyntaxNode => !!c).map((c) => c.text);
+        out.imports.push({ module: mod?.text ?? '', names, range: this.rangeOf(n) });
+      } else if (n.type === 'import_statement') {
+        for (const c of n.childrenForFieldName('name')) {
+          if (!c) continue;
+          const dotted = c.type === 'aliased_import' ? c.childForFieldName('name') : c;
+          out.imports.push({ module: dotted?.text ?? c.text, names: [], range: this.rangeOf(n) });
+        }
+      }
+    }
+  }
+
+  private enclosingFunction(n: SyntaxNode): string | undefined {
+    let fn: string | undefined;
+    for (let p = n.parent; p; p = p.parent) {
+      if (p.type === 'function_definition') fn = p.childForFieldName('name')?.text;
+    }
+    return fn;
+  }
+
+  private context(n: SyntaxNode): Omit<CallSite, 'call'> {
+    const ctx: Omit<CallSite, 'call'> = { inAutocommitBlock: false };
+    let child = n;
+    for (let p = n.parent; p; child = p, p = p.parent) {
+      if (p.type === 'function_definition') ctx.functionName = p.childForFieldName('name')?.text;
+      else if (p.type === 'with_statement') this.withContext(p, ctx);
+      else if (p.type === 'if_statement' && ctx.guardedMode === undefined) {
+        const cond = p.childForFieldName('condition');
+        const mode = cond ? offlineCondition(cond) : undefined;
+        if (mode) {
+          const inConsequence = p.childForFieldName('consequence')?.equals(child) ?? false;
+          if (inConsequence) ctx.guardedMode = mode;
+          else if (child.type === 'else_clause') ctx.guardedMode = mode === 'offline' ? 'online' : 'offline';
+        }
+      }
+    }
+    return ctx;
+  }
+
+  private withContext(w: SyntaxNode, ctx: Omit<CallSite, 'call'>): void {
+    for (const item of w.descendantsOfType('with_item')) {
+      const value = item?.childForFieldName('value');
+      if (!value) continue;
+      const call = value.type === 'as_pattern' ? value.namedChild(0) : value;
+      if (call?.type !== 'call') continue;
+      const fn = call.childForFieldName('function')?.text ?? '';
+      if (fn.endsWith('autocommit_block')) ctx.inAutocommitBlock = true;
+      if (fn.endsWith('batch_alter_table') && !ctx.batch) {
+        const args = call.childForFieldName('arguments');
+        const first = args?.namedChildren.find((a) => a && a.type !== 'keyword_argument' && a.type !== 'comment');
+        const alias = value.type === 'as_pattern' ? value.childForFieldName('alias')?.text : undefined;
+        const table = first?.type === 'string' ? decodePythonStringBody(first.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c!.text).join(''), false) : undefined;
+        ctx.batch = { table, alias };
+      }
+    }
+  }
+
+  expr(n: SyntaxNode, depth: number): Expr {
+    const span = this.span(n);
+    if (depth > MAX_EXPR_DEPTH) return { ...span, kind: 'other', text: '…' };
+    switch (n.type) {
+      case 'string':
+      case 'concatenated_string':
+        return this.stringExpr(n, span);
+      case 'integer':
+      case 'float':
+        return { ...span, kind: 'number', text: n.text };
+      case 'true':
+      case 'false':
+      case 'none':
+        return { ...span, kind: n.type, text: n.text };
+      case 'identifier':
+        return { ...span, kind: 'name', name: n.text };
+      case 'attribute': {
+        const obj = n.childForFieldName('object');
+        const attr = n.childForFieldName('attribute')?.text ?? '';
+        const objExpr = obj ? this.expr(obj, depth + 1) : undefined;
+        if (objExpr?.kind === 'name') return { ...span, kind: 'name', name: `${objExpr.name}.${attr}` };
+        return { ...span, kind: 'attribute', object: objExpr ?? { ...span, kind: 'other', text: '' }, attr };
+      }
+      case 'call': {
+        const fnNode = n.childForFieldName('function');
+        const func: Expr = fnNode ? this.expr(fnNode, depth + 1) : { ...span, kind: 'other', text: '' };
+        const callee = func.kind === 'name' ? func.name : func.kind === 'attribute' ? `….${func.attr}` : '';
+        const args: Arg[] = [];
+        const argList = n.childForFieldName('arguments');
+        for (const a of argList?.namedChildren ?? []) {
+          if (!a || a.type === 'comment') continue;
+          if (a.type === 'keyword_argument') {
+            const name = a.childForFieldName('name')?.text;
+            const value = a.childForFieldName('value');
+            if (value) args.push({ name, value: this.expr(value, depth + 1), range: this.rangeOf(a) });
+          } else {
+            args.push({ value: this.expr(a, depth + 1), range: this.rangeOf(a) });
+          }
+        }
+        return { ...span, kind: 'call', func, callee, args };
+      }
+      case 'tuple':
+      case 'list':
+      case 'expression_list':
+        return {
+          ...span,
+          kind: n.type === 'list' ? 'list' : 'tuple',
+          items: n.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment').map((c) => this.expr(c, depth + 1)),
+        };
+      case 'parenthesized_expression': {
+        const inner = n.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+        return inner.length === 1 ? this.expr(inner[0], depth + 1) : { ...span, kind: 'other', text: n.text };
+      }
+      case 'binary_operator': {
+        const left = n.childForFieldName('left');
+        const right = n.childForFieldName('right');
+        const op = n.childForFieldName('operator')?.text ?? '';
+        if (left && right) return { ...span, kind: 'binary', operator: op, left: this.expr(left, depth + 1), right: this.expr(right, depth + 1) };
+        return { ...span, kind: 'other', text: n.text };
+      }
+      default:
+        return { ...span, kind: 'other', text: n.text.length > 200 ? n.text.slice(0, 200) + '…' : n.text };
+    }
+  }
+
+  private stringExpr(n: SyntaxNode, span: Span): Expr {
+    const parts = n.type === 'string' ? [n] : n.namedChildren.filter((c): c is SyntaxNode => !!c && c.type === 'string');
+    const pieces = parts.map((p) => this.piece(p));
+    const interpolations: Array<{ start: number; end: number }> = [];
+    let value = '';
+    parts.forEach((p, i) => {
+      const piece = pieces[i];
+      const raw = /[rR]/.test(piece.prefix);
+      const bodyStart = piece.start + piece.prefix.length + piece.quoteLen;
+      const bodyEnd = Math.max(bodyStart, piece.end - piece.quoteLen);
+      for (const c of p.namedChildren) if (c?.type === 'interpolation') interpolations.push({ start: c.startIndex, end: c.endIndex });
+      value += decodePythonStringBody(this.text.slice(bodyStart, bodyEnd).replace(/\r\n?/g, '\n'), raw);
+    });
+    return { ...span, kind: 'string', value, pieces, interpolated: interpolations.length > 0, interpolations };
+  }
+
+  private collectErrors(root: SyntaxNode, out: Range[]): void {
+    const stack: SyntaxNode[] = [root];
+    while (stack.length && out.length < MAX_SYNTAX_ERRORS) {
+      const n = stack.pop()!;
+      if (n.isError || n.isMissing) { out.push(this.rangeOf(n)); continue; }
+      if (!n.hasError) continue;
+      for (let i = n.childCount - 1; i >= 0; i--) {
+        const c = n.child(i);
+        if (c) stack.push(c);
+      }
+    }
+  }
+}
+
+/** `context.is_offline_mode()` → 'offline'; `not context.is_offline_mode()` → 'online'; `….as_sql` likewise. */
+function offlineCondition(cond: SyntaxNode): 'offline' | 'online' | undefined {
+  if (cond.type === 'not_operator') {
+    const inner = cond.childForFieldName('argument');
+    const m = inner ? offlineCondition(inner) : undefined;
+    return m === 'offline' ? 'online' : m === 'online' ? 'offline' : undefined;
+  }
+  if (cond.type === 'parenthesized_expression' && cond.namedChildCount === 1) return offlineCondition(cond.namedChild(0)!);
+  const t = cond.text;
+  if (/\bis_offline_mode\s*\(\s*\)$/.test(t) || /\.as_sql$/.test(t)) return 'offline';
+  return undefined;
+}

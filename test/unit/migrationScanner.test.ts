@@ -1,0 +1,154 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { scanMigration, LineIndex } from '../../server/src/alembic/migrationScanner';
+import { parseMigration } from '../../server/src/alembic/migrationParser';
+import type { DeclValue, MigrationDeclarations, Range } from '../../server/src/alembic/types';
+
+/** The text a range covers in `source` (BOM excluded, as editors do). */
+function textAt(source: string, range: Range): string {
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+  const lines = new LineIndex(text);
+  return text.slice(lines.offsetAt(range.start), lines.offsetAt(range.end));
+}
+
+function ids(v: DeclValue | undefined): string[] | 'none' | 'dynamic' | undefined {
+  if (!v) return undefined;
+  if (v.kind === 'none') return 'none';
+  if (v.kind === 'dynamic') return 'dynamic';
+  return v.items.map((i) => i.value);
+}
+
+const STANDARD = `"""add users table
+
+Revision ID: 1975ea83b712
+Revises: 3f4a1b2c9d0e
+Create Date: 2024-03-01 10:22:33.123456
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = '1975ea83b712'
+down_revision: Union[str, Sequence[str], None] = '3f4a1b2c9d0e'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    op.create_table('users', sa.Column('id', sa.Integer(), primary_key=True))
+
+
+def downgrade() -> None:
+    op.drop_table('users')
+`;
+
+/** Shapes real projects use (FACTS.md), each with what the scanner must read. */
+const SHAPES: Array<{ name: string; source: string; expect: Record<string, unknown> }> = [
+  { name: 'standard template with annotations', source: STANDARD,
+    expect: { revision: ['1975ea83b712'], downRevision: ['3f4a1b2c9d0e'], branchLabels: 'none', dependsOn: 'none', message: 'add users table' } },
+  { name: 'declarations before the imports, no docstring', source: `revision = "a1"\ndown_revision = None\nimport sqlalchemy\n`,
+    expect: { revision: ['a1'], downRevision: 'none', message: '' } },
+  { name: 'merge of three parents across lines with comments', source: `"""merge"""\nrevision = 'm1'\ndown_revision = (\n    'a1',  # left\n    'b2',\n    'c3',\n)\n`,
+    expect: { revision: ['m1'], downRevision: ['a1', 'b2', 'c3'], message: 'merge' } },
+  { name: 'list down_revision', source: `revision = 'm1'\ndown_revision = ['a1', "b2"]\n`, expect: { downRevision: ['a1', 'b2'] } },
+  { name: 'bare tuple', source: `revision = 'm1'\ndown_revision = 'a1', 'b2'\n`, expect: { downRevision: ['a1', 'b2'] } },
+  { name: 'branch_labels as a string, tuple and ()', source: `revision = 'a'\nbranch_labels = 'feature'\ndepends_on = ()\n`,
+    expect: { branchLabels: ['feature'], dependsOn: [] } },
+  { name: 'branch_labels as an expression is dynamic', source: `revision = 'a'\nbranch_labels = (cli.EXPAND_BRANCH,)\n`,
+    expect: { branchLabels: 'dynamic' } },
+  { name: 'computed depends_on is dynamic', source: `revision = 'a'\ndepends_on = get_deps() + ['x']\n`, expect: { dependsOn: 'dynamic' } },
+  { name: 'revision from a name is dynamic', source: `REV = 'abc'\nrevision = REV\n`, expect: { revision: 'dynamic' } },
+  { name: 'license comment before the docstring', source: `# Copyright 2020 Example\n# SPDX-License-Identifier: Apache-2.0\n"""Add index\n\nmore text\n"""\nrevision = 'x1'\n`,
+    expect: { revision: ['x1'], message: 'Add index' } },
+  { name: 'multi-line first paragraph is the whole message', source: `"""Add a\nlong message\n\nRevision ID: x1\n"""\nrevision = 'x1'\n`,
+    expect: { message: 'Add a\nlong message' } },
+  { name: 'a revision = inside a function or string does not count', source: `revision = 'real'\nX = """\nrevision = 'fake'\n"""\ndef upgrade():\n    revision = 'local'\n`,
+    expect: { revision: ['real'] } },
+  { name: 'the last module-level assignment wins', source: `revision = 'one'\nrevision = 'two'\n`, expect: { revision: ['two'] } },
+  { name: 'non-standard signature and module constants', source: `revision = 'r1'\ndown_revision = 'r0'\nTABLE = 'users'\ndef upgrade(op, tables, tester):\n    pass\n`,
+    expect: { revision: ['r1'], downRevision: ['r0'] } },
+  { name: 'parenthesised single string', source: `revision = ('r1')\n`, expect: { revision: ['r1'] } },
+  { name: 'implicit concatenation', source: `revision = ('ab'\n    'cd')\n`, expect: { revision: ['abcd'] } },
+  { name: 'f-string is dynamic', source: `revision = f'{x}'\n`, expect: { revision: 'dynamic' } },
+  { name: 'CRLF and BOM', source: `\ufeff"""Ünïcödé message ✓\r\n\r\nRevision ID: c1\r\n"""\r\nrevision = 'c1'\r\ndown_revision = None\r\n`,
+    expect: { revision: ['c1'], downRevision: 'none', message: 'Ünïcödé message ✓' } },
+  { name: 'empty file', source: '', expect: { revision: undefined, message: '' } },
+  { name: 'syntax error later in the file', source: `revision = 'ok1'\ndown_revision = None\ndef upgrade(:\n    op.execute("x"\n`,
+    expect: { revision: ['ok1'], downRevision: 'none' } },
+  { name: 'semicolon-separated declarations', source: `revision = 'a'; x = 1\n`, expect: { revision: ['a'] } },
+];
+
+for (const shape of SHAPES) {
+  test(`scanner reads: ${shape.name}`, () => {
+    const d = scanMigration(shape.source);
+    for (const [k, v] of Object.entries(shape.expect)) {
+      if (k === 'message') assert.equal(d.message, v);
+      else assert.deepEqual(ids((d as unknown as Record<string, { value: DeclValue } | undefined>)[k]?.value), v, k);
+    }
+  });
+}
+
+/** Declarations minus position-free noise, for comparing scanner and parser. */
+function comparable(d: MigrationDeclarations): unknown {
+  return JSON.parse(JSON.stringify(d));
+}
+
+test('the tree-sitter parse and the fast scanner agree on every shape', async () => {
+  for (const shape of SHAPES) {
+    if (shape.name === 'syntax error later in the file') continue; // tree-sitter recovers differently around the error
+    const full = await parseMigration(shape.source);
+    assert.deepEqual(comparable(full.decls), comparable(scanMigration(shape.source)), shape.name);
+  }
+});
+
+test('ranges name the exact source text of each value', () => {
+  const d = scanMigration(STANDARD);
+  assert.equal(textAt(STANDARD, d.revision!.nameRange), 'revision');
+  const down = d.downRevision!.value;
+  assert.equal(down.kind, 'strings');
+  if (down.kind !== 'strings') return;
+  assert.equal(textAt(STANDARD, down.items[0].range), "'3f4a1b2c9d0e'");
+  assert.equal(textAt(STANDARD, down.items[0].contentRange!), '3f4a1b2c9d0e');
+  assert.equal(textAt(STANDARD, d.header.revises!.range), '3f4a1b2c9d0e');
+  assert.equal(textAt(STANDARD, d.header.revisionId!.ids[0].range), '1975ea83b712');
+  assert.equal(d.header.createDate!.raw, '2024-03-01 10:22:33.123456');
+});
+
+test('header Revises printed as a tuple gives both ids; an empty Revises gives none', () => {
+  const merged = scanMigration(`"""m\n\nRevision ID: m1\nRevises: ('a1', 'b2')\n"""\n`);
+  assert.deepEqual(merged.header.revises!.ids.map((i) => i.value), ['a1', 'b2']);
+  const first = scanMigration(`"""m\n\nRevision ID: m1\nRevises: \nCreate Date: x\n"""\n`);
+  assert.deepEqual(first.header.revises!.ids, []);
+  assert.equal(first.header.revises!.raw, '');
+});
+
+test('a BOM does not shift columns: ranges are those of the text without it', () => {
+  const src = `\ufeffrevision = 'c1'\n`;
+  const d = scanMigration(src);
+  assert.deepEqual(d.revision!.nameRange.start, { line: 0, character: 0 });
+  assert.equal(textAt(src, d.revision!.nameRange), 'revision');
+});
+
+test('binary junk and unterminated strings end in bounded time with a result', () => {
+  let junk = '';
+  for (let i = 0; i < 200_000; i++) junk += String.fromCharCode((i * 7919) % 256);
+  const t0 = Date.now();
+  scanMigration(junk);
+  scanMigration(`revision = 'abc\n"""never closed\n` + 'x'.repeat(100_000));
+  scanMigration('('.repeat(100_000));
+  assert.ok(Date.now() - t0 < 2000);
+});
+
+test('a 5 MB file is scanned in bounded time', () => {
+  const body = `    op.execute("UPDATE t SET a = 1 WHERE id = 2")\n`.repeat(110_000);
+  const src = `revision = 'big'\ndown_revision = None\ndef upgrade():\n${body}`;
+  assert.ok(src.length > 5_000_000);
+  const t0 = Date.now();
+  const d = scanMigration(src);
+  assert.deepEqual(ids(d.revision?.value), ['big']);
+  assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+});
