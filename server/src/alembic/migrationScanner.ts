@@ -101,13 +101,15 @@ export function makeStringRef(t: string, pieces: StringPiece[], lines: LineIndex
 
 /** Message, range and header fields of a module docstring literal (as Alembic's `Script.doc` reads it). */
 export function readDocstring(t: string, s: StringPiece, lines: LineIndex):
-  Pick<MigrationDeclarations, 'message' | 'docstringRange' | 'header'> {
+  Pick<MigrationDeclarations, 'message' | 'longMessage' | 'docstringRange' | 'header'> {
   const bodyStart = s.start + s.prefix.length + s.quoteLen;
   const bodyEnd = Math.max(bodyStart, s.end - s.quoteLen);
   const raw = /[rR]/.test(s.prefix);
   const doc = decodePythonStringBody(t.slice(bodyStart, bodyEnd).replace(/\r\n?/g, '\n'), raw).trim();
+  const message = doc.split('\n\n')[0];
   return {
-    message: doc.split('\n\n')[0],
+    message,
+    ...(doc !== message ? { longMessage: doc } : {}),
     docstringRange: lines.range(s.start, s.end),
     header: parseHeader(t, bodyStart, bodyEnd, lines),
   };

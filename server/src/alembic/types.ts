@@ -78,6 +78,8 @@ export interface MigrationDeclarations {
    * up to its first blank line ('' when there is no docstring).
    */
   message: string;
+  /** The whole docstring, stripped (Alembic's `Script.longdoc`), when it differs from `message`. */
+  longMessage?: string;
   /** Range of the module docstring, if any. */
   docstringRange?: Range;
 }

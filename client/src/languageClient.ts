@@ -1,0 +1,64 @@
+/**
+ * Starts the bundled language server over IPC and keeps it alive: restarts after a crash,
+ * and after repeated crashes stops and tells the user, with the output channel one click away.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  TransportKind,
+  type ErrorHandler,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+
+const MAX_RESTARTS = 4;
+const RESTART_WINDOW_MS = 3 * 60_000;
+
+/** Restart on crash; give up with a clear message after MAX_RESTARTS crashes in RESTART_WINDOW_MS. */
+class RestartingErrorHandler implements ErrorHandler {
+  private readonly crashes: number[] = [];
+  constructor(private readonly output: vscode.OutputChannel) {}
+
+  error(): { action: ErrorAction } {
+    return { action: ErrorAction.Continue };
+  }
+
+  closed(): { action: CloseAction; message?: string; handled?: boolean } {
+    const now = Date.now();
+    this.crashes.push(now);
+    while (this.crashes.length && now - this.crashes[0] > RESTART_WINDOW_MS) this.crashes.shift();
+    if (this.crashes.length > MAX_RESTARTS) {
+      void vscode.window.showErrorMessage(
+        `The Alembic language server crashed ${this.crashes.length} times in 3 minutes and was stopped. Diagnostics and navigation are off until the window is reloaded.`,
+        'Show Output', 'Reload Window',
+      ).then((choice) => {
+        if (choice === 'Show Output') this.output.show(true);
+        if (choice === 'Reload Window') void vscode.commands.executeCommand('workbench.action.reloadWindow');
+      });
+      return { action: CloseAction.DoNotRestart, handled: true };
+    }
+    this.output.appendLine(`[client] language server stopped unexpectedly; restarting (${this.crashes.length}/${MAX_RESTARTS})`);
+    return { action: CloseAction.Restart, handled: true };
+  }
+}
+
+export function createLanguageClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): LanguageClient {
+  const module = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ scheme: 'file', language: 'python' }],
+    outputChannel: output,
+    errorHandler: new RestartingErrorHandler(output),
+    initializationOptions: {
+      docsBaseUri: vscode.Uri.file(context.asAbsolutePath(path.join('docs', 'rules'))).toString(),
+    },
+    markdown: { isTrusted: false, supportHtml: false },
+  };
+  return new LanguageClient('alembic', 'Alembic Language Server', serverOptions, clientOptions);
+}

@@ -1,0 +1,88 @@
+/**
+ * Finding Alembic projects under a folder, and listing each project's migration files in the
+ * order Alembic loads them (directory order, as `os.listdir` returns it: the order of heads
+ * in `alembic heads` depends on it).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readProject, pyprojectHasAlembic, type AlembicProject } from './project';
+
+const SKIP = new Set([
+  'node_modules', '.git', '.hg', '.svn', '__pycache__', 'site-packages', '.tox', '.nox', '.mypy_cache',
+  '.pytest_cache', '.ruff_cache', '.venv', 'venv', '.vscode-e2e', '.idea', 'dist', 'build', 'out',
+]);
+
+/** Raw directory entries in directory order (not sorted, like `os.listdir`). */
+function readDirRaw(dir: string): fs.Dirent[] {
+  let handle: fs.Dir | undefined;
+  try {
+    handle = fs.opendirSync(dir);
+    const out: fs.Dirent[] = [];
+    for (let e = handle.readSync(); e; e = handle.readSync()) out.push(e);
+    return out;
+  } catch {
+    return [];
+  } finally {
+    try { handle?.closeSync(); } catch { /* already closed */ }
+  }
+}
+
+/**
+ * Every Alembic project under `root`: folders with an alembic.ini, or a pyproject.toml with
+ * `[tool.alembic]`. Skips dependency, build and virtualenv folders; follows no symlinks.
+ */
+export function discoverProjects(root: string, opts: { maxDepth?: number } = {}): AlembicProject[] {
+  const maxDepth = opts.maxDepth ?? 12;
+  const configs: string[] = [];
+  const visit = (dir: string, depth: number): void => {
+    if (depth > maxDepth) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    if (entries.some((e) => e.name === 'pyvenv.cfg')) return; // a virtualenv
+    const names = new Set(entries.map((e) => e.name));
+    if (names.has('alembic.ini')) configs.push(path.join(dir, 'alembic.ini'));
+    else if (names.has('pyproject.toml') && pyprojectHasAlembic(path.join(dir, 'pyproject.toml'))) configs.push(path.join(dir, 'pyproject.toml'));
+    for (const e of entries) {
+      if (e.isDirectory() && !SKIP.has(e.name) && !e.name.startsWith('.')) visit(path.join(dir, e.name), depth + 1);
+    }
+  };
+  visit(path.resolve(root), 0);
+  return configs.sort().map((c) => readProject(c, { root: path.resolve(root) }));
+}
+
+/** True for file names Alembic loads as migrations (`*.py`, not `__init__*`, not editor lock files). */
+export function isMigrationFileName(name: string): boolean {
+  return name.endsWith('.py') && !name.startsWith('__init__') && !name.startsWith('.#');
+}
+
+/** The migration files of a project, in Alembic's load order, each with its version location. */
+export function listMigrationFiles(project: AlembicProject): Array<{ file: string; versionLocation: string }> {
+  const out: Array<{ file: string; versionLocation: string }> = [];
+  const seen = new Set<string>();
+  const visit = (dir: string, location: string, depth: number): void => {
+    for (const e of readDirRaw(dir)) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory() || (e.isSymbolicLink() && isDir(p))) {
+        if (project.recursiveVersionLocations && e.name !== '__pycache__' && depth < 20) visit(p, location, depth + 1);
+        continue;
+      }
+      if (!isMigrationFileName(e.name) || seen.has(p)) continue;
+      seen.add(p);
+      out.push({ file: p, versionLocation: location });
+    }
+  };
+  for (const loc of project.versionLocations) visit(loc, loc, 0);
+  return out;
+}
+
+function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

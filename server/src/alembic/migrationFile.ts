@@ -1,0 +1,50 @@
+/**
+ * Reading one migration from disk for the index: size and binary guards, UTF-8 decoding and
+ * the fast scan. Every outcome is a MigrationFile; nothing here throws.
+ */
+import * as fs from 'node:fs';
+import { scanMigration } from './migrationScanner';
+import type { MigrationFile } from './types';
+
+/** Files above this size are not read: no real migration is this large. */
+export const MAX_MIGRATION_BYTES = 16 * 1024 * 1024;
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** True when the bytes look like a binary file rather than Python source (NUL bytes early on). */
+export function looksBinary(bytes: Uint8Array): boolean {
+  const n = Math.min(bytes.length, 8192);
+  for (let i = 0; i < n; i++) if (bytes[i] === 0) return true;
+  return false;
+}
+
+/** Decodes source bytes as Python does by default (UTF-8), dropping a BOM. */
+export function decodeSource(bytes: Uint8Array): string {
+  const text = utf8.decode(bytes);
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Scans source text that is already in memory (an open editor buffer). */
+export function migrationFromText(file: string, versionLocation: string, text: string): MigrationFile {
+  return { file, versionLocation, decls: scanMigration(text) };
+}
+
+/** Reads and scans a migration file from disk. */
+export function readMigrationFile(file: string, versionLocation: string): MigrationFile {
+  let bytes: Buffer;
+  try {
+    const size = fs.statSync(file).size;
+    if (size > MAX_MIGRATION_BYTES) {
+      return unreadable(file, versionLocation, `file is ${(size / 1048576).toFixed(1)} MB, larger than the ${MAX_MIGRATION_BYTES / 1048576} MB a migration can be`);
+    }
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    return unreadable(file, versionLocation, `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  if (looksBinary(bytes)) return unreadable(file, versionLocation, 'the file is binary, not Python source');
+  return migrationFromText(file, versionLocation, decodeSource(bytes));
+}
+
+function unreadable(file: string, versionLocation: string, readProblem: string): MigrationFile {
+  return { file, versionLocation, decls: { header: {}, message: '' }, readProblem };
+}

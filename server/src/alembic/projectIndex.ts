@@ -1,0 +1,89 @@
+/**
+ * The index of one Alembic project: every migration file's declarations (fast scan), the
+ * revision graph built from them, and the project's graph problems. Updates are per file;
+ * the graph is rebuilt lazily, once, however many files changed in between (a checkout that
+ * touches 1,000 files costs one rebuild).
+ */
+import * as path from 'node:path';
+import type { AlembicProject } from './project';
+import { listMigrationFiles } from './discovery';
+import { RevisionGraph } from './revisionGraph';
+import { graphProblems } from './graphProblems';
+import { migrationFromText, readMigrationFile } from './migrationFile';
+import type { MigrationFile, Problem } from './types';
+
+export class ProjectIndex {
+  private readonly files = new Map<string, MigrationFile>();
+  private graphCache: RevisionGraph | undefined;
+  private problemsCache: Problem[] | undefined;
+  /** Bumped on every change that can alter the graph or what it shows. */
+  generation = 1;
+
+  private constructor(readonly project: AlembicProject) {}
+
+  /** Lists and scans every migration of the project. */
+  static load(project: AlembicProject): ProjectIndex {
+    const index = new ProjectIndex(project);
+    for (const f of listMigrationFiles(project)) index.files.set(f.file, readMigrationFile(f.file, f.versionLocation));
+    return index;
+  }
+
+  /** All migration files, in listing order. */
+  migrationFiles(): MigrationFile[] {
+    return [...this.files.values()];
+  }
+
+  migrationFile(file: string): MigrationFile | undefined {
+    return this.files.get(file);
+  }
+
+  get graph(): RevisionGraph {
+    this.graphCache ??= new RevisionGraph(this.migrationFiles(), this.generation);
+    return this.graphCache;
+  }
+
+  /** Graph problems of every file plus the project's configuration problems. */
+  problems(): Problem[] {
+    this.problemsCache ??= [...this.project.problems, ...graphProblems(this.graph, this.migrationFiles())];
+    return this.problemsCache;
+  }
+
+  /**
+   * The version location a path belongs to, if it is a migration of this project: a `.py`
+   * file directly in a version location, or below one when locations are recursive.
+   */
+  versionLocationOf(file: string): string | undefined {
+    if (!file.endsWith('.py') || path.basename(file) === '__init__.py') return undefined;
+    const dir = path.dirname(file);
+    for (const loc of this.project.versionLocations) {
+      if (dir === loc) return loc;
+      if (this.project.recursiveVersionLocations && dir.startsWith(loc + path.sep) && !dir.split(path.sep).includes('__pycache__')) return loc;
+    }
+    return undefined;
+  }
+
+  /**
+   * Records new content for a file (an editor buffer, or `undefined` to re-read it from disk).
+   * Returns false when the file is not a migration of this project.
+   */
+  setFile(file: string, text?: string): boolean {
+    const loc = this.versionLocationOf(file);
+    if (!loc) return false;
+    this.files.set(file, text === undefined ? readMigrationFile(file, loc) : migrationFromText(file, loc, text));
+    this.invalidate();
+    return true;
+  }
+
+  /** Forgets a deleted file. Returns false when it was not indexed. */
+  removeFile(file: string): boolean {
+    if (!this.files.delete(file)) return false;
+    this.invalidate();
+    return true;
+  }
+
+  private invalidate(): void {
+    this.graphCache = undefined;
+    this.problemsCache = undefined;
+    this.generation++;
+  }
+}

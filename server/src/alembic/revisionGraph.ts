@@ -1,0 +1,369 @@
+/**
+ * The revision graph, built the way Alembic's RevisionMap builds it (alembic/script/revision.py,
+ * checked against 1.8.1): heads are revisions no `down_revision` points at (what `alembic heads`
+ * prints — "effective heads"), real heads are also not a `depends_on` target; branch labels
+ * propagate to descendants and up to the nearest branch point; `depends_on` names resolve
+ * through ids and labels; the topological order is Alembic's, so walks and `history` come out
+ * in the same order. Where Alembic would raise (a missing parent, a cycle, a reused label),
+ * the graph records a problem and stays usable.
+ */
+import type { MigrationFile } from './types';
+
+/** One revision of the graph. Arrays are in Alembic's order. */
+export interface RevisionNode {
+  id: string;
+  migration: MigrationFile;
+  /** `down_revision` as declared (ids or labels). */
+  downRevisions: string[];
+  /** `down_revision` resolved to revision ids (labels resolved; unknown names dropped). */
+  parents: string[];
+  /** `depends_on` as declared. */
+  declaredDependsOn: string[];
+  /** `depends_on` resolved to revision ids (`_resolved_dependencies`). */
+  dependencies: string[];
+  /** Dependencies that are not already dependencies of an ancestor (`_normalized_resolved_dependencies`). */
+  normalizedDependencies: string[];
+  /** Branch labels declared in this file. */
+  declaredLabels: string[];
+  /** Branch labels after propagation along the branch (`branch_labels` after `_add_branches`). */
+  labels: Set<string>;
+  /** Children through `down_revision` (`nextrev`). */
+  children: string[];
+  /** Children through `down_revision` or `depends_on` (`_all_nextrev`). */
+  allChildren: string[];
+}
+
+export interface GraphIssue {
+  kind: 'missing-parent' | 'unknown-dependency' | 'cycle' | 'dependency-cycle' | 'duplicate' | 'label-reused' | 'self-reference';
+  /** The revision whose declaration is at fault. */
+  id: string;
+  /** The name that could not be resolved, the duplicated id, or the reused label. */
+  name?: string;
+  /** Other revisions involved (cycle members, the other declaration). */
+  others?: string[];
+  /** For duplicates: the files declaring the same id. */
+  files?: string[];
+}
+
+function literalIds(m: MigrationFile, key: 'revision' | 'downRevision' | 'branchLabels' | 'dependsOn'): string[] | undefined {
+  const v = m.decls[key]?.value;
+  if (!v) return key === 'revision' ? undefined : [];
+  if (v.kind === 'none') return [];
+  if (v.kind === 'dynamic') return key === 'revision' ? undefined : [];
+  return v.items.map((i) => i.value);
+}
+
+/** The revision id a file declares, when it is one plain string literal. */
+export function fileRevisionId(m: MigrationFile): string | undefined {
+  const ids = literalIds(m, 'revision');
+  return ids && ids.length === 1 ? ids[0] : undefined;
+}
+
+export class RevisionGraph {
+  private readonly map = new Map<string, RevisionNode>();
+  /** Labels (and ids) → node, as Alembic's map_ after `_map_branch_labels`. */
+  private readonly byName = new Map<string, RevisionNode>();
+  private readonly labelOwner = new Map<string, string>();
+  readonly heads: string[];
+  readonly realHeads: string[];
+  readonly bases: string[];
+  readonly realBases: string[];
+  readonly issues: GraphIssue[] = [];
+  private readonly duplicates = new Set<string>();
+  private readonly order = new Map<string, number>();
+  private ancestorCache = new Map<string, Set<string>>();
+
+  constructor(files: MigrationFile[], readonly generation = 0) {
+    const heads: RevisionNode[] = [];
+    const realHeads: RevisionNode[] = [];
+    const bases: RevisionNode[] = [];
+    const realBases: RevisionNode[] = [];
+    const filesById = new Map<string, string[]>();
+    for (const m of files) {
+      if (m.readProblem) continue;
+      const id = fileRevisionId(m);
+      if (id === undefined) continue;
+      const down = literalIds(m, 'downRevision') ?? [];
+      const deps = literalIds(m, 'dependsOn') ?? [];
+      const labels = literalIds(m, 'branchLabels') ?? [];
+      if (down.includes(id) || deps.includes(id)) {
+        this.issues.push({ kind: 'self-reference', id, name: id });
+      }
+      const node: RevisionNode = {
+        id, migration: m, downRevisions: down.filter((d) => d !== id), parents: [], declaredDependsOn: deps.filter((d) => d !== id),
+        dependencies: [], normalizedDependencies: [], declaredLabels: labels, labels: new Set(labels), children: [], allChildren: [],
+      };
+      (filesById.get(id) ?? filesById.set(id, []).get(id)!).push(m.file);
+      if (!this.map.has(id)) this.order.set(id, this.order.size);
+      this.map.set(id, node);
+      heads.push(node);
+      realHeads.push(node);
+      if (node.downRevisions.length === 0) bases.push(node);
+      if (node.downRevisions.length === 0 && node.declaredDependsOn.length === 0) realBases.push(node);
+    }
+    for (const [id, list] of filesById) {
+      if (list.length > 1) {
+        this.duplicates.add(id);
+        this.issues.push({ kind: 'duplicate', id, name: id, files: list });
+      }
+    }
+    // Only the node the map kept (the last declaration) takes part in the graph.
+    const live = (n: RevisionNode): boolean => this.map.get(n.id) === n;
+    for (const [id, node] of this.map) this.byName.set(id, node);
+    for (const node of this.map.values()) {
+      for (const label of node.declaredLabels) {
+        const taken = this.byName.get(label);
+        if (taken) {
+          this.issues.push({ kind: 'label-reused', id: node.id, name: label, others: [taken.id] });
+          continue;
+        }
+        this.byName.set(label, node);
+        this.labelOwner.set(label, node.id);
+      }
+    }
+    for (const node of this.map.values()) {
+      for (const dep of node.declaredDependsOn) {
+        const target = this.byName.get(dep);
+        if (target) { if (!node.dependencies.includes(target.id)) node.dependencies.push(target.id); }
+        else this.issues.push({ kind: 'unknown-dependency', id: node.id, name: dep });
+      }
+    }
+    const headSet = new Set(heads.filter(live));
+    const realHeadSet = new Set(realHeads.filter(live));
+    for (const node of this.map.values()) {
+      const versioned = new Set<string>();
+      for (const down of node.downRevisions) {
+        const parent = this.byName.get(down);
+        if (!parent) { this.issues.push({ kind: 'missing-parent', id: node.id, name: down }); continue; }
+        versioned.add(parent.id);
+        if (!node.parents.includes(parent.id)) node.parents.push(parent.id);
+      }
+      for (const pid of [...node.parents, ...node.dependencies]) {
+        const parent = this.map.get(pid)!;
+        if (!parent.allChildren.includes(node.id)) parent.allChildren.push(node.id);
+        if (versioned.has(pid) && !parent.children.includes(node.id)) parent.children.push(node.id);
+        if (versioned.has(pid)) headSet.delete(parent);
+        realHeadSet.delete(parent);
+      }
+    }
+    for (const node of this.map.values()) {
+      if (!node.dependencies.length) continue;
+      const normalized = new Set(node.dependencies);
+      for (const a of this.walk([node.id], (n) => n.parents)) {
+        if (a === node.id) continue;
+        for (const d of this.map.get(a)!.dependencies) normalized.delete(d);
+      }
+      node.normalizedDependencies = node.dependencies.filter((d) => normalized.has(d));
+    }
+    this.heads = [...headSet].map((n) => n.id);
+    this.realHeads = [...realHeadSet].map((n) => n.id);
+    this.bases = bases.filter(live).map((n) => n.id);
+    this.realBases = realBases.filter(live).map((n) => n.id);
+    this.detectCycles();
+    this.addBranches();
+  }
+
+  /** Iterative DFS over `next`, in Alembic's `_iterate_related_revisions` order. */
+  private *walk(start: string[], next: (n: RevisionNode) => string[]): Generator<string> {
+    const seen = new Set<string>();
+    for (const s of start) {
+      const todo = [s];
+      while (todo.length) {
+        const id = todo.pop()!;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const n = this.map.get(id);
+        if (!n) continue;
+        for (const x of next(n)) todo.push(x);
+        yield id;
+      }
+    }
+  }
+
+  private detectCycles(): void {
+    const all = [...this.map.keys()];
+    if (!all.length) return;
+    const check = (heads: string[], bases: string[], down: (n: RevisionNode) => string[], up: (n: RevisionNode) => string[], kind: 'cycle' | 'dependency-cycle'): boolean => {
+      const fromHeads = new Set(this.walk(heads, down));
+      const fromBases = new Set(this.walk(bases, up));
+      const members = all.filter((id) => !(fromHeads.has(id) && fromBases.has(id)));
+      // Revisions cut off only by a missing parent are not a cycle: they have no base to reach.
+      const cyclic = members.filter((id) => this.onCycle(id, down));
+      for (const id of cyclic) this.issues.push({ kind, id, others: cyclic.filter((x) => x !== id) });
+      return cyclic.length > 0;
+    };
+    if (!check(this.heads, this.bases, (n) => n.parents, (n) => n.children, 'cycle')) {
+      check(this.realHeads, this.realBases, (n) => [...n.parents, ...n.dependencies], (n) => n.allChildren, 'dependency-cycle');
+    }
+  }
+
+  /** True when `id` can reach itself through `next`. */
+  private onCycle(id: string, next: (n: RevisionNode) => string[]): boolean {
+    const start = this.map.get(id);
+    if (!start) return false;
+    const seen = new Set<string>();
+    const todo = [...next(start)];
+    while (todo.length) {
+      const x = todo.pop()!;
+      if (x === id) return true;
+      if (seen.has(x)) continue;
+      seen.add(x);
+      const n = this.map.get(x);
+      if (n) todo.push(...next(n));
+    }
+    return false;
+  }
+
+  /** `_add_branches`: labels flow to descendants, and up from the branch to the nearest branch or merge point. */
+  private addBranches(): void {
+    for (const node of this.map.values()) {
+      if (!node.declaredLabels.length) continue;
+      let last: RevisionNode = node;
+      for (const id of this.walk([node.id], (n) => n.children)) {
+        const d = this.map.get(id)!;
+        for (const l of node.labels) d.labels.add(l);
+        last = d;
+      }
+      let parent: RevisionNode | undefined = last;
+      const seen = new Set<string>();
+      while (parent && parent.allChildren.length <= 1 && parent.downRevisions.length <= 1 && !seen.has(parent.id)) {
+        seen.add(parent.id);
+        for (const l of node.labels) parent.labels.add(l);
+        parent = parent.parents.length ? this.map.get(parent.parents[0]) : undefined;
+      }
+    }
+  }
+
+  // ---- queries -------------------------------------------------------------------------
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  has(id: string): boolean {
+    return this.map.has(id);
+  }
+
+  get(id: string): RevisionNode | undefined {
+    return this.map.get(id);
+  }
+
+  /** Nodes in load order (Alembic's map order). */
+  nodes(): RevisionNode[] {
+    return [...this.map.values()];
+  }
+
+  /** Nodes newest first, in the order `alembic history` lists them. */
+  nodesNewestFirst(): RevisionNode[] {
+    return this.topologicalSort(new Set(this.map.keys()), this.heads).map((id) => this.map.get(id)!);
+  }
+
+  isDuplicate(id: string): boolean {
+    return this.duplicates.has(id);
+  }
+
+  isBranchPoint(id: string): boolean {
+    return (this.map.get(id)?.children.length ?? 0) > 1;
+  }
+
+  isMergePoint(id: string): boolean {
+    return (this.map.get(id)?.downRevisions.length ?? 0) > 1;
+  }
+
+  /** Every branch label declared in the project. */
+  labels(): string[] {
+    return [...this.labelOwner.keys()];
+  }
+
+  /** The revision that declares a branch label. */
+  labelRevision(label: string): string | undefined {
+    return this.labelOwner.get(label);
+  }
+
+  declaredLabels(id: string): string[] {
+    return this.map.get(id)?.declaredLabels ?? [];
+  }
+
+  /** Labels of a revision after propagation (what `alembic heads` prints in parentheses). */
+  labelsOf(id: string): string[] {
+    return [...(this.map.get(id)?.labels ?? [])];
+  }
+
+  /** A revision id, or a label, resolved to a node. */
+  lookup(name: string): RevisionNode | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Ancestors through `down_revision` and normalized `depends_on` (Alembic's default), the revision excluded. */
+  ancestors(id: string, includeDependencies = true): Set<string> {
+    const key = `${includeDependencies ? 1 : 0}${id}`;
+    let hit = this.ancestorCache.get(key);
+    if (!hit) {
+      hit = new Set(this.walk([id], (n) => (includeDependencies ? [...n.parents, ...n.normalizedDependencies] : n.parents)));
+      hit.delete(id);
+      if (this.ancestorCache.size > 2000) this.ancestorCache = new Map();
+      this.ancestorCache.set(key, hit);
+    }
+    return hit;
+  }
+
+  descendants(id: string, includeDependencies = false): Set<string> {
+    const out = new Set(this.walk([id], (n) => (includeDependencies ? n.allChildren : n.children)));
+    out.delete(id);
+    return out;
+  }
+
+  /** Alembic's `_shares_lineage`: one is an ancestor or descendant of (or labelled as) the other. */
+  sharesLineage(target: string, against: string[], includeDependencies = false): boolean {
+    const t = this.map.get(target);
+    if (!t) return false;
+    const ids = against.map((a) => this.byName.get(a)?.id).filter((x): x is string => !!x);
+    if (against.some((a) => t.labels.has(a))) return true;
+    const related = new Set([...this.ancestors(target, includeDependencies), ...this.descendants(target, includeDependencies), target]);
+    return ids.some((i) => related.has(i));
+  }
+
+  /**
+   * Alembic's `_topological_sort`: revisions come after their down revisions, walking from
+   * the heads down, preferring to finish one branch before switching (newest first).
+   */
+  topologicalSort(todoIds: Set<string>, heads: string[]): string[] {
+    const todo = new Set(todoIds);
+    const idx = (id: string): number => this.order.get(id) ?? Number.MAX_SAFE_INTEGER;
+    const current = [...new Set(heads.filter((h) => todo.has(h)))].sort((a, b) => idx(a) - idx(b));
+    const ancestorsOf = (id: string): Set<string> => new Set(this.walk([id], (n) => [...n.parents, ...n.normalizedDependencies]));
+    const ancestorsByIdx = current.map(ancestorsOf);
+    const output: string[] = [];
+    let ci = 0;
+    let guard = 0;
+    const limit = (todo.size + 1) * (current.length + 2) * 4 + 1000;
+    while (current.length && guard++ < limit) {
+      const candidate = current[ci];
+      let blocked = false;
+      for (let h = 0; h < ancestorsByIdx.length; h++) {
+        if (h !== ci && ancestorsByIdx[h].has(candidate)) { ci = h; blocked = true; break; }
+      }
+      if (blocked) continue;
+      if (todo.has(candidate)) { output.push(candidate); todo.delete(candidate); }
+      const rev = this.map.get(candidate)!;
+      const downs = [...new Set([...rev.parents, ...rev.normalizedDependencies])];
+      const add = downs.filter((r) => todo.has(r) && !current.includes(r));
+      if (!add.length) {
+        current.splice(ci, 1);
+        ancestorsByIdx.splice(ci, 1);
+        ci = Math.max(ci - 1, 0);
+      } else if (!rev.normalizedDependencies.length && rev.downRevisions.length === 1) {
+        current[ci] = add[0];
+        ancestorsByIdx[ci].delete(candidate);
+      } else {
+        current[ci] = add[0];
+        current.push(...add.slice(1));
+        ancestorsByIdx[ci] = ancestorsOf(add[0]);
+        ancestorsByIdx.push(...add.slice(1).map(ancestorsOf));
+      }
+    }
+    // Anything left (cycles, revisions unreachable from the given heads): keep load order.
+    for (const id of todo) output.push(id);
+    return output;
+  }
+}

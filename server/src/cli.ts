@@ -1,0 +1,185 @@
+/**
+ * `alembic-migrations`: the language server's analysis as a headless CLI for CI and scripts.
+ * Never runs Python: projects are read statically, like in the editor.
+ *
+ *   alembic-migrations check   [PATH] [--format text|json]
+ *   alembic-migrations heads   [PATH] [--verbose] [--resolve-dependencies]
+ *   alembic-migrations history [PATH] [-r A:B] [--verbose]
+ *   alembic-migrations graph   [PATH] --json
+ *
+ * PATH is a folder (every Alembic project under it) or an alembic.ini / pyproject.toml;
+ * `-c FILE` is accepted too, as with alembic. Exit codes: 0 ok, 1 errors found (check) or an
+ * Alembic-style failure (bad revision range), 2 bad usage or unreadable input.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { discoverProjects } from './alembic/discovery';
+import { readProject, type AlembicProject } from './alembic/project';
+import { ProjectIndex } from './alembic/projectIndex';
+import { formatHeads, formatHistory } from './alembic/alembicFormat';
+import { checkProject } from './alembic/check';
+import { graphJson } from './alembic/graphJson';
+import type { Problem } from './alembic/types';
+
+const USAGE = `usage: alembic-migrations <command> [PATH] [options]
+
+commands:
+  check   [PATH] [--format text|json]     report every problem; exit 1 when there are errors
+  heads   [PATH] [--verbose] [--resolve-dependencies]
+                                          like \`alembic heads\`
+  history [PATH] [-r A:B] [--verbose]     like \`alembic history\`
+  graph   [PATH] --json                   nodes, edges, heads, bases, labels, problems
+
+PATH is a folder (every Alembic project below it is used) or an alembic.ini /
+pyproject.toml (also accepted as -c FILE). Defaults to the current folder.
+`;
+
+/** Thrown for bad usage: printed with the usage text, exit code 2. */
+class UsageError extends Error {}
+
+interface Options {
+  command: string;
+  target: string;
+  format: 'text' | 'json';
+  json: boolean;
+  verbose: boolean;
+  resolveDependencies: boolean;
+  range?: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help') throw new UsageError('');
+  if (!['check', 'heads', 'history', 'graph'].includes(command)) throw new UsageError(`unknown command '${command}'`);
+  const opts: Options = { command, target: '.', format: 'text', json: false, verbose: false, resolveDependencies: false };
+  let target: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    const value = (): string => {
+      const v = rest[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--format') {
+      const f = value();
+      if (f !== 'text' && f !== 'json') throw new UsageError(`--format must be text or json, not '${f}'`);
+      opts.format = f;
+    } else if (a.startsWith('--format=')) {
+      const f = a.slice('--format='.length);
+      if (f !== 'text' && f !== 'json') throw new UsageError(`--format must be text or json, not '${f}'`);
+      opts.format = f;
+    } else if (a === '--json') opts.json = true;
+    else if (a === '-v' || a === '--verbose') opts.verbose = true;
+    else if (a === '--resolve-dependencies') opts.resolveDependencies = true;
+    else if (a === '-r' || a === '--rev-range') opts.range = value();
+    else if (a === '-c' || a === '--config') target = value();
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option '${a}'`);
+    else if (target === undefined) target = a;
+    else throw new UsageError(`unexpected argument '${a}'`);
+  }
+  if (command === 'graph' && !opts.json) opts.json = true;
+  opts.target = target ?? '.';
+  return opts;
+}
+
+/** The projects PATH names: the config file itself, or every project found under a folder. */
+function loadProjects(target: string): AlembicProject[] {
+  const abs = path.resolve(target);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(abs);
+  } catch {
+    throw new InputError(`${target}: no such file or folder`);
+  }
+  if (stat.isDirectory()) {
+    const projects = discoverProjects(abs);
+    if (projects.length === 0) throw new InputError(`no Alembic project (alembic.ini or pyproject.toml with [tool.alembic]) found under ${target}`);
+    return projects;
+  }
+  return [readProject(abs, { root: path.dirname(abs) })];
+}
+
+/** Unreadable input: printed without usage, exit code 2. */
+class InputError extends Error {}
+
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+function formatProblem(p: Problem): string {
+  return `${displayPath(p.file)}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity} ${p.ruleId} ${p.message}`;
+}
+
+/** Runs the CLI; returns the exit code. Output goes through the two writers so tests can capture it. */
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  let opts: Options;
+  try {
+    opts = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      if (e.message) err(`alembic-migrations: ${e.message}\n\n`);
+      (e.message ? err : out)(USAGE);
+      return e.message ? 2 : 0;
+    }
+    throw e;
+  }
+  let projects: AlembicProject[];
+  try {
+    projects = loadProjects(opts.target);
+  } catch (e) {
+    if (e instanceof InputError) { err(`alembic-migrations: ${e.message}\n`); return 2; }
+    throw e;
+  }
+  const indexes = projects.map((p) => ProjectIndex.load(p));
+  const several = indexes.length > 1;
+
+  switch (opts.command) {
+    case 'check': {
+      const results = await Promise.all(indexes.map(async (index) => ({ index, problems: await checkProject(index) })));
+      const all = results.flatMap((r) => r.problems);
+      const errors = all.filter((p) => p.severity === 'error').length;
+      const warnings = all.filter((p) => p.severity === 'warning').length;
+      if (opts.format === 'json') {
+        out(JSON.stringify({
+          projects: results.map((r) => ({ name: r.index.project.name, config: r.index.project.configFile, revisions: r.index.graph.size, problems: r.problems })),
+          summary: { errors, warnings, total: all.length },
+        }, null, 2) + '\n');
+      } else {
+        for (const p of all) out(formatProblem(p) + '\n');
+        const revisions = indexes.reduce((n, i) => n + i.graph.size, 0);
+        err(`${all.length} problem${all.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}) in ${indexes.length} project${several ? 's' : ''}, ${revisions} revisions\n`);
+      }
+      return errors > 0 ? 1 : 0;
+    }
+    case 'heads':
+    case 'history': {
+      let code = 0;
+      for (const index of indexes) {
+        if (several) out(`# ${index.project.name} (${displayPath(index.project.configFile)})\n`);
+        const result = opts.command === 'heads'
+          ? formatHeads(index.graph, { verbose: opts.verbose, resolveDependencies: opts.resolveDependencies })
+          : formatHistory(index.graph, { range: opts.range, verbose: opts.verbose });
+        if (typeof result === 'string') out(result);
+        else { err(`FAILED: ${result.error}\n`); code = 1; }
+      }
+      return code;
+    }
+    case 'graph': {
+      const graphs = indexes.map((index) => graphJson(index));
+      out(JSON.stringify(several ? { projects: graphs } : graphs[0], null, 2) + '\n');
+      return 0;
+    }
+  }
+  return 2;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (e: unknown) => {
+      process.stderr.write(`alembic-migrations: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

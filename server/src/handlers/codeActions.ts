@@ -1,0 +1,168 @@
+/**
+ * Quick fixes and refactorings on migration files: rewrite a mismatched header, merge the
+ * heads into a new revision, re-point a missing parent, generate `downgrade()`, apply a
+ * rule's mechanical fix, or suppress a rule on a line or in the file.
+ */
+import type {
+  CancellationToken,
+  CodeAction,
+  CodeActionParams,
+  Diagnostic,
+  TextEdit,
+  WorkspaceEdit,
+} from 'vscode-languageserver/node';
+import { CodeActionKind } from 'vscode-languageserver/node';
+import * as path from 'node:path';
+import type { ServerState } from '../serverState';
+import { pathToUri, uriToPath } from '../uris';
+import { declaredRevision, contains } from '../alembic/revisionRefs';
+import { generateDowngradeBody } from '../alembic/downgradeGen';
+import { newRevisionFile, newRevisionId } from '../alembic/newRevision';
+import type { ProjectIndex } from '../alembic/projectIndex';
+import type { MigrationFile, Range } from '../alembic/types';
+import type { ParsedMigration } from '../alembic/migrationParser';
+import { fixEdits } from '../alembic/lint';
+
+export function codeActions(state: ServerState, p: CodeActionParams, token: CancellationToken): CodeAction[] | null {
+  const file = uriToPath(p.textDocument.uri);
+  const project = state.workspace.projectsOfFile(file)[0];
+  const migration = project?.migrationFile(file);
+  if (!project || !migration) return null;
+  const actions: CodeAction[] = [];
+  const ours = p.context.diagnostics.filter((d) => d.source === 'alembic' && typeof d.code === 'string');
+  for (const d of ours) {
+    if (token.isCancellationRequested) return null;
+    switch (d.code) {
+      case 'header-mismatch': actions.push(...headerFix(migration, d)); break;
+      case 'multiple-heads': actions.push(...mergeHeads(project, d)); break;
+      case 'missing-parent': actions.push(...repointParent(project, migration, d)); break;
+      case 'empty-downgrade': {
+        const parsed = state.parsed(file);
+        const a = parsed && generateDowngrade(parsed, p.textDocument.uri, [d]);
+        if (a) actions.push(a);
+        break;
+      }
+    }
+    actions.push(...ruleFixes(state, file, p.textDocument.uri, d));
+  }
+  const parsed = state.parsed(file);
+  if (parsed) {
+    for (const d of ours) actions.push(...suppressions(parsed, p.textDocument.uri, d));
+    const down = parsed.functions.find((f) => f.name === 'downgrade');
+    if (down?.isEmpty && contains(down.range, p.range.start) && !ours.some((d) => d.code === 'empty-downgrade')) {
+      const a = generateDowngrade(parsed, p.textDocument.uri, []);
+      if (a) actions.push({ ...a, kind: CodeActionKind.Refactor });
+    }
+  }
+  return actions;
+}
+
+function edit(uri: string, edits: TextEdit[]): WorkspaceEdit {
+  return { changes: { [uri]: edits } };
+}
+
+function headerFix(m: MigrationFile, d: Diagnostic): CodeAction[] {
+  const uri = pathToUri(m.file);
+  const edits: TextEdit[] = [];
+  const rev = declaredRevision(m.decls);
+  const h = m.decls.header;
+  if (rev && h.revisionId && h.revisionId.raw !== rev.value) edits.push({ range: h.revisionId.range, newText: rev.value });
+  const down = m.decls.downRevision?.value;
+  if (h.revises && down && down.kind !== 'dynamic') {
+    const ids = down.kind === 'none' ? [] : down.items.map((i) => i.value);
+    const current = h.revises.ids.map((i) => i.value);
+    if ([...ids].sort().join() !== [...current].sort().join()) edits.push({ range: h.revises.range, newText: ids.join(', ') });
+  }
+  if (!edits.length) return [];
+  return [{ title: 'Rewrite the docstring header from the code', kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: true, edit: edit(uri, edits) }];
+}
+
+/** A new merge revision for the project's current heads (as `alembic merge heads` would write it). */
+export function mergeHeadsEdit(project: ProjectIndex, now = new Date()): { edit: WorkspaceEdit; file: string } | undefined {
+  const heads = project.graph.realHeads;
+  if (heads.length < 2) return undefined;
+  const p = project.project;
+  const versionLocation = p.versionLocations[0];
+  if (!versionLocation) return undefined;
+  const created = newRevisionFile(
+    { scriptLocation: p.scriptLocation, versionLocation, fileTemplate: p.fileTemplate, truncateSlugLength: p.truncateSlugLength },
+    { id: newRevisionId(), message: `merge ${heads.join(', ')}`, parents: [...heads], createDate: now },
+  );
+  const uri = pathToUri(created.file);
+  return {
+    file: created.file,
+    edit: {
+      documentChanges: [
+        { kind: 'create', uri, options: { ignoreIfExists: false, overwrite: false } },
+        { textDocument: { uri, version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: created.text }] },
+      ],
+    },
+  };
+}
+
+function mergeHeads(project: ProjectIndex, d: Diagnostic): CodeAction[] {
+  let merge: ReturnType<typeof mergeHeadsEdit>;
+  try {
+    merge = mergeHeadsEdit(project);
+  } catch (e) {
+    return [{ title: `Cannot create a merge revision: ${(e as Error).message}`, kind: CodeActionKind.QuickFix, diagnostics: [d], disabled: { reason: (e as Error).message } }];
+  }
+  if (!merge) return [];
+  return [{
+    title: `Create a merge revision for heads ${project.graph.realHeads.join(', ')} (${path.basename(merge.file)})`,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [d],
+    isPreferred: true,
+    edit: merge.edit,
+  }];
+}
+
+function repointParent(project: ProjectIndex, m: MigrationFile, d: Diagnostic): CodeAction[] {
+  const down = m.decls.downRevision?.value;
+  if (down?.kind !== 'strings') return [];
+  const item = down.items.find((i) => contains(i.range, d.range.start));
+  if (!item) return [];
+  const own = declaredRevision(m.decls)?.value;
+  const g = project.graph;
+  const exclude = own && g.has(own) ? new Set([own, ...g.descendants(own)]) : new Set<string>();
+  const uri = pathToUri(m.file);
+  return g.realHeads.filter((h) => !exclude.has(h)).map((h, i) => ({
+    title: `Point down_revision at head ${h} (${g.get(h)?.migration.decls.message.split('\n')[0] ?? ''})`,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [d],
+    isPreferred: i === 0,
+    edit: edit(uri, [item.contentRange ? { range: item.contentRange, newText: h } : { range: item.range, newText: `'${h}'` }]),
+  }));
+}
+
+function generateDowngrade(parsed: ParsedMigration, uri: string, diagnostics: Diagnostic[]): CodeAction | undefined {
+  const down = parsed.functions.find((f) => f.name === 'downgrade');
+  if (!down || !down.isEmpty) return undefined;
+  const body = generateDowngradeBody(parsed);
+  const start = { line: down.bodyRange.start.line, character: 0 };
+  const range: Range = { start, end: down.bodyRange.end };
+  return { title: 'Generate downgrade() from upgrade()', kind: CodeActionKind.QuickFix, diagnostics, edit: edit(uri, [{ range, newText: body }]) };
+}
+
+function ruleFixes(state: ServerState, file: string, uri: string, d: Diagnostic): CodeAction[] {
+  const problem = state.lintProblemsOf(file).find((p) => p.ruleId === d.code && p.range.start.line === d.range.start.line && p.range.start.character === d.range.start.character);
+  const parsed = problem && state.parsed(file);
+  if (!problem || !parsed) return [];
+  return fixEdits(problem, parsed).map((f) => ({ title: f.title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: edit(uri, f.edits) }));
+}
+
+const SUPPRESS_RE = /#\s*alembic:\s*ignore\[([^\]]*)\]/i;
+
+function suppressions(parsed: ParsedMigration, uri: string, d: Diagnostic): CodeAction[] {
+  const id = String(d.code);
+  const line = d.range.start.line;
+  const lineText = parsed.text.split('\n')[line]?.replace(/\r$/, '') ?? '';
+  const existing = SUPPRESS_RE.exec(lineText);
+  const lineEdit: TextEdit = existing
+    ? { range: { start: { line, character: existing.index }, end: { line, character: existing.index + existing[0].length } }, newText: `# alembic: ignore[${existing[1].split(',').map((s) => s.trim()).filter(Boolean).concat(id).join(', ')}]` }
+    : { range: { start: { line, character: lineText.length }, end: { line, character: lineText.length } }, newText: `  # alembic: ignore[${id}]` };
+  return [
+    { title: `Suppress ${id} on this line`, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: edit(uri, [lineEdit]) },
+    { title: `Suppress ${id} in this file`, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: edit(uri, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: `# alembic: ignore-file[${id}]\n` }]) },
+  ];
+}

@@ -1,0 +1,177 @@
+/**
+ * Read-only views: hover, document and workspace symbols, and the `alembic/projects` /
+ * `alembic/revisionGraph` requests.
+ */
+import * as path from 'node:path';
+import type {
+  CancellationToken,
+  DocumentSymbol,
+  DocumentSymbolParams,
+  Hover,
+  HoverParams,
+  SymbolInformation,
+  WorkspaceSymbolParams,
+} from 'vscode-languageserver/node';
+import { LSPErrorCodes, MarkupKind, ResponseError, SymbolKind } from 'vscode-languageserver/node';
+import type { ServerState } from '../serverState';
+import { pathToUri, uriToPath } from '../uris';
+import { declaredRevision } from '../alembic/revisionRefs';
+import type { ProjectIndex } from '../alembic/projectIndex';
+import { targetAt } from './navigation';
+import type {
+  ProjectInfo,
+  RevisionFlag,
+  RevisionGraphParams,
+  RevisionGraphResult,
+  RevisionNode,
+} from '../protocol';
+import { ZERO_RANGE } from '../alembic/types';
+
+/** Whether a revision is applied, pending or current in the project's database, when known. */
+export function databaseStatus(state: ServerState, project: ProjectIndex, id: string): 'current' | 'applied' | 'pending' | undefined {
+  const db = state.databaseState(state.projectUri(project));
+  if (db.kind !== 'ok') return undefined;
+  if (db.revisions.includes(id)) return 'current';
+  const graph = project.graph;
+  for (const head of db.revisions) if (graph.has(head) && graph.ancestors(head).has(id)) return 'applied';
+  return 'pending';
+}
+
+export function flagsOf(project: ProjectIndex, id: string): RevisionFlag[] {
+  const g = project.graph;
+  const flags: RevisionFlag[] = [];
+  if (g.realHeads.includes(id)) flags.push('head');
+  else if (g.heads.includes(id)) flags.push('effective-head');
+  if (g.bases.includes(id)) flags.push('base');
+  if (g.isBranchPoint(id)) flags.push('branchpoint');
+  if (g.isMergePoint(id)) flags.push('mergepoint');
+  if (g.get(id)?.parents.some((p) => !g.has(p))) flags.push('missing-parent');
+  if (g.isDuplicate(id)) flags.push('duplicate');
+  return flags;
+}
+
+export function hover(state: ServerState, p: HoverParams, _token: CancellationToken): Hover | null {
+  const t = targetAt(state, p.textDocument.uri, p.position);
+  if (!t?.ref || !t.id) return null;
+  const node = t.project.graph.get(t.id);
+  if (!node) {
+    return { range: t.ref.ref.range, contents: { kind: MarkupKind.Markdown, value: `**Unknown revision** \`${t.ref.ref.value}\`: no migration in this project declares it.` } };
+  }
+  const d = node.migration.decls;
+  const flags = flagsOf(t.project, t.id);
+  const status = databaseStatus(state, t.project, t.id);
+  const rel = path.relative(t.project.project.rootDir, node.migration.file);
+  const lines = [
+    `**${escapeMd(d.message || '(no message)')}**`,
+    '',
+    `\`${t.id}\`${flags.length ? ' · ' + flags.join(' · ') : ''}${status ? ` · **${status}** in the database` : ''}`,
+    '',
+    `- File: [${escapeMd(rel)}](${pathToUri(node.migration.file)})`,
+  ];
+  if (d.header.createDate?.raw) lines.push(`- Created: ${escapeMd(d.header.createDate.raw)}`);
+  lines.push(`- Parents: ${node.parents.length ? node.parents.map((x) => `\`${x}\``).join(', ') : '(base)'}`);
+  lines.push(`- Children: ${node.children.length ? node.children.map((x) => `\`${x}\``).join(', ') : '(none: head)'}`);
+  const labels = t.project.graph.labelsOf(t.id);
+  if (labels.length) lines.push(`- Branch labels: ${labels.map((l) => `\`${l}\``).join(', ')}`);
+  if (node.dependencies.length) lines.push(`- Depends on: ${node.dependencies.map((x) => `\`${x}\``).join(', ')}`);
+  return { range: t.ref.ref.range, contents: { kind: MarkupKind.Markdown, value: lines.join('\n') } };
+}
+
+function escapeMd(s: string): string {
+  return s.replace(/[\\`*_[\]<>]/g, (c) => '\\' + c);
+}
+
+export function documentSymbols(state: ServerState, p: DocumentSymbolParams): DocumentSymbol[] | null {
+  const file = uriToPath(p.textDocument.uri);
+  if (state.workspace.projectsOfFile(file).length === 0) return null;
+  const parsed = state.parsed(file);
+  if (!parsed) return null;
+  const out: DocumentSymbol[] = [];
+  const rev = declaredRevision(parsed.decls);
+  if (rev && parsed.decls.revision) {
+    out.push({ name: `revision ${rev.value}`, detail: parsed.decls.message, kind: SymbolKind.Constant, range: { start: parsed.decls.revision.nameRange.start, end: rev.range.end }, selectionRange: rev.range });
+  }
+  for (const fn of parsed.functions) {
+    const children: DocumentSymbol[] = parsed.calls
+      .filter((c) => c.functionName === fn.name && /^(op|batch_op)\./.test(c.call.callee))
+      .map((c) => ({ name: c.call.callee, detail: firstStringArg(c.call), kind: SymbolKind.Method, range: c.call.range, selectionRange: c.call.func.range }));
+    out.push({ name: fn.name, detail: fn.parameters, kind: SymbolKind.Function, range: fn.range, selectionRange: fn.nameRange, children });
+  }
+  return out;
+}
+
+function firstStringArg(call: { args: Array<{ value: { kind: string; value?: string } }> }): string {
+  const s = call.args.find((a) => a.value.kind === 'string');
+  return s?.value.value ?? '';
+}
+
+export function workspaceSymbols(state: ServerState, p: WorkspaceSymbolParams, token: CancellationToken): SymbolInformation[] | null {
+  const q = p.query.trim().toLowerCase();
+  const words = q.split(/\s+/).filter(Boolean);
+  const out: SymbolInformation[] = [];
+  for (const project of state.workspace.allProjects()) {
+    for (const node of project.graph.nodesNewestFirst()) {
+      if (token.isCancellationRequested) return null;
+      const msg = node.migration.decls.message.toLowerCase();
+      const match = !q || node.id.toLowerCase().startsWith(q) || words.every((w) => msg.includes(w));
+      if (!match) continue;
+      const rev = declaredRevision(node.migration.decls);
+      out.push({
+        name: `${node.id} ${node.migration.decls.message.split('\n')[0]}`,
+        kind: SymbolKind.Constant,
+        location: { uri: pathToUri(node.migration.file), range: rev?.range ?? ZERO_RANGE },
+        containerName: project.project.name,
+      });
+      if (out.length >= 500) return out;
+    }
+  }
+  return out;
+}
+
+export function projects(state: ServerState): ProjectInfo[] {
+  return state.workspace.allProjects().map((index) => {
+    const p = index.project;
+    return {
+      id: state.projectUri(index),
+      name: p.name,
+      configUri: pathToUri(p.configFile),
+      configKind: p.configKind,
+      ...(p.iniFile ? { iniUri: pathToUri(p.iniFile) } : {}),
+      rootUri: pathToUri(p.rootDir),
+      ...(p.scriptLocation ? { scriptLocationUri: pathToUri(p.scriptLocation) } : {}),
+      versionLocationUris: p.versionLocations.map(pathToUri),
+      ...(p.fileTemplate ? { fileTemplate: p.fileTemplate } : {}),
+      hasSqlalchemyUrl: !!p.sqlalchemyUrl,
+      revisionCount: index.graph.size,
+      generation: index.generation,
+      problems: p.problems.map((pr) => ({ ruleId: pr.ruleId, severity: pr.severity, message: pr.message, uri: pathToUri(pr.file), range: pr.range })),
+    };
+  });
+}
+
+export function revisionGraph(state: ServerState, params: RevisionGraphParams, token: CancellationToken): RevisionGraphResult | null {
+  const project = state.projectByUri(params.projectId);
+  if (!project) return null;
+  const g = project.graph;
+  const nodes: RevisionNode[] = [];
+  let n = 0;
+  for (const node of g.nodesNewestFirst()) {
+    if ((++n & 255) === 0 && token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+    const rev = declaredRevision(node.migration.decls);
+    const d = node.migration.decls;
+    nodes.push({
+      id: node.id,
+      message: d.message,
+      ...(d.header.createDate?.raw ? { createDate: d.header.createDate.raw } : {}),
+      uri: pathToUri(node.migration.file),
+      range: rev?.range ?? ZERO_RANGE,
+      parents: node.parents,
+      children: node.children,
+      labels: g.labelsOf(node.id),
+      dependencies: node.dependencies,
+      flags: flagsOf(project, node.id),
+    });
+  }
+  if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+  return { projectId: params.projectId, generation: project.generation, nodes, heads: [...g.heads], bases: [...g.bases] };
+}

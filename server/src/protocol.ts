@@ -1,0 +1,111 @@
+/**
+ * Every custom `alembic/*` message between the language server and the client, in one place.
+ * Both bundles import this module (the client from ../../server/src/protocol), so the two
+ * sides cannot drift. Payloads are JSON only: URIs as strings, LSP ranges, tagged unions.
+ * docs/protocol.md describes the same messages for other editors.
+ */
+import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
+import type { Range } from 'vscode-languageserver-protocol';
+
+/** A problem of a project's configuration, or of the graph as a whole. */
+export interface ProjectProblem {
+  ruleId: string;
+  severity: 'error' | 'warning' | 'information' | 'hint';
+  message: string;
+  uri: string;
+  range: Range;
+}
+
+/** One Alembic project found in the workspace. */
+export interface ProjectInfo {
+  /** Stable id: the URI of the project's alembic.ini (or pyproject.toml). */
+  id: string;
+  /** Display name: the config file's folder relative to its workspace folder. */
+  name: string;
+  configUri: string;
+  configKind: 'ini' | 'pyproject';
+  /** URI of the alembic.ini to pass to `alembic -c` (absent for pyproject-only projects). */
+  iniUri?: string;
+  /** Folder alembic runs in (the config file's folder). */
+  rootUri: string;
+  scriptLocationUri?: string;
+  versionLocationUris: string[];
+  fileTemplate?: string;
+  /** Whether the project's config declares a `sqlalchemy.url` (the value itself never crosses the wire). */
+  hasSqlalchemyUrl: boolean;
+  revisionCount: number;
+  generation: number;
+  problems: ProjectProblem[];
+}
+
+/**
+ * `alembic/projects` — client → server request, sent on start and after `alembic/graphChanged`.
+ * The server answers with every project found in every workspace folder.
+ */
+export const ProjectsRequest = new RequestType0<ProjectInfo[], void>('alembic/projects');
+
+export type RevisionFlag = 'head' | 'base' | 'branchpoint' | 'mergepoint' | 'missing-parent' | 'duplicate' | 'effective-head';
+
+export interface RevisionNode {
+  id: string;
+  message: string;
+  createDate?: string;
+  uri: string;
+  /** Range of the `revision = …` value. */
+  range: Range;
+  parents: string[];
+  children: string[];
+  /** Branch labels declared on this revision and inherited along its branch. */
+  labels: string[];
+  /** Resolved `depends_on` targets. */
+  dependencies: string[];
+  flags: RevisionFlag[];
+}
+
+export interface RevisionGraphParams {
+  projectId: string;
+}
+
+export interface RevisionGraphResult {
+  projectId: string;
+  generation: number;
+  nodes: RevisionNode[];
+  /** What `alembic heads` prints (effective heads), newest first. */
+  heads: string[];
+  bases: string[];
+}
+
+/**
+ * `alembic/revisionGraph` — client → server request for one project's graph. Cancellable.
+ * The client asks again when `alembic/graphChanged` reports a newer generation.
+ */
+export const RevisionGraphRequest = new RequestType<RevisionGraphParams, RevisionGraphResult | null, void>('alembic/revisionGraph');
+
+export interface GraphChangedParams {
+  projectId: string;
+  generation: number;
+}
+
+/**
+ * `alembic/graphChanged` — server → client notification after a project's graph changed
+ * (an edit, a file created/deleted/renamed, a checkout, a config change; debounced). The
+ * client refreshes its tree view, CodeLenses and status bar.
+ */
+export const GraphChangedNotification = new NotificationType<GraphChangedParams>('alembic/graphChanged');
+
+export type DatabaseState =
+  | { kind: 'unknown' }
+  | { kind: 'ok'; revisions: string[]; database: string; readAt: string }
+  | { kind: 'error'; reason: 'unreachable' | 'auth-failed' | 'database-missing' | 'timeout' | 'not-configured' | 'untrusted' | 'error'; message: string };
+
+export interface DatabaseStateParams {
+  projectId: string;
+  state: DatabaseState;
+}
+
+/**
+ * `alembic/databaseState` — client → server notification with the revisions stored in the
+ * project's version table (read with `pg`), after each refresh. The server uses it in hovers
+ * (applied / pending / current) and republishes nothing else.
+ */
+export const DatabaseStateNotification = new NotificationType<DatabaseStateParams>('alembic/databaseState');

@@ -1,0 +1,96 @@
+/**
+ * The language server: wiring only. State lives in Workspace (projects, indexes, open
+ * buffers); each request is a short handler over it (handlers/); diagnostics are computed by
+ * the domain core and published here, debounced, for every file whose problems changed.
+ */
+import {
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  CodeActionKind,
+  type InitializeParams,
+  type InitializeResult,
+  type WorkspaceFolder,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { Workspace } from './workspace';
+import { uriToPath } from './uris';
+import { ServerState } from './serverState';
+import * as handlers from './handlers';
+import {
+  DatabaseStateNotification,
+  ProjectsRequest,
+  RevisionGraphRequest,
+} from './protocol';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const state = new ServerState(connection, new Workspace());
+
+connection.onInitialize((params: InitializeParams): InitializeResult => {
+  state.clientCapabilities = params.capabilities;
+  const folders: WorkspaceFolder[] = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
+  state.pendingFolders = folders.map((f) => uriToPath(f.uri));
+  state.initOptions = (params.initializationOptions ?? {}) as Record<string, unknown>;
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      definitionProvider: true,
+      referencesProvider: true,
+      hoverProvider: true,
+      completionProvider: { triggerCharacters: ["'", '"', '@'] },
+      renameProvider: { prepareProvider: true },
+      documentSymbolProvider: true,
+      workspaceSymbolProvider: true,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.Refactor] },
+      workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+    },
+    serverInfo: { name: 'alembic-migrations', version: '0.1.0' },
+  };
+});
+
+connection.onInitialized(async () => {
+  if (state.clientCapabilities?.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
+    await connection.client.register(DidChangeWatchedFilesNotification.type, {
+      watchers: [{ globPattern: '**/alembic.ini' }, { globPattern: '**/pyproject.toml' }, { globPattern: '**/*.py' }],
+    }).catch((e: unknown) => state.logError('registering file watchers', e));
+  }
+  if (state.clientCapabilities?.workspace?.workspaceFolders) {
+    connection.workspace.onDidChangeWorkspaceFolders((e) => state.guard('workspace folders', () => {
+      for (const f of e.removed) state.removeFolder(uriToPath(f.uri));
+      for (const f of e.added) state.addFolder(uriToPath(f.uri));
+    }));
+  }
+  await state.start();
+});
+
+documents.onDidOpen((e) => state.guard('didOpen', () => state.documentChanged(e.document)));
+documents.onDidChangeContent((e) => state.guard('didChange', () => state.documentChanged(e.document)));
+documents.onDidClose((e) => state.guard('didClose', () => state.documentClosed(e.document)));
+
+connection.onDidChangeWatchedFiles((params) => state.guard('watched files', () => {
+  state.filesChanged(params.changes.map((c) => ({
+    file: uriToPath(c.uri),
+    kind: c.type === FileChangeType.Created ? 'created' : c.type === FileChangeType.Deleted ? 'deleted' : 'changed',
+  })));
+}));
+connection.onDidChangeConfiguration(() => state.guard('configuration', () => state.settingsChanged()));
+
+connection.onDefinition((p, token) => state.handle('definition', null, () => handlers.definition(state, p, token)));
+connection.onReferences((p, token) => state.handle('references', null, () => handlers.references(state, p, token)));
+connection.onHover((p, token) => state.handle('hover', null, () => handlers.hover(state, p, token)));
+connection.onCompletion((p, token) => state.handle('completion', null, () => handlers.completion(state, p, token)));
+connection.onPrepareRename((p) => state.handle('prepareRename', null, () => handlers.prepareRename(state, p)));
+connection.onRenameRequest((p) => state.handle('rename', null, () => handlers.rename(state, p)));
+connection.onDocumentSymbol((p) => state.handle('documentSymbol', null, () => handlers.documentSymbols(state, p)));
+connection.onWorkspaceSymbol((p, token) => state.handle('workspaceSymbol', null, () => handlers.workspaceSymbols(state, p, token)));
+connection.onCodeAction((p, token) => state.handle('codeAction', null, () => handlers.codeActions(state, p, token)));
+connection.onRequest(ProjectsRequest, () => state.handle('alembic/projects', [], () => handlers.projects(state)));
+connection.onRequest(RevisionGraphRequest, (p, token) => state.handle('alembic/revisionGraph', null, () => handlers.revisionGraph(state, p, token)));
+connection.onNotification(DatabaseStateNotification, (p) => state.guard('alembic/databaseState', () => state.setDatabaseState(p.projectId, p.state)));
+
+documents.listen(connection);
+connection.listen();

@@ -1,0 +1,325 @@
+/**
+ * Everything with a lifetime inside the server: the workspace model, parsed-file caches, the
+ * database states the client reported, settings, and the debounced publishing of diagnostics
+ * and `alembic/graphChanged`. Handlers read from it; only it talks to the connection.
+ */
+import * as fs from 'node:fs';
+import type {
+  ClientCapabilities,
+  Connection,
+  Diagnostic,
+  DiagnosticSeverity,
+} from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { Workspace } from './workspace';
+import { pathToUri, uriToPath } from './uris';
+import { GraphChangedNotification, type DatabaseState } from './protocol';
+import { loadPythonParser, type PythonParser } from './alembic/pythonParser';
+import { parseMigrationWith, type ParsedMigration } from './alembic/migrationParser';
+import { decodeSource, looksBinary, MAX_MIGRATION_BYTES } from './alembic/migrationFile';
+import { lintMigration, prepareLinter } from './alembic/lint';
+import { resolveRuleConfig, type RuleConfig } from './alembic/ruleConfig';
+import type { ProjectIndex } from './alembic/projectIndex';
+import type { Problem, Severity } from './alembic/types';
+
+/** The `alembic.*` settings the server reads (per workspace folder). */
+export interface ServerSettings {
+  lint: { rules: Record<string, string>; workspace: boolean };
+  docsBaseUri?: string;
+}
+
+const DEFAULT_SETTINGS: ServerSettings = { lint: { rules: {}, workspace: true } };
+const PUBLISH_DELAY_MS = 10;
+/** Above this many files, closed files get graph diagnostics only (lint stays on for open files). */
+const WORKSPACE_LINT_LIMIT = 3000;
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = { error: 1, warning: 2, information: 3, hint: 4 };
+
+interface LintCacheEntry {
+  text: string;
+  problems: Problem[];
+}
+
+export class ServerState {
+  clientCapabilities: ClientCapabilities | undefined;
+  pendingFolders: string[] = [];
+  initOptions: Record<string, unknown> = {};
+  python: PythonParser | undefined;
+
+  private readonly dbStates = new Map<string, DatabaseState>();
+  private readonly dirty = new Set<string>();
+  private readonly published = new Map<string, string>();
+  /** URIs published per project, so a project's files that no longer have problems get cleared. */
+  private readonly projectUris = new Map<string, Set<string>>();
+  private readonly lintCache = new Map<string, LintCacheEntry>();
+  private readonly parseCache = new Map<string, { text: string; parsed: ParsedMigration }>();
+  private readonly settings = new Map<string, ServerSettings>();
+  private readonly lintProblems = new Map<string, Problem[]>();
+  private timer: NodeJS.Timeout | undefined;
+  private readyResolve!: () => void;
+  /** Resolves once the workspace folders are indexed and the first diagnostics are out. */
+  readonly ready = new Promise<void>((r) => { this.readyResolve = r; });
+
+  constructor(readonly connection: Connection, readonly workspace: Workspace) {}
+
+  async start(): Promise<void> {
+    try {
+      this.python = await loadPythonParser();
+      await prepareLinter();
+    } catch (e) {
+      this.logError('loading the Python and SQL parsers (diagnostics limited to the revision graph)', e);
+    }
+    for (const folder of this.pendingFolders) this.addFolder(folder);
+    this.pendingFolders = [];
+    this.flush();
+    this.readyResolve();
+  }
+
+  addFolder(folder: string): void {
+    this.markDirty(this.workspace.addFolder(folder));
+  }
+
+  removeFolder(folder: string): void {
+    const gone = this.workspace.removeFolder(folder);
+    for (const id of gone) this.clearProject(id);
+    this.settings.delete(folder);
+  }
+
+  // ---- events -------------------------------------------------------------------------
+
+  documentChanged(doc: TextDocument): void {
+    if (!doc.uri.startsWith('file:')) return;
+    this.markDirty(this.workspace.setDocument(uriToPath(doc.uri), doc.getText()));
+  }
+
+  documentClosed(doc: TextDocument): void {
+    if (!doc.uri.startsWith('file:')) return;
+    this.markDirty(this.workspace.closeDocument(uriToPath(doc.uri)));
+  }
+
+  filesChanged(changes: Array<{ file: string; kind: 'created' | 'changed' | 'deleted' }>): void {
+    const ids = new Set<string>();
+    const before = new Set(this.workspace.allProjects().map((p) => p.project.id));
+    for (const c of changes) {
+      for (const id of this.workspace.fileEvent(c.file, c.kind)) ids.add(id);
+      if (c.kind !== 'changed') this.lintCache.delete(c.file);
+    }
+    for (const id of before) if (!this.workspace.project(id)) this.clearProject(id);
+    this.markDirty([...ids]);
+  }
+
+  settingsChanged(): void {
+    this.settings.clear();
+    this.lintCache.clear();
+    this.markDirty(this.workspace.allProjects().map((p) => p.project.id));
+  }
+
+  setDatabaseState(projectId: string, state: DatabaseState): void {
+    this.dbStates.set(projectId, state);
+  }
+
+  databaseState(projectId: string): DatabaseState {
+    return this.dbStates.get(projectId) ?? { kind: 'unknown' };
+  }
+
+  // ---- reading files -------------------------------------------------------------------
+
+  /** The current text of a file: the open buffer, else the disk (undefined if unreadable). */
+  textOf(file: string): string | undefined {
+    const open = this.workspace.openText(file);
+    if (open !== undefined) return open;
+    try {
+      const bytes = fs.readFileSync(file);
+      if (bytes.length > MAX_MIGRATION_BYTES || looksBinary(bytes)) return undefined;
+      return decodeSource(bytes);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The full parse of a file's current text (cached until the text changes). */
+  parsed(file: string): ParsedMigration | undefined {
+    const text = this.textOf(file);
+    if (text === undefined || !this.python) return undefined;
+    const hit = this.parseCache.get(file);
+    if (hit && hit.text === text) return hit.parsed;
+    const parsed = parseMigrationWith(this.python, text);
+    this.parseCache.set(file, { text, parsed });
+    if (this.parseCache.size > 200) this.parseCache.delete(this.parseCache.keys().next().value!);
+    return parsed;
+  }
+
+  // ---- settings ------------------------------------------------------------------------
+
+  async settingsFor(project: ProjectIndex): Promise<ServerSettings> {
+    const folder = this.workspace.folderOfProject(project.project.id) ?? project.project.rootDir;
+    const hit = this.settings.get(folder);
+    if (hit) return hit;
+    let s = DEFAULT_SETTINGS;
+    if (this.clientCapabilities?.workspace?.configuration) {
+      try {
+        const raw = (await this.connection.workspace.getConfiguration({ scopeUri: pathToUri(folder), section: 'alembic' })) as Partial<{ lint: Partial<ServerSettings['lint']> }> | null;
+        s = { lint: { rules: { ...(raw?.lint?.rules ?? {}) }, workspace: raw?.lint?.workspace ?? true } };
+      } catch (e) {
+        this.logError('reading settings', e);
+      }
+    }
+    s = { ...s, docsBaseUri: typeof this.initOptions.docsBaseUri === 'string' ? this.initOptions.docsBaseUri : undefined };
+    this.settings.set(folder, s);
+    return s;
+  }
+
+  ruleConfig(project: ProjectIndex, settings: ServerSettings): RuleConfig {
+    return resolveRuleConfig({
+      projectRules: project.project.lintRules,
+      projectRulesFile: project.project.pyprojectFile,
+      settingsRules: settings.lint.rules,
+    });
+  }
+
+  // ---- publishing ----------------------------------------------------------------------
+
+  markDirty(ids: Iterable<string>): void {
+    for (const id of ids) this.dirty.add(id);
+    if (this.dirty.size && !this.timer) this.timer = setTimeout(() => { this.timer = undefined; void this.flushAsync(); }, PUBLISH_DELAY_MS);
+  }
+
+  /** Publishes now (used at start, before `ready`). */
+  flush(): void {
+    void this.flushAsync();
+  }
+
+  private async flushAsync(): Promise<void> {
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    for (const id of ids) {
+      const project = this.workspace.project(id);
+      if (!project) continue;
+      try {
+        await this.publishProject(project);
+      } catch (e) {
+        this.logError(`publishing diagnostics of ${project.project.name}`, e);
+      }
+      void this.connection.sendNotification(GraphChangedNotification, { projectId: this.projectUri(project), generation: project.generation });
+    }
+  }
+
+  /** The protocol id of a project: its config file's URI. */
+  projectUri(project: ProjectIndex): string {
+    return pathToUri(project.project.id);
+  }
+
+  projectByUri(uri: string): ProjectIndex | undefined {
+    return this.workspace.project(uriToPath(uri));
+  }
+
+  private async publishProject(project: ProjectIndex): Promise<void> {
+    const settings = await this.settingsFor(project);
+    const config = this.ruleConfig(project, settings);
+    const byFile = new Map<string, Problem[]>();
+    const add = (p: Problem): void => {
+      const list = byFile.get(p.file);
+      if (list) list.push(p); else byFile.set(p.file, [p]);
+    };
+    for (const p of config.apply(project.problems())) add(p);
+    for (const p of config.problems) add(p);
+    const files = project.migrationFiles();
+    const lintAll = settings.lint.workspace && files.length <= WORKSPACE_LINT_LIMIT;
+    for (const m of files) {
+      if (!lintAll && this.workspace.openText(m.file) === undefined) continue;
+      for (const p of this.lint(m.file, project, config)) add(p);
+    }
+    const uris = new Set<string>();
+    for (const [file, problems] of byFile) {
+      const uri = pathToUri(file);
+      uris.add(uri);
+      this.publish(uri, problems.map((p) => this.toDiagnostic(p, settings)));
+    }
+    for (const uri of this.projectUris.get(project.project.id) ?? []) if (!uris.has(uri)) this.publish(uri, []);
+    this.projectUris.set(project.project.id, uris);
+  }
+
+  /** Lint problems of one file (cached by text and configuration). */
+  private lint(file: string, project: ProjectIndex, config: RuleConfig): Problem[] {
+    const text = this.textOf(file);
+    if (text === undefined || !this.python) return [];
+    const key = `${config.key}\u0000${text}`;
+    const hit = this.lintCache.get(file);
+    if (hit && hit.text === key) return hit.problems;
+    let problems: Problem[] = [];
+    try {
+      const parsed = this.parsed(file);
+      if (parsed) problems = config.apply(lintMigration(parsed, file, { config }));
+    } catch (e) {
+      this.logError(`linting ${file}`, e);
+    }
+    this.lintCache.set(file, { text: key, problems });
+    this.lintProblems.set(file, problems);
+    return problems;
+  }
+
+  /** The lint problems last computed for a file (code actions use their fix hints). */
+  lintProblemsOf(file: string): Problem[] {
+    return this.lintProblems.get(file) ?? [];
+  }
+
+  private publish(uri: string, diagnostics: Diagnostic[]): void {
+    const key = JSON.stringify(diagnostics);
+    if (this.published.get(uri) === key) return;
+    if (diagnostics.length === 0 && !this.published.has(uri)) return;
+    if (diagnostics.length === 0) this.published.delete(uri); else this.published.set(uri, key);
+    void this.connection.sendDiagnostics({ uri, diagnostics });
+  }
+
+  private clearProject(id: string): void {
+    for (const uri of this.projectUris.get(id) ?? []) this.publish(uri, []);
+    this.projectUris.delete(id);
+    this.dbStates.delete(id);
+  }
+
+  toDiagnostic(p: Problem, settings: ServerSettings): Diagnostic {
+    const href = this.docsHref(p.ruleId, settings);
+    return {
+      range: p.range,
+      severity: SEVERITY[p.severity],
+      code: p.ruleId,
+      ...(href ? { codeDescription: { href } } : {}),
+      source: 'alembic',
+      message: p.message,
+      ...(p.related?.length
+        ? { relatedInformation: p.related.map((r) => ({ location: { uri: pathToUri(r.file), range: r.range }, message: r.message })) }
+        : {}),
+    };
+  }
+
+  private docsHref(ruleId: string, settings: ServerSettings): string | undefined {
+    const base = settings.docsBaseUri;
+    return base ? `${base.replace(/\/$/, '')}/${ruleId}.md` : undefined;
+  }
+
+  // ---- failure handling ----------------------------------------------------------------
+
+  logError(what: string, e: unknown): void {
+    this.connection.console.error(`[alembic] ${what} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+  }
+
+  /** Runs an event handler; a failure is logged with its stack and never kills the server. */
+  guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.logError(what, e);
+    }
+  }
+
+  /** Runs a request handler; a failure is logged and answered with `fallback`. */
+  async handle<T>(what: string, fallback: T, fn: () => T | Promise<T>): Promise<T> {
+    try {
+      await this.ready;
+      return await fn();
+    } catch (e) {
+      this.logError(what, e);
+      return fallback;
+    }
+  }
+}

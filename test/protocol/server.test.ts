@@ -1,0 +1,300 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  DefinitionRequest,
+  ReferencesRequest,
+  HoverRequest,
+  CompletionRequest,
+  RenameRequest,
+  CodeActionRequest,
+  DocumentSymbolRequest,
+  WorkspaceSymbolRequest,
+  CancellationTokenSource,
+  type Diagnostic,
+  type TextEdit,
+  type WorkspaceEdit,
+  type Location,
+  type Hover,
+  type CompletionItem,
+  type CodeAction,
+} from 'vscode-languageserver-protocol/node';
+import { startServer, uri, DidChangeWatchedFilesNotification, type TestServer } from '../support/lspClient';
+import { RevisionGraphRequest, ProjectsRequest, type RevisionGraphResult } from '../../server/src/protocol';
+import { LineIndex } from '../../server/src/alembic/migrationScanner';
+
+function migration(rev: string, down: string | null, message: string, body = 'pass', extra = ''): string {
+  return `"""${message}
+
+Revision ID: ${rev}
+Revises: ${down ?? ''}
+Create Date: 2024-01-01 00:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '${rev}'
+down_revision = ${down === null ? 'None' : `'${down}'`}
+branch_labels = None
+depends_on = None
+${extra}
+
+def upgrade() -> None:
+    ${body}
+
+
+def downgrade() -> None:
+    pass
+`;
+}
+
+/** The position of `needle` in `text` (plus `delta` characters), as LSP line/character. */
+function posOf(text: string, needle: string, delta = 0): { line: number; character: number } {
+  const i = text.indexOf(needle);
+  assert.ok(i >= 0, `'${needle}' not in text`);
+  return new LineIndex(text).positionAt(i + delta);
+}
+
+function textAt(text: string, range: { start: { line: number; character: number }; end: { line: number; character: number } }): string {
+  const li = new LineIndex(text);
+  return text.slice(li.offsetAt(range.start), li.offsetAt(range.end));
+}
+
+/** Applies single-file text edits (in reverse order) to a text. */
+function applyEdits(text: string, edits: TextEdit[]): string {
+  const li = new LineIndex(text);
+  const sorted = [...edits].sort((a, b) => li.offsetAt(b.range.start) - li.offsetAt(a.range.start));
+  let out = text;
+  for (const e of sorted) out = out.slice(0, li.offsetAt(e.range.start)) + e.newText + out.slice(li.offsetAt(e.range.end));
+  return out;
+}
+
+let dir: string;
+let versions: string;
+let server: TestServer;
+const files: Record<string, string> = {};
+
+function write(name: string, text: string): string {
+  const f = path.join(versions, name);
+  fs.writeFileSync(f, text);
+  files[name] = text;
+  return f;
+}
+
+before(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alembic-lsp-'));
+  fs.mkdirSync(path.join(dir, 'migrations', 'versions'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'alembic.ini'), '[alembic]\nscript_location = migrations\n');
+  versions = path.join(dir, 'migrations', 'versions');
+  write('aaa_users.py', migration('aaa111', null, 'create users', "op.create_table('users', sa.Column('id', sa.BigInteger(), primary_key=True))"));
+  write('bbb_products.py', migration('bbb222', 'aaa111', 'create products', "op.create_table('products', sa.Column('id', sa.BigInteger(), primary_key=True))"));
+  write('ccc_orphan.py', migration('ccc333', 'zzz999', 'orphan points nowhere'));
+  server = await startServer(dir);
+});
+
+after(async () => {
+  await server?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a missing parent is published on the file, with code, docs link and source', async () => {
+  const d = await server.waitForDiagnostics(uri(path.join(versions, 'ccc_orphan.py')), (ds) => ds.some((x) => x.code === 'missing-parent'));
+  const mp = d.find((x) => x.code === 'missing-parent')!;
+  assert.equal(mp.source, 'alembic');
+  assert.equal(mp.codeDescription?.href, 'https://example.invalid/docs/rules/missing-parent.md');
+  assert.equal(textAt(files['ccc_orphan.py'], mp.range).replace(/['"]/g, ''), 'zzz999');
+});
+
+test('alembic/projects and alembic/revisionGraph describe the project', async () => {
+  const projects = await server.connection.sendRequest(ProjectsRequest);
+  assert.equal(projects.length, 1);
+  assert.equal(projects[0].configUri, uri(path.join(dir, 'alembic.ini')));
+  const g = (await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id })) as RevisionGraphResult;
+  const ids = g.nodes.map((n) => n.id).sort();
+  assert.deepEqual(ids, ['aaa111', 'bbb222', 'ccc333']);
+  const bbb = g.nodes.find((n) => n.id === 'bbb222')!;
+  assert.deepEqual(bbb.parents, ['aaa111']);
+  assert.equal(bbb.message, 'create products');
+  assert.ok(g.nodes.find((n) => n.id === 'ccc333')!.flags.includes('missing-parent'));
+});
+
+test('editing one file fixes the graph: the other files\' diagnostics clear without reopening them', async () => {
+  const orphan = path.join(versions, 'ccc_orphan.py');
+  const products = path.join(versions, 'bbb_products.py');
+  // Two heads once the orphan is attached to aaa111 beside bbb222: multiple-heads on both heads.
+  const attached = files['ccc_orphan.py'].replace("down_revision = 'zzz999'", "down_revision = 'aaa111'");
+  await server.open(orphan, files['ccc_orphan.py']);
+  await server.change(orphan, attached, 2);
+  await server.waitForDiagnostics(uri(products), (ds) => ds.some((x) => x.code === 'multiple-heads'));
+  const own = await server.waitForDiagnostics(uri(orphan), (ds) => !ds.some((x) => x.code === 'missing-parent'));
+  assert.ok(own.some((x) => x.code === 'multiple-heads'));
+  // Now chain it after bbb222: one head, nothing left on either file.
+  const chained = files['ccc_orphan.py'].replace("down_revision = 'zzz999'", "down_revision = 'bbb222'").replace('Revises: zzz999', 'Revises: bbb222');
+  await server.change(orphan, chained, 3);
+  await server.waitForDiagnostics(uri(products), (ds) => !ds.some((x) => x.code === 'multiple-heads'));
+  await server.waitForDiagnostics(uri(orphan), (ds) => ds.every((x) => x.code !== 'multiple-heads' && x.code !== 'missing-parent'));
+  files['ccc_orphan.py'] = chained;
+});
+
+test('go to definition on a down_revision id lands on the parent\'s revision line', async () => {
+  const text = files['bbb_products.py'];
+  const loc = (await server.connection.sendRequest(DefinitionRequest.type, {
+    textDocument: { uri: uri(path.join(versions, 'bbb_products.py')) },
+    position: posOf(text, "down_revision = 'aaa111'", "down_revision = 'a".length),
+  })) as Location;
+  assert.equal(loc.uri, uri(path.join(versions, 'aaa_users.py')));
+  assert.equal(textAt(files['aaa_users.py'], loc.range), "'aaa111'");
+});
+
+test('find references on a revision lists its children\'s down_revision and header mentions', async () => {
+  const text = files['aaa_users.py'];
+  const locs = (await server.connection.sendRequest(ReferencesRequest.type, {
+    textDocument: { uri: uri(path.join(versions, 'aaa_users.py')) },
+    position: posOf(text, "revision = 'aaa111'", "revision = 'a".length),
+    context: { includeDeclaration: false },
+  })) as Location[];
+  const where = locs.map((l) => `${path.basename(new URL(l.uri).pathname)}:${textAt(files[path.basename(new URL(l.uri).pathname)], l.range)}`).sort();
+  assert.deepEqual(where, ['bbb_products.py:\'aaa111\'', 'bbb_products.py:aaa111']);
+});
+
+test('hover on a down_revision shows the parent\'s message, id and children', async () => {
+  const text = files['bbb_products.py'];
+  const h = (await server.connection.sendRequest(HoverRequest.type, {
+    textDocument: { uri: uri(path.join(versions, 'bbb_products.py')) },
+    position: posOf(text, "down_revision = 'aaa111'", "down_revision = 'aa".length),
+  })) as Hover;
+  const value = (h.contents as { value: string }).value;
+  assert.match(value, /create users/);
+  assert.match(value, /`aaa111`/);
+  assert.match(value, /Children: `bbb222`/);
+});
+
+test('completion inside down_revision offers revision ids, heads first', async () => {
+  const file = path.join(versions, 'ddd_new.py');
+  const text = migration('ddd444', '', 'new one');
+  await server.open(file, text);
+  const items = (await server.connection.sendRequest(CompletionRequest.type, {
+    textDocument: { uri: uri(file) },
+    position: posOf(text, "down_revision = ''", "down_revision = '".length),
+  })) as CompletionItem[];
+  const sorted = [...items].sort((a, b) => (a.sortText ?? '').localeCompare(b.sortText ?? ''));
+  assert.ok(items.some((i) => i.label === 'aaa111'));
+  assert.ok(!items.some((i) => i.label === 'ddd444'), 'a revision does not offer itself');
+  assert.equal(sorted[0].label, 'ccc333', 'the head comes first');
+});
+
+test('rename a revision id updates the declaration, the child\'s down_revision and both headers', async () => {
+  const text = files['aaa_users.py'];
+  const edit = (await server.connection.sendRequest(RenameRequest.type, {
+    textDocument: { uri: uri(path.join(versions, 'aaa_users.py')) },
+    position: posOf(text, "revision = 'aaa111'", "revision = 'a".length),
+    newName: 'a1b2c3d4e5f6',
+  })) as WorkspaceEdit;
+  const changes = edit.changes!;
+  const users = applyEdits(text, changes[uri(path.join(versions, 'aaa_users.py'))]);
+  const products = applyEdits(files['bbb_products.py'], changes[uri(path.join(versions, 'bbb_products.py'))]);
+  assert.match(users, /revision = 'a1b2c3d4e5f6'/);
+  assert.match(users, /Revision ID: a1b2c3d4e5f6/);
+  assert.match(products, /down_revision = 'a1b2c3d4e5f6'/);
+  assert.match(products, /Revises: a1b2c3d4e5f6/);
+  assert.ok(!users.includes('aaa111') && !products.includes('aaa111'));
+});
+
+test('a header that disagrees with the code gets a quick fix that rewrites it; applying it clears the problem', async () => {
+  const file = path.join(versions, 'eee_header.py');
+  const text = migration('eee555', 'ccc333', 'header drift').replace('Revises: ccc333', 'Revises: bbb222');
+  await server.open(file, text);
+  const ds = await server.waitForDiagnostics(uri(file), (d) => d.some((x) => x.code === 'header-mismatch'));
+  const diag = ds.find((x) => x.code === 'header-mismatch')!;
+  const actions = (await server.connection.sendRequest(CodeActionRequest.type, {
+    textDocument: { uri: uri(file) }, range: diag.range, context: { diagnostics: [diag] },
+  })) as CodeAction[];
+  const fix = actions.find((a) => /header/i.test(a.title))!;
+  assert.ok(fix, `no header fix among ${actions.map((a) => a.title).join(', ')}`);
+  const fixed = applyEdits(text, fix.edit!.changes![uri(file)]);
+  assert.match(fixed, /Revises: ccc333/);
+  await server.change(file, fixed, 2);
+  await server.waitForDiagnostics(uri(file), (d) => !d.some((x) => x.code === 'header-mismatch'));
+});
+
+test('document symbols list the revision, upgrade, downgrade and their op calls', async () => {
+  const syms = (await server.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri: uri(path.join(versions, 'aaa_users.py')) } })) as Array<{ name: string; children?: Array<{ name: string }> }>;
+  const names = syms.map((s) => s.name);
+  assert.ok(names.includes('revision aaa111'));
+  assert.ok(names.includes('upgrade') && names.includes('downgrade'));
+  assert.deepEqual(syms.find((s) => s.name === 'upgrade')!.children!.map((c) => c.name), ['op.create_table']);
+});
+
+test('workspace symbols find revisions by id prefix and by message words', async () => {
+  const byId = (await server.connection.sendRequest(WorkspaceSymbolRequest.type, { query: 'bbb' })) as Array<{ name: string }>;
+  assert.deepEqual(byId.map((s) => s.name), ['bbb222 create products']);
+  const byWords = (await server.connection.sendRequest(WorkspaceSymbolRequest.type, { query: 'users create' })) as Array<{ name: string }>;
+  assert.deepEqual(byWords.map((s) => s.name), ['aaa111 create users']);
+});
+
+test('a file created on disk joins the graph and alembic/graphChanged is sent; deleting it removes it', async () => {
+  const projects = await server.connection.sendRequest(ProjectsRequest);
+  const before = (await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
+  const file = write('fff_created.py', migration('fff666', 'aaa111', 'created on disk'));
+  await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(file), type: 1 }] });
+  await server.waitForGraphChange((p) => p.generation > before.generation);
+  const after1 = (await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
+  assert.ok(after1.nodes.some((n) => n.id === 'fff666'));
+  fs.rmSync(file);
+  await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(file), type: 3 }] });
+  await server.waitForGraphChange((p) => p.generation > after1.generation);
+  const after2 = (await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
+  assert.ok(!after2.nodes.some((n) => n.id === 'fff666'));
+});
+
+test('a checkout that rewrites many files at once ends in one correct graph', async () => {
+  const projects = await server.connection.sendRequest(ProjectsRequest);
+  const start = (await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
+  const changes = [];
+  let prev = 'ccc333';
+  for (let i = 0; i < 300; i++) {
+    const id = `bulk${String(i).padStart(4, '0')}`;
+    changes.push({ uri: uri(write(`bulk_${i}.py`, migration(id, prev, `bulk ${i}`))), type: 1 as const });
+    prev = id;
+  }
+  await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes });
+  await server.waitForGraphChange((p) => p.generation > start.generation);
+  const g = (await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
+  assert.ok(g.nodes.some((n) => n.id === 'bulk0299'));
+  assert.ok(g.heads.includes('bulk0299'));
+});
+
+test('a cancelled graph request is answered with RequestCancelled or a result, never hangs', async () => {
+  const projects = await server.connection.sendRequest(ProjectsRequest);
+  const source = new CancellationTokenSource();
+  const pending = server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }, source.token);
+  source.cancel();
+  const outcome = await pending.then(() => 'answered', (e: { code?: number }) => (e.code === -32800 ? 'cancelled' : `error ${e.code}`));
+  assert.ok(outcome === 'answered' || outcome === 'cancelled', outcome);
+});
+
+test('hostile files (random bytes, 5 MB, deep nesting) leave the server answering', async () => {
+  let junk = '';
+  for (let i = 0; i < 50_000; i++) junk += String.fromCharCode((i * 7919) % 256);
+  const hostile = [
+    write('zz_junk.py', junk),
+    write('zz_big.py', migration('big001', 'aaa111', 'big', 'op.execute("SELECT 1")\n    '.repeat(120_000) + 'pass')),
+    write('zz_deep.py', `revision = 'deep01'\ndown_revision = 'aaa111'\nx = ${'('.repeat(5000)}1${')'.repeat(5000)}\n`),
+  ];
+  fs.writeFileSync(path.join(versions, 'zz_binary.py'), Buffer.from([0, 1, 2, 3, 255, 0, 7]));
+  await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, {
+    changes: [...hostile, path.join(versions, 'zz_binary.py')].map((f) => ({ uri: uri(f), type: 1 as const })),
+  });
+  await server.open(hostile[2], fs.readFileSync(hostile[2], 'utf8'));
+  const projects = await server.connection.sendRequest(ProjectsRequest);
+  const g = (await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
+  assert.ok(g.nodes.some((n) => n.id === 'big001'));
+  assert.ok(g.nodes.some((n) => n.id === 'deep01'));
+  const d: Diagnostic[] = await server.waitForDiagnostics(uri(path.join(versions, 'zz_binary.py')), (ds) => ds.some((x) => x.code === 'unparsable-migration'));
+  assert.ok(d.length > 0);
+  const h = await server.connection.sendRequest(HoverRequest.type, { textDocument: { uri: uri(hostile[2]) }, position: { line: 1, character: 18 } });
+  assert.ok(h, 'the server still answers hovers');
+});
