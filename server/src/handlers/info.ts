@@ -45,7 +45,7 @@ export function flagsOf(project: ProjectIndex, id: string): RevisionFlag[] {
   if (g.bases.includes(id)) flags.push('base');
   if (g.isBranchPoint(id)) flags.push('branchpoint');
   if (g.isMergePoint(id)) flags.push('mergepoint');
-  if (g.get(id)?.parents.some((p) => !g.has(p))) flags.push('missing-parent');
+  if (g.get(id)?.downRevisions.some((p) => !g.lookup(p))) flags.push('missing-parent');
   if (g.isDuplicate(id)) flags.push('duplicate');
   return flags;
 }
