@@ -3,6 +3,7 @@
  * alembic.ini, an env.py that works online and offline (`--sql`), script.py.mako, and
  * standard-template migrations with realistic op calls and SQL.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -128,13 +129,7 @@ export function writeProject(dir: string, revisions: GenRevision[], opts: { url?
 
 /** A deterministic 12-hex id for revision number `n` of a generated project. */
 export function genId(n: number, salt = 0): string {
-  let h = (n * 2654435761 + salt * 40503 + 12345) >>> 0;
-  let s = '';
-  for (let i = 0; i < 12; i++) {
-    h = (h * 1103515245 + 12345) >>> 0;
-    s += ((h >>> 16) & 15).toString(16);
-  }
-  return s;
+  return crypto.createHash('sha1').update(`${salt}:${n}`).digest('hex').slice(0, 12);
 }
 
 /** Realistic bodies for generated migrations (op calls and SQL), so lint work is representative. */

@@ -63,7 +63,15 @@ export function isMigrationFileName(name: string): boolean {
 export function listMigrationFiles(project: AlembicProject): Array<{ file: string; versionLocation: string }> {
   const out: Array<{ file: string; versionLocation: string }> = [];
   const seen = new Set<string>();
+  const visitedDirs = new Set<string>();
   const visit = (dir: string, location: string, depth: number): void => {
+    if (project.recursiveVersionLocations) {
+      // Symlinked folders can form loops: visit each real folder once.
+      let real: string;
+      try { real = fs.realpathSync(dir); } catch { return; }
+      if (visitedDirs.has(real)) return;
+      visitedDirs.add(real);
+    }
     for (const e of readDirRaw(dir)) {
       const p = path.join(dir, e.name);
       if (e.isDirectory() || (e.isSymbolicLink() && isDir(p))) {

@@ -32,8 +32,20 @@ function revisionRange(m: MigrationFile): Range {
 
 const ILLEGAL = /[@\-+:\s]/;
 
+/** Per-file problems, cached by file object: an edit replaces the object, so only it is re-checked. */
+const fileProblemCache = new WeakMap<MigrationFile, Problem[]>();
+
 /** Problems of one file that need no graph. */
 export function fileProblems(m: MigrationFile): Problem[] {
+  let hit = fileProblemCache.get(m);
+  if (!hit) {
+    hit = computeFileProblems(m);
+    fileProblemCache.set(m, hit);
+  }
+  return hit;
+}
+
+function computeFileProblems(m: MigrationFile): Problem[] {
   const out: Problem[] = [];
   if (m.readProblem) return [problem('unparsable-migration', m.file, ZERO_RANGE, `Not a readable migration: ${m.readProblem}.`)];
   const d = m.decls;
@@ -123,7 +135,9 @@ export function graphProblems(g: RevisionGraph, files: MigrationFile[]): Problem
  * branches on purpose (e.g. one graph per version location) and are fine.
  */
 function multipleHeads(g: RevisionGraph): Problem[] {
-  const heads = g.realHeads;
+  // A head cut off by a missing parent is reported as missing-parent, not as another head.
+  const broken = new Set(g.issues.filter((i) => i.kind === 'missing-parent').map((i) => i.id));
+  const heads = g.realHeads.filter((h) => !broken.has(h) && ![...g.ancestors(h, false)].some((a) => broken.has(a)));
   if (heads.length < 2) return [];
   const labelCount = new Map<string, number>();
   for (const h of heads) for (const l of g.get(h)!.labels) labelCount.set(l, (labelCount.get(l) ?? 0) + 1);

@@ -29,17 +29,42 @@ export function migrationFromText(file: string, versionLocation: string, text: s
   return { file, versionLocation, decls: scanMigration(text) };
 }
 
+/** One buffer reused for every read: most migrations fit, and reading costs three syscalls. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/** Reads a whole file with open/read/close (no stat unless it is larger than the buffer). */
+function readBytes(file: string): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const n = fs.readSync(fd, READ_BUFFER, 0, READ_BUFFER.length, 0);
+    if (n < READ_BUFFER.length) return READ_BUFFER.subarray(0, n);
+    const size = fs.fstatSync(fd).size;
+    if (size > MAX_MIGRATION_BYTES) throw Object.assign(new Error('too large'), { code: 'ETOOLARGE', size });
+    const all = Buffer.allocUnsafe(size);
+    READ_BUFFER.copy(all, 0, 0, n);
+    let off = n;
+    while (off < size) {
+      const m = fs.readSync(fd, all, off, size - off, off);
+      if (m === 0) break;
+      off += m;
+    }
+    return all.subarray(0, off);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Reads and scans a migration file from disk. */
 export function readMigrationFile(file: string, versionLocation: string): MigrationFile {
   let bytes: Buffer;
   try {
-    const size = fs.statSync(file).size;
-    if (size > MAX_MIGRATION_BYTES) {
-      return unreadable(file, versionLocation, `file is ${(size / 1048576).toFixed(1)} MB, larger than the ${MAX_MIGRATION_BYTES / 1048576} MB a migration can be`);
-    }
-    bytes = fs.readFileSync(file);
+    bytes = readBytes(file);
   } catch (e) {
-    return unreadable(file, versionLocation, `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    const err = e as NodeJS.ErrnoException & { size?: number };
+    if (err.code === 'ETOOLARGE') {
+      return unreadable(file, versionLocation, `file is ${((err.size ?? 0) / 1048576).toFixed(1)} MB, larger than the ${MAX_MIGRATION_BYTES / 1048576} MB a migration can be`);
+    }
+    return unreadable(file, versionLocation, `cannot read the file: ${err.code ?? String(e)}`);
   }
   if (looksBinary(bytes)) return unreadable(file, versionLocation, 'the file is binary, not Python source');
   return migrationFromText(file, versionLocation, decodeSource(bytes));

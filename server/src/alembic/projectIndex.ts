@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import type { AlembicProject } from './project';
 import { listMigrationFiles } from './discovery';
-import { RevisionGraph } from './revisionGraph';
+import { RevisionGraph, graphKey } from './revisionGraph';
 import { graphProblems } from './graphProblems';
 import { migrationFromText, readMigrationFile } from './migrationFile';
 import type { MigrationFile, Problem } from './types';
@@ -69,7 +69,15 @@ export class ProjectIndex {
   setFile(file: string, text?: string): boolean {
     const loc = this.versionLocationOf(file);
     if (!loc) return false;
-    this.files.set(file, text === undefined ? readMigrationFile(file, loc) : migrationFromText(file, loc, text));
+    const old = this.files.get(file);
+    const next = text === undefined ? readMigrationFile(file, loc) : migrationFromText(file, loc, text);
+    this.files.set(file, next);
+    if (old && this.graphCache && graphKey(old) === graphKey(next) && this.graphCache.replaceMigration(old, next)) {
+      // Same declarations: the graph stands; only what it shows (messages, ranges) changed.
+      this.problemsCache = undefined;
+      this.generation++;
+      return true;
+    }
     this.invalidate();
     return true;
   }

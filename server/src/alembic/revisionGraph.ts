@@ -12,6 +12,7 @@ import type { MigrationFile } from './types';
 /** One revision of the graph. Arrays are in Alembic's order. */
 export interface RevisionNode {
   id: string;
+  /** The file that declares it (replaced in place by edits that keep the graph). */
   migration: MigrationFile;
   /** `down_revision` as declared (ids or labels). */
   downRevisions: string[];
@@ -51,6 +52,19 @@ function literalIds(m: MigrationFile, key: 'revision' | 'downRevision' | 'branch
   if (v.kind === 'none') return [];
   if (v.kind === 'dynamic') return key === 'revision' ? undefined : [];
   return v.items.map((i) => i.value);
+}
+
+/**
+ * What of a file the graph depends on. Two versions of a file with the same key give the same
+ * graph, so an edit that keeps it (most edits) needs no rebuild.
+ */
+export function graphKey(m: MigrationFile): string {
+  if (m.readProblem) return `!${m.readProblem}`;
+  const part = (k: 'revision' | 'downRevision' | 'branchLabels' | 'dependsOn'): string => {
+    const v = m.decls[k]?.value;
+    return v === undefined ? '-' : v.kind === 'strings' ? `s${v.items.length}:${v.items.map((i) => i.value).join('\u0001')}` : v.kind === 'none' ? 'n' : 'd';
+  };
+  return `${part('revision')}\u0000${part('downRevision')}\u0000${part('branchLabels')}\u0000${part('dependsOn')}`;
 }
 
 /** The revision id a file declares, when it is one plain string literal. */
@@ -164,20 +178,24 @@ export class RevisionGraph {
   }
 
   /** Iterative DFS over `next`, in Alembic's `_iterate_related_revisions` order. */
-  private *walk(start: string[], next: (n: RevisionNode) => string[]): Generator<string> {
+  private walk(start: string[], next: (n: RevisionNode) => readonly string[]): string[] {
     const seen = new Set<string>();
+    const out: string[] = [];
+    const todo: string[] = [];
     for (const s of start) {
-      const todo = [s];
+      todo.push(s);
       while (todo.length) {
         const id = todo.pop()!;
         if (seen.has(id)) continue;
         seen.add(id);
         const n = this.map.get(id);
         if (!n) continue;
-        for (const x of next(n)) todo.push(x);
-        yield id;
+        const nx = next(n);
+        for (let i = 0; i < nx.length; i++) todo.push(nx[i]);
+        out.push(id);
       }
     }
+    return out;
   }
 
   private detectCycles(): void {
@@ -186,6 +204,7 @@ export class RevisionGraph {
     const check = (heads: string[], bases: string[], down: (n: RevisionNode) => string[], up: (n: RevisionNode) => string[], kind: 'cycle' | 'dependency-cycle'): boolean => {
       const fromHeads = new Set(this.walk(heads, down));
       const fromBases = new Set(this.walk(bases, up));
+      if (fromHeads.size === all.length && fromBases.size === all.length) return false;
       const members = all.filter((id) => !(fromHeads.has(id) && fromBases.has(id)));
       // Revisions cut off only by a missing parent are not a cycle: they have no base to reach.
       const cyclic = members.filter((id) => this.onCycle(id, down));
@@ -193,7 +212,7 @@ export class RevisionGraph {
       return cyclic.length > 0;
     };
     if (!check(this.heads, this.bases, (n) => n.parents, (n) => n.children, 'cycle')) {
-      check(this.realHeads, this.realBases, (n) => [...n.parents, ...n.dependencies], (n) => n.allChildren, 'dependency-cycle');
+      check(this.realHeads, this.realBases, (n) => (n.dependencies.length ? [...n.parents, ...n.dependencies] : n.parents), (n) => n.allChildren, 'dependency-cycle');
     }
   }
 
@@ -232,6 +251,18 @@ export class RevisionGraph {
         parent = parent.parents.length ? this.map.get(parent.parents[0]) : undefined;
       }
     }
+  }
+
+  /**
+   * Swaps in a re-read file whose declarations are unchanged (same `graphKey`): messages and
+   * ranges update without rebuilding the graph. Returns false when the file is not a node.
+   */
+  replaceMigration(old: MigrationFile, next: MigrationFile): boolean {
+    const id = fileRevisionId(old);
+    const node = id === undefined ? undefined : this.map.get(id);
+    if (!node || node.migration !== old) return false;
+    node.migration = next;
+    return true;
   }
 
   // ---- queries -------------------------------------------------------------------------

@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { main } from '../../server/src/cli';
+import { writeProject, type GenRevision } from '../support/generateProject';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(args, (s) => { out += s; }, (s) => { err += s; });
+  return { code, out, err };
+}
+
+function project(revs: GenRevision[]): { dir: string; ini: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alembic-cli-'));
+  return { dir, ini: writeProject(dir, revs) };
+}
+
+const GOOD: GenRevision[] = [
+  { id: 'aaaa00000001', down: [], message: 'create users' },
+  { id: 'aaaa00000002', down: ['aaaa00000001'], message: 'add email' },
+];
+
+test('check on a healthy project exits 0 and prints a summary on stderr', async () => {
+  const { ini } = project(GOOD);
+  const r = await cli(['check', ini]);
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.equal(r.out, '');
+  assert.match(r.err, /0 problems .* 2 revisions/);
+});
+
+test('check reports file:line:col: severity rule-id message and exits 1 on errors', async () => {
+  const { dir } = project([...GOOD, { id: 'bbbb00000001', down: ['doesnotexist'], message: 'orphan' }]);
+  const r = await cli(['check', dir]);
+  assert.equal(r.code, 1);
+  const line = r.out.split('\n').find((l) => l.includes('missing-parent'))!;
+  assert.match(line, /^.*00002_bbbb00000001\.py:\d+:\d+: error missing-parent down_revision names 'doesnotexist'/);
+  const json = await cli(['check', dir, '--format', 'json']);
+  const doc = JSON.parse(json.out) as { summary: { errors: number }; projects: Array<{ problems: Array<{ ruleId: string }> }> };
+  assert.equal(doc.summary.errors, 1);
+  assert.deepEqual(doc.projects[0].problems.map((p) => p.ruleId), ['missing-parent']);
+});
+
+test('warnings alone exit 0', async () => {
+  const { ini } = project([...GOOD, { id: 'cccc00000001', down: ['aaaa00000001'], message: 'second head' }]);
+  const r = await cli(['check', ini]);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /warning multiple-heads/);
+});
+
+test('bad usage and unreadable input exit 2 with a message', async () => {
+  assert.equal((await cli(['frobnicate'])).code, 2);
+  assert.equal((await cli(['check', '--format', 'xml'])).code, 2);
+  const missing = await cli(['heads', '/definitely/not/here']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /no such file or folder/);
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'alembic-cli-empty-'));
+  const none = await cli(['check', empty]);
+  assert.equal(none.code, 2);
+  assert.match(none.err, /no Alembic project/);
+  assert.equal((await cli(['--help'])).code, 0);
+});
+
+test('heads, history and graph --json; -c works like alembic', async () => {
+  const { ini } = project(GOOD);
+  assert.equal((await cli(['heads', '-c', ini])).out, 'aaaa00000002 (head)\n');
+  assert.equal((await cli(['history', ini])).out, 'aaaa00000001 -> aaaa00000002 (head), add email\n<base> -> aaaa00000001, create users\n');
+  const g = JSON.parse((await cli(['graph', ini, '--json'])).out) as { nodes: Array<{ id: string }>; edges: unknown[]; heads: string[] };
+  assert.deepEqual(g.heads, ['aaaa00000002']);
+  assert.equal(g.edges.length, 1);
+  const bad = await cli(['history', ini, '-r', 'nope:']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /FAILED: Can't locate revision identified by 'nope'/);
+});
+
+test('the built bundle runs with plain node, and the package bin runs it', () => {
+  const { ini } = project(GOOD);
+  const bundle = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'heads', ini], { encoding: 'utf8' });
+  assert.equal(bundle.status, 0, bundle.stderr);
+  assert.equal(bundle.stdout, 'aaaa00000002 (head)\n');
+  const bin = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'alembic-migrations.js'), 'check', ini], { encoding: 'utf8' });
+  assert.equal(bin.status, 0, bin.stderr);
+});
