@@ -298,3 +298,64 @@ test('hostile files (random bytes, 5 MB, deep nesting) leave the server answerin
   const h = await server.connection.sendRequest(HoverRequest.type, { textDocument: { uri: uri(hostile[2]) }, position: { line: 1, character: 18 } });
   assert.ok(h, 'the server still answers hovers');
 });
+
+test('multiple heads offer a merge revision that follows script.py.mako; missing parents offer the current heads', async () => {
+  const left = write('m1_left.py', migration('left0001', 'aaa111', 'left head'));
+  const right = write('m2_right.py', migration('right002', 'aaa111', 'right head'));
+  fs.writeFileSync(path.join(dir, 'migrations', 'script.py.mako'), '"""${message}\n\nRevision ID: ${up_revision}\nRevises: ${down_revision | comma,n}\nCreate Date: ${create_date}\n\n"""\nrevision = ${repr(up_revision)}\ndown_revision = ${repr(down_revision)}\nbranch_labels = ${repr(branch_labels)}\ndepends_on = ${repr(depends_on)}\n');
+  await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [left, right].map((f) => ({ uri: uri(f), type: 1 as const })) });
+  const ds = await server.waitForDiagnostics(uri(left), (d) => d.some((x) => x.code === 'multiple-heads'));
+  const diag = ds.find((x) => x.code === 'multiple-heads')!;
+  assert.ok(diag.relatedInformation && diag.relatedInformation.length >= 1, 'the other heads are related information');
+  const actions = (await server.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri: uri(left) }, range: diag.range, context: { diagnostics: [diag] } })) as CodeAction[];
+  const merge = actions.find((a) => a.title.startsWith('Create a merge revision'))!;
+  assert.ok(merge, actions.map((a) => a.title).join(' | '));
+  const changes = merge.edit!.documentChanges as Array<{ kind?: string; uri?: string; textDocument?: { uri: string }; edits?: TextEdit[] }>;
+  const created = changes.find((c) => c.kind === 'create')!;
+  const text = changes.find((c) => c.edits)!.edits![0].newText;
+  assert.match(text, /^down_revision = \(/m);
+  for (const h of (await server.connection.sendRequest(RevisionGraphRequest, { projectId: (await server.connection.sendRequest(ProjectsRequest))[0].id }))!.heads) {
+    if (h !== 'aaa111') assert.ok(text.includes(`'${h}'`), `merge names head ${h}`);
+  }
+  // Apply it as an editor would: write the file, tell the server.
+  const mergeFile = new URL(created.uri!).pathname;
+  fs.writeFileSync(mergeFile, text);
+  await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: created.uri!, type: 1 as const }] });
+  await server.waitForDiagnostics(uri(left), (d) => !d.some((x) => x.code === 'multiple-heads'));
+
+  const orphanFile = write('m3_orphan.py', migration('orph0003', 'gone0000', 'orphan again'));
+  await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(orphanFile), type: 1 as const }] });
+  const od = await server.waitForDiagnostics(uri(orphanFile), (d) => d.some((x) => x.code === 'missing-parent'));
+  const mp = od.find((x) => x.code === 'missing-parent')!;
+  const fixes = (await server.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri: uri(orphanFile) }, range: mp.range, context: { diagnostics: [mp] } })) as CodeAction[];
+  const repoint = fixes.find((a) => a.title.startsWith('Point down_revision at head'))!;
+  assert.ok(repoint, fixes.map((a) => a.title).join(' | '));
+  const fixed = applyEdits(files['m3_orphan.py'], repoint.edit!.changes![uri(orphanFile)]);
+  assert.doesNotMatch(fixed, /gone0000'/);
+  for (const f of [left, right, mergeFile, orphanFile]) fs.rmSync(f);
+  await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [left, right, mergeFile, orphanFile].map((f) => ({ uri: uri(f), type: 3 as const })) });
+});
+
+test('generate downgrade() from upgrade() reverses the operations in reverse order', async () => {
+  const file = path.join(versions, 'gen_down.py');
+  const text = migration('gendown1', 'aaa111', 'generate my downgrade', [
+    "op.create_table('tags', sa.Column('id', sa.BigInteger(), primary_key=True))",
+    "    op.add_column('users', sa.Column('nickname', sa.Text(), nullable=True))",
+    "    op.create_index('ix_users_nickname', 'users', ['nickname'])",
+    "    op.alter_column('users', 'name', new_column_name='full_name')",
+  ].join('\n'));
+  await server.open(file, text);
+  const pos = posOf(text, 'def downgrade', 4);
+  const actions = (await server.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri: uri(file) }, range: { start: pos, end: pos }, context: { diagnostics: [] } })) as CodeAction[];
+  const gen = actions.find((a) => a.title === 'Generate downgrade() from upgrade()')!;
+  assert.ok(gen, actions.map((a) => a.title).join(' | '));
+  const out = applyEdits(text, gen.edit!.changes![uri(file)]);
+  const body = out.slice(out.indexOf('def downgrade'));
+  const order = ["op.alter_column('users', 'full_name', new_column_name='name')", "op.drop_index('ix_users_nickname', table_name='users')", "op.drop_column('users', 'nickname')", "op.drop_table('tags')"];
+  let at = 0;
+  for (const line of order) {
+    const i = body.indexOf(line);
+    assert.ok(i > at, `${line} in order in:\n${body}`);
+    at = i;
+  }
+});

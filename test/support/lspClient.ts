@@ -49,7 +49,8 @@ export interface TestServer {
 
 export async function startServer(workspaceFolder: string, opts: { settings?: Record<string, unknown> } = {}): Promise<TestServer> {
   const serverJs = path.join(repoRoot, 'dist', 'server.js');
-  const child = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const nodeArgs = (process.env.ALEMBIC_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
@@ -102,7 +103,7 @@ export async function startServer(workspaceFolder: string, opts: { settings?: Re
       tryIt();
     });
 
-  return {
+  const api: TestServer = {
     connection,
     child,
     diagnostics,
@@ -127,6 +128,8 @@ export async function startServer(workspaceFolder: string, opts: { settings?: Re
     },
     stderr: () => stderr,
   };
+  if (process.env.ALEMBIC_SERVER_STDERR) child.stderr!.on('data', (b: Buffer) => process.stderr.write(b));
+  return api;
 }
 
 export { DidChangeWatchedFilesNotification };

@@ -289,6 +289,34 @@ export class RevisionGraph {
     return this.topologicalSort(new Set(this.map.keys()), this.heads).map((id) => this.map.get(id)!);
   }
 
+  /**
+   * Newest first in some valid order (children before parents), in linear time: for views
+   * that need an order but not Alembic's exact one (`nodesNewestFirst` is exact but costs
+   * an ancestor walk per merge).
+   */
+  nodesChildrenFirst(): RevisionNode[] {
+    const pending = new Map<string, number>();
+    for (const n of this.map.values()) pending.set(n.id, n.children.length);
+    const ready = this.nodes().filter((n) => n.children.length === 0).reverse();
+    const out: RevisionNode[] = [];
+    while (ready.length) {
+      const n = ready.pop()!;
+      out.push(n);
+      for (let i = n.parents.length - 1; i >= 0; i--) {
+        const p = n.parents[i];
+        const left = (pending.get(p) ?? 0) - 1;
+        pending.set(p, left);
+        if (left === 0) ready.push(this.map.get(p)!);
+      }
+    }
+    // Nodes on cycles never become ready: append them in load order.
+    if (out.length < this.map.size) {
+      const seen = new Set(out.map((n) => n.id));
+      for (const n of this.map.values()) if (!seen.has(n.id)) out.push(n);
+    }
+    return out;
+  }
+
   isDuplicate(id: string): boolean {
     return this.duplicates.has(id);
   }

@@ -110,7 +110,7 @@ export function workspaceSymbols(state: ServerState, p: WorkspaceSymbolParams, t
   const words = q.split(/\s+/).filter(Boolean);
   const out: SymbolInformation[] = [];
   for (const project of state.workspace.allProjects()) {
-    for (const node of project.graph.nodesNewestFirst()) {
+    for (const node of project.graph.nodesChildrenFirst()) {
       if (token.isCancellationRequested) return null;
       const msg = node.migration.decls.message.toLowerCase();
       const match = !q || node.id.toLowerCase().startsWith(q) || words.every((w) => msg.includes(w));
@@ -155,7 +155,7 @@ export function revisionGraph(state: ServerState, params: RevisionGraphParams, t
   const g = project.graph;
   const nodes: RevisionNode[] = [];
   let n = 0;
-  for (const node of g.nodesNewestFirst()) {
+  for (const node of g.nodesChildrenFirst()) {
     if ((++n & 255) === 0 && token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
     const rev = declaredRevision(node.migration.decls);
     const d = node.migration.decls;

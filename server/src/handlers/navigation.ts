@@ -137,7 +137,7 @@ export function completion(state: ServerState, p: CompletionParams, token: Cance
   const heads = new Set(graph.heads);
   const items: CompletionItem[] = [];
   let i = 0;
-  for (const node of graph.nodesNewestFirst()) {
+  for (const node of graph.nodesChildrenFirst()) {
     if (token.isCancellationRequested) return null;
     if (node.id === own) continue;
     const head = heads.has(node.id);
