@@ -206,31 +206,69 @@ export class RevisionGraph {
       const fromBases = new Set(this.walk(bases, up));
       if (fromHeads.size === all.length && fromBases.size === all.length) return false;
       const members = all.filter((id) => !(fromHeads.has(id) && fromBases.has(id)));
-      // Revisions cut off only by a missing parent are not a cycle: they have no base to reach.
-      const cyclic = members.filter((id) => this.onCycle(id, down));
+      // Revisions cut off only by a missing parent are not a cycle: keep those on a real cycle.
+      const onCycle = this.cycleMembers(members, down);
+      const cyclic = members.filter((id) => onCycle.has(id));
       for (const id of cyclic) this.issues.push({ kind, id, others: cyclic.filter((x) => x !== id) });
       return cyclic.length > 0;
     };
-    if (!check(this.heads, this.bases, (n) => n.parents, (n) => n.children, 'cycle')) {
+    const anyDependencies = [...this.map.values()].some((n) => n.dependencies.length > 0);
+    // Without depends_on the dependency graph is the down_revision graph: one check suffices.
+    if (!check(this.heads, this.bases, (n) => n.parents, (n) => n.children, 'cycle') && anyDependencies) {
       check(this.realHeads, this.realBases, (n) => (n.dependencies.length ? [...n.parents, ...n.dependencies] : n.parents), (n) => n.allChildren, 'dependency-cycle');
     }
   }
 
-  /** True when `id` can reach itself through `next`. */
-  private onCycle(id: string, next: (n: RevisionNode) => string[]): boolean {
-    const start = this.map.get(id);
-    if (!start) return false;
-    const seen = new Set<string>();
-    const todo = [...next(start)];
-    while (todo.length) {
-      const x = todo.pop()!;
-      if (x === id) return true;
-      if (seen.has(x)) continue;
-      seen.add(x);
-      const n = this.map.get(x);
-      if (n) todo.push(...next(n));
+  /**
+   * The members of `ids` that lie on a cycle through `next` (strongly connected components of
+   * size > 1, found with an iterative Tarjan: linear time, no recursion limit).
+   */
+  private cycleMembers(ids: string[], next: (n: RevisionNode) => readonly string[]): Set<string> {
+    const inScope = new Set(ids);
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const onStack = new Set<string>();
+    const stack: string[] = [];
+    const out = new Set<string>();
+    let counter = 0;
+    for (const root of ids) {
+      if (index.has(root)) continue;
+      const work: Array<{ id: string; edges: readonly string[]; i: number }> = [];
+      const enter = (id: string): void => {
+        index.set(id, counter);
+        low.set(id, counter++);
+        stack.push(id);
+        onStack.add(id);
+        const n = this.map.get(id);
+        work.push({ id, edges: n ? next(n).filter((x) => inScope.has(x)) : [], i: 0 });
+      };
+      enter(root);
+      while (work.length) {
+        const top = work[work.length - 1];
+        if (top.i < top.edges.length) {
+          const w = top.edges[top.i++];
+          if (!index.has(w)) enter(w);
+          else if (onStack.has(w)) low.set(top.id, Math.min(low.get(top.id)!, index.get(w)!));
+          continue;
+        }
+        work.pop();
+        if (work.length) {
+          const parent = work[work.length - 1].id;
+          low.set(parent, Math.min(low.get(parent)!, low.get(top.id)!));
+        }
+        if (low.get(top.id) === index.get(top.id)) {
+          const scc: string[] = [];
+          let w: string;
+          do {
+            w = stack.pop()!;
+            onStack.delete(w);
+            scc.push(w);
+          } while (w !== top.id);
+          if (scc.length > 1) for (const x of scc) out.add(x);
+        }
+      }
     }
-    return false;
+    return out;
   }
 
   /** `_add_branches`: labels flow to descendants, and up from the branch to the nearest branch or merge point. */
