@@ -1,20 +1,201 @@
 /**
- * The lint pipeline of one parsed migration: operation rules, SQL rules, then suppression
- * comments (`# alembic: ignore[...]`). Configuration (severities, off) is applied by the caller.
+ * The lint pipeline of one parsed migration: the SQL reaching `op.execute`, `text()` and
+ * `exec_driver_sql` (followed through variables and module constants) checked with
+ * PostgreSQL's grammar, then `# alembic: ignore[...]` suppressions. Severities and rules turned
+ * off are applied by the caller (RuleConfig).
  */
-import type { ParsedMigration } from './migrationParser';
+import type { Arg, CallSite, Expr, ParsedMigration } from './migrationParser';
 import type { RuleConfig } from './ruleConfig';
-import type { Problem } from './types';
+import { ruleInfo, isRuleId, RULES } from './rules';
+import type { Problem, Range, Severity } from './types';
+import { decodePythonString } from '../sql/pythonString';
+import { checkSql, ensureSqlParser, type SqlFinding } from '../sql/sqlCheck';
 
 /** Loads what linting needs beyond the Python parser (PostgreSQL's parser). */
 export async function prepareLinter(): Promise<void> {
-  // Filled in with the SQL layer.
+  await ensureSqlParser();
+}
+
+/**
+ * Rules this build checks. A suppression of another rule is not reported as unused: nothing
+ * could have used it yet.
+ */
+export const CHECKED_RULES = new Set([
+  ...RULES.filter((r) => r.category === 'graph').map((r) => r.id),
+  'sql-syntax-error', 'sqlite-syntax', 'update-without-where', 'delete-without-where', 'transaction-nesting',
+  'ban-drop-database', 'ban-truncate-cascade', 'sql-string-interpolation', 'non-literal-sql', 'unused-suppression',
+]);
+
+type Call = Expr & { kind: 'call' };
+
+const EXECUTE = /(?:^|\.)execute$/;
+const TEXT = /^(?:sa\.|sqlalchemy\.|sqlalchemy\.sql\.)?text$/;
+const DRIVER = /(?:^|\.)exec_driver_sql$/;
+
+function severity(id: string): Severity {
+  const s = ruleInfo(id)?.defaultSeverity;
+  return s && s !== 'off' ? s : 'warning';
+}
+
+interface Located extends Problem {
+  /** Lines a suppression may sit on besides the problem's own (the statement's first line). */
+  anchorLine?: number;
+}
+
+function firstPositional(call: Call): Arg | undefined {
+  return call.args.find((a) => a.name === undefined);
+}
+
+/** The value a name had where it is used: the last assignment before it in the same function, else at module level. */
+function resolveName(parsed: ParsedMigration, name: string, site: CallSite): Expr | undefined {
+  const before = parsed.assignments.filter((a) => a.name === name && a.start < site.call.start);
+  const local = before.filter((a) => a.functionName === site.functionName && site.functionName !== undefined);
+  const chosen = (local.length ? local : parsed.assignments.filter((a) => a.name === name && a.functionName === undefined)).at(-1);
+  return chosen?.value;
+}
+
+function isTextCall(e: Expr | undefined): boolean {
+  return e?.kind === 'call' && TEXT.test(e.callee);
+}
+
+/** `"…" % x`, `"…" + x`, `"…".format(…)`: SQL assembled from values. */
+function assembled(e: Expr): boolean {
+  if (e.kind === 'binary' && (e.operator === '%' || e.operator === '+')) return hasString(e.left) || hasString(e.right);
+  return e.kind === 'call' && e.func.kind === 'attribute' && e.func.attr === 'format' && e.func.object.kind === 'string';
+}
+
+function hasString(e: Expr): boolean {
+  return e.kind === 'string' || (e.kind === 'binary' && (hasString(e.left) || hasString(e.right)));
 }
 
 export function lintMigration(parsed: ParsedMigration, file: string, _opts: { config?: RuleConfig } = {}): Problem[] {
-  void parsed;
-  void file;
-  return [];
+  const problems: Located[] = [];
+  const lines = parsed.lines;
+  const report = (ruleId: string, message: string, range: Range, anchorLine?: number): void => {
+    problems.push({ ruleId, severity: severity(ruleId), message, file, range, ...(anchorLine !== undefined ? { anchorLine } : {}) });
+  };
+  const tablesCreated = new Map<string | undefined, Set<string>>();
+  for (const site of parsed.calls) {
+    if (site.call.callee !== 'op.create_table') continue;
+    const name = firstPositional(site.call)?.value;
+    if (name?.kind === 'string') {
+      const set = tablesCreated.get(site.functionName) ?? new Set<string>();
+      set.add(name.value);
+      tablesCreated.set(site.functionName, set);
+    }
+  }
+  const executeArgs = new Set<number>();
+  for (const site of parsed.calls) {
+    if (EXECUTE.test(site.call.callee) || DRIVER.test(site.call.callee)) {
+      const a = firstPositional(site.call);
+      if (a) executeArgs.add(a.value.start);
+    }
+  }
+  for (const site of parsed.calls) {
+    const callee = site.call.callee;
+    const kind = DRIVER.test(callee) ? 'driver' : EXECUTE.test(callee) ? 'execute' : TEXT.test(callee) ? 'text' : undefined;
+    if (!kind) continue;
+    // `execute` only counts on op / a connection; `session.execute(select(...))` has no SQL text.
+    const arg = firstPositional(site.call);
+    if (!arg) continue;
+    const anchorLine = site.call.range.start.line;
+    let value: Expr | undefined = arg.value;
+    if (value.kind === 'name') value = resolveName(parsed, value.name, site) ?? value;
+    if (kind !== 'text' && isTextCall(value)) continue; // the text() call is checked itself
+    if (value.kind === 'call' && !assembled(value)) {
+      if (kind === 'execute' && !/^op\./.test(callee) && !isTextCall(value)) continue; // e.g. conn.execute(select(...))
+      if (/^op\./.test(callee)) report('non-literal-sql', `The SQL passed to ${callee} is built at run time (${value.callee || 'a call'}), so it is not checked.`, arg.range, anchorLine);
+      continue;
+    }
+    if (assembled(value)) {
+      report('sql-string-interpolation', 'SQL assembled with `%`, `+` or `.format()` from values: an injection risk and never checked. Use bind parameters: `sa.text("… WHERE id = :id").bindparams(id=…)`.', value.range, anchorLine);
+      continue;
+    }
+    if (value.kind !== 'string') {
+      if (/^op\./.test(callee) || kind !== 'execute') report('non-literal-sql', `The SQL passed to ${callee} is a value the checker cannot see, so it is not checked.`, arg.range, anchorLine);
+      continue;
+    }
+    if (value.pieces.some((p) => /[bB]/.test(p.prefix))) continue;
+    const decoded = decodePythonString(parsed.text, value.pieces);
+    if (value.interpolated) {
+      report('sql-string-interpolation', 'SQL built with an f-string: values pasted into SQL are an injection risk and defeat the checks. Use bind parameters (`:name` with `sa.text(...).bindparams(...)`), or `sa.table()`/`op.f()` for names.', value.range, anchorLine);
+    }
+    const ctx = { insideAutocommitBlock: site.inAutocommitBlock, tablesCreated: tablesCreated.get(site.functionName) ?? new Set<string>() };
+    const params = kind === 'driver' ? 'pyformat' as const : 'text' as const;
+    let findings: SqlFinding[];
+    const statementish = kind !== 'text' || executeArgs.has(site.call.start);
+    if (statementish) {
+      findings = checkSql(decoded.value, ctx, { params });
+    } else {
+      // text() elsewhere is often a fragment (server_default=, postgresql_where=): a statement
+      // that does not parse may still be a valid expression.
+      findings = checkSql(decoded.value, ctx, { params });
+      if (findings.some((f) => f.ruleId === 'sql-syntax-error')) {
+        const asExpr = checkSql(decoded.value, ctx, { params, expression: true });
+        if (!asExpr.some((f) => f.ruleId === 'sql-syntax-error')) findings = asExpr;
+      }
+    }
+    for (const f of findings) {
+      const start = decoded.map[Math.min(f.start, decoded.map.length - 1)];
+      const end = decoded.map[Math.min(f.end, decoded.map.length - 1)];
+      report(f.ruleId, f.message, lines.range(start, Math.max(end, start + 1)), anchorLine);
+    }
+  }
+  return applySuppressions(parsed, file, problems);
+}
+
+interface Suppression {
+  ids: string[];
+  /** undefined: the whole file. */
+  line?: number;
+  range: Range;
+  used: Set<string>;
+}
+
+const SUPPRESS = /#\s*alembic\s*:\s*ignore(-file)?\s*(?:\[([^\]]*)\])?/i;
+
+/** Reads `# alembic: ignore[...]` (this line, or the next code line when alone) and `ignore-file[...]`. */
+export function readSuppressions(parsed: ParsedMigration): Suppression[] {
+  const out: Suppression[] = [];
+  const textLines = parsed.text.split('\n');
+  for (const c of parsed.comments) {
+    const m = SUPPRESS.exec(c.text);
+    if (!m) continue;
+    const ids = (m[2] ?? '*').split(',').map((s) => s.trim()).filter(Boolean);
+    let line: number | undefined = c.range.start.line;
+    if (m[1]) line = undefined;
+    else if (c.ownLine) {
+      let l = line + 1;
+      while (l < textLines.length && /^\s*(#.*)?\r?$/.test(textLines[l])) l++;
+      line = l;
+    }
+    out.push({ ids, line, range: c.range, used: new Set() });
+  }
+  return out;
+}
+
+/** Drops suppressed problems and reports suppressions that suppressed nothing. */
+export function applySuppressions(parsed: ParsedMigration, file: string, problems: Located[], extra: Problem[] = []): Problem[] {
+  const sups = readSuppressions(parsed);
+  const kept: Problem[] = [];
+  for (const p of [...problems, ...extra]) {
+    const lines = new Set([p.range.start.line, (p as Located).anchorLine ?? p.range.start.line]);
+    const s = sups.find((x) => (x.line === undefined || lines.has(x.line)) && (x.ids.includes(p.ruleId) || x.ids.includes('*')));
+    if (s) { s.used.add(s.ids.includes(p.ruleId) ? p.ruleId : '*'); continue; }
+    const { anchorLine: _a, ...plain } = p as Located;
+    kept.push(plain);
+  }
+  for (const s of sups) {
+    for (const id of s.ids) {
+      if (s.used.has(id)) continue;
+      if (id !== '*' && !isRuleId(id)) {
+        kept.push({ ruleId: 'unused-suppression', severity: severity('unused-suppression'), message: `'${id}' is not a rule id: this suppression has no effect.`, file, range: s.range });
+      } else if (id === '*' || CHECKED_RULES.has(id)) {
+        kept.push({ ruleId: 'unused-suppression', severity: severity('unused-suppression'), message: `This suppression of ${id === '*' ? 'every rule' : id} suppresses nothing: remove it.`, file, range: s.range });
+      }
+    }
+  }
+  return kept;
 }
 
 export interface FixEdit {
@@ -22,7 +203,7 @@ export interface FixEdit {
   edits: Array<{ range: Problem['range']; newText: string }>;
 }
 
-/** Mechanical fixes for a lint problem, as text edits. */
+/** Mechanical fixes for a lint problem, as text edits (none for the SQL rules yet). */
 export function fixEdits(_problem: Problem, _parsed: ParsedMigration): FixEdit[] {
   return [];
 }
