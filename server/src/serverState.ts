@@ -17,7 +17,7 @@ import { GraphChangedNotification, type DatabaseState } from './protocol';
 import { loadPythonParser, type PythonParser } from './alembic/pythonParser';
 import { parseMigrationWith, type ParsedMigration } from './alembic/migrationParser';
 import { decodeSource, looksBinary, MAX_MIGRATION_BYTES } from './alembic/migrationFile';
-import { lintMigration, prepareLinter } from './alembic/lint';
+import { lintMigration, mayHaveFindings, prepareLinter } from './alembic/lint';
 import { resolveRuleConfig, type RuleConfig } from './alembic/ruleConfig';
 import type { ProjectIndex } from './alembic/projectIndex';
 import type { Problem, Severity } from './alembic/types';
@@ -242,7 +242,7 @@ export class ServerState {
   /** Lint problems of one file (cached by text and configuration). */
   private lint(file: string, project: ProjectIndex, config: RuleConfig): Problem[] {
     const text = this.textOf(file);
-    if (text === undefined || !this.python) return [];
+    if (text === undefined || !this.python || !mayHaveFindings(text)) return [];
     const key = `${config.key}\u0000${text}`;
     const hit = this.lintCache.get(file);
     if (hit && hit.text === key) return hit.problems;

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import type { ProjectIndex } from './projectIndex';
 import type { Problem } from './types';
-import { lintMigration, prepareLinter } from './lint';
+import { lintMigration, mayHaveFindings, prepareLinter } from './lint';
 import { parseMigrationWith } from './migrationParser';
 import { loadPythonParser } from './pythonParser';
 import { resolveRuleConfig } from './ruleConfig';
@@ -26,6 +26,7 @@ export async function checkProject(index: ProjectIndex): Promise<Problem[]> {
     } catch {
       continue;
     }
+    if (!mayHaveFindings(text)) continue;
     problems.push(...config.apply(lintMigration(parseMigrationWith(py, text), m.file, { config })));
   }
   const order = (p: Problem): string => `${p.file}\u0000${String(p.range.start.line).padStart(8, '0')}${String(p.range.start.character).padStart(6, '0')}`;

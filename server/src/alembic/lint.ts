@@ -54,8 +54,19 @@ function resolveName(parsed: ParsedMigration, name: string, site: CallSite): Exp
   return chosen?.value;
 }
 
+/** `text("…")`, or a method chained on it (`text("…").bindparams(…)`, `.columns(…)`). */
 function isTextCall(e: Expr | undefined): boolean {
-  return e?.kind === 'call' && TEXT.test(e.callee);
+  if (e?.kind !== 'call') return false;
+  if (TEXT.test(e.callee)) return true;
+  return e.func.kind === 'attribute' && isTextCall(e.func.object);
+}
+
+/**
+ * Whether a migration's text can produce lint findings at all: files with no SQL call and no
+ * suppression comment skip the full parse (most of a large project's history).
+ */
+export function mayHaveFindings(text: string): boolean {
+  return /execute|text\s*\(|exec_driver_sql|alembic\s*:/.test(text);
 }
 
 /** `"…" % x`, `"…" + x`, `"…".format(…)`: SQL assembled from values. */

@@ -123,6 +123,7 @@ const DECL_KEYS: Record<string, 'revision' | 'downRevision' | 'branchLabels' | '
 };
 
 const MAX_EXPR_DEPTH = 40;
+
 const MAX_SYNTAX_ERRORS = 10;
 
 /** Parses a migration's source with tree-sitter. The first call loads the grammar. */
@@ -144,6 +145,8 @@ export function parseMigrationWith(py: PythonParser, source: string): ParsedMigr
 
 class Extractor {
   private readonly lines: LineIndex;
+  /** Calls already converted (as arguments of an enclosing call), by start offset: converted once. */
+  private readonly callCache = new Map<number, Expr>();
 
   constructor(private readonly text: string, private readonly py: PythonParser) {
     this.lines = new LineIndex(text);
@@ -386,6 +389,8 @@ class Extractor {
         return { ...span, kind: 'attribute', object: objExpr ?? { ...span, kind: 'other', text: '' }, attr };
       }
       case 'call': {
+        const cached = this.callCache.get(n.startIndex);
+        if (cached && cached.end === n.endIndex) return cached;
         const fnNode = n.childForFieldName('function');
         const func: Expr = fnNode ? this.expr(fnNode, depth + 1) : { ...span, kind: 'other', text: '' };
         const callee = func.kind === 'name' ? func.name : func.kind === 'attribute' ? `….${func.attr}` : '';
@@ -401,7 +406,9 @@ class Extractor {
             args.push({ value: this.expr(a, depth + 1), range: this.rangeOf(a) });
           }
         }
-        return { ...span, kind: 'call', func, callee, args };
+        const call: Expr = { ...span, kind: 'call', func, callee, args };
+        this.callCache.set(n.startIndex, call);
+        return call;
       }
       case 'tuple':
       case 'list':
