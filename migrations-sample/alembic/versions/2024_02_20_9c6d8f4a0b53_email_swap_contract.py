@@ -28,8 +28,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.alter_column("users", "email", new_column_name="email_new")  # alembic: ignore[renaming-column]
+    op.alter_column("users", "email", new_column_name="email_new")
     op.add_column("users", sa.Column("email", sa.String(255), nullable=True))
     op.execute(sa.text("UPDATE users SET email = email_new WHERE email IS NULL"))
-    op.create_index("ix_users_email", "users", ["email"], unique=True)  # alembic: ignore[require-concurrent-index-creation]
-    op.create_index("idx_users_email_active", "users", ["email", "is_active"])  # alembic: ignore[require-concurrent-index-creation]
+    op.create_index("ix_users_email", "users", ["email"], unique=True)
+    op.create_index("idx_users_email_active", "users", ["email", "is_active"])

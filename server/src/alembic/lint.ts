@@ -10,6 +10,7 @@ import { ruleInfo, isRuleId, RULES } from './rules';
 import type { Problem, Range, Severity } from './types';
 import { decodePythonString } from '../sql/pythonString';
 import { checkSql, ensureSqlParser, type SqlFinding } from '../sql/sqlCheck';
+import { checkOperations } from './opRules';
 
 /** Loads what linting needs beyond the Python parser (PostgreSQL's parser). */
 export async function prepareLinter(): Promise<void> {
@@ -21,7 +22,7 @@ export async function prepareLinter(): Promise<void> {
  * could have used it yet.
  */
 export const CHECKED_RULES = new Set([
-  ...RULES.filter((r) => r.category === 'graph').map((r) => r.id),
+  ...RULES.filter((r) => r.category === 'graph' || r.category === 'operations').map((r) => r.id),
   'sql-syntax-error', 'sqlite-syntax', 'update-without-where', 'delete-without-where', 'transaction-nesting',
   'ban-drop-database', 'ban-truncate-cascade', 'sql-string-interpolation', 'non-literal-sql', 'unused-suppression',
 ]);
@@ -66,7 +67,7 @@ function isTextCall(e: Expr | undefined): boolean {
  * suppression comment skip the full parse (most of a large project's history).
  */
 export function mayHaveFindings(text: string): boolean {
-  return /execute|text\s*\(|exec_driver_sql|alembic\s*:/.test(text);
+  return /\bop\.|execute|text\s*\(|exec_driver_sql|alembic\s*:|models?\b/.test(text);
 }
 
 /** `"…" % x`, `"…" + x`, `"…".format(…)`: SQL assembled from values. */
@@ -152,7 +153,7 @@ export function lintMigration(parsed: ParsedMigration, file: string, _opts: { co
       report(f.ruleId, f.message, lines.range(start, Math.max(end, start + 1)), anchorLine);
     }
   }
-  return applySuppressions(parsed, file, problems);
+  return applySuppressions(parsed, file, problems, checkOperations(parsed, file));
 }
 
 interface Suppression {

@@ -22,4 +22,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    pass  # alembic: ignore[empty-downgrade]
+    pass

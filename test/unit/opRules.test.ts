@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseMigration } from '../../server/src/alembic/migrationParser';
+import { checkOperations } from '../../server/src/alembic/opRules';
+import { LineIndex } from '../../server/src/alembic/migrationScanner';
+
+function wrap(up: string, down = '    pass'): string {
+  return `revision = 'r1'\ndown_revision = 'r0'\nfrom alembic import op\nimport sqlalchemy as sa\n\n\ndef upgrade():\n${up}\n\n\ndef downgrade():\n${down}\n`;
+}
+
+/** `ruleId: covered source text` for every problem. */
+async function findings(source: string): Promise<string[]> {
+  const li = new LineIndex(source);
+  return checkOperations(await parseMigration(source), '/x.py').map((p) => `${p.ruleId}: ${source.slice(li.offsetAt(p.range.start), li.offsetAt(p.range.end))}`);
+}
+
+const REVERSIBLE = "    op.drop_column('users', 'x')";
+
+const CASES: Array<{ name: string; up: string; down?: string; fire: string[] }> = [
+  { name: 'NOT NULL column without default', up: "    op.add_column('users', sa.Column('status', sa.Text(), nullable=False))", fire: ['adding-required-field: nullable=False'] },
+  { name: 'NOT NULL column with a server_default (near miss)', up: "    op.add_column('users', sa.Column('status', sa.Text(), nullable=False, server_default='new'))", fire: [] },
+  { name: 'volatile default', up: "    op.add_column('users', sa.Column('token', sa.Text(), server_default=sa.text('gen_random_uuid()')))", fire: ["adding-field-with-volatile-default: server_default=sa.text('gen_random_uuid()')"] },
+  { name: 'SET NOT NULL, type change, rename', up: "    op.alter_column('users', 'email', nullable=False, type_=sa.Text(), new_column_name='mail')", fire: ['adding-not-nullable-field: nullable=False', 'changing-column-type: type_=sa.Text()', "renaming-column: new_column_name='mail'"] },
+  { name: 'drop column and table in upgrade', up: "    op.drop_column('users', 'old')\n    op.drop_table('legacy')", down: "    op.add_column('users', sa.Column('old', sa.Text()))", fire: ['ban-drop-column: op.drop_column', 'ban-drop-table: op.drop_table'] },
+  { name: 'drops in downgrade (near miss)', up: "    op.create_table('t', sa.Column('id', sa.BigInteger(), primary_key=True))", down: "    op.drop_table('t')", fire: [] },
+  { name: 'blocking index on an existing table', up: "    op.create_index('ix_users_email', 'users', ['email'])", down: "    op.drop_index('ix_users_email', table_name='users')", fire: ['require-concurrent-index-creation: op.create_index'] },
+  { name: 'index on a table created in the same migration (near miss)', up: "    op.create_table('t', sa.Column('id', sa.BigInteger(), primary_key=True))\n    op.create_index('ix_t_id', 't', ['id'])", down: "    op.drop_table('t')", fire: [] },
+  { name: 'concurrent index outside autocommit_block', up: "    op.create_index('ix', 'users', ['email'], postgresql_concurrently=True)", down: REVERSIBLE, fire: ['concurrent-index-in-transaction: postgresql_concurrently=True'] },
+  { name: 'concurrent index inside autocommit_block (near miss)', up: "    with op.get_context().autocommit_block():\n        op.create_index('ix', 'users', ['email'], postgresql_concurrently=True)", down: REVERSIBLE, fire: [] },
+  { name: 'drop index without concurrently', up: "    op.drop_index('ix', table_name='users')", down: REVERSIBLE, fire: ['require-concurrent-index-deletion: op.drop_index'] },
+  { name: 'foreign key without NOT VALID; with it (near miss)', up: "    op.create_foreign_key('fk_a', 'orders', 'users', ['user_id'], ['id'])\n    op.create_foreign_key('fk_b', 'orders', 'users', ['user_id'], ['id'], postgresql_not_valid=True)", down: REVERSIBLE, fire: ['constraint-missing-not-valid: op.create_foreign_key'] },
+  { name: 'unique constraint on an existing table', up: "    op.create_unique_constraint('uq_email', 'users', ['email'])", down: REVERSIBLE, fire: ['disallowed-unique-constraint: op.create_unique_constraint'] },
+  { name: 'timestamp without time zone; with it (near miss)', up: "    op.add_column('users', sa.Column('seen', sa.DateTime()))\n    op.add_column('users', sa.Column('seen2', sa.DateTime(timezone=True)))", down: REVERSIBLE, fire: ['prefer-timestamptz: sa.DateTime()'] },
+  { name: 'CHAR column', up: "    op.add_column('users', sa.Column('code', sa.CHAR(2)))", down: REVERSIBLE, fire: ['ban-char-field: sa.CHAR(2)'] },
+  { name: 'identifier over 63 bytes', up: `    op.create_table('${'t'.repeat(64)}', sa.Column('id', sa.BigInteger(), primary_key=True))`, down: "    op.drop_table('x')", fire: [`identifier-too-long: '${'t'.repeat(64)}'`] },
+  { name: 'empty downgrade after a schema change', up: "    op.add_column('users', sa.Column('x', sa.Text()))", down: '    pass', fire: ['empty-downgrade: downgrade'] },
+  { name: 'batch_op inside batch_alter_table', up: "    with op.batch_alter_table('users') as batch_op:\n        batch_op.drop_column('old')", down: REVERSIBLE, fire: ['ban-drop-column: batch_op.drop_column'] },
+];
+
+for (const c of CASES) {
+  test(`op rules: ${c.name}`, async () => {
+    assert.deepEqual((await findings(wrap(c.up, c.down ?? REVERSIBLE))).sort(), [...c.fire].sort());
+  });
+}
+
+test('model imports are flagged; sqlalchemy imports are not', async () => {
+  const src = `from app.models import User\nfrom sqlalchemy.orm import Session\nrevision = 'r'\ndown_revision = None\n`;
+  assert.deepEqual(await findings(src), ['model-import: from app.models import User']);
+});
