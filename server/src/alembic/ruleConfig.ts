@@ -12,8 +12,10 @@ const VALUES: Record<string, RuleSetting> = { off: 'off', info: 'information', i
 
 export interface RuleConfig {
   severityOf(id: string): RuleSetting;
-  /** Problems with the configuration itself. */
+  /** Problems with the project file's rule table (on pyproject.toml). */
   problems: Problem[];
+  /** Problems with the editor's `alembic.lint.rules` setting (no file: the client shows them). */
+  settingsProblems: Problem[];
   /** Drops problems of rules turned off and applies configured severities. */
   apply(problems: Problem[]): Problem[];
   /** A string that changes whenever the effective configuration changes (for caches). */
@@ -68,5 +70,5 @@ export function resolveRuleConfig(input: {
       }
       return out;
     },
-  } as RuleConfig;
+  };
 }

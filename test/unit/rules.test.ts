@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RULES, ruleDocPath } from '../../server/src/alembic/rules';
+import { resolveRuleConfig } from '../../server/src/alembic/ruleConfig';
+import type { Problem } from '../../server/src/alembic/types';
+import { ZERO_RANGE } from '../../server/src/alembic/types';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+
+test('every rule id has its docs page, and the catalog matches RULES.md', () => {
+  for (const r of RULES) assert.ok(fs.existsSync(path.join(repoRoot, ruleDocPath(r.id))), `${r.id} has no ${ruleDocPath(r.id)}`);
+  const spec = fs.readFileSync(path.resolve(repoRoot, '..', 'shared', 'design', 'RULES.md'), 'utf8');
+  const specIds = [...spec.matchAll(/^\| ([a-z-]+) \| (error|warning|information|off) \|/gm)].map((m) => [m[1], m[2]]);
+  assert.ok(specIds.length >= 40);
+  for (const [id, sev] of specIds) assert.equal(RULES.find((r) => r.id === id)?.defaultSeverity, sev, id);
+});
+
+const p = (ruleId: string, severity: Problem['severity'] = 'warning'): Problem => ({ ruleId, severity, message: '', file: '/x.py', range: ZERO_RANGE });
+
+test('project file overrides defaults, editor settings override the project file; off drops', () => {
+  const c = resolveRuleConfig({ projectRules: { 'ban-drop-column': 'error', 'prefer-text-field': 'warning' }, settingsRules: { 'ban-drop-column': 'off', 'update-without-where': 'info' } });
+  const out = c.apply([p('ban-drop-column'), p('prefer-text-field', 'information'), p('update-without-where'), p('missing-parent', 'error')]);
+  assert.deepEqual(out.map((x) => `${x.ruleId}=${x.severity}`), ['prefer-text-field=warning', 'update-without-where=information', 'missing-parent=error']);
+  assert.deepEqual(resolveRuleConfig({}).apply([p('prefer-text-field')]), [], 'prefer-text-field is off by default');
+});
+
+test('unknown rule ids and bad values in pyproject.toml are reported on the file, not ignored', () => {
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'rules-'));
+  const file = path.join(dir, 'pyproject.toml');
+  fs.writeFileSync(file, '[tool.alembic-migrations.rules]\nno-such-rule = "off"\nban-drop-table = "loud"\n');
+  const c = resolveRuleConfig({ projectRules: { 'no-such-rule': 'off', 'ban-drop-table': 'loud' }, projectRulesFile: file });
+  assert.equal(c.problems.length, 2);
+  assert.deepEqual(c.problems.map((x) => x.range.start.line).sort(), [1, 2]);
+  assert.ok(c.problems.every((x) => x.ruleId === 'invalid-project-config' && x.file === file));
+});
