@@ -123,3 +123,32 @@ test('migrations-sample itself has no problems under the default rule configurat
     assert.deepEqual(p.map((x) => `${x.ruleId}: ${x.message}`), [], f);
   }
 });
+
+test('operation rules apply to the equivalent SQL, anchored on the clause', async () => {
+  const src = wrap([
+    '    op.execute("""',
+    '        ALTER TABLE users',
+    '            ADD COLUMN plan text NOT NULL,',
+    '            ALTER COLUMN email TYPE text,',
+    '            ALTER COLUMN name SET NOT NULL,',
+    '            DROP COLUMN legacy,',
+    '            ADD CONSTRAINT fk_org FOREIGN KEY (org_id) REFERENCES orgs (id),',
+    '            ADD CONSTRAINT ck_ok CHECK (plan <> \'\') NOT VALID',
+    '    """)',
+    '    op.execute("ALTER TABLE users RENAME COLUMN a TO b")',
+    '    op.execute("DROP INDEX ix_old")',
+    '    op.execute("SELECT id FROM users ORDER BY id LIMIT 100 OFFSET 200")',
+  ].join('\n'));
+  const li = new LineIndex(src);
+  const got = (await lint(src)).map((p) => `${p.ruleId}: ${src.slice(li.offsetAt(p.range.start), li.offsetAt(p.range.end))}`).sort();
+  assert.deepEqual(got, [
+    'adding-not-nullable-field: SET NOT NULL',
+    'adding-required-field: ADD',
+    'ban-drop-column: DROP',
+    'changing-column-type: TYPE',
+    'constraint-missing-not-valid: ADD',
+    'offset-pagination: SELECT',
+    'renaming-column: RENAME',
+    'require-concurrent-index-deletion: DROP',
+  ]);
+});

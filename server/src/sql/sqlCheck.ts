@@ -197,6 +197,80 @@ export function checkSql(sql: string, ctx: SqlContext, opts: { expression?: bool
       case 'TruncateStmt':
         if (body.behavior === 'DROP_CASCADE') add('ban-truncate-cascade', 'TRUNCATE … CASCADE also empties every table with a foreign key to this one, recursively.');
         break;
+      case 'AlterTableStmt': {
+        const table = relName(body.relation);
+        if (table && ctx.tablesCreated.has(table)) break;
+        const stmtText = prepared.slice(first, end);
+        const at = (re: RegExp, nth = 0): { start: number; end: number } => {
+          const g = new RegExp(re.source, 'gi');
+          let m: RegExpExecArray | null = null;
+          for (let k = 0; k <= nth; k++) { m = g.exec(stmtText); if (!m) break; }
+          return m ? { start: first + m.index, end: first + m.index + m[0].length } : keyword;
+        };
+        const counts: Record<string, number> = {};
+        const nth = (key: string): number => { counts[key] = (counts[key] ?? 0) + 1; return counts[key] - 1; };
+        for (const c of (body.cmds as Array<{ AlterTableCmd: Record<string, unknown> }>) ?? []) {
+          const cmd = c.AlterTableCmd;
+          const def = cmd.def as Record<string, Record<string, unknown>> | undefined;
+          switch (cmd.subtype) {
+            case 'AT_AddColumn': {
+              const col = def?.ColumnDef ?? {};
+              const cons = ((col.constraints as Array<{ Constraint: Record<string, unknown> }>) ?? []).map((x) => x.Constraint);
+              const range = at(/\bADD\b/, nth('add'));
+              const dflt = cons.find((k) => k.contype === 'CONSTR_DEFAULT');
+              if (cons.some((k) => k.contype === 'CONSTR_NOTNULL' || k.contype === 'CONSTR_PRIMARY') && !dflt && !cons.some((k) => k.contype === 'CONSTR_IDENTITY' || k.contype === 'CONSTR_GENERATED')) {
+                add('adding-required-field', `ADD COLUMN ${String(col.colname)} … NOT NULL without a DEFAULT fails on a populated ${table}: add it nullable (or with a constant DEFAULT), backfill, then SET NOT NULL later.`, range);
+              }
+              const typeNames = ((col.typeName as { names?: Array<{ String: { sval: string } }> })?.names ?? []).map((n) => n.String?.sval);
+              const typ = typeNames[typeNames.length - 1];
+              if (typ === 'timestamp') add('prefer-timestamptz', 'TIMESTAMP WITHOUT TIME ZONE stores wall-clock time with no offset: use timestamptz.', range);
+              if (typ === 'bpchar') add('ban-char-field', 'CHAR(n) pads with spaces and is no faster than text in PostgreSQL: use text or varchar.', range);
+              break;
+            }
+            case 'AT_DropColumn':
+              add('ban-drop-column', `Dropping column ${String(cmd.name)} breaks running code that still reads it: deploy code that no longer uses it first, then drop it in a contract migration.`, at(/\bDROP\b/, nth('drop')));
+              break;
+            case 'AT_AlterColumnType':
+              add('changing-column-type', `Changing the type of ${String(cmd.name)} rewrites ${table} under ACCESS EXCLUSIVE for most type changes: add a new column, backfill, switch, drop the old one.`, at(/\bTYPE\b/, nth('type')));
+              break;
+            case 'AT_SetNotNull':
+              add('adding-not-nullable-field', `SET NOT NULL on ${String(cmd.name)} scans ${table} under ACCESS EXCLUSIVE: add CHECK (… IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL.`, at(/\bSET\s+NOT\s+NULL\b/, nth('setnn')));
+              break;
+            case 'AT_AddConstraint': {
+              const k = def?.Constraint ?? {};
+              const range = at(/\bADD\b/, nth('add'));
+              if ((k.contype === 'CONSTR_FOREIGN' || k.contype === 'CONSTR_CHECK') && !k.skip_validation) {
+                add('constraint-missing-not-valid', 'Adding this constraint validates every row while blocking writes: add it NOT VALID, then VALIDATE CONSTRAINT in a later migration.', range);
+              }
+              if ((k.contype === 'CONSTR_UNIQUE' || k.contype === 'CONSTR_PRIMARY') && !k.indexname) {
+                add('disallowed-unique-constraint', 'ADD UNIQUE builds its index while blocking writes: CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT … UNIQUE USING INDEX.', range);
+              }
+              break;
+            }
+          }
+        }
+        break;
+      }
+      case 'RenameStmt': {
+        const r = prepared.slice(first, end).search(/\bRENAME\b/i);
+        const rr = r >= 0 ? { start: first + r, end: first + r + 6 } : keyword;
+        if (body.renameType === 'OBJECT_COLUMN') add('renaming-column', 'Renaming a column breaks running code that still uses the old name: add the new column, write both, backfill, switch, drop the old one.', rr);
+        else if (body.renameType === 'OBJECT_TABLE') add('renaming-table', 'Renaming a table breaks running code that still uses the old name.', rr);
+        break;
+      }
+      case 'DropStmt': {
+        if (body.removeType === 'OBJECT_TABLE') {
+          const names = ((body.objects as Array<{ List: { items: Array<{ String: { sval: string } }> } }>) ?? []).map((o) => o.List.items.at(-1)?.String.sval);
+          if (names.some((n) => !n || !ctx.tablesCreated.has(n))) add('ban-drop-table', 'Dropping a table breaks running code and loses its data: stop using it, back it up, then drop it in a contract migration.');
+        } else if (body.removeType === 'OBJECT_INDEX') {
+          if (body.concurrent && !ctx.insideAutocommitBlock) add('concurrent-index-in-transaction', 'DROP INDEX CONCURRENTLY cannot run inside a transaction block: wrap it in `with op.get_context().autocommit_block():`.');
+          else if (!body.concurrent) add('require-concurrent-index-deletion', 'DROP INDEX takes ACCESS EXCLUSIVE on the table: use DROP INDEX CONCURRENTLY inside `with op.get_context().autocommit_block():`.');
+        }
+        break;
+      }
+      case 'SelectStmt':
+        if (body.limitOffset && body.limitCount) add('offset-pagination', 'LIMIT … OFFSET batching rescans every earlier row (quadratic) and, without ORDER BY, skips or repeats rows: batch by key ranges (`WHERE id > :last ORDER BY id LIMIT :n`).');
+        break;
       case 'IndexStmt': {
         const table = relName(body.relation);
         if (body.concurrent && !ctx.insideAutocommitBlock) {
