@@ -39,11 +39,41 @@ const CASES: Array<{ name: string; up: string; down?: string; fire: string[] }> 
 
 for (const c of CASES) {
   test(`op rules: ${c.name}`, async () => {
-    assert.deepEqual((await findings(wrap(c.up, c.down ?? REVERSIBLE))).sort(), [...c.fire].sort());
+    // downgrade-not-reversing is exercised by its own test below.
+    const got = (await findings(wrap(c.up, c.down ?? REVERSIBLE))).filter((f) => !f.startsWith('downgrade-not-reversing'));
+    assert.deepEqual(got.sort(), [...c.fire].sort());
   });
 }
 
 test('model imports are flagged; sqlalchemy imports are not', async () => {
   const src = `from app.models import User\nfrom sqlalchemy.orm import Session\nrevision = 'r'\ndown_revision = None\n`;
   assert.deepEqual(await findings(src), ['model-import: from app.models import User']);
+});
+
+test('data read through op.get_bind() without an offline guard; guarded reads do not fire', async () => {
+  const up = [
+    '    conn = op.get_bind()',
+    '    rows = conn.execute(sa.text("SELECT id FROM users")).fetchall()',
+    '    n = op.get_bind().execute(sa.text("SELECT count(*) FROM t")).scalar()',
+    '    if not context.is_offline_mode():',
+    '        ok = conn.execute(sa.text("SELECT 1")).fetchall()',
+    '    insp = sa.inspect(conn)',
+  ].join('\n');
+  const got = (await findings(wrap(up, REVERSIBLE))).filter((f) => f.startsWith('offline-unsafe-data-access'));
+  assert.deepEqual(got, [
+    'offline-unsafe-data-access: conn.execute(sa.text("SELECT id FROM users")).fetchall()',
+    'offline-unsafe-data-access: op.get_bind().execute(sa.text("SELECT count(*) FROM t")).scalar()',
+    'offline-unsafe-data-access: sa.inspect(conn)',
+  ]);
+});
+
+test('an object created in upgrade() but not removed in a non-empty downgrade(); a dropped table covers its index', async () => {
+  const up = "    op.create_table('t', sa.Column('id', sa.BigInteger(), primary_key=True))\n    op.create_index('ix_t', 't', ['id'])\n    op.add_column('users', sa.Column('nick', sa.Text()))";
+  const got = (await findings(wrap(up, "    op.drop_table('t')"))).filter((f) => f.startsWith('downgrade-not-reversing'));
+  assert.deepEqual(got, ['downgrade-not-reversing: op.add_column']);
+});
+
+test('prefer-bigint-over-int on integer ids', async () => {
+  const up = "    op.create_table('t', sa.Column('id', sa.Integer(), primary_key=True), sa.Column('count', sa.Integer()))";
+  assert.deepEqual((await findings(wrap(up, "    op.drop_table('t')"))).filter((f) => f.startsWith('prefer-bigint')), ['prefer-bigint-over-int: sa.Integer()']);
 });

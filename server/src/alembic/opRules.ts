@@ -115,6 +115,16 @@ export function checkOperations(parsed: ParsedMigration, file: string): Problem[
       }
     }
 
+    for (const a of call.args) {
+      const col = a.value;
+      if (!isColumn(col)) continue;
+      const colName = col.args[0]?.value.kind === 'string' ? (col.args[0].value as { value: string }).value : '';
+      const typ = col.args.find((x, i) => i > 0 && x.name === undefined)?.value;
+      if (typ && /^(Integer|INTEGER|INT)$/.test(typeName(typ)) && (isTrue(kw(col, 'primary_key')) || /^(id|.*_id)$/.test(colName))) {
+        report('prefer-bigint-over-int', typ.range, `An integer id runs out at 2,147,483,647 and widening it later rewrites the table: use sa.BigInteger() for ${colName || 'ids'}.`);
+      }
+    }
+
     switch (o.op) {
       case 'create_table': {
         const t = stringArg(call, 0, 'table_name');
@@ -197,6 +207,8 @@ export function checkOperations(parsed: ParsedMigration, file: string): Problem[
   }
 
   const down = parsed.functions.find((f) => f.name === 'downgrade');
+  if (down && !down.isEmpty) out.push(...notReversed(parsed, file));
+  out.push(...offlineUnsafe(parsed, file));
   if (upgradeChanges && down?.isEmpty) {
     report('empty-downgrade', down.nameRange, 'upgrade() changes the schema but downgrade() does nothing, so `alembic downgrade` silently leaves the changes in place. Write the reverse operations (quick fix: generate them).');
   }
@@ -205,6 +217,90 @@ export function checkOperations(parsed: ParsedMigration, file: string): Problem[
     if (/^(sqlalchemy|alembic|sqlmodel|typing|__future__)$/.test(segs[0])) continue;
     if (segs.some((s) => s === 'models' || s === 'model')) {
       report('model-import', imp.range, `Importing ${imp.module} ties this migration to today's models: when they change, old migrations break. Describe tables with sa.table()/sa.column() inside the migration instead.`);
+    }
+  }
+  return out;
+}
+
+/** A key for the object an operation creates or drops (`table:users`, `index:ix`, `column:users.email`). */
+function objectKey(site: CallSite, creating: boolean): { key: string; what: string } | undefined {
+  const o = operation(site);
+  if (!o) return undefined;
+  const call = site.call;
+  const shift = o.batch ? 1 : 0;
+  const table = o.batch ? o.table : stringArg(call, 0, 'table_name');
+  const name = (i: number, k: string): string | undefined => stringArg(call, i, k);
+  if (creating) {
+    switch (o.op) {
+      case 'create_table': return table ? { key: `table:${table}`, what: `table ${table}` } : undefined;
+      case 'create_index': { const n = name(0, 'index_name'); return n ? { key: `index:${n}`, what: `index ${n}` } : undefined; }
+      case 'add_column': {
+        const col = argOf(call, 1 - shift, 'column')?.value;
+        const c = isColumn(col) && col.args[0]?.value.kind === 'string' ? (col.args[0].value as { value: string }).value : undefined;
+        return table && c ? { key: `column:${table}.${c}`, what: `column ${table}.${c}` } : undefined;
+      }
+      case 'create_foreign_key': case 'create_check_constraint': case 'create_unique_constraint': case 'create_primary_key': {
+        const n = name(0, 'constraint_name');
+        return n ? { key: `constraint:${n}`, what: `constraint ${n}` } : undefined;
+      }
+    }
+    return undefined;
+  }
+  switch (o.op) {
+    case 'drop_table': return table ? { key: `table:${table}`, what: '' } : undefined;
+    case 'drop_index': { const n = name(0, 'index_name'); return n ? { key: `index:${n}`, what: '' } : undefined; }
+    case 'drop_column': { const c = name(1 - shift, 'column_name'); return table && c ? { key: `column:${table}.${c}`, what: '' } : undefined; }
+    case 'drop_constraint': { const n = name(0, 'constraint_name'); return n ? { key: `constraint:${n}`, what: '' } : undefined; }
+  }
+  return undefined;
+}
+
+/** Objects `upgrade()` creates that `downgrade()` never removes. */
+function notReversed(parsed: ParsedMigration, file: string): Problem[] {
+  const dropped = new Set<string>();
+  const droppedTables = new Set<string>();
+  for (const site of parsed.calls) {
+    if (site.functionName !== 'downgrade') continue;
+    const k = objectKey(site, false);
+    if (k) dropped.add(k.key);
+    if (k?.key.startsWith('table:')) droppedTables.add(k.key.slice(6));
+  }
+  const out: Problem[] = [];
+  for (const site of parsed.calls) {
+    if (site.functionName !== 'upgrade') continue;
+    const k = objectKey(site, true);
+    if (!k || dropped.has(k.key)) continue;
+    // Dropping the table removes its columns, indexes and constraints with it.
+    const table = operation(site)?.batch ? site.batch?.table : stringArg(site.call, site.call.callee.endsWith('create_index') || /create_(foreign_key|check_constraint|unique_constraint|primary_key)$/.test(site.call.callee) ? 1 : 0, 'table_name');
+    if (!k.key.startsWith('table:') && table && droppedTables.has(table)) continue;
+    out.push({ ruleId: 'downgrade-not-reversing', severity: severity('downgrade-not-reversing'), file, range: site.call.func.range,
+      message: `upgrade() creates ${k.what}, but downgrade() does not remove it: a downgrade followed by an upgrade fails on the leftover.` });
+  }
+  return out;
+}
+
+const FETCH = /^(fetchall|fetchone|fetchmany|scalar|scalars|scalar_one|scalar_one_or_none|first|one|one_or_none|all|mappings|keys)$/;
+
+/** Data read through `op.get_bind()` with no `is_offline_mode()` guard: `alembic upgrade --sql` crashes on it. */
+function offlineUnsafe(parsed: ParsedMigration, file: string): Problem[] {
+  const binds = new Set(parsed.assignments.filter((a) => a.value.kind === 'call' && /^op\.get_bind$/.test(a.value.callee)).map((a) => a.name));
+  const isBind = (e: Expr | undefined): boolean => !!e && ((e.kind === 'name' && binds.has(e.name)) || (e.kind === 'call' && e.callee === 'op.get_bind'));
+  const out: Problem[] = [];
+  for (const site of parsed.calls) {
+    if (site.guardedMode === 'online') continue;
+    const c = site.call;
+    let hit = false;
+    if (/^(sa\.|sqlalchemy\.)?inspect$/.test(c.callee) && isBind(c.args[0]?.value)) hit = true;
+    if (c.func.kind === 'attribute' && FETCH.test(c.func.attr)) {
+      const inner = c.func.object;
+      if (inner.kind === 'call' && /(?:^|\.)execute$/.test(inner.callee)) {
+        const target = inner.func.kind === 'attribute' ? inner.func.object : inner.func.kind === 'name' ? ({ ...inner.func, name: inner.func.name.replace(/\.execute$/, '') } as Expr) : undefined;
+        if (isBind(target)) hit = true;
+      }
+    }
+    if (hit) {
+      out.push({ ruleId: 'offline-unsafe-data-access', severity: severity('offline-unsafe-data-access'), file, range: c.range,
+        message: 'Reading data through op.get_bind() fails in offline mode (`alembic upgrade --sql` has no database): guard it with `if not context.is_offline_mode():`, or write the change as plain SQL.' });
     }
   }
   return out;
