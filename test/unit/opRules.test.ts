@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { parseMigration } from '../../server/src/alembic/migrationParser';
 import { checkOperations } from '../../server/src/alembic/opRules';
 import { LineIndex } from '../../server/src/alembic/migrationScanner';
+import { fixEdits } from '../../server/src/alembic/lint';
+import type { Problem } from '../../server/src/alembic/types';
 
 function wrap(up: string, down = '    pass'): string {
   return `revision = 'r1'\ndown_revision = 'r0'\nfrom alembic import op\nimport sqlalchemy as sa\n\n\ndef upgrade():\n${up}\n\n\ndef downgrade():\n${down}\n`;
@@ -76,4 +78,33 @@ test('an object created in upgrade() but not removed in a non-empty downgrade();
 test('prefer-bigint-over-int on integer ids', async () => {
   const up = "    op.create_table('t', sa.Column('id', sa.Integer(), primary_key=True), sa.Column('count', sa.Integer()))";
   assert.deepEqual((await findings(wrap(up, "    op.drop_table('t')"))).filter((f) => f.startsWith('prefer-bigint')), ['prefer-bigint-over-int: sa.Integer()']);
+});
+
+
+async function applyFix(source: string, ruleId: string): Promise<string> {
+  const parsed = await parseMigration(source);
+  const problem = checkOperations(parsed, '/x.py').find((p: Problem) => p.ruleId === ruleId)!;
+  assert.ok(problem, `${ruleId} fires`);
+  const [fix] = fixEdits(problem, parsed);
+  assert.ok(fix, `${ruleId} has a fix`);
+  const li = new LineIndex(source);
+  let out = source;
+  for (const e of [...fix.edits].sort((a, b) => li.offsetAt(b.range.start) - li.offsetAt(a.range.start))) {
+    out = out.slice(0, li.offsetAt(e.range.start)) + e.newText + out.slice(li.offsetAt(e.range.end));
+  }
+  return out;
+}
+
+test('quick fix: a blocking index becomes concurrent inside autocommit_block, and the rule stops firing', async () => {
+  const src = wrap("    op.create_index(\n        'ix_users_email', 'users', ['email'],\n    )", REVERSIBLE);
+  const fixed = await applyFix(src, 'require-concurrent-index-creation');
+  assert.match(fixed, /    with op\.get_context\(\)\.autocommit_block\(\):\n        op\.create_index\(\n            'ix_users_email', 'users', \['email'\], postgresql_concurrently=True\n        \)/);
+  assert.deepEqual((await findings(fixed)).filter((f) => !f.startsWith('downgrade-not-reversing')), []);
+});
+
+test('quick fixes: NOT VALID on a foreign key, timezone=True on a DateTime', async () => {
+  const fk = await applyFix(wrap("    op.create_foreign_key('fk', 'orders', 'users', ['user_id'], ['id'])", REVERSIBLE), 'constraint-missing-not-valid');
+  assert.match(fk, /\['id'\], postgresql_not_valid=True\)/);
+  const ts = await applyFix(wrap("    op.add_column('users', sa.Column('seen', sa.DateTime()))", REVERSIBLE), 'prefer-timestamptz');
+  assert.match(ts, /sa\.DateTime\(timezone=True\)/);
 });

@@ -217,7 +217,74 @@ export interface FixEdit {
   edits: Array<{ range: Problem['range']; newText: string }>;
 }
 
-/** Mechanical fixes for a lint problem, as text edits (none for the SQL rules yet). */
-export function fixEdits(_problem: Problem, _parsed: ParsedMigration): FixEdit[] {
+function within(r: Range, pos: Range['start']): boolean {
+  const after = pos.line > r.start.line || (pos.line === r.start.line && pos.character >= r.start.character);
+  const before = pos.line < r.end.line || (pos.line === r.end.line && pos.character <= r.end.character);
+  return after && before;
+}
+
+/** The innermost op call whose range contains `pos`. */
+function opCallAt(parsed: ParsedMigration, pos: Range['start']): CallSite | undefined {
+  let best: CallSite | undefined;
+  for (const site of parsed.calls) {
+    if (!/^\w+\.\w+$/.test(site.call.callee) || !within(site.call.range, pos)) continue;
+    if (!best || site.call.start >= best.call.start) best = site;
+  }
+  return best;
+}
+
+/** The call's source with `keyword` added as its last argument (respecting a trailing comma). */
+function withKeyword(text: string, call: Call, keyword: string): { start: number; end: number; text: string } {
+  const src = text.slice(call.start, call.end);
+  const close = src.lastIndexOf(')');
+  let k = close - 1;
+  while (k >= 0 && /\s/.test(src[k])) k--;
+  const sep = src[k] === '(' ? '' : src[k] === ',' ? ' ' : ', ';
+  return { start: call.start, end: call.end, text: src.slice(0, k + 1) + sep + keyword + src.slice(k + 1) };
+}
+
+/** Replaces the call's lines by the same lines inside `with op.get_context().autocommit_block():`. */
+function wrapInAutocommit(parsed: ParsedMigration, call: Call, callText: string): { range: Range; newText: string } {
+  const t = parsed.text;
+  const lineStart = t.lastIndexOf('\n', call.start - 1) + 1;
+  const nl = t.indexOf('\n', call.end);
+  const lineEnd = nl < 0 ? t.length : t[nl - 1] === '\r' ? nl - 1 : nl;
+  const indent = /^[ \t]*/.exec(t.slice(lineStart))![0];
+  const body = t.slice(lineStart, call.start) + callText + t.slice(call.end, lineEnd);
+  const newText = `${indent}with op.get_context().autocommit_block():\n` + body.split('\n').map((l) => (l.trim() ? '    ' + l : l)).join('\n');
+  return { range: parsed.lines.range(lineStart, lineEnd), newText };
+}
+
+/** Mechanical fixes for a lint problem, as text edits. */
+export function fixEdits(problem: Problem, parsed: ParsedMigration): FixEdit[] {
+  const site = opCallAt(parsed, problem.range.start);
+  const call = site?.call;
+  switch (problem.ruleId) {
+    case 'require-concurrent-index-creation':
+    case 'require-concurrent-index-deletion': {
+      if (!site || !call || !/\.(create_index|drop_index)$/.test(call.callee)) return [];
+      const kw = withKeyword(parsed.text, call, 'postgresql_concurrently=True');
+      const edit = site.inAutocommitBlock
+        ? { range: parsed.lines.range(kw.start, kw.end), newText: kw.text }
+        : wrapInAutocommit(parsed, call, kw.text);
+      return [{ title: 'Use postgresql_concurrently=True in an autocommit block', edits: [edit] }];
+    }
+    case 'concurrent-index-in-transaction':
+      if (!site || !call || site.inAutocommitBlock) return [];
+      return [{ title: 'Wrap in op.get_context().autocommit_block()', edits: [wrapInAutocommit(parsed, call, parsed.text.slice(call.start, call.end))] }];
+    case 'constraint-missing-not-valid': {
+      if (!call) return [];
+      const kw = withKeyword(parsed.text, call, 'postgresql_not_valid=True');
+      return [{ title: 'Add postgresql_not_valid=True (then VALIDATE CONSTRAINT in a later migration)', edits: [{ range: parsed.lines.range(kw.start, kw.end), newText: kw.text }] }];
+    }
+    case 'prefer-timestamptz': {
+      const start = parsed.lines.offsetAt(problem.range.start);
+      const end = parsed.lines.offsetAt(problem.range.end);
+      const src = parsed.text.slice(start, end);
+      if (!/DateTime|TIMESTAMP/.test(src)) return [];
+      const newText = src.endsWith(')') ? (src.endsWith('()') ? src.slice(0, -1) + 'timezone=True)' : src.slice(0, -1) + ', timezone=True)') : src + '(timezone=True)';
+      return [{ title: 'Use timezone=True (timestamptz)', edits: [{ range: problem.range, newText }] }];
+    }
+  }
   return [];
 }
