@@ -13,6 +13,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { discoverProjects } from './alembic/discovery';
 import { readProject, type AlembicProject } from './alembic/project';
 import { ProjectIndex } from './alembic/projectIndex';
@@ -131,27 +132,28 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     if (e instanceof InputError) { err(`alembic-migrations: ${e.message}\n`); return 2; }
     throw e;
   }
-  const indexes = projects.map((p) => ProjectIndex.load(p));
-  const several = indexes.length > 1;
-
-  switch (opts.command) {
-    case 'check': {
-      const results = await Promise.all(indexes.map(async (index) => ({ index, problems: await checkProject(index) })));
-      const all = results.flatMap((r) => r.problems);
-      const errors = all.filter((p) => p.severity === 'error').length;
-      const warnings = all.filter((p) => p.severity === 'warning').length;
-      if (opts.format === 'json') {
-        out(JSON.stringify({
-          projects: results.map((r) => ({ name: r.index.project.name, config: r.index.project.configFile, revisions: r.index.graph.size, problems: r.problems })),
-          summary: { errors, warnings, total: all.length },
-        }, null, 2) + '\n');
-      } else {
-        for (const p of all) out(formatProblem(p) + '\n');
-        const revisions = indexes.reduce((n, i) => n + i.graph.size, 0);
-        err(`${all.length} problem${all.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}) in ${indexes.length} project${several ? 's' : ''}, ${revisions} revisions\n`);
-      }
-      return errors > 0 ? 1 : 0;
+  const several = projects.length > 1;
+  if (opts.command === 'check') {
+    const results: Array<{ index: ProjectIndex; problems: Problem[] }> = [];
+    for (const p of projects) results.push(await checkProject(p));
+    const indexes = results.map((r) => r.index);
+    const all = results.flatMap((r) => r.problems);
+    const errors = all.filter((p) => p.severity === 'error').length;
+    const warnings = all.filter((p) => p.severity === 'warning').length;
+    if (opts.format === 'json') {
+      out(JSON.stringify({
+        projects: results.map((r) => ({ name: r.index.project.name, config: r.index.project.configFile, revisions: r.index.graph.size, problems: r.problems })),
+        summary: { errors, warnings, total: all.length },
+      }, null, 2) + '\n');
+    } else {
+      for (const p of all) out(formatProblem(p) + '\n');
+      const revisions = indexes.reduce((n, i) => n + i.graph.size, 0);
+      err(`${all.length} problem${all.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}) in ${indexes.length} project${several ? 's' : ''}, ${revisions} revisions\n`);
     }
+    return errors > 0 ? 1 : 0;
+  }
+  const indexes = projects.map((p) => ProjectIndex.load(p));
+  switch (opts.command) {
     case 'heads':
     case 'history': {
       let code = 0;
@@ -174,7 +176,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   return 2;
 }
 
-if (require.main === module) {
+if (require.main === module && isMainThread) {
   main(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },
     (e: unknown) => {

@@ -86,3 +86,15 @@ test('the built bundle runs with plain node, and the package bin runs it', () =>
   const bin = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'alembic-migrations.js'), 'check', ini], { encoding: 'utf8' });
   assert.equal(bin.status, 0, bin.stderr);
 });
+
+test('check on a large project lints on worker threads and still finds every problem', async () => {
+  const revs: GenRevision[] = [{ id: 'big000000000', down: [], message: 'base' }];
+  for (let i = 1; i < 450; i++) revs.push({ id: `big${String(i).padStart(9, '0')}`, down: [revs[i - 1].id], message: `m${i}`, upgrade: [`op.execute("UPDATE t SET a = ${i} WHERE id = ${i}")`], downgrade: ['pass'] });
+  revs[300].upgrade = ['op.execute("UPDATE t SET a = 1 WHERE")'];
+  revs[120].upgrade = ['op.execute("DELETE FROM t")'];
+  const { ini } = project(revs);
+  const r = await cli(['check', ini]);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /00300_big000000300\.py:\d+:\d+: error sql-syntax-error/);
+  assert.match(r.out, /00120_big000000120\.py:\d+:\d+: warning delete-without-where/);
+});
