@@ -359,3 +359,24 @@ test('generate downgrade() from upgrade() reverses the operations in reverse ord
     at = i;
   }
 });
+
+test('workspace folders added and removed at runtime bring and take their projects', async () => {
+  const other = fs.mkdtempSync(path.join(os.tmpdir(), 'alembic-lsp-other-'));
+  fs.mkdirSync(path.join(other, 'db', 'versions'), { recursive: true });
+  fs.writeFileSync(path.join(other, 'alembic.ini'), '[alembic]\nscript_location = db\n');
+  fs.writeFileSync(path.join(other, 'db', 'versions', 'x.py'), migration('other001', null, 'other project'));
+  const folder = { uri: uri(other), name: 'other' };
+  await server.connection.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [folder], removed: [] } });
+  const waitProjects = async (n: number): Promise<number> => {
+    for (let i = 0; i < 100; i++) {
+      const p = await server.connection.sendRequest(ProjectsRequest);
+      if (p.length === n) return n;
+      await new Promise((r) => setImmediate(r));
+    }
+    return (await server.connection.sendRequest(ProjectsRequest)).length;
+  };
+  assert.equal(await waitProjects(2), 2);
+  await server.connection.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [], removed: [folder] } });
+  assert.equal(await waitProjects(1), 1);
+  fs.rmSync(other, { recursive: true, force: true });
+});

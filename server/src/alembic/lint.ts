@@ -62,11 +62,17 @@ function isTextCall(e: Expr | undefined): boolean {
   return e.func.kind === 'attribute' && isTextCall(e.func.object);
 }
 
+/** Above this size a file is not linted (graph checks still apply). */
+export const MAX_LINT_CHARS = 1_000_000;
+
 /**
  * Whether a migration's text can produce lint findings at all: files with no SQL call and no
  * suppression comment skip the full parse (most of a large project's history).
  */
 export function mayHaveFindings(text: string): boolean {
+  // Multi-megabyte "migrations" are data dumps: linting them would block the server for
+  // seconds, so they get the graph checks only.
+  if (text.length > MAX_LINT_CHARS) return false;
   return /\bop\.|execute|text\s*\(|exec_driver_sql|alembic\s*:|models?\b/.test(text);
 }
 
