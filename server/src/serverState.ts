@@ -55,6 +55,7 @@ export class ServerState {
   private readonly parseCache = new Map<string, { text: string; parsed: ParsedMigration }>();
   private readonly settings = new Map<string, ServerSettings>();
   private readonly lintProblems = new Map<string, Problem[]>();
+  private readonly shownSettingsProblems = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private readyResolve!: () => void;
   /** Resolves once the workspace folders are indexed and the first diagnostics are out. */
@@ -223,6 +224,12 @@ export class ServerState {
     };
     for (const p of config.apply(project.problems())) add(p);
     for (const p of config.problems) add(p);
+    for (const p of config.settingsProblems) {
+      // Problems of the alembic.lint.rules setting have no file: say each once.
+      if (this.shownSettingsProblems.has(p.message)) continue;
+      this.shownSettingsProblems.add(p.message);
+      void this.connection.window.showWarningMessage(`Alembic: ${p.message}`);
+    }
     const files = project.migrationFiles();
     const lintAll = settings.lint.workspace && files.length <= WORKSPACE_LINT_LIMIT;
     for (const m of files) {

@@ -15,6 +15,7 @@ import { readProject } from '../../server/src/alembic/project';
 import { ProjectIndex } from '../../server/src/alembic/projectIndex';
 import { formatHeads, formatHistory } from '../../server/src/alembic/alembicFormat';
 import { upgradeSteps } from '../../server/src/alembic/revisionSpec';
+import { newRevisionFile } from '../../server/src/alembic/newRevision';
 
 const run = promisify(execFile);
 const ALEMBIC = '/usr/bin/alembic';
@@ -160,4 +161,23 @@ test('the repository\'s migrations-sample reads exactly as alembic reads it', as
   const h = await run(ALEMBIC, ['-c', ini, 'history'], { env }).catch((e: { stdout: string; stderr: string }) => e);
   assert.equal(text(formatHistory(index.graph)), h.stdout, h.stderr);
   t.diagnostic(`${index.graph.size} revisions`);
+});
+
+test('a new revision written without Python matches `alembic revision` (name and content, but the date)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conf-newrev-'));
+  const ini = writeProject(dir, CASES.linear);
+  fs.appendFileSync(ini, 'file_template = %%(rev)s_%%(slug)s_x\ntruncate_slug_length = 20\n');
+  const message = 'Add users.email, index & more';
+  const a = await alembic(ini, ['revision', '--rev-id', 'feedface1234', '-m', message]);
+  assert.equal(a.code, 0, a.stderr);
+  const versions = path.join(dir, 'migrations', 'versions');
+  const theirs = fs.readdirSync(versions).find((f) => f.startsWith('feedface1234'))!;
+  const project = readProject(ini);
+  const mine = newRevisionFile(
+    { scriptLocation: project.scriptLocation, versionLocation: versions, fileTemplate: project.fileTemplate, truncateSlugLength: project.truncateSlugLength },
+    { id: 'feedface1234', message, parents: ['c3d4e5f6a1b2'], createDate: new Date() },
+  );
+  assert.equal(path.basename(mine.file), theirs);
+  const strip = (t: string): string => t.replace(/^Create Date: .*$/m, 'Create Date: X');
+  assert.equal(strip(mine.text), strip(fs.readFileSync(path.join(versions, theirs), 'utf8')));
 });

@@ -6,6 +6,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_SCRIPT_TEMPLATE } from '../../server/src/alembic/newRevision';
 
 export interface GenRevision {
   id: string;
@@ -52,31 +53,6 @@ else:
     run_migrations_online()
 `;
 
-const MAKO = `"""\${message}
-
-Revision ID: \${up_revision}
-Revises: \${down_revision | comma,n}
-Create Date: \${create_date}
-
-"""
-from alembic import op
-import sqlalchemy as sa
-\${imports if imports else ""}
-
-# revision identifiers, used by Alembic.
-revision = \${repr(up_revision)}
-down_revision = \${repr(down_revision)}
-branch_labels = \${repr(branch_labels)}
-depends_on = \${repr(depends_on)}
-
-
-def upgrade():
-    \${upgrades if upgrades else "pass"}
-
-
-def downgrade():
-    \${downgrades if downgrades else "pass"}
-`;
 
 function pyTuple(ids: string[] | undefined): string {
   if (!ids || ids.length === 0) return 'None';
@@ -120,7 +96,7 @@ export function writeProject(dir: string, revisions: GenRevision[], opts: { url?
   const ini = path.join(dir, 'alembic.ini');
   fs.writeFileSync(ini, `[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = ${opts.url ?? 'postgresql://u@127.0.0.1:1/db'}\n`);
   fs.writeFileSync(path.join(dir, 'migrations', 'env.py'), ENV_PY);
-  fs.writeFileSync(path.join(dir, 'migrations', 'script.py.mako'), MAKO);
+  fs.writeFileSync(path.join(dir, 'migrations', 'script.py.mako'), DEFAULT_SCRIPT_TEMPLATE);
   revisions.forEach((r, i) => {
     fs.writeFileSync(path.join(versions, `${String(i).padStart(5, '0')}_${r.id}.py`), migrationSource(r));
   });
