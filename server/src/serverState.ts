@@ -64,16 +64,18 @@ export class ServerState {
   constructor(readonly connection: Connection, readonly workspace: Workspace) {}
 
   async start(): Promise<void> {
-    try {
+    // The parsers are only needed for lint: load them while the folders are indexed, and
+    // answer graph requests as soon as the index exists.
+    const parsers = (async () => {
       this.python = await loadPythonParser();
       await prepareLinter();
-    } catch (e) {
-      this.logError('loading the Python and SQL parsers (diagnostics limited to the revision graph)', e);
-    }
+    })().catch((e: unknown) => this.logError('loading the Python and SQL parsers (diagnostics limited to the revision graph)', e));
     for (const folder of this.pendingFolders) this.addFolder(folder);
     this.pendingFolders = [];
-    this.flush();
     this.readyResolve();
+    await parsers;
+    this.lintCache.clear();
+    this.markDirty(this.workspace.allProjects().map((p) => p.project.id));
   }
 
   addFolder(folder: string): void {
@@ -183,11 +185,6 @@ export class ServerState {
   markDirty(ids: Iterable<string>): void {
     for (const id of ids) this.dirty.add(id);
     if (this.dirty.size && !this.timer) this.timer = setTimeout(() => { this.timer = undefined; void this.flushAsync(); }, PUBLISH_DELAY_MS);
-  }
-
-  /** Publishes now (used at start, before `ready`). */
-  flush(): void {
-    void this.flushAsync();
   }
 
   private async flushAsync(): Promise<void> {
