@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
-const ALL_SUITES = ['unit', 'conformance', 'protocol', 'integration', 'e2e'];
+const ALL_SUITES = ['unit', 'conformance', 'protocol', 'grammar', 'integration', 'e2e'];
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const suites = requested.length ? requested : ALL_SUITES;
 
