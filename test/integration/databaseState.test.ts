@@ -1,0 +1,100 @@
+/**
+ * The database state read with pg against a real PostgreSQL, after real alembic runs on a copy
+ * of migrations-sample; unreachable and silent servers end in a state within the timeout.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { startPostgres, freePort, type TestPostgres } from '../support/postgres';
+import { readDatabaseState } from '../../client/src/db/versionTable';
+import { parseDatabaseUrl } from '../../client/src/db/databaseUrl';
+import { buildAlembicInvocation, type AlembicAction } from '../../client/src/runner/alembicArgv';
+import { classifyAlembicFailure } from '../../client/src/runner/classifyFailure';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+let pg: TestPostgres;
+let sample: string;
+
+before(async () => {
+  pg = await startPostgres();
+  sample = fs.mkdtempSync(path.join(os.tmpdir(), 'sample-'));
+  fs.cpSync(path.join(repoRoot, 'migrations-sample'), sample, { recursive: true });
+});
+after(async () => {
+  await pg?.stop();
+});
+
+async function alembic(action: AlembicAction): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const inv = buildAlembicInvocation({ command: ['/usr/bin/alembic'], iniFile: path.join(sample, 'alembic.ini'), cwd: sample, action, env: { DATABASE_URL: pg.url } });
+  try {
+    const r = await promisify(execFile)(inv.file, inv.args, { cwd: inv.cwd, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...inv.env } });
+    return { exitCode: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { exitCode: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+async function state(): Promise<string[]> {
+  const opts = parseDatabaseUrl(pg.url);
+  assert.equal(opts.kind, 'ok');
+  const s = await readDatabaseState(opts.kind === 'ok' ? opts.pg : {});
+  assert.equal(s.kind, 'ok', JSON.stringify(s));
+  return s.kind === 'ok' ? [...s.revisions].sort() : [];
+}
+
+test('an empty database reads as base; upgrades, stamps and downgrades by the real alembic read back through pg', async () => {
+  assert.deepEqual(await state(), []);
+  assert.equal((await alembic({ kind: 'upgrade', target: '4d2e9a7c5b18' })).exitCode, 0);
+  assert.deepEqual(await state(), ['4d2e9a7c5b18']);
+  assert.equal((await alembic({ kind: 'upgrade', target: 'b2e8f0c6d475' })).exitCode, 0);
+  // b2e8f0c6d475 depends_on 4d2e9a7c5b18: a dependency is not stored as its own row.
+  assert.deepEqual(await state(), ['b2e8f0c6d475']);
+  assert.equal((await alembic({ kind: 'upgrade', target: '6f3a2c9e1d45' })).exitCode, 0);
+  assert.deepEqual(await state(), ['6f3a2c9e1d45', 'b2e8f0c6d475'], 'two branches applied: two rows');
+  assert.equal((await alembic({ kind: 'upgrade', target: 'heads' })).exitCode, 0);
+  assert.deepEqual(await state(), ['c3f9a1d7e586']);
+  assert.equal((await alembic({ kind: 'downgrade', target: '3c8b1f04a6e2' })).exitCode, 0);
+  assert.deepEqual(await state(), ['3c8b1f04a6e2']);
+  assert.equal((await alembic({ kind: 'stamp', targets: ['1f9a3c2b7d10'] })).exitCode, 0);
+  assert.deepEqual(await state(), ['1f9a3c2b7d10']);
+  const failed = await alembic({ kind: 'upgrade', target: 'head' });
+  assert.notEqual(failed.exitCode, 0, 'stamped below existing tables: re-creating products fails');
+  assert.equal(classifyAlembicFailure(failed).kind, 'sql-error');
+  assert.deepEqual(await state(), ['1f9a3c2b7d10'], 'the failed run was rolled back');
+});
+
+test('offline SQL for a range renders without touching the database', async () => {
+  const r = await alembic({ kind: 'upgrade', target: '1f9a3c2b7d10:4d2e9a7c5b18', sql: true });
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.deepEqual([...r.stdout.matchAll(/^-- Running upgrade (.*)$/gm)].map((m) => m[1]), [
+    '1f9a3c2b7d10 -> 2a7e5d91c3b4', '2a7e5d91c3b4 -> 3c8b1f04a6e2', '3c8b1f04a6e2 -> 4d2e9a7c5b18',
+  ]);
+});
+
+test('nothing listening: unreachable at once; a server that never answers: timeout within the limit', async () => {
+  const closed = await freePort();
+  const t0 = Date.now();
+  const s = await readDatabaseState({ host: '127.0.0.1', port: closed, user: 'x', password: 'secret-pw', database: 'd' }, { connectTimeoutMs: 1000 });
+  assert.equal(s.kind, 'unreachable');
+  assert.ok(!JSON.stringify(s).includes('secret-pw'));
+  assert.ok(Date.now() - t0 < 1500);
+  const silent = net.createServer(() => undefined).listen(0, '127.0.0.1');
+  await new Promise((r) => silent.once('listening', r));
+  const port = (silent.address() as net.AddressInfo).port;
+  const t1 = Date.now();
+  const h = await readDatabaseState({ host: '127.0.0.1', port, user: 'x', database: 'd' }, { connectTimeoutMs: 800, statementTimeoutMs: 500 });
+  silent.close();
+  assert.equal(h.kind, 'timeout', JSON.stringify(h));
+  assert.ok(Date.now() - t1 < 3000, `took ${Date.now() - t1} ms`);
+});
+
+test('a missing database is its own state', async () => {
+  const s = await readDatabaseState({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: 'no_such_db' });
+  assert.equal(s.kind, 'database-missing');
+});
