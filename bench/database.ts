@@ -36,7 +36,7 @@ async function main(): Promise<void> {
         times.push(performance.now() - t0);
         if (s.kind !== 'ok' || s.revisions[0] !== revs[revs.length - 1].id) throw new Error(JSON.stringify(s));
       }
-      const env = { ...process.env, DATABASE_URL: pg.url };
+      const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: pg.url };
       delete env.PYTHONDONTWRITEBYTECODE;
       wallTime('/usr/bin/alembic', ['-c', ini, 'current'], 1, { env });
       const al = wallTime('/usr/bin/alembic', ['-c', ini, 'current'], 3, { env });
