@@ -70,7 +70,7 @@ test('an empty database reads as base; upgrades, stamps and downgrades by the re
 });
 
 test('offline SQL for a range renders without touching the database', async () => {
-  const r = await alembic({ kind: 'upgrade', target: '1f9a3c2b7d10:4d2e9a7c5b18', sql: true });
+  const r = await alembic({ kind: 'upgrade', from: '1f9a3c2b7d10', target: '4d2e9a7c5b18', sql: true });
   assert.equal(r.exitCode, 0, r.stderr);
   assert.deepEqual([...r.stdout.matchAll(/^-- Running upgrade (.*)$/gm)].map((m) => m[1]), [
     '1f9a3c2b7d10 -> 2a7e5d91c3b4', '2a7e5d91c3b4 -> 3c8b1f04a6e2', '3c8b1f04a6e2 -> 4d2e9a7c5b18',

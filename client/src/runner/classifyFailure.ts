@@ -1,37 +1,182 @@
 /**
- * What went wrong in an alembic run, from its exit code and stderr (alembic 1.8–1.18 wording),
- * with the next step to offer. Messages never contain passwords.
+ * What went wrong in an alembic run, from its exit code, signal and stderr, with the one next
+ * step to offer the user. Patterns come from real alembic 1.8.1 / SQLAlchemy 1.4 / psycopg2
+ * output (test/integration/runner.test.ts produces and checks them). Pure; messages are
+ * password-free.
  */
-import { redactUrl } from '../db/databaseUrl';
+import { redactText } from '../db/databaseUrl';
 
 export type FailureKind =
-  | 'cancelled' | 'cant-locate-revision' | 'multiple-heads' | 'not-up-to-date' | 'connection-refused'
-  | 'auth-failed' | 'database-missing' | 'wrong-interpreter' | 'sql-error' | 'alembic-error' | 'unknown';
+  | 'cancelled'
+  | 'wrong-interpreter'
+  | 'cant-locate-revision'
+  | 'multiple-heads'
+  | 'not-up-to-date'
+  | 'auth-failed'
+  | 'database-missing'
+  | 'connection-refused'
+  | 'sql-error'
+  | 'alembic-error'
+  | 'unknown';
 
-export interface Failure {
+/** A classified failure. */
+export interface AlembicFailure {
   kind: FailureKind;
+  /** The first meaningful line (the `FAILED:` text or the final exception), password-free. */
   message: string;
+  /** One sentence telling the user what to do. */
   nextStep: string;
+  /** The statement that failed, from SQLAlchemy's `[SQL: …]` block (sql-error only). */
+  sql?: string;
+  /** The migration step that was running (`3c8b1f04a6e2` of "Running upgrade 2a7e… -> 3c8b…"). */
+  failedStep?: { direction: 'upgrade' | 'downgrade'; from: string[]; to: string[]; message?: string };
+  /** The revision alembic could not find (cant-locate-revision). */
+  revision?: string;
 }
 
-const redact = (s: string): string => s.replace(/[a-z0-9+.-]+:\/\/\S+/gi, (u) => redactUrl(u)).replace(/password=\S+/gi, 'password=***');
+export interface FailureInput {
+  exitCode: number | null;
+  stderr: string;
+  stdout?: string;
+  signal?: NodeJS.Signals | string | null;
+  cancelled?: boolean;
+  /** `error.code` when the process could not be started (ENOENT, EACCES). */
+  spawnErrorCode?: string;
+  /** Passwords to keep out of the message. */
+  secrets?: readonly string[];
+}
 
-export function classifyAlembicFailure(r: { exitCode: number | null; stderr: string; stdout?: string; cancelled?: boolean; spawnError?: string }): Failure {
-  if (r.cancelled) return { kind: 'cancelled', message: 'Cancelled.', nextStep: 'Check the database state: a cancelled run may have committed some steps.' };
-  const all = `${r.stderr}\n${r.stdout ?? ''}`;
-  const failed = /FAILED: (.*)/.exec(all)?.[1];
-  const lastLine = all.trim().split('\n').filter((l) => l.trim()).pop() ?? '';
-  const message = redact(failed ?? lastLine ?? `exit code ${r.exitCode}`);
-  if (r.spawnError === 'ENOENT' || /No module named '?alembic'?|ModuleNotFoundError|command not found/.test(all)) {
-    return { kind: 'wrong-interpreter', message: redact(r.spawnError === 'ENOENT' ? 'The alembic command was not found.' : message), nextStep: 'Select the Python interpreter that has alembic installed, or set alembic.command (e.g. ["poetry", "run", "alembic"]).' };
+const CORE_MODULES = /^(alembic|sqlalchemy|psycopg2|psycopg|asyncpg|mako)\b/;
+const NEXT_INTERPRETER =
+  "Select the Python interpreter that has alembic installed (Python: Select Interpreter), or set alembic.command, e.g. [\"poetry\", \"run\", \"alembic\"].";
+const NEXT_OUTPUT = "See the Alembic output channel for the full output.";
+
+/** `Running upgrade a, b -> c, message` (log line) → the step. */
+function lastStep(text: string): AlembicFailure['failedStep'] {
+  let step: AlembicFailure['failedStep'];
+  for (const m of text.matchAll(/Running (upgrade|downgrade) ([^\n]*?) -> ([^\n,]+(?:, [0-9a-zA-Z_]+)*?)(?:, (.*))?$/gm)) {
+    const split = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+    step = { direction: m[1] as 'upgrade' | 'downgrade', from: split(m[2]), to: split(m[3]), ...(m[4] ? { message: m[4].trim() } : {}) };
   }
-  if (/Can't locate revision identified by/.test(all)) return { kind: 'cant-locate-revision', message, nextStep: 'The database names a revision no file declares (a deleted or unmerged migration?): check out the branch that has it, or stamp the database to a known revision.' };
-  if (/Multiple head revisions are present/.test(all)) return { kind: 'multiple-heads', message, nextStep: "Run 'Alembic: Merge Heads', or upgrade 'heads' / '<label>@head'." };
-  if (/Target database is not up to date/.test(all)) return { kind: 'not-up-to-date', message, nextStep: 'Upgrade the database to head before creating a revision with autogenerate.' };
-  if (/password authentication failed|authentication failed/i.test(all)) return { kind: 'auth-failed', message, nextStep: 'Check the user and password in alembic.databaseUrl / DATABASE_URL.' };
-  if (/database "[^"]+" does not exist/.test(all)) return { kind: 'database-missing', message, nextStep: 'Create the database, or point the URL at an existing one.' };
-  if (/Connection refused|could not connect|could not translate host name|timeout expired/i.test(all)) return { kind: 'connection-refused', message, nextStep: 'Start the database, or check the host and port in the URL.' };
-  if (/sqlalchemy\.exc\.|psycopg2\.errors\.|ProgrammingError|IntegrityError/.test(all)) return { kind: 'sql-error', message: redact(/(?:sqlalchemy\.exc|psycopg2\.errors)\.\w+\) ?(.*)/.exec(all)?.[1] ?? message), nextStep: 'The migration failed in the database and was rolled back (transactional DDL): fix the migration and run it again.' };
-  if (failed) return { kind: 'alembic-error', message, nextStep: 'See the Alembic output channel for details.' };
-  return { kind: 'unknown', message, nextStep: 'See the Alembic output channel for details.' };
+  return step;
+}
+
+/** The final exception of the last traceback: `module.Error: message` at column 0. */
+function finalException(text: string): { type: string; message: string; index: number } | undefined {
+  let found: { type: string; message: string; index: number } | undefined;
+  for (const m of text.matchAll(/^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Failure)): ?(.*)$/gm)) {
+    found = { type: m[1], message: m[2].trim(), index: m.index ?? 0 };
+  }
+  return found;
+}
+
+function firstMatch(text: string, re: RegExp): string | undefined {
+  return re.exec(text)?.[1];
+}
+
+/** Classifies a finished run that did not succeed. */
+export function classifyAlembicFailure(r: FailureInput): AlembicFailure {
+  const secrets = r.secrets ?? [];
+  const clean = (s: string): string => redactText(s, secrets).trim();
+  const stderr = r.stderr ?? '';
+  const all = `${stderr}\n${r.stdout ?? ''}`;
+
+  if (r.cancelled) {
+    return {
+      kind: 'cancelled', message: 'Cancelled.',
+      nextStep: 'Refresh the status: steps committed before the cancel stay applied (each migration runs in its own transaction only if env.py says so).',
+    };
+  }
+
+  const failed = firstMatch(all, /^FAILED: (.*)$/m);
+  const exc = finalException(stderr);
+  const lastLine = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^(INFO|WARNI|WARN|DEBUG|ERROR) +\[/.test(l)).pop();
+  const step = lastStep(stderr);
+  const withStep = <T extends AlembicFailure>(f: T): T => (step ? { ...f, failedStep: step } : f);
+
+  // --- the interpreter or command is wrong -------------------------------------------------
+  if (r.spawnErrorCode === 'ENOENT' || r.spawnErrorCode === 'EACCES') {
+    return {
+      kind: 'wrong-interpreter',
+      message: r.spawnErrorCode === 'ENOENT' ? 'The alembic command or Python interpreter was not found.' : 'The alembic command or Python interpreter is not executable.',
+      nextStep: NEXT_INTERPRETER,
+    };
+  }
+  const missingModule = firstMatch(stderr, /No module named '?([\w.]+)'?/);
+  if (missingModule && (CORE_MODULES.test(missingModule) || !exc || exc.type.endsWith('ModuleNotFoundError'))) {
+    const core = CORE_MODULES.test(missingModule);
+    return {
+      kind: 'wrong-interpreter',
+      message: clean(exc?.type.endsWith('ModuleNotFoundError') ? `${exc.type}: ${exc.message}` : lastLine ?? `No module named ${missingModule}`),
+      nextStep: core ? NEXT_INTERPRETER : `The interpreter cannot import '${missingModule}' (imported by env.py or a migration): select the project's virtual environment, or set prepend_sys_path in alembic.ini.`,
+    };
+  }
+  if (r.exitCode === 127 || /command not found|Command not found/i.test(stderr)) {
+    return { kind: 'wrong-interpreter', message: clean(lastLine ?? 'command not found'), nextStep: NEXT_INTERPRETER };
+  }
+
+  // --- alembic's own errors (FAILED: …, exit 255) ------------------------------------------
+  const locate = firstMatch(all, /Can't locate revision identified by '([^']*)'/) ?? firstMatch(all, /No such revision or branch '([^']*)'/);
+  if (locate !== undefined) {
+    return {
+      kind: 'cant-locate-revision', message: clean(failed ?? `Can't locate revision identified by '${locate}'`), revision: locate,
+      nextStep: `No migration file declares '${locate}': if the database names it, check out the branch that has it (or restore the deleted file), or stamp the database to a revision this project knows.`,
+    };
+  }
+  if (/Multiple head revisions are present|Multiple heads are present/.test(all)) {
+    return {
+      kind: 'multiple-heads', message: clean(failed ?? 'Multiple head revisions are present.'),
+      nextStep: "Run 'Alembic: Merge Heads' to join the heads, or upgrade to 'heads' (all branches) or '<label>@head'.",
+    };
+  }
+  if (/Target database is not up to date/.test(all)) {
+    return { kind: 'not-up-to-date', message: clean(failed ?? 'Target database is not up to date.'), nextStep: "Upgrade the database to head ('Alembic: Upgrade to Head') before creating a revision with autogenerate." };
+  }
+
+  // --- connecting to the database ----------------------------------------------------------
+  const dbText = exc ? `${exc.message}\n${stderr.slice(exc.index)}` : all;
+  const connMessage = (): string => clean(
+    (exc?.message ?? lastLine ?? '').replace(/^\([\w.]+\)\s*/, '').replace(/FATAL:\s+/, '').split('\n')[0],
+  );
+  if (/password authentication failed|authentication failed for user|no password supplied|fe_sendauth/i.test(dbText)) {
+    return withStep({ kind: 'auth-failed', message: connMessage(), nextStep: 'Check the user and password in the URL alembic uses (DATABASE_URL, sqlalchemy.url or the -x arguments env.py reads).' });
+  }
+  if (/database "[^"]+" does not exist/.test(dbText)) {
+    return withStep({ kind: 'database-missing', message: connMessage(), nextStep: 'Create the database (createdb), or point the URL at an existing one.' });
+  }
+  if (/Connection refused|could not connect to server|could not translate host name|Is the server running|timeout expired|Name or service not known|No route to host|Connection timed out/i.test(dbText)) {
+    return withStep({ kind: 'connection-refused', message: connMessage(), nextStep: 'Start the database server, or check the host and port in the URL alembic uses.' });
+  }
+
+  // --- a statement failed inside a migration ----------------------------------------------
+  if (exc && /^(sqlalchemy\.exc\.|psycopg2\.|psycopg\.|asyncpg\.)/.test(exc.type)) {
+    const dbError = firstMatch(exc.message, /^\(([\w.]+)\)/);
+    const text = exc.message.replace(/^\([\w.]+\)\s*/, '');
+    const sql = firstMatch(stderr.slice(exc.index), /\[SQL: ([\s\S]*?)\]\n(?:\[parameters|\(Background|$)/);
+    const name = (dbError ?? exc.type).split('.').pop();
+    return withStep({
+      kind: 'sql-error',
+      message: clean(`${text}${name ? ` (${name})` : ''}`),
+      ...(sql ? { sql: clean(sql) } : {}),
+      nextStep: step
+        ? `The migration ${step.to.join(', ')} failed in the database and its transaction was rolled back: fix it and run the command again.`
+        : 'The database rejected a statement and the transaction was rolled back: fix the migration and run the command again.',
+    });
+  }
+
+  if (failed !== undefined) {
+    let nextStep = NEXT_OUTPUT;
+    if (/Ambiguous walk/.test(failed)) nextStep = "The database is at a merge point, so a relative step (-1) is ambiguous: downgrade to a specific revision instead.";
+    else if (/requires <fromrev>:<torev>|requires .*range/i.test(failed)) nextStep = 'Offline SQL for a downgrade needs a range: pick the start and end revisions.';
+    else if (/is not a valid downgrade target|is not a valid upgrade target/.test(failed)) nextStep = 'Pick a target on the other side of the current revision (below it for downgrade, above it for upgrade).';
+    else if (/Path doesn't exist|No 'script_location' key/.test(failed)) nextStep = 'Check script_location in alembic.ini: it must point at the folder that holds env.py.';
+    else if (/Ambiguous revision/.test(failed)) nextStep = 'The id prefix matches several revisions: type more characters.';
+    return withStep({ kind: 'alembic-error', message: clean(failed), nextStep });
+  }
+
+  if (r.signal) {
+    return withStep({ kind: 'unknown', message: `alembic was stopped by ${r.signal}.`, nextStep: 'Refresh the status and check the database before running again.' });
+  }
+  const message = exc ? `${exc.type}: ${exc.message}` : lastLine ?? `alembic exited with code ${r.exitCode}`;
+  return withStep({ kind: 'unknown', message: clean(message), nextStep: NEXT_OUTPUT });
 }
