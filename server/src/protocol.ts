@@ -109,3 +109,33 @@ export interface DatabaseStateParams {
  * (applied / pending / current) and republishes nothing else.
  */
 export const DatabaseStateNotification = new NotificationType<DatabaseStateParams>('alembic/databaseState');
+
+export interface NewRevisionParams {
+  projectId: string;
+  /** The `-m` message. */
+  message: string;
+  /** `down_revision`: [] for a new base, one id, or several (a merge). */
+  parents: string[];
+  branchLabel?: string;
+  dependsOn?: string[];
+  /** The version location to write into (default: the project's first). */
+  versionLocationUri?: string;
+}
+
+export type NewRevisionResult =
+  | {
+      kind: 'ok';
+      /** Where the file should be created (nothing is written by the server). */
+      uri: string;
+      text: string;
+      revision: string;
+    }
+  | { kind: 'error'; message: string };
+
+/**
+ * `alembic/newRevision` — client → server request for the file `alembic revision` (or `alembic
+ * merge`) would write, rendered from the project's `script.py.mako` and `file_template` with a
+ * fresh id. The server writes nothing: the client creates the file and opens it, so the new
+ * revision is an ordinary, undoable file creation. No Python involved.
+ */
+export const NewRevisionRequest = new RequestType<NewRevisionParams, NewRevisionResult, void>('alembic/newRevision');

@@ -22,6 +22,7 @@ import { ServerState } from './serverState';
 import * as handlers from './handlers';
 import {
   DatabaseStateNotification,
+  NewRevisionRequest,
   ProjectsRequest,
   RevisionGraphRequest,
 } from './protocol';
@@ -89,6 +90,7 @@ connection.onDocumentSymbol((p) => state.handle('documentSymbol', null, () => ha
 connection.onWorkspaceSymbol((p, token) => state.handle('workspaceSymbol', null, () => handlers.workspaceSymbols(state, p, token)));
 connection.onCodeAction((p, token) => state.handle('codeAction', null, () => handlers.codeActions(state, p, token)));
 connection.onRequest(ProjectsRequest, () => state.handle('alembic/projects', [], () => handlers.projects(state)));
+connection.onRequest(NewRevisionRequest, (p) => state.handle('alembic/newRevision', { kind: 'error', message: 'The language server failed to render the revision: see the Alembic output.' }, () => handlers.newRevision(state, p)));
 connection.onRequest(RevisionGraphRequest, (p, token) => state.handle('alembic/revisionGraph', null, () => handlers.revisionGraph(state, p, token)));
 connection.onNotification(DatabaseStateNotification, (p) => state.guard('alembic/databaseState', () => state.setDatabaseState(p.projectId, p.state)));
 

@@ -90,12 +90,51 @@ ${body(r.downgrade)}
 }
 
 /** Writes a project; returns the alembic.ini path. */
-export function writeProject(dir: string, revisions: GenRevision[], opts: { url?: string } = {}): string {
+const LOGGING_INI = `
+[loggers]
+keys = root,sqlalchemy,alembic
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = WARN
+handlers = console
+qualname =
+
+[logger_sqlalchemy]
+level = WARN
+handlers =
+qualname = sqlalchemy.engine
+
+[logger_alembic]
+level = INFO
+handlers =
+qualname = alembic
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+level = NOTSET
+formatter = generic
+
+[formatter_generic]
+format = %(levelname)-5.5s [%(name)s] %(message)s
+`;
+
+/**
+ * Writes a project; returns the alembic.ini path. `logging` adds alembic's standard logging
+ * sections (and env.py applies them), so runs print `Running upgrade …` lines as real projects do.
+ */
+export function writeProject(dir: string, revisions: GenRevision[], opts: { url?: string; logging?: boolean } = {}): string {
   const versions = path.join(dir, 'migrations', 'versions');
   fs.mkdirSync(versions, { recursive: true });
   const ini = path.join(dir, 'alembic.ini');
-  fs.writeFileSync(ini, `[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = ${opts.url ?? 'postgresql://u@127.0.0.1:1/db'}\n`);
-  fs.writeFileSync(path.join(dir, 'migrations', 'env.py'), ENV_PY);
+  fs.writeFileSync(ini, `[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = ${opts.url ?? 'postgresql://u@127.0.0.1:1/db'}\n${opts.logging ? LOGGING_INI : ''}`);
+  fs.writeFileSync(path.join(dir, 'migrations', 'env.py'), opts.logging ? ENV_PY.replace('config = context.config\n', 'config = context.config\nif config.config_file_name is not None:\n    fileConfig(config.config_file_name)\n') : ENV_PY);
   fs.writeFileSync(path.join(dir, 'migrations', 'script.py.mako'), DEFAULT_SCRIPT_TEMPLATE);
   revisions.forEach((r, i) => {
     fs.writeFileSync(path.join(versions, `${String(i).padStart(5, '0')}_${r.id}.py`), migrationSource(r));

@@ -83,6 +83,14 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENE
  * small margin, whatever the server does.
  */
 export async function readDatabaseState(pg: PgConnectionOptions, opts: ReadOptions = {}): Promise<DatabaseReading> {
+  return (await connectAndRead(pg, opts, false)).reading;
+}
+
+/**
+ * Connects, reads, and either closes the client or (`keep`, after a successful read) hands it
+ * back still connected so the next read costs one round trip.
+ */
+async function connectAndRead(pg: PgConnectionOptions, opts: ReadOptions, keep: boolean): Promise<{ reading: DatabaseReading; client?: Client }> {
   const { database, host } = describeDatabase(pg);
   const origin: ReadingOrigin = { database, host };
   const connectTimeoutMs = opts.connectTimeoutMs ?? 3000;
@@ -95,7 +103,7 @@ export async function readDatabaseState(pg: PgConnectionOptions, opts: ReadOptio
   try {
     config = toClientConfig(pg, connectTimeoutMs);
   } catch (e) {
-    return { ...origin, kind: 'error', message: clean(`cannot read the TLS files named in the URL: ${(e as Error).message}`) };
+    return { reading: { ...origin, kind: 'error', message: clean(`cannot read the TLS files named in the URL: ${(e as Error).message}`) } };
   }
   const client = new Client({
     ...config,
@@ -142,11 +150,73 @@ export async function readDatabaseState(pg: PgConnectionOptions, opts: ReadOptio
       return { ...origin, kind: 'error', message: `${where}: ${msg}${code && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : ''}` };
     }
   })();
+  let reading: DatabaseReading | undefined;
   try {
-    return await Promise.race([work, deadline]);
+    reading = await Promise.race([work, deadline]);
+    return keep && reading.kind === 'ok' && reading.tableExists ? { reading, client } : { reading };
   } finally {
     clearTimeout(timer);
-    closeQuietly(client);
+    if (!(keep && reading?.kind === 'ok' && reading.tableExists)) closeQuietly(client);
+  }
+}
+
+/**
+ * Reads one database's version table repeatedly, keeping the connection open between reads for
+ * `idleMs` (a burst of refreshes — focus, a finished run, a tree refresh — then costs one query
+ * each) and closing it when idle, so the editor never holds a session that would block
+ * `DROP DATABASE` or a pooler for long. Any failure drops the connection; the next read
+ * reconnects. Every outcome is a state, as with {@link readDatabaseState}.
+ */
+export class VersionTableReader {
+  private client: Client | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly pg: PgConnectionOptions,
+    private readonly opts: ReadOptions & { idleMs?: number } = {},
+  ) {}
+
+  /** Reads now (reads are serialised: one query at a time on the shared connection). */
+  read(): Promise<DatabaseReading> {
+    const next = this.queue.then(() => this.readNow());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readNow(): Promise<DatabaseReading> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const { database, host } = describeDatabase(this.pg);
+    if (this.client) {
+      try {
+        const table = qualifiedTableName(this.opts.versionTable || 'alembic_version', this.opts.schema || undefined);
+        const res = await this.client.query<{ version_num: string }>(`SELECT version_num FROM ${table}`);
+        this.armIdle();
+        return { database, host, kind: 'ok', revisions: res.rows.map((r) => String(r.version_num)).sort(), readAt: new Date().toISOString(), tableExists: true };
+      } catch {
+        // A dropped table, a restarted server, a terminated session: start over on a fresh connection.
+        this.dispose();
+      }
+    }
+    const { reading, client } = await connectAndRead(this.pg, this.opts, true);
+    if (client) {
+      this.client = client;
+      this.armIdle();
+    }
+    return reading;
+  }
+
+  private armIdle(): void {
+    this.idleTimer = setTimeout(() => this.dispose(), this.opts.idleMs ?? 15_000);
+    this.idleTimer.unref();
+  }
+
+  /** Closes the connection (if any). The reader stays usable. */
+  dispose(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (this.client) closeQuietly(this.client);
+    this.client = undefined;
   }
 }
 

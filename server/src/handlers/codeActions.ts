@@ -14,6 +14,7 @@ import type {
 import { CodeActionKind } from 'vscode-languageserver/node';
 import * as path from 'node:path';
 import type { ServerState } from '../serverState';
+import type { NewRevisionParams, NewRevisionResult } from '../protocol';
 import { pathToUri, uriToPath } from '../uris';
 import { declaredRevision, contains } from '../alembic/revisionRefs';
 import { generateDowngradeBody } from '../alembic/downgradeGen';
@@ -165,4 +166,40 @@ function suppressions(parsed: ParsedMigration, uri: string, d: Diagnostic): Code
     { title: `Suppress ${id} on this line`, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: edit(uri, [lineEdit]) },
     { title: `Suppress ${id} in this file`, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: edit(uri, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: `# alembic: ignore-file[${id}]\n` }]) },
   ];
+}
+
+/**
+ * `alembic/newRevision`: the file `alembic revision -m` / `alembic merge` would write, from the
+ * project's template. Parents must be revisions of the project; nothing is written here.
+ */
+export function newRevision(state: ServerState, p: NewRevisionParams, now = new Date()): NewRevisionResult {
+  const project = state.projectByUri(p.projectId);
+  if (!project) return { kind: 'error', message: 'The project is no longer in the workspace.' };
+  const unknown = p.parents.filter((id) => !project.graph.get(id));
+  if (unknown.length) return { kind: 'error', message: `No migration declares ${unknown.map((u) => `'${u}'`).join(', ')}.` };
+  const message = p.message.trim();
+  if (!message) return { kind: 'error', message: 'A revision needs a message.' };
+  const pr = project.project;
+  const versionLocation = p.versionLocationUri ? uriToPath(p.versionLocationUri) : pr.versionLocations[0];
+  if (!versionLocation || !pr.versionLocations.includes(versionLocation)) {
+    return { kind: 'error', message: 'The project has no version location to write into (check script_location and version_locations).' };
+  }
+  if (p.branchLabel !== undefined && !/^[^\s@+:\-'"\\]+$/.test(p.branchLabel)) {
+    return { kind: 'error', message: `'${p.branchLabel}' is not a valid branch label (no spaces or @ - + :).` };
+  }
+  let id = newRevisionId();
+  while (project.graph.get(id)) id = newRevisionId();
+  try {
+    const created = newRevisionFile(
+      { scriptLocation: pr.scriptLocation, versionLocation, fileTemplate: pr.fileTemplate, truncateSlugLength: pr.truncateSlugLength },
+      {
+        id, message, parents: [...p.parents], createDate: now,
+        ...(p.branchLabel ? { branchLabels: [p.branchLabel] } : {}),
+        ...(p.dependsOn?.length ? { dependsOn: [...p.dependsOn] } : {}),
+      },
+    );
+    return { kind: 'ok', uri: pathToUri(created.file), text: created.text, revision: id };
+  } catch (e) {
+    return { kind: 'error', message: (e as Error).message };
+  }
 }

@@ -1,0 +1,202 @@
+/**
+ * Runs the user's own alembic for a project: the argv from settings (or the Python extension's
+ * interpreter, or `alembic` on PATH), one run per project at a time, a cancellable progress
+ * notification, output streamed to the "Alembic" channel with passwords removed, failures
+ * classified with a next step, and the database state re-read afterwards.
+ */
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import type { ProjectInfo } from '../../server/src/protocol';
+import { buildAlembicInvocation, InvalidAlembicArgumentError, type AlembicAction } from './runner/alembicArgv';
+import { classifyAlembicFailure, type AlembicFailure } from './runner/classifyFailure';
+import { parseMigrationStep } from './runner/parseOutput';
+import { runProcess, type RunResult } from './runner/processRunner';
+import { redactText } from './db/databaseUrl';
+import { terminateSessions } from './db/versionTable';
+import type { DatabaseMonitor } from './database';
+
+export interface RunOptions {
+  /** Shown in the progress notification and the log: "Upgrading to head". */
+  title: string;
+  /** Show the output channel when the run starts (Show History, Show Current…). */
+  revealOutput?: boolean;
+  /** Re-read the database afterwards (default true). */
+  refreshDatabase?: boolean;
+}
+
+export type RunOutcome =
+  | { kind: 'ok'; result: RunResult }
+  | { kind: 'failed'; result: RunResult; failure: AlembicFailure }
+  | { kind: 'cancelled'; result: RunResult }
+  | { kind: 'not-run'; message: string };
+
+interface PythonApi {
+  environments?: {
+    getActiveEnvironmentPath(resource?: vscode.Uri): { path: string } | undefined;
+    resolveEnvironment(env: { path: string } | string): Promise<{ executable?: { uri?: vscode.Uri } } | undefined>;
+  };
+}
+
+export class AlembicRunner implements vscode.Disposable {
+  private readonly running = new Map<string, { title: string; abort: AbortController }>();
+  private readonly emitter = new vscode.EventEmitter<{ projectId: string; running: boolean }>();
+  readonly onDidChangeRunning = this.emitter.event;
+
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly database: DatabaseMonitor,
+  ) {}
+
+  isRunning(projectId: string): boolean {
+    return this.running.has(projectId);
+  }
+
+  /** The interpreter the Python extension selected for the project, if that extension is installed. */
+  private async pythonPath(scope: vscode.Uri): Promise<string | undefined> {
+    const ext = vscode.extensions.getExtension<PythonApi>('ms-python.python');
+    if (!ext) return undefined;
+    try {
+      const api = ext.isActive ? ext.exports : await ext.activate();
+      const env = api.environments?.getActiveEnvironmentPath(scope);
+      if (!env) return undefined;
+      const resolved = await api.environments?.resolveEnvironment(env);
+      return resolved?.executable?.uri?.fsPath ?? env.path;
+    } catch (e) {
+      this.log.warn(`[run] the Python extension did not report an interpreter: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** Runs one alembic action. Never throws; every outcome is reported to the user once. */
+  async run(project: ProjectInfo, action: AlembicAction, opts: RunOptions): Promise<RunOutcome> {
+    if (!vscode.workspace.isTrusted) {
+      const message = 'Alembic does not run in an untrusted workspace (env.py and migrations are code). Trust the workspace to run it.';
+      void vscode.window.showWarningMessage(message, 'Manage Workspace Trust').then((c) => c && vscode.commands.executeCommand('workbench.trust.manage'));
+      return { kind: 'not-run', message };
+    }
+    if (!project.iniUri) {
+      const message = `${project.name} is configured in pyproject.toml only; alembic 1.16+ reads it without -c, but this extension needs an alembic.ini to run alembic.`;
+      void vscode.window.showWarningMessage(message);
+      return { kind: 'not-run', message };
+    }
+    const busy = this.running.get(project.id);
+    if (busy) {
+      const message = `Alembic is already running for ${project.name} (${busy.title}). Wait for it or cancel it first.`;
+      void vscode.window.showWarningMessage(message);
+      return { kind: 'not-run', message };
+    }
+    const scope = vscode.Uri.parse(project.rootUri);
+    const cfg = vscode.workspace.getConfiguration('alembic', scope);
+    const command = cfg.get<string[]>('command', []);
+    const db = await this.database.connectionOf(project);
+    const extraEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries(cfg.get<Record<string, unknown>>('env', {}))) if (typeof v === 'string') extraEnv[k] = v;
+    // The database the status bar reads is the one alembic should change: a URL from the setting
+    // is handed over as DATABASE_URL (env.py reads it in the usual template), a stored password as PGPASSWORD.
+    if (db.kind === 'ok') {
+      if (db.source === 'setting' && extraEnv.DATABASE_URL === undefined) extraEnv.DATABASE_URL = db.url;
+      if (db.pg.password !== undefined && !/:[^@/]*@/.test(db.url) && extraEnv.PGPASSWORD === undefined) extraEnv.PGPASSWORD = db.pg.password;
+    }
+    // A name for the run's database sessions, so a cancel can stop the statement the server is still running.
+    const appName = `vscode-alembic-${crypto.randomBytes(4).toString('hex')}`;
+    extraEnv.PGAPPNAME ??= appName;
+    let invocation;
+    try {
+      invocation = buildAlembicInvocation({
+        command,
+        pythonPath: command.length ? undefined : await this.pythonPath(scope),
+        iniFile: vscode.Uri.parse(project.iniUri).fsPath,
+        cwd: scope.fsPath,
+        xArgs: cfg.get<string[]>('xArgs', []),
+        env: extraEnv,
+        action,
+      });
+    } catch (e) {
+      const message = e instanceof InvalidAlembicArgumentError ? e.message : String(e);
+      void vscode.window.showErrorMessage(`Alembic: ${message}`);
+      return { kind: 'not-run', message };
+    }
+    const secrets = [...this.database.secretsInUse(), ...(db.kind === 'ok' && db.pg.password ? [db.pg.password] : [])];
+    const clean = (s: string): string => redactText(s, secrets);
+    const shown = [invocation.file, ...invocation.args].map((a) => (/[\s'"]/.test(a) ? JSON.stringify(a) : a)).join(' ');
+    this.log.info(`[run] ${project.name}: ${clean(shown)} (cwd ${invocation.cwd})`);
+    if (opts.revealOutput) this.log.show(true);
+
+    const abort = new AbortController();
+    this.running.set(project.id, { title: opts.title, abort });
+    this.emitter.fire({ projectId: project.id, running: true });
+    let result: RunResult;
+    try {
+      result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Alembic: ${opts.title}`, cancellable: true },
+        async (progress, token) => {
+          token.onCancellationRequested(() => abort.abort());
+          return runProcess({
+            file: invocation.file,
+            args: invocation.args,
+            cwd: invocation.cwd,
+            env: { ...process.env, ...invocation.env },
+            signal: abort.signal,
+            onLine: (stream, line) => {
+              const text = clean(line);
+              if (stream === 'stdout') this.log.info(text);
+              else this.log.info(`  ${text}`);
+              const step = parseMigrationStep(line);
+              if (step && !line.startsWith('--')) progress.report({ message: `${step.direction} ${step.from.join(', ') || 'base'} → ${step.to.join(', ') || 'base'}${step.message ? `: ${step.message}` : ''}` });
+            },
+          });
+        },
+      );
+    } finally {
+      this.running.delete(project.id);
+      this.emitter.fire({ projectId: project.id, running: false });
+    }
+
+    let outcome: RunOutcome;
+    if (result.cancelled) {
+      this.log.warn(`[run] ${project.name}: cancelled after ${result.durationMs} ms`);
+      // The process is gone; a statement it started may still run (and hold locks) in the server.
+      if (db.kind === 'ok') {
+        const t = await terminateSessions(db.pg, invocation.env.PGAPPNAME ?? appName);
+        if (t.kind === 'ok' && t.terminated > 0) this.log.warn(`[run] stopped ${t.terminated} database session(s) the cancelled run left behind`);
+      }
+      const f = classifyAlembicFailure({ exitCode: result.exitCode, stderr: result.stderr, cancelled: true });
+      void vscode.window.showWarningMessage(`Alembic: ${opts.title} was cancelled. ${f.nextStep}`, 'Show Output').then((c) => c && this.log.show(true));
+      outcome = { kind: 'cancelled', result };
+    } else if (result.exitCode === 0 && !result.spawnErrorCode) {
+      this.log.info(`[run] ${project.name}: done in ${result.durationMs} ms`);
+      outcome = { kind: 'ok', result };
+    } else {
+      const failure = classifyAlembicFailure({
+        exitCode: result.exitCode, stderr: result.stderr, stdout: result.stdout, signal: result.signal,
+        ...(result.spawnErrorCode ? { spawnErrorCode: result.spawnErrorCode } : {}), secrets,
+      });
+      this.log.error(`[run] ${project.name}: ${failure.kind} — ${failure.message}`);
+      void this.reportFailure(failure, opts.title);
+      outcome = { kind: 'failed', result, failure };
+    }
+    if (opts.refreshDatabase !== false && (action.kind === 'upgrade' || action.kind === 'downgrade' || action.kind === 'stamp') && !('sql' in action && action.sql)) {
+      await this.database.refresh(project, 'after run');
+    }
+    return outcome;
+  }
+
+  private async reportFailure(f: AlembicFailure, title: string): Promise<void> {
+    const actions: string[] = ['Show Output'];
+    if (f.kind === 'wrong-interpreter') actions.unshift('Select Interpreter', 'Open Settings');
+    if (f.kind === 'multiple-heads') actions.unshift('Merge Heads');
+    if (f.kind === 'auth-failed' || f.kind === 'connection-refused' || f.kind === 'database-missing') actions.unshift('Configure Database');
+    const choice = await vscode.window.showErrorMessage(`Alembic: ${title} failed — ${f.message} ${f.nextStep}`, ...actions);
+    if (choice === 'Show Output') this.log.show(true);
+    else if (choice === 'Select Interpreter') void vscode.commands.executeCommand('python.setInterpreter').then(undefined, () => vscode.commands.executeCommand('workbench.action.openSettings', 'alembic.command'));
+    else if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'alembic.command');
+    else if (choice === 'Merge Heads') void vscode.commands.executeCommand('alembic.mergeHeads');
+    else if (choice === 'Configure Database') void vscode.commands.executeCommand('alembic.configureDatabase');
+  }
+
+  /** Cancels every run (on deactivate). */
+  dispose(): void {
+    for (const r of this.running.values()) r.abort.abort();
+    this.emitter.dispose();
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * The database state of every project, read from the version table with `pg` (never with
+ * `alembic current`): on start, on demand, on window focus, after every alembic run and every
+ * `alembic.statusRefreshSeconds`. Each result goes to the views (onDidChange) and to the
+ * server (`alembic/databaseState`). No connection at all in an untrusted workspace.
+ */
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { DatabaseStateNotification, type DatabaseState, type ProjectInfo } from '../../server/src/protocol';
+import { parseIni } from '../../server/src/alembic/iniFile';
+import { describeDatabase, isLocalDatabase, parseDatabaseUrl, redactUrl, resolveConnection, type PgConnectionOptions } from './db/databaseUrl';
+import { VersionTableReader, type DatabaseReading } from './db/versionTable';
+import type { DbStatus } from './model/statusModel';
+import type { GraphStore } from './graphStore';
+
+/** What the extension knows about one project's database. */
+export interface ProjectDatabase {
+  status: DbStatus;
+  /** Version-table rows when known. */
+  rows?: string[];
+  /** The connection used (password-free description) — for confirmations and tooltips. */
+  target?: { database: string; host: string; local: boolean; source: string; notes: string[] };
+  /** The resolved pg options (with the password, when one is known): never logged. */
+  pg?: PgConnectionOptions;
+  /** The URL as resolved (may hold a password): handed to alembic as DATABASE_URL when it came from the setting. */
+  url?: string;
+  urlSource?: 'setting' | 'env' | 'ini';
+}
+
+const secretKey = (pg: PgConnectionOptions): string => `alembic.password:${pg.user ?? ''}@${pg.host ?? 'localhost'}:${pg.port ?? 5432}/${pg.database ?? ''}`;
+
+export class DatabaseMonitor implements vscode.Disposable {
+  private readonly states = new Map<string, ProjectDatabase>();
+  private readonly readers = new Map<string, { key: string; reader: VersionTableReader }>();
+  private readonly emitter = new vscode.EventEmitter<string>();
+  private readonly disposables: vscode.Disposable[] = [this.emitter];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly asked = new Set<string>();
+  private readonly inFlight = new Map<string, Promise<ProjectDatabase>>();
+  /** Fires with the project id whose database state changed. */
+  readonly onDidChange = this.emitter.event;
+
+  constructor(
+    private readonly store: GraphStore,
+    private readonly client: LanguageClient,
+    private readonly secrets: vscode.SecretStorage,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      vscode.window.onDidChangeWindowState((s) => {
+        if (s.focused) void this.refreshAll('focus');
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('alembic.databaseUrl') || e.affectsConfiguration('alembic.versionTable') || e.affectsConfiguration('alembic.versionTableSchema')) {
+          void this.refreshAll('settings');
+        }
+        if (e.affectsConfiguration('alembic.statusRefreshSeconds')) this.schedule();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.refreshAll('trust granted')),
+      store.onDidChange((projectId) => {
+        if (projectId === undefined) void this.refreshAll('projects changed');
+      }),
+    );
+    this.schedule();
+  }
+
+  get(projectId: string): ProjectDatabase | undefined {
+    return this.states.get(projectId);
+  }
+
+  private schedule(): void {
+    if (this.timer) clearInterval(this.timer);
+    const seconds = vscode.workspace.getConfiguration('alembic').get<number>('statusRefreshSeconds', 30);
+    if (seconds > 0) this.timer = setInterval(() => void this.refreshAll('timer'), Math.max(5, seconds) * 1000);
+  }
+
+  async refreshAll(reason: string): Promise<void> {
+    await Promise.all(this.store.projects().map((p) => this.refresh(p, reason)));
+  }
+
+  /** Reads the project's version table now (concurrent calls share one read). */
+  refresh(project: ProjectInfo, reason: string): Promise<ProjectDatabase> {
+    const running = this.inFlight.get(project.id);
+    if (running) return running;
+    const p = this.read(project, reason).finally(() => this.inFlight.delete(project.id));
+    this.inFlight.set(project.id, p);
+    return p;
+  }
+
+  /** The connection a project uses, or why there is none. Reads settings, environment and alembic.ini. */
+  async connectionOf(project: ProjectInfo): Promise<{ kind: 'ok'; pg: PgConnectionOptions; url: string; source: 'setting' | 'env' | 'ini'; sourceLabel: string; notes: string[]; needsPassword: boolean } | { kind: 'none'; message: string }> {
+    const scope = vscode.Uri.parse(project.rootUri);
+    const settingUrl = vscode.workspace.getConfiguration('alembic', scope).get<string>('databaseUrl', '');
+    let iniUrl: string | undefined;
+    if (project.iniUri && project.hasSqlalchemyUrl) {
+      try {
+        const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.parse(project.iniUri)));
+        iniUrl = parseIni(text).sections.get('alembic')?.values.get('sqlalchemy.url')?.raw;
+      } catch {
+        // An unreadable ini is reported by the server as a project problem.
+      }
+    }
+    const resolved = resolveConnection({ settingUrl, env: process.env, iniUrl, iniHere: vscode.Uri.parse(project.rootUri).fsPath });
+    if (resolved.kind === 'prompt') {
+      return { kind: 'none', message: ['No database URL: set alembic.databaseUrl or DATABASE_URL, or sqlalchemy.url in alembic.ini.', ...resolved.skipped].join(' ') };
+    }
+    const parsed = parseDatabaseUrl(resolved.url);
+    if (parsed.kind === 'error') return { kind: 'none', message: `${parsed.message} (from ${resolved.sourceLabel})` };
+    const pg = { ...parsed.pg };
+    if (pg.password === undefined) {
+      const stored = await this.secrets.get(secretKey(pg));
+      if (stored !== undefined) pg.password = stored;
+    }
+    return { kind: 'ok', pg, url: resolved.url, source: resolved.source, sourceLabel: resolved.sourceLabel, notes: [...resolved.skipped, ...parsed.notes], needsPassword: parsed.needsPassword && pg.password === undefined };
+  }
+
+  private async read(project: ProjectInfo, reason: string): Promise<ProjectDatabase> {
+    let next: ProjectDatabase;
+    if (!vscode.workspace.isTrusted) {
+      next = { status: { kind: 'untrusted' } };
+    } else {
+      const conn = await this.connectionOf(project);
+      if (conn.kind === 'none') {
+        next = { status: { kind: 'not-configured' } };
+        this.log.debug(`[db] ${project.name}: ${conn.message}`);
+      } else {
+        const { database, host } = describeDatabase(conn.pg);
+        const target = { database, host, local: isLocalDatabase(conn.pg), source: conn.sourceLabel, notes: conn.notes };
+        if (!this.states.get(project.id)?.rows) this.set(project.id, { status: { kind: 'loading' }, target });
+        const scope = vscode.Uri.parse(project.rootUri);
+        const cfg = vscode.workspace.getConfiguration('alembic', scope);
+        const versionTable = cfg.get<string>('versionTable', '') || 'alembic_version';
+        const schema = cfg.get<string>('versionTableSchema', '') || undefined;
+        const key = JSON.stringify([conn.pg, versionTable, schema]);
+        let entry = this.readers.get(project.id);
+        if (!entry || entry.key !== key) {
+          entry?.reader.dispose();
+          entry = { key, reader: new VersionTableReader(conn.pg, { versionTable, schema }) };
+          this.readers.set(project.id, entry);
+        }
+        const t0 = Date.now();
+        const reading: DatabaseReading = await entry.reader.read();
+        this.log.debug(`[db] ${project.name}: ${reading.kind}${reading.kind === 'ok' ? ` ${reading.revisions.join(',') || 'base'}` : ` — ${reading.message}`} (${Date.now() - t0} ms, ${reason}, ${redactUrl(conn.url)})`);
+        next = reading.kind === 'ok'
+          ? { status: { kind: 'ok', revisions: reading.revisions, database, readAt: new Date(reading.readAt) }, rows: reading.revisions, target, pg: conn.pg, url: conn.url, urlSource: conn.source }
+          : { status: { kind: reading.kind, message: reading.message, database }, target, pg: conn.pg, url: conn.url, urlSource: conn.source };
+        if (reading.kind === 'auth-failed' && reading.passwordMissing) void this.offerPassword(project, conn.pg);
+      }
+    }
+    this.set(project.id, next);
+    return next;
+  }
+
+  private set(projectId: string, next: ProjectDatabase): void {
+    const before = this.states.get(projectId);
+    this.states.set(projectId, next);
+    void vscode.commands.executeCommand('setContext', 'alembic.databaseConfigured', [...this.states.values()].some((s) => s.status.kind !== 'not-configured'));
+    if (before && JSON.stringify(before.status) === JSON.stringify(next.status)) return;
+    this.emitter.fire(projectId);
+    const state: DatabaseState = next.status.kind === 'ok'
+      ? { kind: 'ok', revisions: next.status.revisions, database: next.status.database, readAt: next.status.readAt.toISOString() }
+      : next.status.kind === 'loading'
+        ? { kind: 'unknown' }
+        : { kind: 'error', reason: next.status.kind, message: 'message' in next.status ? next.status.message : next.status.kind };
+    if (this.client.isRunning()) void this.client.sendNotification(DatabaseStateNotification, { projectId, state }).catch(() => undefined);
+  }
+
+  /** Once per session and database: the URL has no password and the server asked for one. */
+  private async offerPassword(project: ProjectInfo, pg: PgConnectionOptions): Promise<void> {
+    const key = secretKey(pg);
+    if (this.asked.has(key)) return;
+    this.asked.add(key);
+    const { database, host } = describeDatabase(pg);
+    const choice = await vscode.window.showWarningMessage(`Database ${database} on ${host} asks for a password and the URL has none.`, 'Enter Password');
+    if (choice === 'Enter Password') await this.askPassword(project, pg);
+  }
+
+  /** Asks for the password and keeps it in SecretStorage (never in settings, never in logs). */
+  async askPassword(project: ProjectInfo, pg: PgConnectionOptions): Promise<void> {
+    const { database, host } = describeDatabase(pg);
+    const password = await vscode.window.showInputBox({ title: `Password for ${pg.user ?? 'the database user'} on ${database} (${host})`, password: true, ignoreFocusOut: true, prompt: 'Kept in VS Code’s secret storage.' });
+    if (password === undefined) return;
+    await this.secrets.store(secretKey(pg), password);
+    this.log.info(`[db] password stored for ${pg.user ?? ''}@${host}/${database}`);
+    await this.refresh(project, 'password entered');
+  }
+
+  /** Stores a URL's password in SecretStorage and returns the URL without it. */
+  async storePasswordOf(url: string): Promise<string> {
+    const parsed = parseDatabaseUrl(url);
+    if (parsed.kind !== 'ok' || parsed.pg.password === undefined) return url;
+    await this.secrets.store(secretKey(parsed.pg), parsed.pg.password);
+    const m = /^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*?):[^@]*@/i.exec(url);
+    return m ? url.replace(m[0], `${m[1]}${m[2]}@`) : redactUrl(url);
+  }
+
+  /** Passwords that must never appear in output (every one this monitor knows). */
+  secretsInUse(): string[] {
+    const out: string[] = [];
+    for (const s of this.states.values()) if (s.pg?.password) out.push(s.pg.password);
+    return out;
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const { reader } of this.readers.values()) reader.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}

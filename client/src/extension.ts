@@ -1,0 +1,83 @@
+/**
+ * Activation: the "Alembic" log channel, the language server, the graph store, the database
+ * monitor, the runner, the views and the commands — wired once, disposed together. A failure
+ * here is shown to the user with the log one click away, never swallowed.
+ */
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { createLanguageClient } from './languageClient';
+import { GraphStore } from './graphStore';
+import { DatabaseMonitor } from './database';
+import { AlembicRunner } from './alembicRunner';
+import { RevisionCodeLensProvider, RevisionTreeProvider, StatusBar, ViewCache, type TreeNode } from './views';
+import { Commands, OFFLINE_SQL_SCHEME, OfflineSqlDocuments } from './commands';
+
+/** What `activate` returns: used by the end-to-end tests in the extension host. */
+export interface AlembicExtensionApi {
+  store: GraphStore;
+  database: DatabaseMonitor;
+  runner: AlembicRunner;
+  tree: RevisionTreeProvider;
+  /** Resolves when the first project list and graphs are loaded. */
+  ready: Promise<void>;
+}
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<AlembicExtensionApi | undefined> {
+  const log = vscode.window.createOutputChannel('Alembic', { log: true });
+  context.subscriptions.push(log);
+  try {
+    const t0 = Date.now();
+    client = createLanguageClient(context, log);
+    const store = new GraphStore(client);
+    const views = new ViewCache(store);
+    const database = new DatabaseMonitor(store, client, context.secrets, log);
+    const runner = new AlembicRunner(log, database);
+    const tree = new RevisionTreeProvider(store, views, database);
+    const treeView = vscode.window.createTreeView<TreeNode>('alembic.revisions', { treeDataProvider: tree, showCollapseAll: true });
+    const sqlDocs = new OfflineSqlDocuments();
+    const commands = new Commands(context, client, store, views, database, runner, tree, treeView, sqlDocs, log);
+    const status = new StatusBar(store, views, database, runner, () => commands.currentProject());
+    const lenses = new RevisionCodeLensProvider(store, views, database);
+    context.subscriptions.push(
+      store, database, runner, tree, treeView, status, lenses,
+      vscode.workspace.registerTextDocumentContentProvider(OFFLINE_SQL_SCHEME, sqlDocs),
+      vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'python' }, lenses),
+      ...commands.register(),
+    );
+    const updateTreeMessage = (): void => {
+      const p = commands.currentProject();
+      const db = p && database.get(p.id);
+      treeView.message = !vscode.workspace.isTrusted
+        ? 'Restricted mode: the tree shows the migrations; no database is read and alembic does not run until the workspace is trusted.'
+        : db && db.status.kind !== 'ok' && db.status.kind !== 'loading' && db.status.kind !== 'not-configured' && 'message' in db.status
+          ? `Database: ${db.status.message}`
+          : undefined;
+    };
+    context.subscriptions.push(database.onDidChange(updateTreeMessage), vscode.workspace.onDidGrantWorkspaceTrust(updateTreeMessage));
+    void vscode.commands.executeCommand('setContext', 'alembic.databaseConfigured', false);
+    updateTreeMessage();
+
+    const ready = (async () => {
+      await client!.start();
+      await store.refreshAll();
+      log.info(`[client] ready: ${store.projects().length} project(s), ${store.projects().reduce((n, p) => n + p.revisionCount, 0)} revisions in ${Date.now() - t0} ms`);
+      await database.refreshAll('start');
+    })();
+    ready.catch((e: unknown) => {
+      log.error(`[client] start failed: ${(e as Error).stack ?? e}`);
+      void vscode.window.showErrorMessage(`Alembic Migrations could not start its language server: ${(e as Error).message}`, 'Show Output').then((c) => c && log.show(true));
+    });
+    return { store, database, runner, tree, ready };
+  } catch (e) {
+    log.error(`[client] activation failed: ${(e as Error).stack ?? e}`);
+    void vscode.window.showErrorMessage(`Alembic Migrations failed to activate: ${(e as Error).message}`, 'Show Output').then((c) => c && log.show(true));
+    return undefined;
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop().catch(() => undefined);
+  client = undefined;
+}
