@@ -17,7 +17,7 @@ import { ZERO_RANGE } from './types';
 export interface AlembicProject {
   /** Stable id: the absolute path of the config file. */
   id: string;
-  /** Display name: the config file's folder relative to the scanned root ('.' at the root). */
+  /** Display name: the config file's folder relative to the scanned root (the folder's own name at the root). */
   name: string;
   configFile: string;
   configKind: 'ini' | 'pyproject';
@@ -187,7 +187,7 @@ export function readProject(configPath: string, opts: { section?: string; root?:
 
   const project: AlembicProject = {
     id: configFile,
-    name: opts.root ? path.relative(opts.root, rootDir) || '.' : path.basename(rootDir),
+    name: opts.root ? path.relative(opts.root, rootDir) || path.basename(rootDir) : path.basename(rootDir),
     configFile,
     configKind,
     rootDir,

