@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { Client } from 'pg';
 import { writeProject, benchRevisions } from '../test/support/generateProject';
 import { startPostgres } from '../test/support/postgres';
-import { readDatabaseState } from '../client/src/db/versionTable';
+import { readDatabaseState, VersionTableReader } from '../client/src/db/versionTable';
 import { parseDatabaseUrl } from '../client/src/db/databaseUrl';
 import { fmt, median, table, wallTime } from './benchUtil';
 
@@ -36,18 +36,34 @@ async function main(): Promise<void> {
         times.push(performance.now() - t0);
         if (s.kind !== 'ok' || s.revisions[0] !== revs[revs.length - 1].id) throw new Error(JSON.stringify(s));
       }
+      // What the extension does on focus and on its timer: one connection kept open, one query.
+      const reader = new VersionTableReader(opts.pg);
+      const warm: number[] = [];
+      try {
+        await reader.read();
+        for (let i = 0; i < 50; i++) {
+          const t0 = performance.now();
+          const s = await reader.read();
+          warm.push(performance.now() - t0);
+          if (s.kind !== 'ok' || s.revisions[0] !== revs[revs.length - 1].id) throw new Error(JSON.stringify(s));
+        }
+      } finally {
+        reader.dispose();
+      }
       const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: pg.url };
       delete env.PYTHONDONTWRITEBYTECODE;
       wallTime('/usr/bin/alembic', ['-c', ini, 'current'], 1, { env });
       const al = wallTime('/usr/bin/alembic', ['-c', ini, 'current'], 3, { env });
-      const ours = median(times);
-      rows.push([n, fmt(ours), fmt(al), `${Math.round(al / ours)}×`]);
+      const cold = median(times);
+      const hot = median(warm);
+      rows.push([n, fmt(cold), fmt(hot), fmt(al), `${Math.round(al / cold)}×`, `${Math.round(al / hot)}×`]);
     }
   } finally {
     await pg.stop();
   }
-  console.log(table(['revisions', 'pg read of alembic_version (median of 20)', '`alembic current` (median of 3, bytecode warm)', 'speed-up'], rows));
-  console.log('\nTarget: ≥ 100× faster than alembic current at 1,000 revisions.');
+  console.log(table(['revisions', 'pg, fresh connection (median of 20)', 'pg, open connection (the extension\'s refresh, median of 50)', '`alembic current` (median of 3, bytecode warm)', 'speed-up, fresh', 'speed-up, open'], rows));
+  console.log('\nTarget: ≥ 100× faster than alembic current at 1,000 revisions. A fresh connection pays TCP + SCRAM authentication; the');
+  console.log('extension keeps one connection per project open between refreshes (closed after 15 s idle) and pays one query.');
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

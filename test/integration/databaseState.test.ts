@@ -15,6 +15,8 @@ import { readDatabaseState } from '../../client/src/db/versionTable';
 import { parseDatabaseUrl } from '../../client/src/db/databaseUrl';
 import { buildAlembicInvocation, type AlembicAction } from '../../client/src/runner/alembicArgv';
 import { classifyAlembicFailure } from '../../client/src/runner/classifyFailure';
+import { newRevisionFile } from '../../server/src/alembic/newRevision';
+import { readProject } from '../../server/src/alembic/project';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 let pg: TestPostgres;
@@ -67,6 +69,35 @@ test('an empty database reads as base; upgrades, stamps and downgrades by the re
   assert.notEqual(failed.exitCode, 0, 'stamped below existing tables: re-creating products fails');
   assert.equal(classifyAlembicFailure(failed).kind, 'sql-error');
   assert.deepEqual(await state(), ['1f9a3c2b7d10'], 'the failed run was rolled back');
+});
+
+test('a branch and a merge written natively (Create Revision, Merge Heads) are what the real alembic upgrades', async () => {
+  const project = readProject(path.join(sample, 'alembic.ini'));
+  const write = (id: string, message: string, parents: string[], upgrade = 'pass'): void => {
+    const f = newRevisionFile(
+      { scriptLocation: project.scriptLocation, versionLocation: project.versionLocations[0], fileTemplate: project.fileTemplate, truncateSlugLength: project.truncateSlugLength },
+      { id, message, parents, createDate: new Date() },
+    );
+    fs.writeFileSync(f.file, f.text.replace(/def upgrade\(\) -> None:\n    pass/, `def upgrade() -> None:\n    ${upgrade}`));
+  };
+  write('0b1e2c3d4f5a', 'audit log', ['3c8b1f04a6e2'], 'op.execute("CREATE TABLE audit_log (id bigint)")');
+  const heads = await alembic({ kind: 'heads' });
+  assert.equal(heads.exitCode, 0, heads.stderr);
+  assert.equal(heads.stdout.trim().split('\n').length, 2, `a second head:\n${heads.stdout}`);
+  write('5a6b7c8d9e0f', 'merge audit log', ['c3f9a1d7e586', '0b1e2c3d4f5a']);
+  const merged = await alembic({ kind: 'heads' });
+  assert.match(merged.stdout, /^5a6b7c8d9e0f (\(reviews\) )?\(head\)\n$/, `one head, the merge (it inherits the reviews label):\n${merged.stdout}`);
+  // Whatever earlier tests left in the database, start this one from an empty schema.
+  const c = new (await import('pg')).Client(pg.config);
+  await c.connect();
+  await c.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+  await c.end();
+  const up = await alembic({ kind: 'upgrade', target: 'heads' });
+  assert.equal(up.exitCode, 0, up.stderr);
+  assert.deepEqual(await state(), ['5a6b7c8d9e0f']);
+  assert.equal((await alembic({ kind: 'downgrade', target: 'base' })).exitCode, 0);
+  assert.deepEqual(await state(), []);
+  for (const f of fs.readdirSync(project.versionLocations[0]).filter((n) => /0b1e2c3d4f5a|5a6b7c8d9e0f/.test(n))) fs.rmSync(path.join(project.versionLocations[0], f));
 });
 
 test('offline SQL for a range renders without touching the database', async () => {
