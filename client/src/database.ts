@@ -131,11 +131,15 @@ export class DatabaseMonitor implements vscode.Disposable {
         const cfg = vscode.workspace.getConfiguration('alembic', scope);
         const versionTable = cfg.get<string>('versionTable', '') || 'alembic_version';
         const schema = cfg.get<string>('versionTableSchema', '') || undefined;
-        const key = JSON.stringify([conn.pg, versionTable, schema]);
+        // Keep the connection open across periodic refreshes (a fresh one costs TCP + SCRAM, ~30 ms),
+        // and close it when nothing has read for a while.
+        const every = vscode.workspace.getConfiguration('alembic').get<number>('statusRefreshSeconds', 30);
+        const idleMs = every > 0 ? Math.min(every * 1000 + 15_000, 600_000) : 15_000;
+        const key = JSON.stringify([conn.pg, versionTable, schema, idleMs]);
         let entry = this.readers.get(project.id);
         if (!entry || entry.key !== key) {
           entry?.reader.dispose();
-          entry = { key, reader: new VersionTableReader(conn.pg, { versionTable, schema }) };
+          entry = { key, reader: new VersionTableReader(conn.pg, { versionTable, schema, idleMs }) };
           this.readers.set(project.id, entry);
         }
         const t0 = Date.now();
