@@ -1,0 +1,39 @@
+/**
+ * The README is part of the interface: its commands table, settings table and rule list must
+ * name every command of the manifest's palette, every `alembic.*` setting and every rule id.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RULES } from '../../server/src/alembic/rules';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+test('README lists every palette command by its title', () => {
+  const hidden = new Set((manifest.contributes.menus.commandPalette ?? []).filter((m: { when?: string }) => m.when === 'false').map((m: { command: string }) => m.command));
+  const missing = manifest.contributes.commands
+    .filter((c: { command: string }) => !hidden.has(c.command))
+    .map((c: { category?: string; title: string }) => `| ${c.category ? `${c.category}: ` : ''}${c.title} |`)
+    .filter((row: string) => !readme.includes(row));
+  assert.deepEqual(missing, []);
+});
+
+test('README documents every setting with its default', () => {
+  const props: Record<string, { default: unknown }> = Object.assign({}, ...[manifest.contributes.configuration].flat().map((c: { properties: object }) => c.properties));
+  const missing = Object.entries(props).filter(([k, v]) => !readme.includes(`| \`${k}\` | \`${JSON.stringify(v.default)}\` |`)).map(([k]) => k);
+  assert.deepEqual(missing, []);
+});
+
+test('README links every rule id to its docs page, which exists', () => {
+  for (const r of RULES) {
+    assert.ok(readme.includes(`[\`${r.id}\`](docs/rules/${r.id}.md)`), r.id);
+    assert.ok(fs.existsSync(path.join(root, 'docs', 'rules', `${r.id}.md`)), r.id);
+  }
+});
+
+test('README images exist', () => {
+  for (const m of readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) assert.ok(fs.existsSync(path.join(root, m[1])), m[1]);
+});
