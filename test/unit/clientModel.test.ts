@@ -34,6 +34,12 @@ test('states: version-table rows and their ancestors are applied, rows are curre
   assert.deepEqual(v.pending(['c']).map((n) => n.id), ['r1', 'x', 'm']);
 });
 
+test('states: a stored revision the project does not know makes the rest unknown, not pending', () => {
+  const v = new GraphView(graph());
+  assert.deepEqual(Object.fromEntries(v.states(['c', 'f00dfeed0000'])), { m: 'unknown', x: 'unknown', r1: 'unknown', c: 'current', b: 'applied', a: 'applied' });
+  assert.ok([...v.states(['f00dfeed0000']).values()].every((x) => x === 'unknown'));
+});
+
 test('tree rows: heads first to base, merges expand to their parents, keys unique across paths', () => {
   const v = new GraphView(graph());
   const states = v.states(['m']);

@@ -78,7 +78,10 @@ export class GraphView {
     }
     const applied = this.appliedSet(versionRows);
     const current = new Set(versionRows);
-    for (const n of this.graph.nodes) out.set(n.id, current.has(n.id) ? 'current' : applied.has(n.id) ? 'applied' : 'pending');
+    // A stored revision this project does not know (the database belongs to another history, or
+    // a migration file is gone): what is below the known rows is applied; nothing can be called pending.
+    const rest: RevisionState = versionRows.some((r) => !this.byId.has(r)) ? 'unknown' : 'pending';
+    for (const n of this.graph.nodes) out.set(n.id, current.has(n.id) ? 'current' : applied.has(n.id) ? 'applied' : rest);
     return out;
   }
 

@@ -34,7 +34,8 @@ export function databaseStatus(state: ServerState, project: ProjectIndex, id: st
   if (db.revisions.includes(id)) return 'current';
   const graph = project.graph;
   for (const head of db.revisions) if (graph.has(head) && graph.ancestors(head).has(id)) return 'applied';
-  return 'pending';
+  // A stored revision this project does not know: the database follows another history.
+  return db.revisions.every((r) => graph.has(r)) ? 'pending' : undefined;
 }
 
 export function flagsOf(project: ProjectIndex, id: string): RevisionFlag[] {
