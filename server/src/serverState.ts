@@ -184,7 +184,9 @@ export class ServerState {
 
   markDirty(ids: Iterable<string>): void {
     for (const id of ids) this.dirty.add(id);
-    if (this.dirty.size && !this.timer) this.timer = setTimeout(() => { this.timer = undefined; void this.flushAsync(); }, PUBLISH_DELAY_MS);
+    // setImmediate: requests that arrived meanwhile (a revisionGraph after start-up, a hover) are
+    // answered before the publishing work, which can take tens of milliseconds on big projects.
+    if (this.dirty.size && !this.timer) this.timer = setTimeout(() => setImmediate(() => { this.timer = undefined; void this.flushAsync(); }), PUBLISH_DELAY_MS);
   }
 
   private async flushAsync(): Promise<void> {

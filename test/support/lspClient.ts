@@ -123,6 +123,8 @@ export async function startServer(workspaceFolder: string, opts: { settings?: Re
       } catch {
         // the server may already be gone
       }
+      // A server that follows the protocol exits on its own (and writes --cpu-prof output if asked).
+      if (child.exitCode === null) await new Promise((r) => { const t = setTimeout(r, 2000); child.once('exit', () => { clearTimeout(t); r(undefined); }); });
       connection.dispose();
       if (child.exitCode === null) child.kill();
     },

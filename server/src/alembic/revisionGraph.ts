@@ -69,8 +69,30 @@ export function graphKey(m: MigrationFile): string {
 
 /** The revision id a file declares, when it is one plain string literal. */
 export function fileRevisionId(m: MigrationFile): string | undefined {
-  const ids = literalIds(m, 'revision');
-  return ids && ids.length === 1 ? ids[0] : undefined;
+  return idsOf(m).id;
+}
+
+/** What the graph reads of a file, computed once per file object (an edit replaces the object). */
+interface FileIds {
+  id: string | undefined;
+  down: readonly string[];
+  deps: readonly string[];
+  labels: readonly string[];
+}
+const NO_IDS: readonly string[] = Object.freeze([]);
+const idsCache = new WeakMap<MigrationFile, FileIds>();
+function idsOf(m: MigrationFile): FileIds {
+  let hit = idsCache.get(m);
+  if (!hit) {
+    const rev = literalIds(m, 'revision');
+    const list = (k: 'downRevision' | 'branchLabels' | 'dependsOn'): readonly string[] => {
+      const v = literalIds(m, k);
+      return v && v.length ? v : NO_IDS;
+    };
+    hit = { id: rev && rev.length === 1 ? rev[0] : undefined, down: list('downRevision'), deps: list('dependsOn'), labels: list('branchLabels') };
+    idsCache.set(m, hit);
+  }
+  return hit;
 }
 
 export class RevisionGraph {
@@ -95,17 +117,22 @@ export class RevisionGraph {
     const filesById = new Map<string, string[]>();
     for (const m of files) {
       if (m.readProblem) continue;
-      const id = fileRevisionId(m);
+      const ids = idsOf(m);
+      const id = ids.id;
       if (id === undefined) continue;
-      const down = literalIds(m, 'downRevision') ?? [];
-      const deps = literalIds(m, 'dependsOn') ?? [];
-      const labels = literalIds(m, 'branchLabels') ?? [];
-      if (down.includes(id) || deps.includes(id)) {
+      const down = ids.down;
+      const deps = ids.deps;
+      const labels = ids.labels;
+      const selfRef = down.includes(id) || deps.includes(id);
+      if (selfRef) {
         this.issues.push({ kind: 'self-reference', id, name: id });
       }
+      // Declared lists are shared with the file's cache (never mutated); resolved lists are fresh.
       const node: RevisionNode = {
-        id, migration: m, downRevisions: down.filter((d) => d !== id), parents: [], declaredDependsOn: deps.filter((d) => d !== id),
-        dependencies: [], normalizedDependencies: [], declaredLabels: labels, labels: new Set(labels), children: [], allChildren: [],
+        id, migration: m,
+        downRevisions: (selfRef ? down.filter((d) => d !== id) : down) as string[], parents: [],
+        declaredDependsOn: (selfRef ? deps.filter((d) => d !== id) : deps) as string[],
+        dependencies: [], normalizedDependencies: [], declaredLabels: labels as string[], labels: new Set(labels), children: [], allChildren: [],
       };
       (filesById.get(id) ?? filesById.set(id, []).get(id)!).push(m.file);
       if (!this.map.has(id)) this.order.set(id, this.order.size);
@@ -152,13 +179,15 @@ export class RevisionGraph {
         versioned.add(parent.id);
         if (!node.parents.includes(parent.id)) node.parents.push(parent.id);
       }
-      for (const pid of [...node.parents, ...node.dependencies]) {
+      const link = (pid: string): void => {
         const parent = this.map.get(pid)!;
         if (!parent.allChildren.includes(node.id)) parent.allChildren.push(node.id);
         if (versioned.has(pid) && !parent.children.includes(node.id)) parent.children.push(node.id);
         if (versioned.has(pid)) headSet.delete(parent);
         realHeadSet.delete(parent);
-      }
+      };
+      for (const pid of node.parents) link(pid);
+      for (const pid of node.dependencies) link(pid);
     }
     for (const node of this.map.values()) {
       if (!node.dependencies.length) continue;
