@@ -14,6 +14,7 @@
 //                                      that the status bar shows the database's revision, saves
 //                                      a screenshot to .test-artifacts/demo.png and stops
 //   node scripts/demo.mjs --terminal   steps 1–2 only (no editor)
+//   ALEMBIC=none node scripts/demo.mjs   as on a machine without Python (ALEMBIC=<path> picks one)
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -54,7 +55,9 @@ function onPath(cmd) {
 
 /** An alembic that can import psycopg2 (Debian's, or the one on PATH), or undefined. */
 function findAlembic() {
-  for (const candidate of [process.env.ALEMBIC, '/usr/bin/alembic', onPath('alembic')].filter(Boolean)) {
+  // ALEMBIC=<path> names the one to use (ALEMBIC=none shows the demo without Python).
+  const candidates = process.env.ALEMBIC !== undefined ? [process.env.ALEMBIC] : ['/usr/bin/alembic', onPath('alembic')];
+  for (const candidate of candidates.filter((c) => c && c !== 'none')) {
     const r = spawnSync(candidate, ['--version'], { encoding: 'utf8' });
     if (r.status === 0) return candidate;
   }
