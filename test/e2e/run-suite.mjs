@@ -72,14 +72,14 @@ async function waitHttp(url, ms) {
 }
 
 /** Starts code-server on a free port; returns {port, stop}. */
-async function startCodeServer(run, folder, env) {
+async function startCodeServer(run, folder, env, { userData = path.join(run, 'ud'), trustPrompt = false } = {}) {
   const { freePort } = require(path.join(root, 'out/test/support/postgres.js'));
   const port = await freePort();
   const out = fs.openSync(path.join(run, 'code-server.log'), 'a');
   const child = spawn(csBin, [
     '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
-    '--user-data-dir', path.join(run, 'ud'), '--extensions-dir', path.join(run, 'ext'), '--config', path.join(run, 'config.yaml'),
+    ...(trustPrompt ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--ignore-last-opened',
+    '--user-data-dir', userData, '--extensions-dir', path.join(run, 'ext'), '--config', path.join(run, 'config.yaml'),
     folder,
   ], { env, stdio: ['ignore', out, out], detached: true });
   const stop = async () => {
@@ -202,6 +202,73 @@ async function main() {
 
   // ---- 5. Phase B: the UI, as a person uses it
   await uiTests({ base, workspace, pgServer });
+  await cs.stop();
+
+  // ---- 6. An untrusted workspace: the same workbench in Restricted Mode runs nothing, connects nowhere
+  await untrustedTests({ run, workspace, env, pgServer });
+}
+
+async function untrustedTests({ run, workspace, env, pgServer }) {
+  const pg = require('pg');
+  const otherSessions = async () => {
+    const c = new pg.Client(pgServer.config);
+    await c.connect();
+    try {
+      return Number((await c.query('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows[0].n);
+    } finally {
+      await c.end();
+    }
+  };
+  const name = 'an untrusted workspace: status "restricted", no database session, no command that runs alembic';
+  let failShot = async () => undefined;
+  try {
+    // Sessions of the trusted workbench end with its code-server; wait for the server to see it.
+    const end = Date.now() + 10_000;
+    while ((await otherSessions()) > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+    const userData = path.join(run, 'ud-untrusted');
+    fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+    // Trust enabled, no start-up prompt: the folder opens in Restricted Mode, as when a person answers "No".
+    fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
+      'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'extensions.autoCheckUpdates': false,
+      'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never',
+      'alembic.command': [alembicBin],
+    }));
+    const cs = await startCodeServer(run, workspace, env, { userData, trustPrompt: true });
+    const ctx = await launchBrowser(run, 'untrusted');
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    failShot = () => page.screenshot({ path: path.join(artifacts, 'failed-untrusted.png') });
+    await page.goto(`http://127.0.0.1:${cs.port}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded' });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.activitybar .action-label[aria-label^="Alembic"]').first().click({ timeout: 60_000 });
+    // The tree still shows the graph (reading files is safe) …
+    await page.getByRole('treeitem', { name: /c3f9a1d7e586/ }).first().waitFor({ timeout: 60_000 });
+    // … the status bar says why there is no database state …
+    await page.locator('.statusbar-item', { hasText: 'restricted' }).first().waitFor({ timeout: 30_000 });
+    // … the view says what Restricted Mode means here …
+    await page.locator('.pane-body', { hasText: /Restricted mode: .*alembic does not run/ }).first().waitFor({ timeout: 15_000 });
+    // … and the commands that would run alembic are not offered (enablement: isWorkspaceTrusted).
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input').first();
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('>Alembic: ');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Alembic: Refresh' }).first().waitFor({ timeout: 10_000 });
+    const offered = await page.locator('.quick-input-widget .monaco-list-row').allInnerTexts();
+    const running = offered.filter((t) => /Upgrade|Downgrade|Stamp|Autogenerate|Offline SQL|Show Current|Show History|Show Heads/.test(t));
+    if (running.length) throw new Error(`commands that run alembic are offered in Restricted Mode: ${running.join(' | ')}`);
+    await page.screenshot({ path: path.join(artifacts, '8-untrusted.png') });
+    await page.keyboard.press('Escape');
+    await new Promise((r) => setTimeout(r, 2000));
+    const sessions = await otherSessions();
+    if (sessions !== 0) throw new Error(`${sessions} database session(s) open while the workspace is untrusted`);
+    const rows = (await (async () => { const c = new pg.Client(pgServer.config); await c.connect(); try { return (await c.query('SELECT version_num FROM alembic_version')).rows; } finally { await c.end(); } })()).map((r) => r.version_num);
+    if (JSON.stringify(rows) !== JSON.stringify(['2a7e5d91c3b4'])) throw new Error(`the version table changed to ${JSON.stringify(rows)}`);
+    await ctx.close();
+    await cs.stop();
+    record(name);
+  } catch (e) {
+    await failShot().catch(() => undefined);
+    record(name, e);
+  }
 }
 
 async function uiTests({ base, workspace, pgServer }) {
