@@ -4,7 +4,7 @@
  * here is shown to the user with the log one click away, never swallowed.
  */
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
+import { State, type LanguageClient } from 'vscode-languageclient/node';
 import { createLanguageClient } from './languageClient';
 import { GraphStore } from './graphStore';
 import { DatabaseMonitor } from './database';
@@ -58,6 +58,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<Alembi
     context.subscriptions.push(database.onDidChange(updateTreeMessage), vscode.workspace.onDidGrantWorkspaceTrust(updateTreeMessage));
     void vscode.commands.executeCommand('setContext', 'alembic.databaseConfigured', false);
     updateTreeMessage();
+
+    // After a crash the client restarts the server (languageClient.ts); the new server knows
+    // nothing the old one was told, and its graph generations start again: reload both.
+    let started = false;
+    context.subscriptions.push(client.onDidChangeState((e) => {
+      if (e.newState !== State.Running) return;
+      if (!started) { started = true; return; }
+      log.info('[client] language server restarted: reloading projects, graphs and the database state');
+      void store.refreshAll().then(() => database.refreshAll('server restarted')).catch((err: unknown) => log.error(`[client] reload after restart failed: ${(err as Error).message}`));
+    }));
 
     const ready = (async () => {
       await client!.start();

@@ -37,3 +37,21 @@ test('README links every rule id to its docs page, which exists', () => {
 test('README images exist', () => {
   for (const m of readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) assert.ok(fs.existsSync(path.join(root, m[1])), m[1]);
 });
+
+test('the manifest has every alembic.* setting the client reads, each with a description', () => {
+  const props: Record<string, { description?: string; markdownDescription?: string }> = Object.assign({}, ...[manifest.contributes.configuration].flat().map((c: { properties: object }) => c.properties));
+  for (const key of ['databaseUrl', 'versionTable', 'versionTableSchema', 'command', 'xArgs', 'env', 'statusRefreshSeconds', 'confirmDowngrade', 'lint.rules', 'trace.server']) {
+    const p = props[`alembic.${key}`];
+    assert.ok(p, `alembic.${key}`);
+    assert.ok((p.markdownDescription ?? p.description ?? '').length > 20, `alembic.${key} has a description`);
+  }
+  const read = new Set<string>();
+  for (const f of fs.readdirSync(path.join(root, 'client', 'src'), { recursive: true }) as string[]) {
+    if (!f.endsWith('.ts')) continue;
+    const text = fs.readFileSync(path.join(root, 'client', 'src', f), 'utf8');
+    // Settings are read as `<configuration>.get<T>('key', default)` (Maps are read without a type argument).
+    if (text.includes("getConfiguration('alembic'")) for (const m of text.matchAll(/\.get<[^>]+>\('([\w.]+)'/g)) if (!m[1].startsWith('alembic.')) read.add(m[1]); // alembic.* keys are workspaceState
+  }
+  assert.ok(read.size >= 5, `found the settings the client reads: ${[...read].join(', ')}`);
+  for (const k of read) assert.ok(props[`alembic.${k}`], `alembic.${k} is read by the client but not declared`);
+});

@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import { Client } from 'pg';
 import type { AlembicExtensionApi } from '../../../client/src/extension';
@@ -152,6 +153,43 @@ describe('Alembic Migrations in a real extension host', function () {
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /create products table/i);
     assert.match(text, /current/i, 'the hover knows the database state');
+  });
+
+  it('a migration created on disk joins the tree live (alembic/graphChanged), and leaves it when deleted', async () => {
+    const file = path.join(root(), 'alembic', 'versions', '2024_03_01_e2e0a1b2c3d4_live_update.py');
+    fs.writeFileSync(file, `"""live update\n\nRevision ID: e2e0a1b2c3d4\nRevises: c3f9a1d7e586\n"""\nrevision = 'e2e0a1b2c3d4'\ndown_revision = 'c3f9a1d7e586'\nbranch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n`);
+    try {
+      await waitFor('the new head in the tree', async () => {
+        const project = (await api.tree.getChildren()).find((n) => n.kind === 'project' && n.project.id === sampleId);
+        const rows = project ? await api.tree.getChildren(project) : [];
+        return rows[0]?.kind === 'revision' && rows[0].row.revision === 'e2e0a1b2c3d4';
+      });
+    } finally {
+      fs.rmSync(file);
+    }
+    await waitFor('the tree without it', () => api.store.graph(sampleId)?.nodes.every((n) => n.id !== 'e2e0a1b2c3d4'));
+  });
+
+  it('a crashed language server is restarted and gets the graph and the database state back', async function () {
+    this.timeout(60_000);
+    const uri = migration('3c8b1f04a6e2');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const line = doc.getText().split('\n').findIndex((l) => l.startsWith('down_revision'));
+    const pos = new vscode.Position(line, doc.lineAt(line).text.indexOf('2a7e5d91c3b4') + 3);
+    // The server is a child of this extension host, started with dist/server.js.
+    const ps = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+    const server = ps.split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f.some((a) => a.endsWith(path.join('dist', 'server.js'))));
+    assert.ok(server, `the language server among this host's children:\n${ps}`);
+    process.kill(Number(server[0]), 'SIGKILL');
+    const text = await waitFor('a hover from the restarted server that knows the database state', async () => {
+      const again = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+      if (again.includes(`${server[0]} `) && again.split('\n').some((l) => l.trim().startsWith(`${server[0]} `))) return undefined;
+      const h = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, pos);
+      const t = (h ?? []).flatMap((x) => x.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      return /create products table/i.test(t) && /current/i.test(t) ? t : undefined;
+    }, 15_000); // well under alembic.statusRefreshSeconds (30): the restart itself must bring the state back
+    assert.match(text, /current/);
+    assert.equal(api.store.graph(sampleId)?.nodes.length, 12);
   });
 
   it('Go to Definition on a down_revision id opens the parent\'s revision = line', async () => {
