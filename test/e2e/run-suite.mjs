@@ -165,6 +165,17 @@ async function main() {
   if (!installed) throw new Error(`the .vsix did not install into ${path.join(run, 'ext')}`);
   const extDir = path.join(run, 'ext', installed);
   log(`installed ${installed} from the .vsix in ${Date.now() - t0} ms`);
+  record(`the .vsix (${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB) holds only the bundles, wasm, grammars, manifest, media, rule docs, README, CHANGELOG, LICENSE`, (() => {
+    const files = [];
+    const walk = (d) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const f = path.join(d, e.name); if (e.isDirectory()) walk(f); else files.push(path.relative(extDir, f)); } };
+    walk(extDir);
+    const allowed = [/^package\.json$/, /^(README|CHANGELOG)\.md$/i, /^LICENSE(\.txt)?$/i, /^\.vsixmanifest$/, /^dist\/(client|server|cli)\.js$/, /^dist\/[\w-]+\.wasm$/,
+      /^syntaxes\/[\w.-]+\.json$/, /^media\/(icon\.png|alembic\.svg|walkthrough\/[\w-]+\.md)$/, /^docs\/rules\/[\w-]+\.md$/];
+    const extra = files.filter((f) => !allowed.some((r) => r.test(f)));
+    const required = ['package.json', 'dist/client.js', 'dist/server.js', 'dist/cli.js', 'dist/libpg-query.wasm', 'dist/tree-sitter-python.wasm', 'dist/web-tree-sitter.wasm', 'media/icon.png', 'docs/rules/sqlite-syntax.md'];
+    const missing = required.filter((f) => !files.includes(f));
+    return extra.length || missing.length ? new Error(`unexpected: ${extra.join(', ') || '-'}; missing: ${missing.join(', ') || '-'}`) : undefined;
+  })());
   const cs = await startCodeServer(run, workspace, env);
   const base = `http://127.0.0.1:${cs.port}`;
   log(`code-server ${base}`);
@@ -206,6 +217,14 @@ async function main() {
 
   // ---- 6. An untrusted workspace: the same workbench in Restricted Mode runs nothing, connects nowhere
   await untrustedTests({ run, workspace, env, pgServer });
+
+  // ---- 7. The README's main command, as CI can run it: `npm run demo -- --headless`
+  t0 = Date.now();
+  const demo = spawnSync(process.execPath, [path.join(root, 'scripts/demo.mjs'), '--headless'], { cwd: root, encoding: 'utf8', timeout: 240_000, env: { ...process.env, ALEMBIC: alembicBin } });
+  fs.writeFileSync(path.join(artifacts, 'demo.log'), `${demo.stdout}\n${demo.stderr}`);
+  const shown = /the workbench shows the extension: status bar "([^"]*4d2e9a7[^"]*)"/.exec(demo.stdout ?? '');
+  record(`npm run demo -- --headless: embedded PostgreSQL, alembic, code-server; the status bar shows the upgraded revision (${Date.now() - t0} ms)`,
+    demo.status === 0 && shown ? undefined : new Error(`exit ${demo.status ?? demo.signal}; see .test-artifacts/e2e/demo.log:\n${(demo.stdout ?? '').slice(-800)}${(demo.stderr ?? '').slice(-800)}`));
 }
 
 async function untrustedTests({ run, workspace, env, pgServer }) {

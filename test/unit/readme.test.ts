@@ -55,3 +55,13 @@ test('the manifest has every alembic.* setting the client reads, each with a des
   assert.ok(read.size >= 5, `found the settings the client reads: ${[...read].join(', ')}`);
   for (const k of read) assert.ok(props[`alembic.${k}`], `alembic.${k} is read by the client but not declared`);
 });
+
+test('the walkthrough covers the view, the database, an upgrade and a diagnostic, and its media exist', () => {
+  const steps: Array<{ id: string; media?: { markdown?: string; image?: string } }> = manifest.contributes.walkthroughs.flatMap((w: { steps: unknown[] }) => w.steps);
+  assert.ok(steps.length >= 4, `${steps.length} steps`);
+  for (const s of steps) {
+    const m = s.media?.markdown ?? s.media?.image;
+    assert.ok(m && fs.existsSync(path.join(root, m)), `${s.id}: ${m}`);
+  }
+  assert.ok(fs.existsSync(path.join(root, manifest.icon)), manifest.icon);
+});
