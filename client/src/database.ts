@@ -35,6 +35,9 @@ export class DatabaseMonitor implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<string>();
   private readonly disposables: vscode.Disposable[] = [this.emitter];
   private timer: NodeJS.Timeout | undefined;
+  /** `alembic.statusRefreshSeconds` as last scheduled. */
+  private refreshSeconds = 30;
+  private configuredContext: boolean | undefined;
   private readonly asked = new Set<string>();
   private readonly inFlight = new Map<string, Promise<ProjectDatabase>>();
   /** Fires with the project id whose database state changed. */
@@ -70,8 +73,8 @@ export class DatabaseMonitor implements vscode.Disposable {
 
   private schedule(): void {
     if (this.timer) clearInterval(this.timer);
-    const seconds = vscode.workspace.getConfiguration('alembic').get<number>('statusRefreshSeconds', 30);
-    if (seconds > 0) this.timer = setInterval(() => void this.refreshAll('timer'), Math.max(5, seconds) * 1000);
+    this.refreshSeconds = vscode.workspace.getConfiguration('alembic').get<number>('statusRefreshSeconds', 30);
+    if (this.refreshSeconds > 0) this.timer = setInterval(() => void this.refreshAll('timer'), Math.max(5, this.refreshSeconds) * 1000);
   }
 
   async refreshAll(reason: string): Promise<void> {
@@ -133,8 +136,7 @@ export class DatabaseMonitor implements vscode.Disposable {
         const schema = cfg.get<string>('versionTableSchema', '') || undefined;
         // Keep the connection open across periodic refreshes (a fresh one costs TCP + SCRAM, ~30 ms),
         // and close it when nothing has read for a while.
-        const every = vscode.workspace.getConfiguration('alembic').get<number>('statusRefreshSeconds', 30);
-        const idleMs = every > 0 ? Math.min(every * 1000 + 15_000, 600_000) : 15_000;
+        const idleMs = this.refreshSeconds > 0 ? Math.min(Math.max(5, this.refreshSeconds) * 1000 + 15_000, 600_000) : 15_000;
         const key = JSON.stringify([conn.pg, versionTable, schema, idleMs]);
         let entry = this.readers.get(project.id);
         if (!entry || entry.key !== key) {
@@ -158,15 +160,31 @@ export class DatabaseMonitor implements vscode.Disposable {
   private set(projectId: string, next: ProjectDatabase): void {
     const before = this.states.get(projectId);
     this.states.set(projectId, next);
-    void vscode.commands.executeCommand('setContext', 'alembic.databaseConfigured', [...this.states.values()].some((s) => s.status.kind !== 'not-configured'));
+    const configured = [...this.states.values()].some((s) => s.status.kind !== 'not-configured');
+    if (configured !== this.configuredContext) {
+      this.configuredContext = configured;
+      void vscode.commands.executeCommand('setContext', 'alembic.databaseConfigured', configured);
+    }
     if (before && JSON.stringify(before.status) === JSON.stringify(next.status)) return;
     this.emitter.fire(projectId);
-    const state: DatabaseState = next.status.kind === 'ok'
-      ? { kind: 'ok', revisions: next.status.revisions, database: next.status.database, readAt: next.status.readAt.toISOString() }
-      : next.status.kind === 'loading'
+    this.sendToServer(projectId);
+  }
+
+  /** Tells the language server a project's database state (`alembic/databaseState`). */
+  private sendToServer(projectId: string): void {
+    const status = this.states.get(projectId)?.status;
+    if (!status || !this.client.isRunning()) return;
+    const state: DatabaseState = status.kind === 'ok'
+      ? { kind: 'ok', revisions: status.revisions, database: status.database, readAt: status.readAt.toISOString() }
+      : status.kind === 'loading'
         ? { kind: 'unknown' }
-        : { kind: 'error', reason: next.status.kind, message: 'message' in next.status ? next.status.message : next.status.kind };
-    if (this.client.isRunning()) void this.client.sendNotification(DatabaseStateNotification, { projectId, state }).catch(() => undefined);
+        : { kind: 'error', reason: status.kind, message: 'message' in status ? status.message : status.kind };
+    void this.client.sendNotification(DatabaseStateNotification, { projectId, state }).catch(() => undefined);
+  }
+
+  /** Sends every known state again: a restarted language server starts knowing nothing. */
+  resendAll(): void {
+    for (const id of this.states.keys()) this.sendToServer(id);
   }
 
   /** Once per session and database: the URL has no password and the server asked for one. */

@@ -66,7 +66,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Alembi
       if (e.newState !== State.Running) return;
       if (!started) { started = true; return; }
       log.info('[client] language server restarted: reloading projects, graphs and the database state');
-      void store.refreshAll().then(() => database.refreshAll('server restarted')).catch((err: unknown) => log.error(`[client] reload after restart failed: ${(err as Error).message}`));
+      void store.refreshAll().then(() => database.resendAll()).catch((err: unknown) => log.error(`[client] reload after restart failed: ${(err as Error).message}`));
     }));
 
     const ready = (async () => {

@@ -102,7 +102,6 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     item.contextValue = r.contextValue;
     const node = this.views.view(r.projectId)?.byId.get(r.revision);
     if (node) {
-      item.resourceUri = undefined;
       item.command = { command: 'vscode.open', title: 'Open Migration', arguments: [vscode.Uri.parse(node.uri), { selection: toRange(node), preview: true } satisfies vscode.TextDocumentShowOptions] };
     }
     return item;
@@ -207,11 +206,7 @@ export class StatusBar implements vscode.Disposable {
     }
     const view = this.views.view(project.id);
     const db = this.database.get(project.id);
-    const graph: GraphInfo | undefined = view && {
-      heads: view.graph.heads,
-      messages: new Map(view.nodes.map((n) => [n.id, n.message])),
-      ancestors: (id) => view.ancestors(id),
-    };
+    const graph: GraphInfo | undefined = view;
     const v = statusView(db?.status ?? { kind: 'loading' }, graph);
     const prefix = this.store.projects().length > 1 ? `${project.name}: ` : '';
     this.item.text = this.spinning ? `$(sync~spin) ${prefix}${v.text.replace(/^\$\([^)]*\)\s*/, '')}` : v.text.replace(/^(\$\([^)]*\)\s*)/, `$1${prefix}`);

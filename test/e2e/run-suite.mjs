@@ -15,17 +15,17 @@
 // Reports {passed, failed} to SUITE_COUNTS_FILE (test/run.mjs). A part that cannot be set up
 // (no code-server, no Chromium, no alembic, no PostgreSQL) is a failure, never a skip.
 //   node test/e2e/run-suite.mjs [--keep]     (--keep leaves the run folder for inspection)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { codeServerBin as csBin, codeServerEnv, installVsix, startCodeServer as startCs } from '../../scripts/lib/codeServer.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const keep = process.argv.includes('--keep');
 const artifacts = path.join(root, '.test-artifacts', 'e2e');
-const csBin = path.join(process.env.ALEMBIC_E2E_ROOT ?? path.join(root, '.vscode-e2e'), 'cs', 'node_modules', '.bin', 'code-server');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const alembicBin = process.env.ALEMBIC_BIN ?? '/usr/bin/alembic';
 const EXT_ID = 'alembic-migrations.alembic-migrations';
@@ -59,41 +59,11 @@ function runSync(cmd, args, opts = {}) {
   return r.stdout;
 }
 
-async function waitHttp(url, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      const r = await fetch(url);
-      if (r.ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`${url} did not answer within ${ms} ms`);
-}
-
-/** Starts code-server on a free port; returns {port, stop}. */
-async function startCodeServer(run, folder, env, { userData = path.join(run, 'ud'), trustPrompt = false } = {}) {
-  const { freePort } = require(path.join(root, 'out/test/support/postgres.js'));
-  const port = await freePort();
-  const out = fs.openSync(path.join(run, 'code-server.log'), 'a');
-  const child = spawn(csBin, [
-    '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    ...(trustPrompt ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--ignore-last-opened',
-    '--user-data-dir', userData, '--extensions-dir', path.join(run, 'ext'), '--config', path.join(run, 'config.yaml'),
-    folder,
-  ], { env, stdio: ['ignore', out, out], detached: true });
-  const stop = async () => {
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { return; }
-    const end = Date.now() + 5000;
-    while (Date.now() < end) {
-      try { process.kill(-child.pid, 0); } catch { return; }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
-  };
-  cleanups.push(stop);
-  await waitHttp(`http://127.0.0.1:${port}/healthz`, 30_000);
-  return { port, stop };
+/** code-server for this run (scripts/lib/codeServer.mjs), stopped at clean-up. */
+async function startCodeServer(run, folder, env, { userData, trustPrompt = false } = {}) {
+  const cs = await startCs({ run, folder, env, ...(userData ? { userData } : {}), trust: trustPrompt });
+  cleanups.push(cs.stop);
+  return cs;
 }
 
 async function launchBrowser(run, name) {
@@ -136,7 +106,6 @@ async function main() {
   // ---- 3. the workspace and code-server
   const workspace = path.join(run, 'workspace');
   fs.cpSync(path.join(root, 'migrations-sample'), workspace, { recursive: true, filter: (src) => !src.includes('__pycache__') });
-  const xdg = path.join(run, 'xdg');
   const userSettings = path.join(run, 'ud', 'User', 'settings.json');
   fs.mkdirSync(path.dirname(userSettings), { recursive: true });
   fs.writeFileSync(userSettings, JSON.stringify({
@@ -151,20 +120,15 @@ async function main() {
     'alembic.command': [alembicBin],
   }, null, 2));
   const phaseAResults = path.join(run, 'exthost-results.json');
-  const env = {
+  const env = codeServerEnv(run, {
     ...process.env,
-    XDG_CONFIG_HOME: path.join(xdg, 'config'), XDG_DATA_HOME: path.join(xdg, 'data'), XDG_CACHE_HOME: path.join(xdg, 'cache'),
-    EXTENSIONS_GALLERY: '{}',
     DATABASE_URL: databaseUrl,
     ALEMBIC_E2E_RESULTS: phaseAResults,
     NODE_PATH: path.join(root, 'node_modules'),
-  };
+  });
   t0 = Date.now();
-  runSync(csBin, ['--user-data-dir', path.join(run, 'ud'), '--extensions-dir', path.join(run, 'ext'), '--install-extension', vsix], { env });
-  const installed = fs.readdirSync(path.join(run, 'ext')).find((d) => d.startsWith(`${EXT_ID}-`));
-  if (!installed) throw new Error(`the .vsix did not install into ${path.join(run, 'ext')}`);
-  const extDir = path.join(run, 'ext', installed);
-  log(`installed ${installed} from the .vsix in ${Date.now() - t0} ms`);
+  const extDir = installVsix(run, vsix, env, { extensionId: EXT_ID });
+  log(`installed ${path.basename(extDir)} from the .vsix in ${Date.now() - t0} ms`);
   record(`the .vsix (${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB) holds only the bundles, wasm, grammars, manifest, media, rule docs, README, CHANGELOG, LICENSE`, (() => {
     const files = [];
     const walk = (d) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const f = path.join(d, e.name); if (e.isDirectory()) walk(f); else files.push(path.relative(extDir, f)); } };

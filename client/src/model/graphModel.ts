@@ -21,6 +21,18 @@ export class GraphView {
     return this.graph.nodes;
   }
 
+  /** Heads `upgrade heads` would reach (the status bar's GraphInfo). */
+  get heads(): string[] {
+    return this.graph.heads;
+  }
+
+  private messageMap: Map<string, string> | undefined;
+  /** Revision id → message (the status bar's GraphInfo), built once per graph. */
+  get messages(): Map<string, string> {
+    this.messageMap ??= new Map([...this.byId].map(([id, n]) => [id, n.message]));
+    return this.messageMap;
+  }
+
   /** Every revision below `id` (parents and dependencies, transitively), `id` excluded. */
   ancestors(id: string): Set<string> {
     const cached = this.ancestorCache.get(id);
