@@ -78,17 +78,30 @@ function headerFix(m: MigrationFile, d: Diagnostic): CodeAction[] {
   return [{ title: 'Rewrite the docstring header from the code', kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: true, edit: edit(uri, edits) }];
 }
 
+/** A new revision file of the project, from its template, with an id no revision of it has. */
+function renderNewRevision(
+  project: ProjectIndex,
+  input: { message: string; parents: string[]; versionLocation: string; branchLabels?: string[]; dependsOn?: string[] },
+  now: Date,
+): { file: string; text: string; id: string } {
+  let id = newRevisionId();
+  while (project.graph.get(id)) id = newRevisionId();
+  const p = project.project;
+  const { versionLocation, ...rest } = input;
+  const created = newRevisionFile(
+    { scriptLocation: p.scriptLocation, versionLocation, fileTemplate: p.fileTemplate, truncateSlugLength: p.truncateSlugLength },
+    { id, createDate: now, ...rest },
+  );
+  return { ...created, id };
+}
+
 /** A new merge revision for the project's current heads (as `alembic merge heads` would write it). */
 export function mergeHeadsEdit(project: ProjectIndex, now = new Date()): { edit: WorkspaceEdit; file: string } | undefined {
   const heads = project.graph.realHeads;
   if (heads.length < 2) return undefined;
-  const p = project.project;
-  const versionLocation = p.versionLocations[0];
+  const versionLocation = project.project.versionLocations[0];
   if (!versionLocation) return undefined;
-  const created = newRevisionFile(
-    { scriptLocation: p.scriptLocation, versionLocation, fileTemplate: p.fileTemplate, truncateSlugLength: p.truncateSlugLength },
-    { id: newRevisionId(), message: `merge ${heads.join(', ')}`, parents: [...heads], createDate: now },
-  );
+  const created = renderNewRevision(project, { message: `merge ${heads.join(', ')}`, parents: [...heads], versionLocation }, now);
   const uri = pathToUri(created.file);
   return {
     file: created.file,
@@ -187,18 +200,13 @@ export function newRevision(state: ServerState, p: NewRevisionParams, now = new 
   if (p.branchLabel !== undefined && !/^[^\s@+:\-'"\\]+$/.test(p.branchLabel)) {
     return { kind: 'error', message: `'${p.branchLabel}' is not a valid branch label (no spaces or @ - + :).` };
   }
-  let id = newRevisionId();
-  while (project.graph.get(id)) id = newRevisionId();
   try {
-    const created = newRevisionFile(
-      { scriptLocation: pr.scriptLocation, versionLocation, fileTemplate: pr.fileTemplate, truncateSlugLength: pr.truncateSlugLength },
-      {
-        id, message, parents: [...p.parents], createDate: now,
-        ...(p.branchLabel ? { branchLabels: [p.branchLabel] } : {}),
-        ...(p.dependsOn?.length ? { dependsOn: [...p.dependsOn] } : {}),
-      },
-    );
-    return { kind: 'ok', uri: pathToUri(created.file), text: created.text, revision: id };
+    const created = renderNewRevision(project, {
+      message, parents: [...p.parents], versionLocation,
+      ...(p.branchLabel ? { branchLabels: [p.branchLabel] } : {}),
+      ...(p.dependsOn?.length ? { dependsOn: [...p.dependsOn] } : {}),
+    }, now);
+    return { kind: 'ok', uri: pathToUri(created.file), text: created.text, revision: created.id };
   } catch (e) {
     return { kind: 'error', message: (e as Error).message };
   }
