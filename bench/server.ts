@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     [n, fmt(firstGraph), fmt(median(latencies)), fmt(percentile(latencies, 95)), rss ? `${Math.round(Number(rss[1]) / 1024)} MB` : '?'],
   ]));
   console.log('\nTargets at 5,000: first revisionGraph ≤ 300 ms, edit → diagnostics ≤ 50 ms (p95), RSS ≤ 200 MB.');
-  console.log('Each edit changes down_revision, so every one rebuilds the graph and republishes the affected files.');
+  console.log('Each edit changes down_revision: the graph is updated in place (RevisionGraph.updateDownRevision), its problems recomputed and the affected files republished.');
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

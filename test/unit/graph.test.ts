@@ -138,3 +138,56 @@ test('5,000 linear revisions build without recursion limits', () => {
   assert.equal(g.ancestors('r4999').size, 4999);
   assert.equal((ids(upgradeSteps(g, [], 'head')) as string[]).length, 5000);
 });
+
+test('updateDownRevision: random down_revision edits leave the graph equal to a rebuild from the edited files', () => {
+  let seed = 20261129;
+  const random = (n: number): number => {
+    // mulberry32: deterministic, and its low bits are as random as its high ones.
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296 * n) | 0;
+  };
+  const n = 60;
+  const ids = Array.from({ length: n }, (_, i) => `r${String(i).padStart(3, '0')}`);
+  const extra = (i: number): string =>
+    (i % 17 === 5 ? `branch_labels = ('lbl${i}',)\n` : '') + (i % 13 === 9 ? `depends_on = '${ids[2]}'\n` : '');
+  const downs: Array<string | string[] | null> = ids.map((_, i) => (i === 0 ? null : i % 11 === 3 ? ids[i - 3] : ids[i - 1]));
+  let files = ids.map((id, i) => rev(id, downs[i], extra(i)));
+  let g = new RevisionGraph(files);
+  const snapshot = (graph: RevisionGraph): unknown => ({
+    nodes: graph.nodes().map((x) => ({
+      id: x.id, file: x.migration.file, down: x.downRevisions, parents: x.parents, children: x.children, allChildren: x.allChildren,
+      deps: x.dependencies, normalized: x.normalizedDependencies, labels: [...x.labels],
+    })),
+    heads: graph.heads, realHeads: graph.realHeads, bases: graph.bases, realBases: graph.realBases,
+    issues: graph.issues.map((i) => JSON.stringify(i)).sort(),
+    history: graph.nodesNewestFirst().map((x) => x.id),
+  });
+  let fast = 0;
+  let revert: number | undefined;
+  for (let step = 0; step < 400; step++) {
+    // An edit to any id may close a cycle; the next step takes it back, as a user would.
+    const k = revert ?? random(n);
+    const pick = revert !== undefined ? 9 : random(10);
+    revert = pick === 4 ? k : undefined;
+    const down = pick === 0 ? null
+      : pick === 1 ? `zz${random(99)}`
+      : pick === 2 ? [ids[random(k + 1)], ids[random(k + 1)]] // now and then a self reference
+      : k === 0 ? null
+      : pick === 3 ? `lbl${[5, 22, 39, 56].filter((l) => l < k)[0] ?? 5}`
+      : pick === 4 ? ids[random(n)]
+      : ids[Math.max(0, k - 1 - random(4))];
+    const next = rev(ids[k], down, extra(k));
+    const updated = g.updateDownRevision(files[k], next);
+    files = files.map((f, i) => (i === k ? next : f));
+    if (updated) {
+      fast++;
+      assert.deepEqual(snapshot(g), snapshot(new RevisionGraph(files)), `step ${step}: ${ids[k]} → ${JSON.stringify(down)}`);
+    } else {
+      g = new RevisionGraph(files);
+    }
+  }
+  // The fast path must actually have been taken (and cycles, labels and merges exercised).
+  assert.ok(fast > 150, `only ${fast} of 400 edits took the in-place path`);
+});

@@ -78,6 +78,12 @@ export class ProjectIndex {
       this.generation++;
       return true;
     }
+    if (old && this.graphCache && this.graphCache.updateDownRevision(old, next)) {
+      // Only `down_revision` changed (the usual fix): the graph updated in place.
+      this.problemsCache = undefined;
+      this.graphCache.generation = ++this.generation;
+      return true;
+    }
     this.invalidate();
     return true;
   }

@@ -95,21 +95,39 @@ function idsOf(m: MigrationFile): FileIds {
   return hit;
 }
 
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function removeItem(list: string[], item: string): void {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}
+
+/** Inserts into a list kept in load order (children lists are, as the constructor builds them). */
+function insertByRank(list: string[], item: string, rank: (x: string) => number): void {
+  const r = rank(item);
+  let i = list.length;
+  while (i > 0 && rank(list[i - 1]) > r) i--;
+  list.splice(i, 0, item);
+}
+
 export class RevisionGraph {
   private readonly map = new Map<string, RevisionNode>();
   /** Labels (and ids) → node, as Alembic's map_ after `_map_branch_labels`. */
   private readonly byName = new Map<string, RevisionNode>();
   private readonly labelOwner = new Map<string, string>();
-  readonly heads: string[];
-  readonly realHeads: string[];
-  readonly bases: string[];
-  readonly realBases: string[];
-  readonly issues: GraphIssue[] = [];
+  /** Replaced (never mutated) when an edit updates the graph in place. */
+  heads: string[];
+  realHeads: string[];
+  bases: string[];
+  realBases: string[];
+  issues: GraphIssue[] = [];
   private readonly duplicates = new Set<string>();
   private readonly order = new Map<string, number>();
   private ancestorCache = new Map<string, Set<string>>();
 
-  constructor(files: MigrationFile[], readonly generation = 0) {
+  constructor(files: MigrationFile[], public generation = 0) {
     const heads: RevisionNode[] = [];
     const realHeads: RevisionNode[] = [];
     const bases: RevisionNode[] = [];
@@ -189,6 +207,17 @@ export class RevisionGraph {
       for (const pid of node.parents) link(pid);
       for (const pid of node.dependencies) link(pid);
     }
+    this.normalizeDependencies();
+    this.heads = [...headSet].map((n) => n.id);
+    this.realHeads = [...realHeadSet].map((n) => n.id);
+    this.bases = bases.filter(live).map((n) => n.id);
+    this.realBases = realBases.filter(live).map((n) => n.id);
+    this.detectCycles();
+    this.addBranches();
+  }
+
+  /** `_normalized_resolved_dependencies`: drop dependencies an ancestor already has. */
+  private normalizeDependencies(): void {
     for (const node of this.map.values()) {
       if (!node.dependencies.length) continue;
       const normalized = new Set(node.dependencies);
@@ -198,12 +227,74 @@ export class RevisionGraph {
       }
       node.normalizedDependencies = node.dependencies.filter((d) => normalized.has(d));
     }
-    this.heads = [...headSet].map((n) => n.id);
-    this.realHeads = [...realHeadSet].map((n) => n.id);
-    this.bases = bases.filter(live).map((n) => n.id);
-    this.realBases = realBases.filter(live).map((n) => n.id);
-    this.detectCycles();
-    this.addBranches();
+  }
+
+  /**
+   * Applies an edit that changes only a file's `down_revision` (same id, labels and
+   * dependencies) without rebuilding: the edit the user makes most while fixing a graph.
+   * The result equals a rebuild from the new files (test/unit/graph.test.ts checks this on
+   * random edits). Returns false, changing nothing, when the edit is outside what this path
+   * handles (duplicates, cycles, self references, other declarations changed): the caller
+   * then rebuilds.
+   */
+  updateDownRevision(old: MigrationFile, next: MigrationFile): boolean {
+    if (old.readProblem || next.readProblem || this.duplicates.size) return false;
+    const a = idsOf(old), b = idsOf(next);
+    const id = a.id;
+    if (id === undefined || b.id !== id) return false;
+    const node = this.map.get(id);
+    if (!node || node.migration !== old) return false;
+    if (!sameList(a.labels, b.labels) || !sameList(a.deps, b.deps)) return false;
+    if (a.down.includes(id) || b.down.includes(id) || a.deps.includes(id)) return false;
+    if (this.issues.some((i) => i.kind === 'cycle' || i.kind === 'dependency-cycle')) return false;
+    // Resolve the new parents first; a parent below this revision would close a cycle.
+    const parents: string[] = [];
+    const missing: string[] = [];
+    for (const down of b.down) {
+      const parent = this.byName.get(down);
+      if (!parent) missing.push(down);
+      else if (!parents.includes(parent.id)) parents.push(parent.id);
+    }
+    if (parents.length) {
+      const below = new Set(this.walk([id], (n) => n.allChildren));
+      if (parents.some((p) => below.has(p))) return false;
+    }
+    for (const pid of node.parents) {
+      const parent = this.map.get(pid)!;
+      removeItem(parent.children, id);
+      if (!node.dependencies.includes(pid)) removeItem(parent.allChildren, id);
+    }
+    node.migration = next;
+    node.downRevisions = b.down as string[];
+    node.parents = parents;
+    const rank = (x: string): number => this.order.get(x)!;
+    for (const pid of parents) {
+      const parent = this.map.get(pid)!;
+      insertByRank(parent.children, id, rank);
+      if (!parent.allChildren.includes(id)) insertByRank(parent.allChildren, id, rank);
+    }
+    this.issues = this.issues.filter((i) => !(i.kind === 'missing-parent' && i.id === id));
+    for (const name of missing) this.issues.push({ kind: 'missing-parent', id, name });
+    const heads: string[] = [], realHeads: string[] = [], bases: string[] = [], realBases: string[] = [];
+    for (const n of this.map.values()) {
+      if (!n.children.length) heads.push(n.id);
+      if (!n.allChildren.length) realHeads.push(n.id);
+      if (!n.downRevisions.length) {
+        bases.push(n.id);
+        if (!n.declaredDependsOn.length) realBases.push(n.id);
+      }
+    }
+    this.heads = heads;
+    this.realHeads = realHeads;
+    this.bases = bases;
+    this.realBases = realBases;
+    this.normalizeDependencies();
+    if (this.labelOwner.size) {
+      for (const n of this.map.values()) n.labels = new Set(n.declaredLabels);
+      this.addBranches();
+    }
+    this.ancestorCache = new Map();
+    return true;
   }
 
   /** Iterative DFS over `next`, in Alembic's `_iterate_related_revisions` order. */
