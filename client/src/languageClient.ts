@@ -45,6 +45,12 @@ class RestartingErrorHandler implements ErrorHandler {
   }
 }
 
+/** Where the server keeps graph snapshots: this workspace's storage (the global one without a workspace). */
+function snapshotDir(context: vscode.ExtensionContext): string | undefined {
+  const base = context.storageUri ?? context.globalStorageUri;
+  return base?.scheme === 'file' ? path.join(base.fsPath, 'graph-snapshots') : undefined;
+}
+
 export function createLanguageClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): LanguageClient {
   const module = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
@@ -57,6 +63,8 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
     errorHandler: new RestartingErrorHandler(output),
     initializationOptions: {
       docsBaseUri: vscode.Uri.file(context.asAbsolutePath(path.join('docs', 'rules'))).toString(),
+      // Graph snapshots: a reopened workspace shows its revision graph before every migration is re-read.
+      ...(snapshotDir(context) ? { cacheDir: snapshotDir(context) } : {}),
     },
     markdown: { isTrusted: false, supportHtml: false },
   };

@@ -4,8 +4,6 @@
  * the domain core and published here, debounced, for every file whose problems changed.
  */
 import {
-  createConnection,
-  ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
   DidChangeWatchedFilesNotification,
@@ -20,6 +18,9 @@ import { Workspace } from './workspace';
 import { uriToPath } from './uris';
 import { ServerState } from './serverState';
 import * as handlers from './handlers';
+import { SnapshotStore } from './snapshots';
+import { createServerConnection } from './transport';
+import { statSignature } from './alembic/graphSnapshot';
 import {
   DatabaseStateNotification,
   NewRevisionRequest,
@@ -27,15 +28,22 @@ import {
   RevisionGraphRequest,
 } from './protocol';
 
-const connection = createConnection(ProposedFeatures.all);
+const SERVER_VERSION = '0.1.0';
+const { connection, outputIdle } = createServerConnection();
 const documents = new TextDocuments(TextDocument);
 const state = new ServerState(connection, new Workspace());
+state.outputIdle = outputIdle;
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   state.clientCapabilities = params.capabilities;
   const folders: WorkspaceFolder[] = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
   state.pendingFolders = folders.map((f) => uriToPath(f.uri));
   state.initOptions = (params.initializationOptions ?? {}) as Record<string, unknown>;
+  if (typeof state.initOptions.cacheDir === 'string' && state.initOptions.cacheDir) {
+    // A snapshot applies only to the build that wrote it (the scanner may have changed).
+    state.snapshots = new SnapshotStore(state.initOptions.cacheDir, `${SERVER_VERSION}:${statSignature(__filename) ?? ''}`, (what, e) => state.logError(what, e));
+    state.graphPayload = (p) => handlers.graphResult(state, p);
+  }
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -49,24 +57,27 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.Refactor] },
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
     },
-    serverInfo: { name: 'alembic-migrations', version: '0.1.0' },
+    serverInfo: { name: 'alembic-migrations', version: SERVER_VERSION },
   };
 });
 
 connection.onInitialized(async () => {
-  if (state.clientCapabilities?.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
-    await connection.client.register(DidChangeWatchedFilesNotification.type, {
+  // The registration request goes out first; indexing starts without waiting for its answer.
+  const watching = state.clientCapabilities?.workspace?.didChangeWatchedFiles?.dynamicRegistration
+    ? connection.client.register(DidChangeWatchedFilesNotification.type, {
       watchers: [{ globPattern: '**/alembic.ini' }, { globPattern: '**/pyproject.toml' }, { globPattern: '**/*.py' }],
-    }).catch((e: unknown) => state.logError('registering file watchers', e));
-  }
+    }).catch((e: unknown) => state.logError('registering file watchers', e))
+    : undefined;
   if (state.clientCapabilities?.workspace?.workspaceFolders) {
     connection.workspace.onDidChangeWorkspaceFolders((e) => state.guard('workspace folders', () => {
       for (const f of e.removed) state.removeFolder(uriToPath(f.uri));
       for (const f of e.added) state.addFolder(uriToPath(f.uri));
     }));
   }
-  await state.start();
+  await Promise.all([watching, state.start()]);
 });
+
+connection.onShutdown(() => state.guard('saving graph snapshots', () => state.saveSnapshots()));
 
 documents.onDidOpen((e) => state.guard('didOpen', () => state.documentChanged(e.document)));
 documents.onDidChangeContent((e) => state.guard('didChange', () => state.documentChanged(e.document)));
@@ -89,9 +100,9 @@ connection.onRenameRequest((p) => state.handle('rename', null, () => handlers.re
 connection.onDocumentSymbol((p) => state.handle('documentSymbol', null, () => handlers.documentSymbols(state, p)));
 connection.onWorkspaceSymbol((p, token) => state.handle('workspaceSymbol', null, () => handlers.workspaceSymbols(state, p, token)));
 connection.onCodeAction((p, token) => state.handle('codeAction', null, () => handlers.codeActions(state, p, token)));
-connection.onRequest(ProjectsRequest, () => state.handle('alembic/projects', [], () => handlers.projects(state)));
+connection.onRequest(ProjectsRequest, () => state.handleEarly('alembic/projects', [], () => handlers.projectsFromSnapshots(state), () => handlers.projects(state)));
 connection.onRequest(NewRevisionRequest, (p) => state.handle('alembic/newRevision', { kind: 'error', message: 'The language server failed to render the revision: see the Alembic output.' }, () => handlers.newRevision(state, p)));
-connection.onRequest(RevisionGraphRequest, (p, token) => state.handle('alembic/revisionGraph', null, () => handlers.revisionGraph(state, p, token)));
+connection.onRequest(RevisionGraphRequest, (p, token) => state.handleEarly('alembic/revisionGraph', null, () => handlers.revisionGraphFromSnapshot(state, p), () => handlers.revisionGraph(state, p, token)));
 connection.onNotification(DatabaseStateNotification, (p) => state.guard('alembic/databaseState', () => state.setDatabaseState(p.projectId, p.state)));
 
 documents.listen(connection);

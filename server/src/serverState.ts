@@ -13,13 +13,16 @@ import type {
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { Workspace } from './workspace';
 import { pathToUri, uriToPath } from './uris';
-import { GraphChangedNotification, type DatabaseState } from './protocol';
+import { GraphChangedNotification, type DatabaseState, type RevisionGraphResult } from './protocol';
 import { loadPythonParser, type PythonParser } from './alembic/pythonParser';
 import { parseMigrationWith, type ParsedMigration } from './alembic/migrationParser';
 import { decodeSource, looksBinary, MAX_MIGRATION_BYTES } from './alembic/migrationFile';
 import { lintMigration, mayHaveFindings, prepareLinter } from './alembic/lint';
 import { resolveRuleConfig, type RuleConfig } from './alembic/ruleConfig';
-import type { ProjectIndex } from './alembic/projectIndex';
+import { ProjectIndex } from './alembic/projectIndex';
+import { discoverProjects, listMigrationFiles } from './alembic/discovery';
+import type { AlembicProject } from './alembic/project';
+import type { SnapshotSource, SnapshotStore } from './snapshots';
 import type { Problem, Severity } from './alembic/types';
 
 /** The `alembic.*` settings the server reads (per workspace folder). */
@@ -58,8 +61,20 @@ export class ServerState {
   private readonly shownSettingsProblems = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private readyResolve!: () => void;
-  /** Resolves once the workspace folders are indexed and the first diagnostics are out. */
+  /** Resolves once the workspace folders are indexed. */
   readonly ready = new Promise<void>((r) => { this.readyResolve = r; });
+  isReady = false;
+  private discoveredResolve!: () => void;
+  /** Resolves once the start-up projects are found and their snapshots checked (before they are read). */
+  readonly discovered = new Promise<void>((r) => { this.discoveredResolve = r; });
+  /** The projects found at start-up (for answers from snapshots before they are indexed). */
+  startupProjects: AlembicProject[] = [];
+  /** Resolves when the connection has no output waiting (start-up reading pauses for it). */
+  outputIdle: () => Promise<void> = () => Promise.resolve();
+  /** Graph snapshots, when the client gave a cache folder. */
+  snapshots: SnapshotStore | undefined;
+  /** What `alembic/revisionGraph` answers for a project (the snapshot payload): set with `snapshots`. */
+  graphPayload: ((p: ProjectIndex) => RevisionGraphResult) | undefined;
 
   constructor(readonly connection: Connection, readonly workspace: Workspace) {}
 
@@ -70,19 +85,53 @@ export class ServerState {
       this.python = await loadPythonParser();
       await prepareLinter();
     })().catch((e: unknown) => this.logError('loading the Python and SQL parsers (diagnostics limited to the revision graph)', e));
-    for (const folder of this.pendingFolders) this.addFolder(folder);
-    this.pendingFolders = [];
-    this.readyResolve();
+    try {
+      await this.indexStartupFolders();
+    } catch (e) {
+      this.logError('indexing the workspace', e);
+    } finally {
+      this.discoveredResolve();
+      this.isReady = true;
+      this.snapshots?.loaded();
+      this.readyResolve();
+    }
     await parsers;
     this.lintCache.clear();
     this.markDirty(this.workspace.allProjects().map((p) => p.project.id));
   }
 
+  private async indexStartupFolders(): Promise<void> {
+    const folders = this.pendingFolders;
+    this.pendingFolders = [];
+    const found = folders.map((folder) => ({ folder, projects: discoverProjects(folder) }));
+    const listings = new Map<string, ReturnType<typeof listMigrationFiles>>();
+    for (const p of found.flatMap((f) => f.projects)) {
+      const listing = listMigrationFiles(p);
+      listings.set(p.id, listing);
+      this.snapshots?.load(p, listing.map((f) => f.file));
+    }
+    this.startupProjects = found.flatMap((f) => f.projects);
+    this.discoveredResolve();
+    // Read in slices: requests answered from snapshots go out in between.
+    for (const { folder, projects } of found) {
+      const indexes: ProjectIndex[] = [];
+      for (const p of projects) indexes.push(await ProjectIndex.loadInSlices(p, { signatures: !!this.snapshots, listing: listings.get(p.id), pause: this.outputIdle }));
+      this.markDirty(this.workspace.addIndexedFolder(folder, indexes));
+    }
+  }
+
+  /** Runs an event after start-up indexing when it arrives before (it may touch projects still being read). */
+  private whenReady(what: string, fn: () => void): void {
+    if (this.isReady) fn();
+    else void this.ready.then(() => this.guard(what, fn));
+  }
+
   addFolder(folder: string): void {
-    this.markDirty(this.workspace.addFolder(folder));
+    this.whenReady('adding a workspace folder', () => this.markDirty(this.workspace.addFolder(folder)));
   }
 
   removeFolder(folder: string): void {
+    if (!this.isReady) return this.whenReady('removing a workspace folder', () => this.removeFolder(folder));
     const gone = this.workspace.removeFolder(folder);
     for (const id of gone) this.clearProject(id);
     this.settings.delete(folder);
@@ -101,6 +150,7 @@ export class ServerState {
   }
 
   filesChanged(changes: Array<{ file: string; kind: 'created' | 'changed' | 'deleted' }>): void {
+    if (!this.isReady) return this.whenReady('watched files', () => this.filesChanged(changes));
     const ids = new Set<string>();
     const before = new Set(this.workspace.allProjects().map((p) => p.project.id));
     for (const c of changes) {
@@ -112,6 +162,7 @@ export class ServerState {
   }
 
   settingsChanged(): void {
+    if (!this.isReady) return this.whenReady('configuration', () => this.settingsChanged());
     this.settings.clear();
     this.lintCache.clear();
     this.markDirty(this.workspace.allProjects().map((p) => p.project.id));
@@ -202,6 +253,20 @@ export class ServerState {
       }
       void this.connection.sendNotification(GraphChangedNotification, { projectId: this.projectUri(project), generation: project.generation });
     }
+    if (this.snapshots && this.graphPayload && this.isReady) this.snapshots.schedule(this.snapshotSource());
+  }
+
+  private snapshotSource(): SnapshotSource {
+    return {
+      projects: () => this.workspace.allProjects(),
+      payload: (p) => this.graphPayload!(p),
+      openText: (f) => this.workspace.openText(f),
+    };
+  }
+
+  /** Saves the graph snapshots that changed (the server is shutting down). */
+  saveSnapshots(): void {
+    if (this.snapshots && this.graphPayload && this.isReady) this.snapshots.saveChanged(this.snapshotSource());
   }
 
   /** The protocol id of a project: its config file's URI. */
@@ -316,6 +381,23 @@ export class ServerState {
     } catch (e) {
       this.logError(what, e);
     }
+  }
+
+  /**
+   * Runs a request that can be answered before the projects are indexed: `early` answers
+   * from snapshots during start-up (undefined when it cannot), `fn` from the index.
+   */
+  async handleEarly<T>(what: string, fallback: T, early: () => T | undefined, fn: () => T | Promise<T>): Promise<T> {
+    try {
+      await this.discovered;
+      if (!this.isReady) {
+        const answer = early();
+        if (answer !== undefined) return answer;
+      }
+    } catch (e) {
+      this.logError(what, e);
+    }
+    return this.handle(what, fallback, fn);
   }
 
   /** Runs a request handler; a failure is logged and answered with `fallback`. */

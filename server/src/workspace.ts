@@ -50,15 +50,24 @@ export class Workspace {
   }
 
   private loadFolder(folder: string): string[] {
-    const ids: string[] = [];
-    for (const project of discoverProjects(folder)) {
-      this.projectFolder.set(project.id, folder);
-      const index = ProjectIndex.load(project);
-      for (const [file, text] of this.open) index.setFile(file, text);
-      this.projects.set(project.id, index);
-      ids.push(project.id);
-    }
-    return ids;
+    return discoverProjects(folder).map((project) => this.register(folder, ProjectIndex.load(project)));
+  }
+
+  /**
+   * Adds a folder whose projects the caller has indexed itself (the server's start-up reads
+   * them in chunks). Open buffers are applied to them. Returns their ids.
+   */
+  addIndexedFolder(folder: string, indexes: ProjectIndex[]): string[] {
+    this.folders.add(folder);
+    return indexes.map((index) => this.register(folder, index));
+  }
+
+  private register(folder: string, index: ProjectIndex): string {
+    const id = index.project.id;
+    this.projectFolder.set(id, folder);
+    for (const [file, text] of this.open) index.setFile(file, text);
+    this.projects.set(id, index);
+    return id;
   }
 
   /** The workspace folder a project was found in. */

@@ -38,6 +38,9 @@ export interface TestServer {
   /** Latest diagnostics per URI. */
   diagnostics: Map<string, Diagnostic[]>;
   graphChanges: GraphChangedParams[];
+  /** performance.now() when the process was spawned and when its `initialize` answer arrived. */
+  spawnedAt: number;
+  initializedAt: number;
   /** Resolves when `predicate` holds for the diagnostics of `fileUri` (checked on every publish). */
   waitForDiagnostics(fileUri: string, predicate: (d: Diagnostic[]) => boolean, timeoutMs?: number): Promise<Diagnostic[]>;
   waitForGraphChange(predicate: (p: GraphChangedParams) => boolean, timeoutMs?: number): Promise<GraphChangedParams>;
@@ -47,8 +50,9 @@ export interface TestServer {
   stderr(): string;
 }
 
-export async function startServer(workspaceFolder: string, opts: { settings?: Record<string, unknown> } = {}): Promise<TestServer> {
+export async function startServer(workspaceFolder: string, opts: { settings?: Record<string, unknown>; initializationOptions?: Record<string, unknown> } = {}): Promise<TestServer> {
   const serverJs = path.join(repoRoot, 'dist', 'server.js');
+  const spawnedAt = performance.now();
   const nodeArgs = (process.env.ALEMBIC_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
@@ -78,8 +82,9 @@ export async function startServer(workspaceFolder: string, opts: { settings?: Re
       workspace: { configuration: true, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: true } },
       textDocument: { publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true } },
     },
-    initializationOptions: { docsBaseUri: 'https://example.invalid/docs/rules' },
+    initializationOptions: { docsBaseUri: 'https://example.invalid/docs/rules', ...opts.initializationOptions },
   });
+  const initializedAt = performance.now();
   await connection.sendNotification(InitializedNotification.type, {});
 
   const waitFor = <T>(waiters: Array<() => void>, check: () => T | undefined, timeoutMs: number, what: string): Promise<T> =>
@@ -108,6 +113,8 @@ export async function startServer(workspaceFolder: string, opts: { settings?: Re
     child,
     diagnostics,
     graphChanges,
+    spawnedAt,
+    initializedAt,
     waitForDiagnostics: (fileUri, predicate, timeoutMs = 10_000) =>
       waitFor(diagWaiters, () => { const d = diagnostics.get(fileUri); return d && predicate(d) ? d : undefined; }, timeoutMs, `diagnostics of ${fileUri}`),
     waitForGraphChange: (predicate, timeoutMs = 10_000) =>

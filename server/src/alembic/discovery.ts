@@ -16,7 +16,7 @@ const SKIP = new Set([
 function readDirRaw(dir: string): fs.Dirent[] {
   let handle: fs.Dir | undefined;
   try {
-    handle = fs.opendirSync(dir);
+    handle = fs.opendirSync(dir, { bufferSize: 1024 });
     const out: fs.Dirent[] = [];
     for (let e = handle.readSync(); e; e = handle.readSync()) out.push(e);
     return out;
@@ -72,8 +72,11 @@ export function listMigrationFiles(project: AlembicProject): Array<{ file: strin
       if (visitedDirs.has(real)) return;
       visitedDirs.add(real);
     }
+    // Concatenation, not path.join per entry: a 5,000-file folder pays for join 5,000 times.
+    const norm = path.normalize(dir);
+    const prefix = norm.endsWith(path.sep) ? norm : norm + path.sep;
     for (const e of readDirRaw(dir)) {
-      const p = path.join(dir, e.name);
+      const p = prefix + e.name;
       if (e.isDirectory() || (e.isSymbolicLink() && isDir(p))) {
         if (project.recursiveVersionLocations && e.name !== '__pycache__' && depth < 20) visit(p, location, depth + 1);
         continue;

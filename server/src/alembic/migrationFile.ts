@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { scanMigration } from './migrationScanner';
+import { fileSignature } from './graphSnapshot';
 import type { MigrationFile } from './types';
 
 /** Files above this size are not read: no real migration is this large. */
@@ -32,10 +33,15 @@ export function migrationFromText(file: string, versionLocation: string, text: s
 /** One buffer reused for every read: most migrations fit, and reading costs three syscalls. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
-/** Reads a whole file with open/read/close (no stat unless it is larger than the buffer). */
-function readBytes(file: string): Buffer {
+/**
+ * Reads a whole file with open/read/close (no stat unless it is larger than the buffer, or
+ * `signed` asks for the file's signature: then fstat runs before the read, so a write that
+ * races the read leaves a newer signature on disk than the one recorded).
+ */
+function readBytes(file: string, signed?: { signature?: string }): Buffer {
   const fd = fs.openSync(file, 'r');
   try {
+    if (signed) signed.signature = fileSignature(fs.fstatSync(fd));
     const n = fs.readSync(fd, READ_BUFFER, 0, READ_BUFFER.length, 0);
     if (n < READ_BUFFER.length) return READ_BUFFER.subarray(0, n);
     const size = fs.fstatSync(fd).size;
@@ -54,22 +60,28 @@ function readBytes(file: string): Buffer {
   }
 }
 
-/** Reads and scans a migration file from disk. */
-export function readMigrationFile(file: string, versionLocation: string): MigrationFile {
+/**
+ * Reads and scans a migration file from disk; with `signature`, also records the file's
+ * signature (graphSnapshot.ts) as it was when read.
+ */
+export function readMigrationFile(file: string, versionLocation: string, opts: { signature?: boolean } = {}): MigrationFile {
   let bytes: Buffer;
+  const signed: { signature?: string } | undefined = opts.signature ? {} : undefined;
   try {
-    bytes = readBytes(file);
+    bytes = readBytes(file, signed);
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { size?: number };
     if (err.code === 'ETOOLARGE') {
-      return unreadable(file, versionLocation, `file is ${((err.size ?? 0) / 1048576).toFixed(1)} MB, larger than the ${MAX_MIGRATION_BYTES / 1048576} MB a migration can be`);
+      return unreadable(file, versionLocation, signed?.signature, `file is ${((err.size ?? 0) / 1048576).toFixed(1)} MB, larger than the ${MAX_MIGRATION_BYTES / 1048576} MB a migration can be`);
     }
-    return unreadable(file, versionLocation, `cannot read the file: ${err.code ?? String(e)}`);
+    return unreadable(file, versionLocation, undefined, `cannot read the file: ${err.code ?? String(e)}`);
   }
-  if (looksBinary(bytes)) return unreadable(file, versionLocation, 'the file is binary, not Python source');
-  return migrationFromText(file, versionLocation, decodeSource(bytes));
+  if (looksBinary(bytes)) return unreadable(file, versionLocation, signed?.signature, 'the file is binary, not Python source');
+  const m = migrationFromText(file, versionLocation, decodeSource(bytes));
+  if (signed?.signature) m.signature = signed.signature;
+  return m;
 }
 
-function unreadable(file: string, versionLocation: string, readProblem: string): MigrationFile {
-  return { file, versionLocation, decls: { header: {}, message: '' }, readProblem };
+function unreadable(file: string, versionLocation: string, signature: string | undefined, readProblem: string): MigrationFile {
+  return { file, versionLocation, decls: { header: {}, message: '' }, readProblem, ...(signature ? { signature } : {}) };
 }

@@ -19,12 +19,37 @@ export class ProjectIndex {
   /** Bumped on every change that can alter the graph or what it shows. */
   generation = 1;
 
-  private constructor(readonly project: AlembicProject) {}
+  /** With `signed`, files read from disk record their signatures (for graph snapshots). */
+  private constructor(readonly project: AlembicProject, private readonly signed = false) {}
 
   /** Lists and scans every migration of the project. */
   static load(project: AlembicProject): ProjectIndex {
     const index = new ProjectIndex(project);
     for (const f of listMigrationFiles(project)) index.files.set(f.file, readMigrationFile(f.file, f.versionLocation));
+    return index;
+  }
+
+  /**
+   * The same, yielding to the event loop every `sliceMs` milliseconds, so a server keeps
+   * answering while a large project is read. With `signatures`, every file read from disk
+   * records its signature. `listing` is the project's listing when the caller already has
+   * it; `pause` is awaited between slices (the server waits there for its output to drain).
+   * (Reading on libuv's thread pool instead was slower here: 1.3 s against 0.95 s at 5,000.)
+   */
+  static async loadInSlices(project: AlembicProject, opts: { signatures?: boolean; sliceMs?: number; listing?: ReturnType<typeof listMigrationFiles>; pause?: () => Promise<void> } = {}): Promise<ProjectIndex> {
+    const index = new ProjectIndex(project, !!opts.signatures);
+    const sliceMs = opts.sliceMs ?? 4;
+    let sliceEnd = performance.now() + sliceMs;
+    let n = 0;
+    for (const f of opts.listing ?? listMigrationFiles(project)) {
+      index.files.set(f.file, readMigrationFile(f.file, f.versionLocation, { signature: index.signed }));
+      // Short slices: a large answer being written (a graph from a snapshot) drains between them.
+      if ((++n & 7) === 0 && performance.now() > sliceEnd) {
+        await new Promise((r) => setImmediate(r));
+        if (opts.pause) await opts.pause();
+        sliceEnd = performance.now() + sliceMs;
+      }
+    }
     return index;
   }
 
@@ -70,7 +95,7 @@ export class ProjectIndex {
     const loc = this.versionLocationOf(file);
     if (!loc) return false;
     const old = this.files.get(file);
-    const next = text === undefined ? readMigrationFile(file, loc) : migrationFromText(file, loc, text);
+    const next = text === undefined ? readMigrationFile(file, loc, { signature: this.signed }) : migrationFromText(file, loc, text);
     this.files.set(file, next);
     if (old && this.graphCache && graphKey(old) === graphKey(next) && this.graphCache.replaceMigration(old, next)) {
       // Same declarations: the graph stands; only what it shows (messages, ranges) changed.

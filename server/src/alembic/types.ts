@@ -113,6 +113,8 @@ export interface MigrationFile {
   /** Absolute path of the version location (folder) the file was found under. */
   versionLocation: string;
   decls: MigrationDeclarations;
+  /** The file's signature when it was read from disk, when asked for (graphSnapshot.ts); never set for editor buffers. */
+  signature?: string;
   /**
    * Set when the file could not be read as a migration at all (binary, unreadable, too large):
    * the text of an `unparsable-migration` problem. `decls` is then empty.

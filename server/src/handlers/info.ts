@@ -17,6 +17,7 @@ import type { ServerState } from '../serverState';
 import { pathToUri, uriToPath } from '../uris';
 import { declaredRevision } from '../alembic/revisionRefs';
 import type { ProjectIndex } from '../alembic/projectIndex';
+import type { AlembicProject } from '../alembic/project';
 import { targetAt } from './navigation';
 import type {
   ProjectInfo,
@@ -130,34 +131,59 @@ export function workspaceSymbols(state: ServerState, p: WorkspaceSymbolParams, t
 }
 
 export function projects(state: ServerState): ProjectInfo[] {
-  return state.workspace.allProjects().map((index) => {
-    const p = index.project;
-    return {
-      id: state.projectUri(index),
-      name: p.name,
-      configUri: pathToUri(p.configFile),
-      configKind: p.configKind,
-      ...(p.iniFile ? { iniUri: pathToUri(p.iniFile) } : {}),
-      rootUri: pathToUri(p.rootDir),
-      ...(p.scriptLocation ? { scriptLocationUri: pathToUri(p.scriptLocation) } : {}),
-      versionLocationUris: p.versionLocations.map(pathToUri),
-      ...(p.fileTemplate ? { fileTemplate: p.fileTemplate } : {}),
-      hasSqlalchemyUrl: !!p.sqlalchemyUrl,
-      revisionCount: index.graph.size,
-      generation: index.generation,
-      problems: p.problems.map((pr) => ({ ruleId: pr.ruleId, severity: pr.severity, message: pr.message, uri: pathToUri(pr.file), range: pr.range })),
-    };
-  });
+  return state.workspace.allProjects().map((index) => projectInfo(index.project, index.graph.size, index.generation));
+}
+
+/**
+ * `alembic/projects` while the projects are still being read at start-up: answered from
+ * their graph snapshots when every project has one that matches the disk, else undefined.
+ */
+export function projectsFromSnapshots(state: ServerState): ProjectInfo[] | undefined {
+  const out: ProjectInfo[] = [];
+  for (const p of state.startupProjects) {
+    const g = state.snapshots?.graph(p.id);
+    if (!g) return undefined;
+    out.push(projectInfo(p, g.nodes.length, g.generation));
+  }
+  return out;
+}
+
+/** `alembic/revisionGraph` at start-up from the project's snapshot, if it has one that matches the disk. */
+export function revisionGraphFromSnapshot(state: ServerState, params: RevisionGraphParams): RevisionGraphResult | undefined {
+  const g = state.snapshots?.graph(uriToPath(params.projectId));
+  return g && { ...g, projectId: params.projectId };
+}
+
+function projectInfo(p: AlembicProject, revisionCount: number, generation: number): ProjectInfo {
+  return {
+    id: pathToUri(p.id),
+    name: p.name,
+    configUri: pathToUri(p.configFile),
+    configKind: p.configKind,
+    ...(p.iniFile ? { iniUri: pathToUri(p.iniFile) } : {}),
+    rootUri: pathToUri(p.rootDir),
+    ...(p.scriptLocation ? { scriptLocationUri: pathToUri(p.scriptLocation) } : {}),
+    versionLocationUris: p.versionLocations.map(pathToUri),
+    ...(p.fileTemplate ? { fileTemplate: p.fileTemplate } : {}),
+    hasSqlalchemyUrl: !!p.sqlalchemyUrl,
+    revisionCount,
+    generation,
+    problems: p.problems.map((pr) => ({ ruleId: pr.ruleId, severity: pr.severity, message: pr.message, uri: pathToUri(pr.file), range: pr.range })),
+  };
 }
 
 export function revisionGraph(state: ServerState, params: RevisionGraphParams, token: CancellationToken): RevisionGraphResult | null {
   const project = state.projectByUri(params.projectId);
-  if (!project) return null;
+  return project ? { ...graphResult(state, project, token), projectId: params.projectId } : null;
+}
+
+/** What `alembic/revisionGraph` answers for a project (and what its snapshot saves). */
+export function graphResult(state: ServerState, project: ProjectIndex, token?: CancellationToken): RevisionGraphResult {
   const g = project.graph;
   const nodes: RevisionNode[] = [];
   let n = 0;
   for (const node of g.nodesChildrenFirst()) {
-    if ((++n & 255) === 0 && token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+    if ((++n & 255) === 0 && token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
     const rev = declaredRevision(node.migration.decls);
     const d = node.migration.decls;
     nodes.push({
@@ -173,6 +199,6 @@ export function revisionGraph(state: ServerState, params: RevisionGraphParams, t
       flags: flagsOf(project, node.id),
     });
   }
-  if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
-  return { projectId: params.projectId, generation: project.generation, nodes, heads: [...g.heads], bases: [...g.bases] };
+  if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+  return { projectId: state.projectUri(project), generation: project.generation, nodes, heads: [...g.heads], bases: [...g.bases] };
 }

@@ -1,0 +1,86 @@
+/**
+ * A project's revision graph saved between sessions, so reopening a large project shows its
+ * graph before every migration has been read again. A snapshot is used only when it provably
+ * matches the disk: same build, same project layout, the same migration files in the same
+ * directory order, and every file's size, modification and change times and inode unchanged
+ * since it was read. Anything else (a checkout, an edit made while the editor was closed, a
+ * corrupt or foreign cache file) makes it unusable, and the project is read from disk as
+ * before. The payload is opaque here: the server stores what it answers.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { AlembicProject } from './project';
+
+const FORMAT = 1;
+
+/** What a file looked like when it was read: changes with any write, rename over it or replacement. */
+export function fileSignature(st: fs.Stats): string {
+  return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+}
+
+/** The signature of a file on disk now, or undefined if it cannot be stat'ed. */
+export function statSignature(file: string): string | undefined {
+  try {
+    return fileSignature(fs.statSync(file));
+  } catch {
+    return undefined;
+  }
+}
+
+interface SnapshotFile<T> {
+  format: number;
+  build: string;
+  project: string;
+  files: string[];
+  signatures: string[];
+  payload: T;
+}
+
+/** What identifies a project's layout: a snapshot of another layout never applies. */
+function projectKey(project: AlembicProject): string {
+  return JSON.stringify([project.id, project.versionLocations, project.recursiveVersionLocations]);
+}
+
+export function snapshotFile(cacheDir: string, project: AlembicProject): string {
+  return path.join(cacheDir, `${crypto.createHash('sha1').update(project.id).digest('hex').slice(0, 20)}.json`);
+}
+
+/**
+ * The saved payload of a project when it still matches the disk. `listing` is the project's
+ * migration files now, in load order. Never throws: an unusable snapshot is undefined.
+ */
+export function readSnapshot<T>(cacheDir: string, build: string, project: AlembicProject, listing: readonly string[]): T | undefined {
+  let data: SnapshotFile<T>;
+  try {
+    data = JSON.parse(fs.readFileSync(snapshotFile(cacheDir, project), 'utf8')) as SnapshotFile<T>;
+  } catch {
+    return undefined;
+  }
+  if (!data || data.format !== FORMAT || data.build !== build || data.project !== projectKey(project)) return undefined;
+  if (!Array.isArray(data.files) || !Array.isArray(data.signatures) || data.files.length !== listing.length) return undefined;
+  for (let i = 0; i < listing.length; i++) if (data.files[i] !== listing[i]) return undefined;
+  for (let i = 0; i < listing.length; i++) if (statSignature(listing[i]) !== data.signatures[i]) return undefined;
+  return data.payload;
+}
+
+/**
+ * Saves a payload with the signatures of the files it was computed from (undefined for a
+ * file whose content on disk is not what was used: the snapshot will then not be used).
+ * Written to a temporary file and renamed, so a reader never sees half a snapshot.
+ */
+export function writeSnapshot<T>(cacheDir: string, build: string, project: AlembicProject, files: ReadonlyArray<{ file: string; signature?: string }>, payload: T): void {
+  const data: SnapshotFile<T> = {
+    format: FORMAT,
+    build,
+    project: projectKey(project),
+    files: files.map((f) => f.file),
+    signatures: files.map((f) => f.signature ?? ''),
+    payload,
+  };
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const target = snapshotFile(cacheDir, project);
+  const tmp = `${target}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(data));
+  fs.renameSync(tmp, target);
+}

@@ -1,0 +1,100 @@
+/**
+ * The server's use of graph snapshots (alembic/graphSnapshot.ts). At start-up, projects whose
+ * saved graph still matches the disk answer `alembic/projects` and `alembic/revisionGraph`
+ * from it while their migrations are read; afterwards each project's graph is saved again a
+ * few seconds after it last changed. Without a cache folder (the client sends one in
+ * `initializationOptions.cacheDir`) nothing is read or written.
+ */
+import * as fs from 'node:fs';
+import type { AlembicProject } from './alembic/project';
+import { readSnapshot, statSignature, writeSnapshot } from './alembic/graphSnapshot';
+import { decodeSource } from './alembic/migrationFile';
+import type { RevisionGraphResult } from './protocol';
+import type { ProjectIndex } from './alembic/projectIndex';
+
+/** How long a project's graph must stay unchanged before it is saved. */
+const SAVE_DELAY_MS = 3000;
+
+/** What the store saves: the indexed projects, their answers, and the open buffers. */
+export interface SnapshotSource {
+  projects(): ProjectIndex[];
+  payload(p: ProjectIndex): RevisionGraphResult;
+  openText(file: string): string | undefined;
+}
+
+export class SnapshotStore {
+  private readonly served = new Map<string, RevisionGraphResult>();
+  private readonly saved = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly cacheDir: string,
+    private readonly build: string,
+    private readonly log: (what: string, e: unknown) => void,
+  ) {}
+
+  /** At start-up: keeps a project's snapshot for early answers if it matches `listing` on disk. */
+  load(project: AlembicProject, listing: readonly string[]): boolean {
+    const g = readSnapshot<RevisionGraphResult>(this.cacheDir, this.build, project, listing);
+    if (!g || !Array.isArray(g.nodes)) return false;
+    // The index about to be read starts at generation 1 and holds the same graph.
+    this.served.set(project.id, { ...g, generation: 1 });
+    this.saved.set(project.id, 1);
+    return true;
+  }
+
+  /** The start-up graph of a project, until `loaded()`. */
+  graph(projectId: string): RevisionGraphResult | undefined {
+    return this.served.get(projectId);
+  }
+
+  /** Every project is indexed: answers come from the index from now on. */
+  loaded(): void {
+    this.served.clear();
+  }
+
+  /** Saves, after a quiet period, the graphs that changed since they were last saved. */
+  schedule(source: SnapshotSource): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.saveChanged(source);
+    }, SAVE_DELAY_MS);
+    this.timer.unref();
+  }
+
+  /** Saves now what changed (at shutdown). */
+  saveChanged(source: SnapshotSource): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const p of source.projects()) {
+      if (this.saved.get(p.project.id) === p.generation) continue;
+      try {
+        this.save(p, source.payload(p), source.openText);
+        this.saved.set(p.project.id, p.generation);
+      } catch (e) {
+        this.log(`saving the graph snapshot of ${p.project.name}`, e);
+      }
+    }
+  }
+
+  private save(p: ProjectIndex, graph: RevisionGraphResult, openText: (file: string) => string | undefined): void {
+    const files = p.migrationFiles().map((m) => ({ file: m.file, signature: m.signature ?? bufferSignature(m.file, openText(m.file)) }));
+    writeSnapshot(this.cacheDir, this.build, p.project, files, graph);
+  }
+}
+
+/**
+ * The signature of a file held in an editor buffer, when the buffer equals the file on disk
+ * (stat first: a write after it leaves a newer signature than the one recorded). A buffer
+ * with unsaved changes has none, so the snapshot will not be used.
+ */
+function bufferSignature(file: string, text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const signature = statSignature(file);
+  try {
+    return decodeSource(fs.readFileSync(file)) === text ? signature : undefined;
+  } catch {
+    return undefined;
+  }
+}
