@@ -152,3 +152,12 @@ test('a 5 MB file is scanned in bounded time', () => {
   assert.deepEqual(ids(d.revision?.value), ['big']);
   assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
 });
+
+test('module names that are Object properties (constructor, toString) are not declarations', async () => {
+  const source = `"""m\n"""\nconstructor = 'x'\ntoString = 'y'\n__proto__ = 'z'\nrevision = 'abc'\ndown_revision = None\n`;
+  const scanned = scanMigration(source);
+  const full = await parseMigration(source);
+  assert.deepEqual(Object.keys(scanned).sort(), ['docstringRange', 'downRevision', 'header', 'message', 'revision']);
+  assert.deepEqual(comparable(full.decls), comparable(scanned));
+  assert.deepEqual(ids(scanned.revision?.value), ['abc']);
+});

@@ -147,6 +147,8 @@ class Extractor {
   private readonly lines: LineIndex;
   /** Calls already converted (as arguments of an enclosing call), by start offset: converted once. */
   private readonly callCache = new Map<number, Expr>();
+  /** Context of a node (by id) as `context` computes it. */
+  private readonly contextCache = new Map<number, Omit<CallSite, 'call'>>();
 
   constructor(private readonly text: string, private readonly py: PythonParser) {
     this.lines = new LineIndex(text);
@@ -204,7 +206,21 @@ class Extractor {
     return /[bBfF]/.test(piece.prefix) ? undefined : piece;
   }
 
+  /** A string literal's prefix and quotes, read from the source text (no tree traffic). */
   private piece(s: SyntaxNode): StringPiece {
+    const t = this.text;
+    const start = s.startIndex;
+    let p = start;
+    while (p - start < 2 && /[rRuUbBfF]/.test(t[p] ?? '')) p++;
+    const q = t[p];
+    if (q === '"' || q === "'") {
+      const quoteLen = t[p + 1] === q && t[p + 2] === q && s.endIndex - p >= 6 ? 3 : 1;
+      return { start, end: s.endIndex, prefix: t.slice(start, p), quoteLen };
+    }
+    return this.pieceFromTokens(s);
+  }
+
+  private pieceFromTokens(s: SyntaxNode): StringPiece {
     const startTok = s.firstChild;
     const open = startTok?.type === 'string_start' ? startTok.text : '"';
     const quoteLen = open.endsWith('"""') || open.endsWith("'''") ? 3 : 1;
@@ -212,13 +228,16 @@ class Extractor {
   }
 
   private moduleAssignment(stmt: SyntaxNode, decls: MigrationDeclarations): void {
+    // Only `revision = …` and its three siblings matter: the name is in the text already.
+    const word = /^[A-Za-z_]\w*/.exec(this.text.slice(stmt.startIndex, stmt.startIndex + 20));
+    if (!word || !Object.hasOwn(DECL_KEYS, word[0])) return;
     const a = stmt.namedChild(0);
     if (a?.type !== 'assignment' || stmt.namedChildCount !== 1) return;
     const left = a.childForFieldName('left');
     const right = a.childForFieldName('right');
     if (left?.type !== 'identifier' || !right) return;
+    if (!Object.hasOwn(DECL_KEYS, left.text)) return;
     const key = DECL_KEYS[left.text];
-    if (!key) return;
     // A chained assignment (`revision = x = '…'`) has another assignment on the right.
     decls[key] = { nameRange: this.rangeOf(left), value: this.declValue(right) };
   }
@@ -259,6 +278,8 @@ class Extractor {
   }
 
   private hasInterpolation(s: SyntaxNode): boolean {
+    // Only f-strings have replacement fields: other strings need no look at their children.
+    if (!/[fF]/.test(this.piece(s).prefix)) return false;
     return s.namedChildren.some((c) => c?.type === 'interpolation');
   }
 
@@ -289,22 +310,19 @@ class Extractor {
 
   /** Calls, assignments, imports and comments anywhere in the file, in document order. */
   private collect(root: SyntaxNode, out: ParsedMigration): void {
-    for (const cap of this.py.callQuery.captures(root)) {
+    for (const cap of this.py.nodeQuery.captures(root)) {
       const n = cap.node;
-      const call = this.expr(n, 0);
-      if (call.kind !== 'call') continue;
-      out.calls.push({ call, ...this.context(n) });
-    }
-    for (const n of root.descendantsOfType(['assignment', 'augmented_assignment', 'import_statement', 'import_from_statement', 'comment'])) {
-      if (!n) continue;
-      if (n.type === 'comment') {
+      if (cap.name === 'call') {
+        const call = this.expr(n, 0);
+        if (call.kind === 'call') out.calls.push({ call, ...this.context(n) });
+      } else if (cap.name === 'comment') {
         const lineStart = this.text.lastIndexOf('\n', n.startIndex - 1) + 1;
         out.comments.push({ text: n.text, start: n.startIndex, range: this.rangeOf(n), ownLine: this.text.slice(lineStart, n.startIndex).trim() === '' });
-      } else if (n.type === 'assignment') {
+      } else if (cap.name === 'assignment') {
         const left = n.childForFieldName('left');
         const right = n.childForFieldName('right');
         if (left?.type === 'identifier' && right) {
-          out.assignments.push({ name: left.text, value: this.expr(right, 0), functionName: this.enclosingFunction(n), start: n.startIndex });
+          out.assignments.push({ name: left.text, value: this.expr(right, 0), functionName: this.context(n).functionName, start: n.startIndex });
         }
       } else if (n.type === 'import_from_statement') {
         const mod = n.childForFieldName('module_name');
@@ -320,31 +338,50 @@ class Extractor {
     }
   }
 
-  private enclosingFunction(n: SyntaxNode): string | undefined {
-    let fn: string | undefined;
-    for (let p = n.parent; p; p = p.parent) {
-      if (p.type === 'function_definition') fn = p.childForFieldName('name')?.text;
+  /**
+   * Where a node sits: the outermost enclosing function, any enclosing autocommit block, the
+   * innermost batch_alter_table and offline/online guard. Computed once per ancestor (nodes
+   * of one function share their chain), iteratively (deeply nested files do not overflow).
+   */
+  private context(n: SyntaxNode): Omit<CallSite, 'call'> {
+    const chain: SyntaxNode[] = [];
+    let above: Omit<CallSite, 'call'> = { inAutocommitBlock: false };
+    for (let c: SyntaxNode | null = n; c; c = c.parent) {
+      const hit = this.contextCache.get(c.id);
+      if (hit) { above = hit; break; }
+      chain.push(c);
     }
-    return fn;
+    // chain[i]'s context = what its parent contributes (seen from chain[i]) over the parent's context.
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const child = chain[i];
+      const p = i + 1 < chain.length ? chain[i + 1] : child.parent;
+      const ctx: Omit<CallSite, 'call'> = { ...above };
+      if (p) this.contribute(p, child, ctx);
+      this.contextCache.set(child.id, ctx);
+      above = ctx;
+    }
+    return above;
   }
 
-  private context(n: SyntaxNode): Omit<CallSite, 'call'> {
-    const ctx: Omit<CallSite, 'call'> = { inAutocommitBlock: false };
-    let child = n;
-    for (let p = n.parent; p; child = p, p = p.parent) {
-      if (p.type === 'function_definition') ctx.functionName = p.childForFieldName('name')?.text;
-      else if (p.type === 'with_statement') this.withContext(p, ctx);
-      else if (p.type === 'if_statement' && ctx.guardedMode === undefined) {
-        const cond = p.childForFieldName('condition');
-        const mode = cond ? offlineCondition(cond) : undefined;
-        if (mode) {
-          const inConsequence = p.childForFieldName('consequence')?.equals(child) ?? false;
-          if (inConsequence) ctx.guardedMode = mode;
-          else if (child.type === 'else_clause') ctx.guardedMode = mode === 'offline' ? 'online' : 'offline';
-        }
+  /** What ancestor `p` adds to the context of its descendant through `child`, over `ctx` (its own context). */
+  private contribute(p: SyntaxNode, child: SyntaxNode, ctx: Omit<CallSite, 'call'>): void {
+    const type = p.type;
+    if (type === 'function_definition') {
+      ctx.functionName ??= p.childForFieldName('name')?.text;
+    } else if (type === 'with_statement') {
+      const w: Omit<CallSite, 'call'> = { inAutocommitBlock: false };
+      this.withContext(p, w);
+      if (w.inAutocommitBlock) ctx.inAutocommitBlock = true;
+      if (w.batch) ctx.batch = w.batch;
+    } else if (type === 'if_statement') {
+      const cond = p.childForFieldName('condition');
+      const mode = cond ? offlineCondition(cond) : undefined;
+      if (mode) {
+        const inConsequence = p.childForFieldName('consequence')?.equals(child) ?? false;
+        if (inConsequence) ctx.guardedMode = mode;
+        else if (child.type === 'else_clause') ctx.guardedMode = mode === 'offline' ? 'online' : 'offline';
       }
     }
-    return ctx;
   }
 
   private withContext(w: SyntaxNode, ctx: Omit<CallSite, 'call'>): void {
@@ -444,7 +481,7 @@ class Extractor {
       const raw = /[rR]/.test(piece.prefix);
       const bodyStart = piece.start + piece.prefix.length + piece.quoteLen;
       const bodyEnd = Math.max(bodyStart, piece.end - piece.quoteLen);
-      for (const c of p.namedChildren) if (c?.type === 'interpolation') interpolations.push({ start: c.startIndex, end: c.endIndex });
+      if (/[fF]/.test(piece.prefix)) for (const c of p.namedChildren) if (c?.type === 'interpolation') interpolations.push({ start: c.startIndex, end: c.endIndex });
       value += decodePythonStringBody(this.text.slice(bodyStart, bodyEnd).replace(/\r\n?/g, '\n'), raw);
     });
     return { ...span, kind: 'string', value, pieces, interpolated: interpolations.length > 0, interpolations };

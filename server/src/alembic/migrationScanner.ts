@@ -170,8 +170,9 @@ class Scanner {
     const t = this.t;
     const nameEnd = identEnd(t, j);
     if (nameEnd === j) return this.skipLogicalLine(j);
-    const key = DECL_KEYS[t.slice(j, nameEnd)];
-    if (!key) return this.skipLogicalLine(j);
+    const name = t.slice(j, nameEnd);
+    if (!Object.hasOwn(DECL_KEYS, name)) return this.skipLogicalLine(j);
+    const key = DECL_KEYS[name];
     let p = this.skipSpaces(nameEnd);
     let c = t.charCodeAt(p);
     if (c === COLON) {

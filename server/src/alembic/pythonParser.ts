@@ -17,8 +17,11 @@ function wasmPath(file: string, packagePath: string): string {
 export interface PythonParser {
   parser: Parser;
   language: Language;
-  /** `(call) @call`, compiled once: a query extracts faster than a JS tree walk. */
-  callQuery: Query;
+  /**
+   * Every node the full parse converts (calls, assignments, imports, comments), in one query
+   * compiled once: one traversal inside the wasm module instead of one per kind.
+   */
+  nodeQuery: Query;
 }
 
 let loading: Promise<PythonParser> | undefined;
@@ -32,7 +35,8 @@ export function loadPythonParser(): Promise<PythonParser> {
     const language = await Language.load(wasmPath('tree-sitter-python.wasm', 'tree-sitter-python/tree-sitter-python.wasm'));
     const parser = new Parser();
     parser.setLanguage(language);
-    return { parser, language, callQuery: new Query(language, '(call) @call') };
+    const nodeQuery = new Query(language, '(call) @call (assignment) @assignment (import_statement) @import (import_from_statement) @import (comment) @comment');
+    return { parser, language, nodeQuery };
   })();
   return loading;
 }
