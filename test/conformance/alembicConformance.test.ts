@@ -7,7 +7,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { writeProject, benchRevisions, type GenRevision } from '../support/generateProject';
@@ -16,6 +15,7 @@ import { ProjectIndex } from '../../server/src/alembic/projectIndex';
 import { formatHeads, formatHistory } from '../../server/src/alembic/alembicFormat';
 import { upgradeSteps } from '../../server/src/alembic/revisionSpec';
 import { newRevisionFile } from '../../server/src/alembic/newRevision';
+import { tempDir } from '../support/tempDir';
 
 const run = promisify(execFile);
 const ALEMBIC = '/usr/bin/alembic';
@@ -69,7 +69,7 @@ function runningUpgrades(sql: string): string[] {
 }
 
 function project(name: string, revisions: GenRevision[]): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `conf-${name}-`));
+  const dir = tempDir(`conf-${name}-`);
   return writeProject(dir, revisions);
 }
 
@@ -164,7 +164,7 @@ test('the repository\'s migrations-sample reads exactly as alembic reads it', as
 });
 
 test('a new revision written without Python matches `alembic revision` (name and content, but the date)', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conf-newrev-'));
+  const dir = tempDir('conf-newrev-');
   const ini = writeProject(dir, CASES.linear);
   fs.appendFileSync(ini, 'file_template = %%(rev)s_%%(slug)s_x\ntruncate_slug_length = 20\n');
   const message = 'Add users.email, index & more';

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { main } from '../../server/src/cli';
 import { writeProject, type GenRevision } from '../support/generateProject';
+import { tempDir } from '../support/tempDir';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -17,7 +16,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 }
 
 function project(revs: GenRevision[]): { dir: string; ini: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alembic-cli-'));
+  const dir = tempDir('alembic-cli-');
   return { dir, ini: writeProject(dir, revs) };
 }
 
@@ -59,7 +58,7 @@ test('bad usage and unreadable input exit 2 with a message', async () => {
   const missing = await cli(['heads', '/definitely/not/here']);
   assert.equal(missing.code, 2);
   assert.match(missing.err, /no such file or folder/);
-  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'alembic-cli-empty-'));
+  const empty = tempDir('alembic-cli-empty-');
   const none = await cli(['check', empty]);
   assert.equal(none.code, 2);
   assert.match(none.err, /no Alembic project/);

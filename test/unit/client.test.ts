@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parseDatabaseUrl, redactUrl, redactText, resolveConnection, isLocalDatabase } from '../../client/src/db/databaseUrl';
@@ -11,6 +9,7 @@ import { parseRevisionLines, parseMigrationStep, parseOfflineSql } from '../../c
 import { classifyAlembicFailure } from '../../client/src/runner/classifyFailure';
 import { statusView, type GraphInfo } from '../../client/src/model/statusModel';
 import { writeProject } from '../support/generateProject';
+import { tempDir } from '../support/tempDir';
 
 test('SQLAlchemy URLs become pg options; passwords are decoded, redacted and never required for sockets', () => {
   const r = parseDatabaseUrl('postgresql+psycopg2://app:p%40ss%2Fw0rd@db.internal:6543/shop?sslmode=require&application_name=x');
@@ -71,7 +70,7 @@ test('alembic argv: command, interpreter or PATH; -c and -x always; specs valida
 });
 
 test('failures are classified from real alembic stderr, with a next step and no password', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'client-fail-'));
+  const dir = tempDir('client-fail-');
   const ini = writeProject(dir, [{ id: 'aaaa00000001', down: [] }]);
   const run = async (args: string[], env: Record<string, string> = {}): Promise<{ exitCode: number; stderr: string; stdout: string }> => {
     try {

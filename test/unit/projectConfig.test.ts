@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -7,8 +7,13 @@ import { readProject } from '../../server/src/alembic/project';
 import { discoverProjects, listMigrationFiles } from '../../server/src/alembic/discovery';
 import { interpolate, parseIni } from '../../server/src/alembic/iniFile';
 
+const made: string[] = [];
+after(() => { for (const d of made) fs.rmSync(d, { recursive: true, force: true }); });
+
 function tmp(): string {
-  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'alembic-cfg-')));
+  const d = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'alembic-cfg-')));
+  made.push(d);
+  return d;
 }
 
 function write(file: string, text: string): string {

@@ -6,6 +6,7 @@ import { RULES, ruleDocPath } from '../../server/src/alembic/rules';
 import { resolveRuleConfig } from '../../server/src/alembic/ruleConfig';
 import type { Problem } from '../../server/src/alembic/types';
 import { ZERO_RANGE } from '../../server/src/alembic/types';
+import { tempDir } from '../support/tempDir';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
@@ -27,7 +28,7 @@ test('project file overrides defaults, editor settings override the project file
 });
 
 test('unknown rule ids and bad values in pyproject.toml are reported on the file, not ignored', () => {
-  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'rules-'));
+  const dir = tempDir('rules-');
   const file = path.join(dir, 'pyproject.toml');
   fs.writeFileSync(file, '[tool.alembic-migrations.rules]\nno-such-rule = "off"\nban-drop-table = "loud"\n');
   const c = resolveRuleConfig({ projectRules: { 'no-such-rule': 'off', 'ban-drop-table': 'loud' }, projectRulesFile: file });
