@@ -13,6 +13,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
+import type { InitializationOptions } from '../../server/src/protocol';
 
 const MAX_RESTARTS = 4;
 const RESTART_WINDOW_MS = 3 * 60_000;
@@ -64,8 +65,8 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
     initializationOptions: {
       docsBaseUri: vscode.Uri.file(context.asAbsolutePath(path.join('docs', 'rules'))).toString(),
       // Graph snapshots: a reopened workspace shows its revision graph before every migration is re-read.
-      ...(snapshotDir(context) ? { cacheDir: snapshotDir(context) } : {}),
-    },
+      cacheDir: snapshotDir(context),
+    } satisfies InitializationOptions,
     markdown: { isTrusted: false, supportHtml: false },
   };
   return new LanguageClient('alembic', 'Alembic Language Server', serverOptions, clientOptions);

@@ -7,6 +7,21 @@
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { Range } from 'vscode-languageserver-protocol';
 
+/**
+ * `initializationOptions` of the LSP `initialize` request (client → server, once).
+ */
+export interface InitializationOptions {
+  /** Base URI of the rule documentation: diagnostics link to `<docsBaseUri>/<rule-id>.md`. */
+  docsBaseUri?: string;
+  /**
+   * A folder the server may use for graph snapshots (one JSON file per project). With it, a
+   * reopened workspace answers `alembic/projects` and `alembic/revisionGraph` from the graph
+   * saved last time, when every migration file is unchanged, before the migrations are read
+   * again. Without it nothing is written.
+   */
+  cacheDir?: string;
+}
+
 /** A problem of a project's configuration, or of the graph as a whole. */
 export interface ProjectProblem {
   ruleId: string;

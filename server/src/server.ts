@@ -22,6 +22,7 @@ import { SnapshotStore } from './snapshots';
 import { createServerConnection } from './transport';
 import { statSignature } from './alembic/graphSnapshot';
 import {
+  type InitializationOptions,
   DatabaseStateNotification,
   NewRevisionRequest,
   ProjectsRequest,
@@ -38,10 +39,11 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   state.clientCapabilities = params.capabilities;
   const folders: WorkspaceFolder[] = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
   state.pendingFolders = folders.map((f) => uriToPath(f.uri));
-  state.initOptions = (params.initializationOptions ?? {}) as Record<string, unknown>;
-  if (typeof state.initOptions.cacheDir === 'string' && state.initOptions.cacheDir) {
+  state.initOptions = (params.initializationOptions ?? {}) as InitializationOptions;
+  const cacheDir = state.initOptions.cacheDir;
+  if (typeof cacheDir === 'string' && cacheDir) {
     // A snapshot applies only to the build that wrote it (the scanner may have changed).
-    state.snapshots = new SnapshotStore(state.initOptions.cacheDir, `${SERVER_VERSION}:${statSignature(__filename) ?? ''}`, (what, e) => state.logError(what, e));
+    state.snapshots = new SnapshotStore(cacheDir, `${SERVER_VERSION}:${statSignature(__filename) ?? ''}`, (what, e) => state.logError(what, e));
     state.graphPayload = (p) => handlers.graphResult(state, p);
   }
   return {

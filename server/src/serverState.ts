@@ -13,7 +13,7 @@ import type {
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { Workspace } from './workspace';
 import { pathToUri, uriToPath } from './uris';
-import { GraphChangedNotification, type DatabaseState, type RevisionGraphResult } from './protocol';
+import { GraphChangedNotification, type DatabaseState, type InitializationOptions, type RevisionGraphResult } from './protocol';
 import { loadPythonParser, type PythonParser } from './alembic/pythonParser';
 import { parseMigrationWith, type ParsedMigration } from './alembic/migrationParser';
 import { decodeSource, looksBinary, MAX_MIGRATION_BYTES } from './alembic/migrationFile';
@@ -46,7 +46,7 @@ interface LintCacheEntry {
 export class ServerState {
   clientCapabilities: ClientCapabilities | undefined;
   pendingFolders: string[] = [];
-  initOptions: Record<string, unknown> = {};
+  initOptions: InitializationOptions = {};
   python: PythonParser | undefined;
 
   private readonly dbStates = new Map<string, DatabaseState>();

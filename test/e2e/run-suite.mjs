@@ -429,6 +429,19 @@ async function uiTests({ base, workspace, pgServer }) {
     await page.keyboard.press('Escape');
   }, { dependsOnPrevious: false });
 
+  await step('the language server keeps a graph snapshot per project in the workspace storage', async () => {
+    // <user data>/User/workspaceStorage/<workspace>/<extension id>/graph-snapshots/<project>.json
+    const storage = path.join(run, 'ud', 'User', 'workspaceStorage');
+    const snapshots = () => (fs.existsSync(storage) ? fs.readdirSync(storage) : [])
+      .map((w) => path.join(storage, w, EXT_ID, 'graph-snapshots'))
+      .filter((d) => fs.existsSync(d))
+      .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => path.join(d, f)));
+    // Saved a few seconds after the graph last changed: two projects in the sample workspace.
+    await waitUntil('two graph snapshots', async () => snapshots().length === 2, 30_000);
+    const ids = snapshots().flatMap((f) => JSON.parse(fs.readFileSync(f, 'utf8')).payload.nodes.map((n) => n.id));
+    if (!ids.includes('3c8b1f04a6e2')) throw new Error(`the snapshots do not hold the sample's graph: ${ids.join(', ')}`);
+  }, { dependsOnPrevious: false });
+
   fs.writeFileSync(path.join(artifacts, 'ui-console-errors.log'), consoleErrors.join('\n'));
   await ctx.close();
 }

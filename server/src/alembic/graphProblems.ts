@@ -136,8 +136,10 @@ export function graphProblems(g: RevisionGraph, files: MigrationFile[]): Problem
  */
 function multipleHeads(g: RevisionGraph): Problem[] {
   // A head cut off by a missing parent is reported as missing-parent, not as another head.
-  const broken = new Set(g.issues.filter((i) => i.kind === 'missing-parent').map((i) => i.id));
-  const heads = broken.size ? g.realHeads.filter((h) => !broken.has(h) && ![...g.ancestors(h, false)].some((a) => broken.has(a))) : g.realHeads;
+  const broken = [...new Set(g.issues.filter((i) => i.kind === 'missing-parent').map((i) => i.id))];
+  // One walk down from the broken revisions finds every head they cut off.
+  const cutOff = broken.length ? g.reachableFrom(broken) : undefined;
+  const heads = cutOff ? g.realHeads.filter((h) => !cutOff.has(h)) : g.realHeads;
   if (heads.length < 2) return [];
   const labelCount = new Map<string, number>();
   for (const h of heads) for (const l of g.get(h)!.labels) labelCount.set(l, (labelCount.get(l) ?? 0) + 1);

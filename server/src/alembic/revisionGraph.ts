@@ -524,6 +524,11 @@ export class RevisionGraph {
     return hit;
   }
 
+  /** The given revisions and everything below them (through `down_revision`, or also `depends_on`). */
+  reachableFrom(ids: string[], includeDependencies = false): Set<string> {
+    return new Set(this.walk(ids, (n) => (includeDependencies ? n.allChildren : n.children)));
+  }
+
   descendants(id: string, includeDependencies = false): Set<string> {
     const out = new Set(this.walk([id], (n) => (includeDependencies ? n.allChildren : n.children)));
     out.delete(id);
