@@ -45,6 +45,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     // A snapshot applies only to the build that wrote it (the scanner may have changed).
     state.snapshots = new SnapshotStore(cacheDir, `${SERVER_VERSION}:${statSignature(__filename) ?? ''}`, (what, e) => state.logError(what, e));
     state.graphPayload = (p) => handlers.graphResult(state, p);
+    state.workspace.signatures = true;
   }
   return {
     capabilities: {

@@ -92,7 +92,7 @@ export class ServerState {
     } finally {
       this.discoveredResolve();
       this.isReady = true;
-      this.snapshots?.loaded();
+      this.snapshots?.loaded(this.workspace.allProjects());
       this.readyResolve();
     }
     await parsers;

@@ -24,6 +24,8 @@ export interface SnapshotSource {
 
 export class SnapshotStore {
   private readonly served = new Map<string, RevisionGraphResult>();
+  /** The files and signatures a served snapshot was made from, to compare with what was then read. */
+  private readonly servedFiles = new Map<string, { files: string[]; signatures: string[] }>();
   private readonly saved = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -35,10 +37,12 @@ export class SnapshotStore {
 
   /** At start-up: keeps a project's snapshot for early answers if it matches `listing` on disk. */
   load(project: AlembicProject, listing: readonly string[]): boolean {
-    const g = readSnapshot<RevisionGraphResult>(this.cacheDir, this.build, project, listing);
-    if (!g || !Array.isArray(g.nodes)) return false;
+    const snap = readSnapshot<RevisionGraphResult>(this.cacheDir, this.build, project, listing);
+    const g = snap?.payload;
+    if (!snap || !g || !Array.isArray(g.nodes)) return false;
     // The index about to be read starts at generation 1 and holds the same graph.
     this.served.set(project.id, { ...g, generation: 1 });
+    this.servedFiles.set(project.id, { files: snap.files, signatures: snap.signatures });
     this.saved.set(project.id, 1);
     return true;
   }
@@ -48,9 +52,21 @@ export class SnapshotStore {
     return this.served.get(projectId);
   }
 
-  /** Every project is indexed: answers come from the index from now on. */
-  loaded(): void {
+  /**
+   * Every project is indexed: answers come from the index from now on. A project whose files
+   * changed between the snapshot check and their reading (before file watching began) gets a
+   * new generation, so the client asks again instead of keeping the snapshot's graph.
+   */
+  loaded(indexes: ProjectIndex[]): void {
+    for (const index of indexes) {
+      const was = this.servedFiles.get(index.project.id);
+      if (!was) continue;
+      const now = index.migrationFiles();
+      const same = now.length === was.files.length && now.every((m, i) => m.file === was.files[i] && m.signature === was.signatures[i]);
+      if (!same) index.generation++;
+    }
     this.served.clear();
+    this.servedFiles.clear();
   }
 
   /** Saves, after a quiet period, the graphs that changed since they were last saved. */

@@ -20,6 +20,8 @@ export class Workspace {
   private readonly projectFolder = new Map<string, string>();
   /** Open documents: absolute path → text. */
   private readonly open = new Map<string, string>();
+  /** Files read from disk record their signatures (the server saves graph snapshots). */
+  signatures = false;
 
   /** Adds a workspace folder and indexes its projects. Returns their ids. */
   addFolder(folder: string): string[] {
@@ -50,7 +52,7 @@ export class Workspace {
   }
 
   private loadFolder(folder: string): string[] {
-    return discoverProjects(folder).map((project) => this.register(folder, ProjectIndex.load(project)));
+    return discoverProjects(folder).map((project) => this.register(folder, ProjectIndex.load(project, { signatures: this.signatures })));
   }
 
   /**

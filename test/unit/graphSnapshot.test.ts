@@ -29,7 +29,7 @@ function setUp(): { cache: string; versions: string; check: (build?: string) => 
   save();
   const check = (build = 'build-1'): unknown => {
     const [p] = discoverProjects(dir);
-    return readSnapshot(cache, build, p, listMigrationFiles(p).map((f) => f.file));
+    return readSnapshot(cache, build, p, listMigrationFiles(p).map((f) => f.file))?.payload;
   };
   return { cache, versions, check, save };
 }

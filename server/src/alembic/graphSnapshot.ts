@@ -47,10 +47,11 @@ export function snapshotFile(cacheDir: string, project: AlembicProject): string 
 }
 
 /**
- * The saved payload of a project when it still matches the disk. `listing` is the project's
- * migration files now, in load order. Never throws: an unusable snapshot is undefined.
+ * The saved payload of a project (with the files and signatures it was made from) when it
+ * still matches the disk. `listing` is the project's migration files now, in load order.
+ * Never throws: an unusable snapshot is undefined.
  */
-export function readSnapshot<T>(cacheDir: string, build: string, project: AlembicProject, listing: readonly string[]): T | undefined {
+export function readSnapshot<T>(cacheDir: string, build: string, project: AlembicProject, listing: readonly string[]): { payload: T; files: string[]; signatures: string[] } | undefined {
   let data: SnapshotFile<T>;
   try {
     data = JSON.parse(fs.readFileSync(snapshotFile(cacheDir, project), 'utf8')) as SnapshotFile<T>;
@@ -61,7 +62,7 @@ export function readSnapshot<T>(cacheDir: string, build: string, project: Alembi
   if (!Array.isArray(data.files) || !Array.isArray(data.signatures) || data.files.length !== listing.length) return undefined;
   for (let i = 0; i < listing.length; i++) if (data.files[i] !== listing[i]) return undefined;
   for (let i = 0; i < listing.length; i++) if (statSignature(listing[i]) !== data.signatures[i]) return undefined;
-  return data.payload;
+  return { payload: data.payload, files: data.files, signatures: data.signatures };
 }
 
 /**

@@ -22,10 +22,10 @@ export class ProjectIndex {
   /** With `signed`, files read from disk record their signatures (for graph snapshots). */
   private constructor(readonly project: AlembicProject, private readonly signed = false) {}
 
-  /** Lists and scans every migration of the project. */
-  static load(project: AlembicProject): ProjectIndex {
-    const index = new ProjectIndex(project);
-    for (const f of listMigrationFiles(project)) index.files.set(f.file, readMigrationFile(f.file, f.versionLocation));
+  /** Lists and scans every migration of the project (with `signatures`, each file records its signature). */
+  static load(project: AlembicProject, opts: { signatures?: boolean } = {}): ProjectIndex {
+    const index = new ProjectIndex(project, !!opts.signatures);
+    for (const f of listMigrationFiles(project)) index.files.set(f.file, readMigrationFile(f.file, f.versionLocation, { signature: index.signed }));
     return index;
   }
 
