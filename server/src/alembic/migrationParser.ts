@@ -154,15 +154,17 @@ class Extractor {
     this.lines = new LineIndex(text);
   }
 
+  // End positions come from the text's line index, not from tree-sitter: every node property
+  // read is a call into the wasm module, and the end index is needed anyway.
   private span(n: SyntaxNode): Span {
-    return { start: n.startIndex, end: n.endIndex, range: this.rangeOf(n) };
+    const end = n.endIndex;
+    const s = n.startPosition;
+    return { start: n.startIndex, end, range: { start: { line: s.row, character: s.column }, end: this.lines.positionAt(end) } };
   }
 
   private rangeOf(n: SyntaxNode): Range {
-    return {
-      start: { line: n.startPosition.row, character: n.startPosition.column },
-      end: { line: n.endPosition.row, character: n.endPosition.column },
-    };
+    const s = n.startPosition;
+    return { start: { line: s.row, character: s.column }, end: this.lines.positionAt(n.endIndex) };
   }
 
   extract(root: SyntaxNode): ParsedMigration {
