@@ -19,13 +19,18 @@ import { readProject, type AlembicProject } from './alembic/project';
 import { ProjectIndex } from './alembic/projectIndex';
 import { formatHeads, formatHistory } from './alembic/alembicFormat';
 import { checkProject } from './alembic/check';
+import { loadLintCache, saveLintCache } from './alembic/lintCache';
+import { statSignature } from './alembic/graphSnapshot';
 import { graphJson } from './alembic/graphJson';
 import type { Problem } from './alembic/types';
 
 const USAGE = `usage: alembic-migrations <command> [PATH] [options]
 
 commands:
-  check   [PATH] [--format text|json]     report every problem; exit 1 when there are errors
+  check   [PATH] [--format text|json] [--cache] [--cache-location DIR]
+                                          report every problem; exit 1 when there are errors;
+                                          --cache reuses the results of unchanged files
+                                          (kept in DIR, default .alembic-migrations-cache)
   heads   [PATH] [--verbose] [--resolve-dependencies]
                                           like \`alembic heads\`
   history [PATH] [-r A:B] [--verbose]     like \`alembic history\`
@@ -34,6 +39,10 @@ commands:
 PATH is a folder (every Alembic project below it is used) or an alembic.ini /
 pyproject.toml (also accepted as -c FILE). Defaults to the current folder.
 `;
+
+const DEFAULT_CACHE_DIR = '.alembic-migrations-cache';
+/** Cached lint results apply only to the build that computed them. */
+const BUILD = `cli:${statSignature(__filename) ?? 'unknown'}`;
 
 /** Thrown for bad usage: printed with the usage text, exit code 2. */
 class UsageError extends Error {}
@@ -46,6 +55,8 @@ interface Options {
   verbose: boolean;
   resolveDependencies: boolean;
   range?: string;
+  /** check: the folder of the lint cache, when --cache is given. */
+  cacheDir?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -69,7 +80,10 @@ function parseArgs(argv: string[]): Options {
       const f = a.slice('--format='.length);
       if (f !== 'text' && f !== 'json') throw new UsageError(`--format must be text or json, not '${f}'`);
       opts.format = f;
-    } else if (a === '--json') opts.json = true;
+    } else if (a === '--cache') opts.cacheDir ??= DEFAULT_CACHE_DIR;
+    else if (a === '--cache-location') opts.cacheDir = value();
+    else if (a.startsWith('--cache-location=')) opts.cacheDir = a.slice('--cache-location='.length);
+    else if (a === '--json') opts.json = true;
     else if (a === '-v' || a === '--verbose') opts.verbose = true;
     else if (a === '--resolve-dependencies') opts.resolveDependencies = true;
     else if (a === '-r' || a === '--rev-range') opts.range = value();
@@ -78,6 +92,8 @@ function parseArgs(argv: string[]): Options {
     else if (target === undefined) target = a;
     else throw new UsageError(`unexpected argument '${a}'`);
   }
+  if (opts.cacheDir !== undefined && command !== 'check') throw new UsageError('--cache and --cache-location apply to check only');
+  if (opts.cacheDir === '') throw new UsageError('--cache-location needs a folder');
   if (command === 'graph' && !opts.json) opts.json = true;
   opts.target = target ?? '.';
   return opts;
@@ -135,7 +151,19 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   const several = projects.length > 1;
   if (opts.command === 'check') {
     const results: Array<{ index: ProjectIndex; problems: Problem[] }> = [];
-    for (const p of projects) results.push(await checkProject(p));
+    for (const p of projects) {
+      const cacheDir = opts.cacheDir === undefined ? undefined : path.resolve(opts.cacheDir);
+      const cache = cacheDir ? loadLintCache(cacheDir, BUILD, p) : undefined;
+      const r = await checkProject(p, { cache });
+      results.push(r);
+      if (cacheDir && cache) {
+        try {
+          saveLintCache(cacheDir, BUILD, p, cache, r.usedKeys);
+        } catch (e) {
+          err(`alembic-migrations: could not save the cache in ${cacheDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)} (the results above are complete)\n`);
+        }
+      }
+    }
     const indexes = results.map((r) => r.index);
     const all = results.flatMap((r) => r.problems);
     const errors = all.filter((p) => p.severity === 'error').length;

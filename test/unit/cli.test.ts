@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { main } from '../../server/src/cli';
+import { lintKey } from '../../server/src/alembic/check';
 import { writeProject, type GenRevision } from '../support/generateProject';
 import { tempDir } from '../support/tempDir';
 
@@ -96,4 +98,43 @@ test('check on a large project lints on worker threads and still finds every pro
   assert.equal(r.code, 1);
   assert.match(r.out, /00300_big000000300\.py:\d+:\d+: error sql-syntax-error/);
   assert.match(r.out, /00120_big000000120\.py:\d+:\d+: warning delete-without-where/);
+  // The same through the cache (workers receive it and report what they computed).
+  const cacheDir = tempDir('alembic-cli-cache-');
+  assert.equal((await cli(['check', ini, '--cache-location', cacheDir])).out, r.out);
+  assert.equal((await cli(['check', ini, '--cache-location', cacheDir])).out, r.out);
+});
+
+test('check --cache reuses the results of unchanged files, re-lints changed ones, and ignores a corrupt cache', async () => {
+  const revs: GenRevision[] = [
+    { id: 'cach00000001', down: [], message: 'base', upgrade: ["op.execute(\"DELETE FROM t\")"], downgrade: ['pass'] },
+    { id: 'cach00000002', down: ['cach00000001'], message: 'two', upgrade: ["op.execute(\"UPDATE t SET a = 1 WHERE id = 2\")"], downgrade: ['pass'] },
+  ];
+  const { ini, dir } = project(revs);
+  const cacheDir = path.join(dir, 'lint-cache');
+  const first = await cli(['check', ini, '--cache-location', cacheDir]);
+  assert.match(first.out, /warning delete-without-where/);
+  assert.equal(fs.readFileSync(path.join(cacheDir, '.gitignore'), 'utf8').trim().split('\n').pop(), '*');
+  const [cacheName] = fs.readdirSync(cacheDir).filter((f) => f.endsWith('.json'));
+  const again = await cli(['check', ini, '--cache-location', cacheDir]);
+  assert.equal(again.out, first.out);
+
+  // Plant a result for the second file's exact text: the next run reports it, so it was reused, not recomputed.
+  const versions = path.join(dir, 'migrations', 'versions');
+  const second = path.join(versions, fs.readdirSync(versions).find((f) => f.includes('cach00000002'))!);
+  const cacheFile = path.join(cacheDir, cacheName);
+  const data = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as { entries: Array<[string, unknown[]]> };
+  const planted = { ruleId: 'update-without-where', severity: 'warning', message: 'PLANTED', file: second, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } } };
+  const key = lintKey(second, fs.readFileSync(second, 'utf8'));
+  data.entries = data.entries.map(([k, v]) => [k, k === key ? [planted] : v]);
+  assert.ok(data.entries.some(([k]) => k === key), 'the file is in the cache');
+  fs.writeFileSync(cacheFile, JSON.stringify(data));
+  assert.match((await cli(['check', ini, '--cache-location', cacheDir])).out, /PLANTED/);
+
+  // Change the file: its results are computed again.
+  fs.appendFileSync(second, '\n# touched\n');
+  assert.doesNotMatch((await cli(['check', ini, '--cache-location', cacheDir])).out, /PLANTED/);
+
+  fs.writeFileSync(cacheFile, '{"format": 1, "entries": [[');
+  assert.equal((await cli(['check', ini, '--cache-location', cacheDir])).out, first.out);
+  assert.equal((await cli(['heads', ini, '--cache'])).code, 2);
 });

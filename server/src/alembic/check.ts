@@ -3,6 +3,7 @@
  * rules on every migration (full parse), with the project's rule configuration applied.
  * Large projects are linted on two worker threads (the parse dominates and is CPU-bound).
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -12,18 +13,36 @@ import { listMigrationFiles } from './discovery';
 import type { Problem } from './types';
 import { lintMigration, mayHaveFindings, prepareLinter } from './lint';
 import { parseMigrationWith } from './migrationParser';
-import { loadPythonParser } from './pythonParser';
+import { loadPythonParser, type PythonParser } from './pythonParser';
 import { resolveRuleConfig } from './ruleConfig';
 import { decodeSource, looksBinary, MAX_MIGRATION_BYTES } from './migrationFile';
 
 /** Below this many files a worker's start-up (~150 ms) costs more than it saves. */
 const PARALLEL_THRESHOLD = 400;
 
+/** Raw lint problems of files already linted, by `lintKey` (a cache kept between runs). */
+export type LintCache = Map<string, Problem[]>;
+
+/**
+ * What lint results depend on: the file's path (problems name it) and its exact text. The
+ * rules look at nothing else, and configuration is applied after (so it is not part of it).
+ */
+export function lintKey(file: string, text: string): string {
+  return crypto.createHash('sha1').update(file).update('\u0000').update(text).digest('base64');
+}
+
+interface LintResult {
+  problems: Problem[];
+  /** Results computed in this run, to add to the cache. */
+  fresh: Array<[string, Problem[]]>;
+  /** Cache keys that were used (the rest can be dropped). */
+  hits: string[];
+}
+
 /** Lints files in this thread: raw problems, configuration not applied. */
-async function lintFiles(files: string[]): Promise<Problem[]> {
-  const py = await loadPythonParser();
-  await prepareLinter();
-  const out: Problem[] = [];
+async function lintFiles(files: string[], cache?: LintCache): Promise<LintResult> {
+  let py: PythonParser | undefined;
+  const out: LintResult = { problems: [], fresh: [], hits: [] };
   for (const file of files) {
     let text: string;
     try {
@@ -34,15 +53,28 @@ async function lintFiles(files: string[]): Promise<Problem[]> {
       continue;
     }
     if (!mayHaveFindings(text)) continue;
-    out.push(...lintMigration(parseMigrationWith(py, text), file));
+    const key = cache ? lintKey(file, text) : '';
+    const hit = cache?.get(key);
+    if (hit) {
+      out.problems.push(...hit);
+      out.hits.push(key);
+      continue;
+    }
+    if (!py) {
+      py = await loadPythonParser();
+      await prepareLinter();
+    }
+    const problems = lintMigration(parseMigrationWith(py, text), file);
+    out.problems.push(...problems);
+    if (cache) out.fresh.push([key, problems]);
   }
   return out;
 }
 
-function lintInWorker(files: string[]): Promise<Problem[]> {
+function lintInWorker(files: string[], cache?: LintCache): Promise<LintResult> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(__filename, { workerData: { alembicCheckFiles: files } });
-    w.once('message', (m: Problem[]) => resolve(m));
+    const w = new Worker(__filename, { workerData: { alembicCheckFiles: files, cache } });
+    w.once('message', (m: LintResult) => resolve(m));
     w.once('error', reject);
     w.once('exit', (code) => { if (code !== 0) reject(new Error(`lint worker exited with ${code}`)); });
   });
@@ -50,29 +82,34 @@ function lintInWorker(files: string[]): Promise<Problem[]> {
 
 /**
  * Checks a project: lint workers start on the file list first, and the index (graph
- * problems) is built on this thread meanwhile.
+ * problems) is built on this thread meanwhile. With `cache`, files whose path and text are
+ * in it are not parsed again, and what was linted is added to it.
  */
-export async function checkProject(project: AlembicProject): Promise<{ index: ProjectIndex; problems: Problem[] }> {
+export async function checkProject(project: AlembicProject, opts: { cache?: LintCache } = {}): Promise<{ index: ProjectIndex; problems: Problem[]; usedKeys: Set<string> }> {
   const config = resolveRuleConfig({ projectRules: project.lintRules, projectRulesFile: project.pyprojectFile });
   const files = listMigrationFiles(project).map((f) => f.file);
   const workers = Math.min(2, os.availableParallelism?.() ?? os.cpus().length);
-  let pending: Promise<Problem[]> | undefined;
+  let pending: Promise<LintResult> | undefined;
   if (files.length >= PARALLEL_THRESHOLD && workers > 1) {
     const half = Math.ceil(files.length / workers);
     const parts = Array.from({ length: workers }, (_, i) => files.slice(i * half, (i + 1) * half));
-    pending = Promise.all(parts.map(lintInWorker)).then((r) => r.flat());
+    pending = Promise.all(parts.map((part) => lintInWorker(part, opts.cache)))
+      .then((r) => ({ problems: r.flatMap((x) => x.problems), fresh: r.flatMap((x) => x.fresh), hits: r.flatMap((x) => x.hits) }));
   }
   const index = ProjectIndex.load(project);
   const problems: Problem[] = [...config.problems, ...config.apply(index.problems())];
-  const lint = pending ? await pending : await lintFiles(index.migrationFiles().filter((m) => !m.readProblem).map((m) => m.file));
-  problems.push(...config.apply(lint));
+  const lint = pending ? await pending : await lintFiles(index.migrationFiles().filter((m) => !m.readProblem).map((m) => m.file), opts.cache);
+  problems.push(...config.apply(lint.problems));
+  for (const [key, found] of lint.fresh) opts.cache?.set(key, found);
+  const usedKeys = new Set([...lint.hits, ...lint.fresh.map(([k]) => k)]);
   const order = (p: Problem): string => `${p.file}\u0000${String(p.range.start.line).padStart(8, '0')}${String(p.range.start.character).padStart(6, '0')}`;
-  return { index, problems: problems.sort((a, b) => order(a).localeCompare(order(b))) };
+  return { index, problems: problems.sort((a, b) => order(a).localeCompare(order(b))), usedKeys };
 }
 
 // A lint worker started by checkProject (this same file, in a worker thread).
 if (!isMainThread && workerData && Array.isArray((workerData as { alembicCheckFiles?: unknown }).alembicCheckFiles)) {
-  lintFiles((workerData as { alembicCheckFiles: string[] }).alembicCheckFiles).then(
+  const data = workerData as { alembicCheckFiles: string[]; cache?: LintCache };
+  lintFiles(data.alembicCheckFiles, data.cache).then(
     (problems) => parentPort!.postMessage(problems),
     (e: unknown) => { throw e; },
   );
