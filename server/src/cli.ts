@@ -153,12 +153,14 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const results: Array<{ index: ProjectIndex; problems: Problem[] }> = [];
     for (const p of projects) {
       const cacheDir = opts.cacheDir === undefined ? undefined : path.resolve(opts.cacheDir);
-      const cache = cacheDir ? loadLintCache(cacheDir, BUILD, p) : undefined;
+      // Named by the config's path from here: a checkout at another place finds the same cache.
+      const projectKey = path.relative(process.cwd(), p.id);
+      const cache = cacheDir ? loadLintCache(cacheDir, BUILD, projectKey) : undefined;
       const r = await checkProject(p, { cache });
       results.push(r);
       if (cacheDir && cache) {
         try {
-          saveLintCache(cacheDir, BUILD, p, cache, r.usedKeys);
+          saveLintCache(cacheDir, BUILD, projectKey, cache, r.usedKeys);
         } catch (e) {
           err(`alembic-migrations: could not save the cache in ${cacheDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)} (the results above are complete)\n`);
         }

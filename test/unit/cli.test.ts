@@ -123,8 +123,9 @@ test('check --cache reuses the results of unchanged files, re-lints changed ones
   const second = path.join(versions, fs.readdirSync(versions).find((f) => f.includes('cach00000002'))!);
   const cacheFile = path.join(cacheDir, cacheName);
   const data = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as { entries: Array<[string, unknown[]]> };
-  const planted = { ruleId: 'update-without-where', severity: 'warning', message: 'PLANTED', file: second, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } } };
-  const key = lintKey(second, fs.readFileSync(second, 'utf8'));
+  // Cached paths are relative to the project's folder.
+  const planted = { ruleId: 'update-without-where', severity: 'warning', message: 'PLANTED', file: path.relative(dir, second), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } } };
+  const key = lintKey(path.relative(dir, second), fs.readFileSync(second, 'utf8'));
   data.entries = data.entries.map(([k, v]) => [k, k === key ? [planted] : v]);
   assert.ok(data.entries.some(([k]) => k === key), 'the file is in the cache');
   fs.writeFileSync(cacheFile, JSON.stringify(data));
@@ -133,6 +134,29 @@ test('check --cache reuses the results of unchanged files, re-lints changed ones
   // Change the file: its results are computed again.
   fs.appendFileSync(second, '\n# touched\n');
   assert.doesNotMatch((await cli(['check', ini, '--cache-location', cacheDir])).out, /PLANTED/);
+
+  // Another checkout of the same project, somewhere else, run from its own folder: the cache is
+  // named by the config's path from there, and its keys by paths inside the project, so it is found.
+  const here = process.cwd();
+  const moved = path.join(tempDir('alembic-cli-moved-'), 'repo');
+  fs.cpSync(dir, moved, { recursive: true, filter: (f) => !f.startsWith(cacheDir) });
+  try {
+    process.chdir(dir);
+    await cli(['check', 'alembic.ini', '--cache-location', cacheDir]);
+    const local = fs.readdirSync(cacheDir).filter((f) => f.endsWith('.json') && f !== cacheName);
+    assert.equal(local.length, 1, 'one cache file for the project as seen from its folder');
+    const localFile = path.join(cacheDir, local[0]);
+    const localData = JSON.parse(fs.readFileSync(localFile, 'utf8')) as { entries: Array<[string, unknown[]]> };
+    const movedKey = lintKey(path.relative(dir, second), fs.readFileSync(second, 'utf8'));
+    localData.entries = localData.entries.map(([k, v]) => [k, k === movedKey ? [planted] : v]);
+    fs.writeFileSync(localFile, JSON.stringify(localData));
+    process.chdir(moved);
+    fs.writeFileSync(path.join(moved, path.relative(dir, second)), fs.readFileSync(second));
+    const elsewhere = await cli(['check', 'alembic.ini', '--cache-location', cacheDir]);
+    assert.match(elsewhere.out, /^migrations\/versions\/\S*cach00000002\S*\.py:1:1: warning update-without-where PLANTED$/m);
+  } finally {
+    process.chdir(here);
+  }
 
   fs.writeFileSync(cacheFile, '{"format": 1, "entries": [[');
   assert.equal((await cli(['check', ini, '--cache-location', cacheDir])).out, first.out);

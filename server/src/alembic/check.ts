@@ -6,6 +6,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ProjectIndex } from './projectIndex';
 import type { AlembicProject } from './project';
@@ -20,15 +21,24 @@ import { decodeSource, looksBinary, MAX_MIGRATION_BYTES } from './migrationFile'
 /** Below this many files a worker's start-up (~150 ms) costs more than it saves. */
 const PARALLEL_THRESHOLD = 400;
 
-/** Raw lint problems of files already linted, by `lintKey` (a cache kept between runs). */
+/**
+ * Raw lint problems of files already linted, by `lintKey` (a cache kept between runs). Paths
+ * in them are relative to the project's folder, so a checkout elsewhere still finds them.
+ */
 export type LintCache = Map<string, Problem[]>;
 
 /**
- * What lint results depend on: the file's path (problems name it) and its exact text. The
- * rules look at nothing else, and configuration is applied after (so it is not part of it).
+ * What lint results depend on: the file's path in the project (problems name it) and its
+ * exact text. The rules look at nothing else, and configuration is applied after (so it is
+ * not part of it).
  */
-export function lintKey(file: string, text: string): string {
-  return crypto.createHash('sha1').update(file).update('\u0000').update(text).digest('base64');
+export function lintKey(relativePath: string, text: string): string {
+  return crypto.createHash('sha1').update(relativePath).update('\u0000').update(text).digest('base64');
+}
+
+/** Problems with their file paths made relative to `root` (to cache) or absolute again (from the cache). */
+function rebase(problems: Problem[], to: (file: string) => string): Problem[] {
+  return problems.map((p) => ({ ...p, file: to(p.file), ...(p.related ? { related: p.related.map((r) => ({ ...r, file: to(r.file) })) } : {}) }));
 }
 
 interface LintResult {
@@ -40,7 +50,7 @@ interface LintResult {
 }
 
 /** Lints files in this thread: raw problems, configuration not applied. */
-async function lintFiles(files: string[], cache?: LintCache): Promise<LintResult> {
+async function lintFiles(files: string[], root: string, cache?: LintCache): Promise<LintResult> {
   let py: PythonParser | undefined;
   const out: LintResult = { problems: [], fresh: [], hits: [] };
   for (const file of files) {
@@ -53,10 +63,10 @@ async function lintFiles(files: string[], cache?: LintCache): Promise<LintResult
       continue;
     }
     if (!mayHaveFindings(text)) continue;
-    const key = cache ? lintKey(file, text) : '';
+    const key = cache ? lintKey(path.relative(root, file), text) : '';
     const hit = cache?.get(key);
     if (hit) {
-      out.problems.push(...hit);
+      out.problems.push(...rebase(hit, (f) => path.resolve(root, f)));
       out.hits.push(key);
       continue;
     }
@@ -66,14 +76,14 @@ async function lintFiles(files: string[], cache?: LintCache): Promise<LintResult
     }
     const problems = lintMigration(parseMigrationWith(py, text), file);
     out.problems.push(...problems);
-    if (cache) out.fresh.push([key, problems]);
+    if (cache) out.fresh.push([key, rebase(problems, (f) => path.relative(root, f))]);
   }
   return out;
 }
 
-function lintInWorker(files: string[], cache?: LintCache): Promise<LintResult> {
+function lintInWorker(files: string[], root: string, cache?: LintCache): Promise<LintResult> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(__filename, { workerData: { alembicCheckFiles: files, cache } });
+    const w = new Worker(__filename, { workerData: { alembicCheckFiles: files, root, cache } });
     w.once('message', (m: LintResult) => resolve(m));
     w.once('error', reject);
     w.once('exit', (code) => { if (code !== 0) reject(new Error(`lint worker exited with ${code}`)); });
@@ -93,12 +103,12 @@ export async function checkProject(project: AlembicProject, opts: { cache?: Lint
   if (files.length >= PARALLEL_THRESHOLD && workers > 1) {
     const half = Math.ceil(files.length / workers);
     const parts = Array.from({ length: workers }, (_, i) => files.slice(i * half, (i + 1) * half));
-    pending = Promise.all(parts.map((part) => lintInWorker(part, opts.cache)))
+    pending = Promise.all(parts.map((part) => lintInWorker(part, project.rootDir, opts.cache)))
       .then((r) => ({ problems: r.flatMap((x) => x.problems), fresh: r.flatMap((x) => x.fresh), hits: r.flatMap((x) => x.hits) }));
   }
   const index = ProjectIndex.load(project);
   const problems: Problem[] = [...config.problems, ...config.apply(index.problems())];
-  const lint = pending ? await pending : await lintFiles(index.migrationFiles().filter((m) => !m.readProblem).map((m) => m.file), opts.cache);
+  const lint = pending ? await pending : await lintFiles(index.migrationFiles().filter((m) => !m.readProblem).map((m) => m.file), project.rootDir, opts.cache);
   problems.push(...config.apply(lint.problems));
   for (const [key, found] of lint.fresh) opts.cache?.set(key, found);
   const usedKeys = new Set([...lint.hits, ...lint.fresh.map(([k]) => k)]);
@@ -108,8 +118,8 @@ export async function checkProject(project: AlembicProject, opts: { cache?: Lint
 
 // A lint worker started by checkProject (this same file, in a worker thread).
 if (!isMainThread && workerData && Array.isArray((workerData as { alembicCheckFiles?: unknown }).alembicCheckFiles)) {
-  const data = workerData as { alembicCheckFiles: string[]; cache?: LintCache };
-  lintFiles(data.alembicCheckFiles, data.cache).then(
+  const data = workerData as { alembicCheckFiles: string[]; root: string; cache?: LintCache };
+  lintFiles(data.alembicCheckFiles, data.root, data.cache).then(
     (problems) => parentPort!.postMessage(problems),
     (e: unknown) => { throw e; },
   );
