@@ -11,6 +11,7 @@
  * `-c FILE` is accepted too, as with alembic. Exit codes: 0 ok, 1 errors found (check) or an
  * Alembic-style failure (bad revision range), 2 bad usage or unreadable input.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
@@ -20,7 +21,6 @@ import { ProjectIndex } from './alembic/projectIndex';
 import { formatHeads, formatHistory } from './alembic/alembicFormat';
 import { checkProject } from './alembic/check';
 import { loadLintCache, saveLintCache } from './alembic/lintCache';
-import { statSignature } from './alembic/graphSnapshot';
 import { graphJson } from './alembic/graphJson';
 import type { Problem } from './alembic/types';
 
@@ -41,8 +41,18 @@ pyproject.toml (also accepted as -c FILE). Defaults to the current folder.
 `;
 
 const DEFAULT_CACHE_DIR = '.alembic-migrations-cache';
-/** Cached lint results apply only to the build that computed them. */
-const BUILD = `cli:${statSignature(__filename) ?? 'unknown'}`;
+/**
+ * Cached lint results apply only to the build that computed them: the hash of this bundle's
+ * text (the rules are inside it), the same for every install of one version, so a CI cache
+ * survives a fresh `npm ci`.
+ */
+function buildId(): string {
+  try {
+    return `cli:${crypto.createHash('sha1').update(fs.readFileSync(__filename)).digest('hex')}`;
+  } catch {
+    return `cli:unknown:${Date.now()}`; // unreadable: a cache that never matches
+  }
+}
 
 /** Thrown for bad usage: printed with the usage text, exit code 2. */
 class UsageError extends Error {}
@@ -155,12 +165,13 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       const cacheDir = opts.cacheDir === undefined ? undefined : path.resolve(opts.cacheDir);
       // Named by the config's path from here: a checkout at another place finds the same cache.
       const projectKey = path.relative(process.cwd(), p.id);
-      const cache = cacheDir ? loadLintCache(cacheDir, BUILD, projectKey) : undefined;
+      const build = cacheDir ? buildId() : '';
+      const cache = cacheDir ? loadLintCache(cacheDir, build, projectKey) : undefined;
       const r = await checkProject(p, { cache });
       results.push(r);
       if (cacheDir && cache) {
         try {
-          saveLintCache(cacheDir, BUILD, projectKey, cache, r.usedKeys);
+          saveLintCache(cacheDir, build, projectKey, cache, r.usedKeys);
         } catch (e) {
           err(`alembic-migrations: could not save the cache in ${cacheDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)} (the results above are complete)\n`);
         }
