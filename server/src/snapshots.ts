@@ -39,6 +39,7 @@ export class SnapshotStore {
     private readonly cacheDir: string,
     private readonly build: string,
     private readonly log: (what: string, e: unknown) => void,
+    private readonly info: (message: string) => void = () => undefined,
   ) {}
 
   /** At start-up: keeps a project's snapshot for early answers if it matches `listing` on disk. */
@@ -50,6 +51,7 @@ export class SnapshotStore {
     this.served.set(project.id, { ...g, generation: 1 });
     this.servedFiles.set(project.id, { files: snap.files, signatures: snap.signatures });
     this.saved.set(project.id, 1);
+    this.info(`[alembic] ${project.name}: ${g.nodes.length} revisions shown from the graph saved last time; every migration is unchanged and is being read again`);
     return true;
   }
 
@@ -69,7 +71,10 @@ export class SnapshotStore {
       if (!was) continue;
       const now = index.migrationFiles();
       const same = now.length === was.files.length && now.every((m, i) => m.file === was.files[i] && m.signature === was.signatures[i]);
-      if (!same) index.generation++;
+      if (!same) {
+        index.generation++;
+        this.info(`[alembic] ${index.project.name}: migrations changed while they were read; the graph is sent again`);
+      }
     }
     this.served.clear();
     this.servedFiles.clear();

@@ -45,8 +45,9 @@ test('a reopened project answers with the graph saved at shutdown, the same as r
     // The index is read behind the snapshot: requests that need it are answered too.
     const file = first.nodes[0].uri;
     const hover = await s.connection.sendRequest(HoverRequest.type, { textDocument: { uri: file }, position: first.nodes[0].range.start });
-    return { g, hover };
+    return { g, hover, logs: [...s.logs] };
   });
+  assert.ok(second.logs.some((l) => /600 revisions shown from the graph saved last time/.test(l)), second.logs.join('\n'));
   assert.deepEqual(second.g.nodes, first.nodes);
   assert.deepEqual(second.g.heads, first.heads);
   assert.deepEqual(second.g.bases, first.bases);
@@ -66,7 +67,8 @@ test('a migration edited while the editor was closed makes the snapshot unusable
   const parent = /down_revision = '([^']+)'/.exec(text)![1];
   // Same length, different parent: only the file's times and content tell.
   fs.writeFileSync(file, text.replace(`down_revision = '${parent}'`, `down_revision = '${'f'.repeat(parent.length)}'`));
-  const second = await session(dir, cacheDir, graphOf);
+  const { g: second, logs } = await session(dir, cacheDir, async (s) => ({ g: await graphOf(s), logs: [...s.logs] }));
+  assert.ok(!logs.some((l) => /saved last time/.test(l)), 'the snapshot was not used');
   assert.notDeepEqual(second.nodes, first.nodes);
   const edited = second.nodes.find((n) => n.uri === uri(file))!;
   assert.ok(edited.flags.includes('missing-parent'), JSON.stringify(edited));

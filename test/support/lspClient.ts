@@ -38,6 +38,8 @@ export interface TestServer {
   /** Latest diagnostics per URI. */
   diagnostics: Map<string, Diagnostic[]>;
   graphChanges: GraphChangedParams[];
+  /** `window/logMessage` texts received so far. */
+  logs: string[];
   /** performance.now() when the process was spawned and when its `initialize` answer arrived. */
   spawnedAt: number;
   initializedAt: number;
@@ -72,7 +74,8 @@ export async function startServer(workspaceFolder: string, opts: { settings?: Re
   });
   connection.onRequest(RegistrationRequest.type, () => undefined);
   connection.onRequest(ConfigurationRequest.type, (p) => p.items.map(() => opts.settings ?? {}));
-  connection.onNotification('window/logMessage', () => undefined);
+  const logs: string[] = [];
+  connection.onNotification('window/logMessage', (p: { message: string }) => { logs.push(p.message); });
   connection.listen();
   await connection.sendRequest(InitializeRequest.type, {
     processId: process.pid,
@@ -113,6 +116,7 @@ export async function startServer(workspaceFolder: string, opts: { settings?: Re
     child,
     diagnostics,
     graphChanges,
+    logs,
     spawnedAt,
     initializedAt,
     waitForDiagnostics: (fileUri, predicate, timeoutMs = 10_000) =>
