@@ -380,3 +380,100 @@ test('workspace folders added and removed at runtime bring and take their projec
   assert.equal(await waitProjects(1), 1);
   fs.rmSync(other, { recursive: true, force: true });
 });
+
+test('definition from depends_on, from the docstring header and from a branch label lands on the revision line; completion offers labels', async () => {
+  const core = path.join(versions, 'lbl_core.py');
+  const coreText = `"""core branch\n\nRevision ID: lbl001\nRevises: bbb222\n"""\nrevision = 'lbl001'\ndown_revision = 'bbb222'\nbranch_labels = ('core',)\ndepends_on = None\n`;
+  const user = path.join(versions, 'lbl_user.py');
+  const userText = `"""uses core\n\nRevision ID: dep002\nRevises: lbl001\n"""\nrevision = 'dep002'\ndown_revision = 'lbl001'\nbranch_labels = None\ndepends_on = ('aaa111', 'core')\n`;
+  await server.open(core, coreText);
+  await server.open(user, userText);
+  const definitionAt = async (needle: string, delta: number): Promise<Location> => {
+    const loc = (await server.connection.sendRequest(DefinitionRequest.type, { textDocument: { uri: uri(user) }, position: posOf(userText, needle, delta) })) as Location | null;
+    assert.ok(loc, `no definition at ${needle}`);
+    return loc;
+  };
+  const fromDepends = await definitionAt("('aaa111'", 3);
+  assert.equal(fromDepends.uri, uri(path.join(versions, 'aaa_users.py')));
+  assert.equal(textAt(files['aaa_users.py'], fromDepends.range).replace(/['"]/g, ''), 'aaa111');
+  const fromHeader = await definitionAt('Revises: lbl001', 'Revises: '.length + 2);
+  assert.equal(fromHeader.uri, uri(core));
+  assert.equal(textAt(coreText, fromHeader.range).replace(/['"]/g, ''), 'lbl001');
+  const fromLabel = await definitionAt("'core')", 2);
+  assert.equal(fromLabel.uri, uri(core), 'a label names the revision that declares it');
+  const items = (await server.connection.sendRequest(CompletionRequest.type, { textDocument: { uri: uri(user) }, position: posOf(userText, "'core')", 1) })) as CompletionItem[] | { items: CompletionItem[] };
+  const labels = (Array.isArray(items) ? items : items.items).map((i) => i.label);
+  assert.ok(labels.includes('core') && labels.includes('core@head'), labels.join(', '));
+});
+
+test('a suppression quick fix silences the rule on that line, and the problem leaves', async () => {
+  const file = path.join(versions, 'sup_index.py');
+  const text = migration('sup001', 'bbb222', 'index on users', "op.create_index('ix_users_email', 'users', ['email'])");
+  await server.open(file, text);
+  const ds = await server.waitForDiagnostics(uri(file), (d) => d.some((x) => x.code === 'require-concurrent-index-creation'));
+  const diag = ds.find((x) => x.code === 'require-concurrent-index-creation')!;
+  const actions = (await server.connection.sendRequest(CodeActionRequest.type, {
+    textDocument: { uri: uri(file) }, range: diag.range, context: { diagnostics: [diag] },
+  })) as CodeAction[];
+  const fix = actions.find((a) => a.title === 'Suppress require-concurrent-index-creation on this line');
+  assert.ok(fix, actions.map((a) => a.title).join(', '));
+  const fixed = applyEdits(text, fix.edit!.changes![uri(file)]);
+  assert.match(fixed, /op\.create_index\('ix_users_email', 'users', \['email'\]\)  # alembic: ignore\[require-concurrent-index-creation\]/);
+  await server.change(file, fixed, 2);
+  await server.waitForDiagnostics(uri(file), (d) => !d.some((x) => x.code === 'require-concurrent-index-creation' || x.code === 'unused-suppression'));
+});
+
+test('settings are pulled per folder and re-read on change; an edited alembic.ini is re-read; 1,000 files changed at once give one graphChanged', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'alembic-lsp-cfg-'));
+  try {
+    const vdir = path.join(root, 'migrations', 'versions');
+    fs.mkdirSync(vdir, { recursive: true });
+    fs.writeFileSync(path.join(root, 'alembic.ini'), '[alembic]\nscript_location = migrations\n');
+    const orphan = path.join(vdir, 'orphan.py');
+    fs.writeFileSync(orphan, migration('orph01', 'nowhere1', 'orphan'));
+    const settings: Record<string, unknown> = { lint: { rules: {} } };
+    const s2 = await startServer(root, { settings });
+    try {
+      await s2.waitForDiagnostics(uri(orphan), (d) => d.some((x) => x.code === 'missing-parent'));
+      settings.lint = { rules: { 'missing-parent': 'off' } };
+      await s2.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+      await s2.waitForDiagnostics(uri(orphan), (d) => !d.some((x) => x.code === 'missing-parent'));
+
+      // A second version location named in alembic.ini: its migration joins once the ini change is seen.
+      const more = path.join(root, 'more');
+      fs.mkdirSync(more);
+      fs.writeFileSync(path.join(more, 'extra.py'), migration('extra1', null, 'in another location'));
+      fs.writeFileSync(path.join(root, 'alembic.ini'), '[alembic]\nscript_location = migrations\nversion_locations = %(here)s/migrations/versions %(here)s/more\n');
+      await s2.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(path.join(root, 'alembic.ini')), type: 2 }] });
+      const graphOf = async (): Promise<RevisionGraphResult> => {
+        const [p] = await s2.connection.sendRequest(ProjectsRequest);
+        return (await s2.connection.sendRequest(RevisionGraphRequest, { projectId: p.id }))!;
+      };
+      for (let i = 0; i < 200 && !(await graphOf()).nodes.some((n) => n.id === 'extra1'); i++) await new Promise((r) => setImmediate(r));
+      assert.ok((await graphOf()).nodes.some((n) => n.id === 'extra1'), 'the migration of the new version location is in the graph');
+
+      // A checkout that writes 1,000 migrations: one batch of watcher events, one graphChanged.
+      const start = await graphOf();
+      const changes = [];
+      let prev = 'extra1';
+      for (let i = 0; i < 1000; i++) {
+        const id = `chk${String(i).padStart(5, '0')}`;
+        const f = path.join(vdir, `chk_${i}.py`);
+        fs.writeFileSync(f, migration(id, prev, `checkout ${i}`));
+        changes.push({ uri: uri(f), type: 1 as const });
+        prev = id;
+      }
+      const before = s2.graphChanges.length;
+      await s2.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes });
+      await s2.waitForGraphChange((p) => p.generation > start.generation);
+      const after = await graphOf(); // a round trip: any further notification would have arrived before it
+      assert.equal(s2.graphChanges.length - before, 1, 'one graphChanged for the whole checkout');
+      assert.equal(after.nodes.length, start.nodes.length + 1000);
+      assert.ok(after.heads.includes('chk00999'));
+    } finally {
+      await s2.stop();
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
