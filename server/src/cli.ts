@@ -161,11 +161,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   const several = projects.length > 1;
   if (opts.command === 'check') {
     const results: Array<{ index: ProjectIndex; problems: Problem[] }> = [];
+    const cacheDir = opts.cacheDir === undefined ? undefined : path.resolve(opts.cacheDir);
+    const build = cacheDir ? buildId() : '';
     for (const p of projects) {
-      const cacheDir = opts.cacheDir === undefined ? undefined : path.resolve(opts.cacheDir);
       // Named by the config's path from here: a checkout at another place finds the same cache.
       const projectKey = path.relative(process.cwd(), p.id);
-      const build = cacheDir ? buildId() : '';
       const cache = cacheDir ? loadLintCache(cacheDir, build, projectKey) : undefined;
       const r = await checkProject(p, { cache });
       results.push(r);

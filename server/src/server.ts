@@ -43,9 +43,10 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   const cacheDir = state.initOptions.cacheDir;
   if (typeof cacheDir === 'string' && cacheDir) {
     // A snapshot applies only to the build that wrote it (the scanner may have changed).
-    state.snapshots = new SnapshotStore(cacheDir, `${SERVER_VERSION}:${statSignature(__filename) ?? ''}`, (what, e) => state.logError(what, e), (m) => connection.console.info(m));
-    state.graphPayload = (p) => handlers.graphResult(state, p);
-    state.workspace.signatures = true;
+    state.useSnapshots(new SnapshotStore(
+      cacheDir, `${SERVER_VERSION}:${statSignature(__filename) ?? ''}`, (p) => handlers.graphResult(state, p),
+      (what, e) => state.logError(what, e), (m) => connection.console.info(m),
+    ));
   }
   return {
     capabilities: {

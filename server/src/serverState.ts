@@ -13,7 +13,7 @@ import type {
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { Workspace } from './workspace';
 import { pathToUri, uriToPath } from './uris';
-import { GraphChangedNotification, type DatabaseState, type InitializationOptions, type RevisionGraphResult } from './protocol';
+import { GraphChangedNotification, type DatabaseState, type InitializationOptions } from './protocol';
 import { loadPythonParser, type PythonParser } from './alembic/pythonParser';
 import { parseMigrationWith, type ParsedMigration } from './alembic/migrationParser';
 import { decodeSource, looksBinary, MAX_MIGRATION_BYTES } from './alembic/migrationFile';
@@ -71,10 +71,8 @@ export class ServerState {
   startupProjects: AlembicProject[] = [];
   /** Resolves when the connection has no output waiting (start-up reading pauses for it). */
   outputIdle: () => Promise<void> = () => Promise.resolve();
-  /** Graph snapshots, when the client gave a cache folder. */
+  /** Graph snapshots, when the client gave a cache folder (`useSnapshots`). */
   snapshots: SnapshotStore | undefined;
-  /** What `alembic/revisionGraph` answers for a project (the snapshot payload): set with `snapshots`. */
-  graphPayload: ((p: ProjectIndex) => RevisionGraphResult) | undefined;
 
   constructor(readonly connection: Connection, readonly workspace: Workspace) {}
 
@@ -115,9 +113,15 @@ export class ServerState {
     // Read in slices: requests answered from snapshots go out in between.
     for (const { folder, projects } of found) {
       const indexes: ProjectIndex[] = [];
-      for (const p of projects) indexes.push(await ProjectIndex.loadInSlices(p, { signatures: !!this.snapshots, listing: listings.get(p.id), pause: this.outputIdle }));
+      for (const p of projects) indexes.push(await ProjectIndex.loadInSlices(p, { signatures: this.workspace.signatures, listing: listings.get(p.id), pause: this.outputIdle }));
       this.markDirty(this.workspace.addIndexedFolder(folder, indexes));
     }
+  }
+
+  /** Saves and uses graph snapshots: files read from disk from now on record their signatures. */
+  useSnapshots(store: SnapshotStore): void {
+    this.snapshots = store;
+    this.workspace.signatures = true;
   }
 
   /** Runs an event after start-up indexing when it arrives before (it may touch projects still being read). */
@@ -253,20 +257,16 @@ export class ServerState {
       }
       void this.connection.sendNotification(GraphChangedNotification, { projectId: this.projectUri(project), generation: project.generation });
     }
-    if (this.snapshots && this.graphPayload && this.isReady) this.snapshots.schedule(this.snapshotSource());
+    if (this.snapshots && this.isReady) this.snapshots.schedule(this.snapshotSource());
   }
 
   private snapshotSource(): SnapshotSource {
-    return {
-      projects: () => this.workspace.allProjects(),
-      payload: (p) => this.graphPayload!(p),
-      openText: (f) => this.workspace.openText(f),
-    };
+    return { projects: () => this.workspace.allProjects(), openText: (f) => this.workspace.openText(f) };
   }
 
   /** Saves the graph snapshots that changed (the server is shutting down). */
   saveSnapshots(): void {
-    if (this.snapshots && this.graphPayload && this.isReady) this.snapshots.saveChanged(this.snapshotSource());
+    if (this.snapshots && this.isReady) this.snapshots.saveChanged(this.snapshotSource());
   }
 
   /** The protocol id of a project: its config file's URI. */

@@ -20,10 +20,9 @@ const SAVE_DELAY_MS = 3000;
  */
 const MIN_SAVE_INTERVAL_MS = 30_000;
 
-/** What the store saves: the indexed projects, their answers, and the open buffers. */
+/** What the store saves from: the indexed projects and the open buffers. */
 export interface SnapshotSource {
   projects(): ProjectIndex[];
-  payload(p: ProjectIndex): RevisionGraphResult;
   openText(file: string): string | undefined;
 }
 
@@ -35,9 +34,11 @@ export class SnapshotStore {
   private timer: NodeJS.Timeout | undefined;
   private lastSave = -Infinity;
 
+  /** `payload` is what `alembic/revisionGraph` answers for a project: what is saved. */
   constructor(
     private readonly cacheDir: string,
     private readonly build: string,
+    private readonly payload: (p: ProjectIndex) => RevisionGraphResult,
     private readonly log: (what: string, e: unknown) => void,
     private readonly info: (message: string) => void = () => undefined,
   ) {}
@@ -99,7 +100,7 @@ export class SnapshotStore {
       if (this.saved.get(p.project.id) === p.generation) continue;
       this.lastSave = performance.now();
       try {
-        this.save(p, source.payload(p), source.openText);
+        this.save(p, this.payload(p), source.openText);
         this.saved.set(p.project.id, p.generation);
       } catch (e) {
         this.log(`saving the graph snapshot of ${p.project.name}`, e);

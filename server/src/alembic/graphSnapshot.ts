@@ -11,6 +11,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AlembicProject } from './project';
+import { readCacheFile, writeCacheFile } from './cacheFile';
 
 const FORMAT = 1;
 
@@ -52,13 +53,8 @@ export function snapshotFile(cacheDir: string, project: AlembicProject): string 
  * Never throws: an unusable snapshot is undefined.
  */
 export function readSnapshot<T>(cacheDir: string, build: string, project: AlembicProject, listing: readonly string[]): { payload: T; files: string[]; signatures: string[] } | undefined {
-  let data: SnapshotFile<T>;
-  try {
-    data = JSON.parse(fs.readFileSync(snapshotFile(cacheDir, project), 'utf8')) as SnapshotFile<T>;
-  } catch {
-    return undefined;
-  }
-  if (!data || data.format !== FORMAT || data.build !== build || data.project !== projectKey(project)) return undefined;
+  const data = readCacheFile<SnapshotFile<T>>(snapshotFile(cacheDir, project), FORMAT, build);
+  if (!data || data.project !== projectKey(project)) return undefined;
   if (!Array.isArray(data.files) || !Array.isArray(data.signatures) || data.files.length !== listing.length) return undefined;
   for (let i = 0; i < listing.length; i++) if (data.files[i] !== listing[i]) return undefined;
   for (let i = 0; i < listing.length; i++) if (statSignature(listing[i]) !== data.signatures[i]) return undefined;
@@ -68,7 +64,6 @@ export function readSnapshot<T>(cacheDir: string, build: string, project: Alembi
 /**
  * Saves a payload with the signatures of the files it was computed from (undefined for a
  * file whose content on disk is not what was used: the snapshot will then not be used).
- * Written to a temporary file and renamed, so a reader never sees half a snapshot.
  */
 export function writeSnapshot<T>(cacheDir: string, build: string, project: AlembicProject, files: ReadonlyArray<{ file: string; signature?: string }>, payload: T): void {
   const data: SnapshotFile<T> = {
@@ -79,9 +74,5 @@ export function writeSnapshot<T>(cacheDir: string, build: string, project: Alemb
     signatures: files.map((f) => f.signature ?? ''),
     payload,
   };
-  fs.mkdirSync(cacheDir, { recursive: true });
-  const target = snapshotFile(cacheDir, project);
-  const tmp = `${target}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(data));
-  fs.renameSync(tmp, target);
+  writeCacheFile(snapshotFile(cacheDir, project), data);
 }

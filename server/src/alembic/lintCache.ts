@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Problem } from './types';
 import type { LintCache } from './check';
+import { readCacheFile, writeCacheFile } from './cacheFile';
 
 const FORMAT = 1;
 
@@ -30,23 +31,16 @@ function cacheFile(dir: string, projectKey: string): string {
 
 /** The saved results for a project (empty when there are none usable). Never throws. */
 export function loadLintCache(dir: string, build: string, projectKey: string): LintCache {
-  try {
-    const data = JSON.parse(fs.readFileSync(cacheFile(dir, projectKey), 'utf8')) as CacheFile;
-    if (data?.format !== FORMAT || data.build !== build || data.project !== projectKey || !Array.isArray(data.entries)) return new Map();
-    return new Map(data.entries.filter((e) => Array.isArray(e) && typeof e[0] === 'string' && Array.isArray(e[1])));
-  } catch {
-    return new Map();
-  }
+  const data = readCacheFile<CacheFile>(cacheFile(dir, projectKey), FORMAT, build);
+  if (!data || data.project !== projectKey || !Array.isArray(data.entries)) return new Map();
+  return new Map(data.entries.filter((e) => Array.isArray(e) && typeof e[0] === 'string' && Array.isArray(e[1])));
 }
 
-/** Saves the entries in `keep` (this run's files), atomically. Throws on a write failure. */
+/** Saves the entries in `keep` (this run's files). Throws on a write failure. */
 export function saveLintCache(dir: string, build: string, projectKey: string, cache: LintCache, keep: Set<string>): void {
   fs.mkdirSync(dir, { recursive: true });
   const ignore = path.join(dir, '.gitignore');
   if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '# created by alembic-migrations check --cache\n*\n');
   const data: CacheFile = { format: FORMAT, build, project: projectKey, entries: [...cache].filter(([k]) => keep.has(k)) };
-  const target = cacheFile(dir, projectKey);
-  const tmp = `${target}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(data));
-  fs.renameSync(tmp, target);
+  writeCacheFile(cacheFile(dir, projectKey), data);
 }

@@ -97,16 +97,13 @@ export class ProjectIndex {
     const old = this.files.get(file);
     const next = text === undefined ? readMigrationFile(file, loc, { signature: this.signed }) : migrationFromText(file, loc, text);
     this.files.set(file, next);
-    if (old && this.graphCache && graphKey(old) === graphKey(next) && this.graphCache.replaceMigration(old, next)) {
-      // Same declarations: the graph stands; only what it shows (messages, ranges) changed.
+    // Same declarations: the graph stands, only what it shows (messages, ranges) changed. Only
+    // `down_revision` changed (the usual fix): the graph is updated in place.
+    const kept = old && this.graphCache
+      && ((graphKey(old) === graphKey(next) && this.graphCache.replaceMigration(old, next)) || this.graphCache.updateDownRevision(old, next));
+    if (kept) {
       this.problemsCache = undefined;
       this.generation++;
-      return true;
-    }
-    if (old && this.graphCache && this.graphCache.updateDownRevision(old, next)) {
-      // Only `down_revision` changed (the usual fix): the graph updated in place.
-      this.problemsCache = undefined;
-      this.graphCache.generation = ++this.generation;
       return true;
     }
     this.invalidate();

@@ -127,7 +127,7 @@ export class RevisionGraph {
   private readonly order = new Map<string, number>();
   private ancestorCache = new Map<string, Set<string>>();
 
-  constructor(files: MigrationFile[], public generation = 0) {
+  constructor(files: MigrationFile[], readonly generation = 0) {
     const heads: RevisionNode[] = [];
     const realHeads: RevisionNode[] = [];
     const bases: RevisionNode[] = [];
@@ -530,7 +530,7 @@ export class RevisionGraph {
   }
 
   descendants(id: string, includeDependencies = false): Set<string> {
-    const out = new Set(this.walk([id], (n) => (includeDependencies ? n.allChildren : n.children)));
+    const out = this.reachableFrom([id], includeDependencies);
     out.delete(id);
     return out;
   }
