@@ -37,8 +37,15 @@ export class Workspace {
 
   /** Rediscovers one folder's projects (after a config change). Returns every affected id, old and new. */
   reloadFolder(folder: string): string[] {
+    const generations = new Map([...this.projectFolder].filter(([, f]) => f === folder).map(([id]) => [id, this.projects.get(id)!.generation]));
     const old = this.dropProjectsOf(folder);
     const now = this.loadFolder(folder);
+    // A project read again keeps counting up: clients ignore a graphChanged whose generation is
+    // not newer than the graph they hold.
+    for (const id of now) {
+      const was = generations.get(id);
+      if (was !== undefined) this.projects.get(id)!.generation = was + 1;
+    }
     return [...new Set([...old, ...now])];
   }
 
@@ -57,7 +64,7 @@ export class Workspace {
 
   /**
    * Adds a folder whose projects the caller has indexed itself (the server's start-up reads
-   * them in chunks). Open buffers are applied to them. Returns their ids.
+   * them in slices). Open buffers are applied to them. Returns their ids.
    */
   addIndexedFolder(folder: string, indexes: ProjectIndex[]): string[] {
     this.folders.add(folder);

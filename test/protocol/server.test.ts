@@ -431,10 +431,14 @@ test('settings are pulled per folder and re-read on change; an edited alembic.in
     fs.writeFileSync(path.join(root, 'alembic.ini'), '[alembic]\nscript_location = migrations\n');
     const orphan = path.join(vdir, 'orphan.py');
     fs.writeFileSync(orphan, migration('orph01', 'nowhere1', 'orphan'));
+    const linted = path.join(vdir, 'linted.py');
+    fs.writeFileSync(linted, migration('lint01', 'orph01', 'a lint finding', 'op.execute("DELETE FROM t")'));
     const settings: Record<string, unknown> = { lint: { rules: {} } };
     const s2 = await startServer(root, { settings });
     try {
       await s2.waitForDiagnostics(uri(orphan), (d) => d.some((x) => x.code === 'missing-parent'));
+      // Lint findings come once the parsers are loaded: start-up is over, nothing else is pending.
+      await s2.waitForDiagnostics(uri(linted), (d) => d.some((x) => x.code === 'delete-without-where'));
       settings.lint = { rules: { 'missing-parent': 'off' } };
       await s2.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
       await s2.waitForDiagnostics(uri(orphan), (d) => !d.some((x) => x.code === 'missing-parent'));
@@ -444,12 +448,14 @@ test('settings are pulled per folder and re-read on change; an edited alembic.in
       fs.mkdirSync(more);
       fs.writeFileSync(path.join(more, 'extra.py'), migration('extra1', null, 'in another location'));
       fs.writeFileSync(path.join(root, 'alembic.ini'), '[alembic]\nscript_location = migrations\nversion_locations = %(here)s/migrations/versions %(here)s/more\n');
-      await s2.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(path.join(root, 'alembic.ini')), type: 2 }] });
       const graphOf = async (): Promise<RevisionGraphResult> => {
         const [p] = await s2.connection.sendRequest(ProjectsRequest);
         return (await s2.connection.sendRequest(RevisionGraphRequest, { projectId: p.id }))!;
       };
-      for (let i = 0; i < 200 && !(await graphOf()).nodes.some((n) => n.id === 'extra1'); i++) await new Promise((r) => setImmediate(r));
+      const beforeIni = await graphOf();
+      await s2.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(path.join(root, 'alembic.ini')), type: 2 }] });
+      // The project is read again, and its generation still goes up (clients ignore older ones).
+      await s2.waitForGraphChange((p) => p.generation > beforeIni.generation);
       assert.ok((await graphOf()).nodes.some((n) => n.id === 'extra1'), 'the migration of the new version location is in the graph');
 
       // A checkout that writes 1,000 migrations: one batch of watcher events, one graphChanged.
