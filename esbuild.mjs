@@ -22,9 +22,12 @@ const wasmFiles = [
   path.join(path.dirname(require.resolve('libpg-query')), 'libpg-query.wasm'),
 ];
 
-function copyWasm(outdir) {
+/** Python the client runs with the user's interpreter (the env.py probe). */
+const pythonFiles = [path.join(root, 'client/python/alembic_target.py')];
+
+function copyRuntimeFiles(outdir) {
   fs.mkdirSync(outdir, { recursive: true });
-  for (const file of wasmFiles) fs.copyFileSync(file, path.join(outdir, path.basename(file)));
+  for (const file of [...wasmFiles, ...pythonFiles]) fs.copyFileSync(file, path.join(outdir, path.basename(file)));
 }
 
 /** @type {esbuild.BuildOptions} */
@@ -65,7 +68,7 @@ if (args.has('--tests')) {
   });
 } else {
   const outdir = path.join(root, 'dist');
-  copyWasm(outdir);
+  copyRuntimeFiles(outdir);
   const contexts = await Promise.all(bundles.map((b) => esbuild.context({ ...common, ...b, outdir })));
   if (watch) {
     await Promise.all(contexts.map((c) => c.watch()));

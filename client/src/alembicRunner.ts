@@ -7,13 +7,15 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ProjectInfo } from '../../server/src/protocol';
-import { buildAlembicInvocation, InvalidAlembicArgumentError, type AlembicAction } from './runner/alembicArgv';
+import { alembicCommand, buildAlembicInvocation, InvalidAlembicArgumentError, type AlembicAction } from './runner/alembicArgv';
 import { classifyAlembicFailure, type AlembicFailure } from './runner/classifyFailure';
 import { parseMigrationStep } from './runner/parseOutput';
 import { runProcess, type RunResult } from './runner/processRunner';
-import { redactText } from './db/databaseUrl';
+import { parseDatabaseUrl, redactText, type PgConnectionOptions } from './db/databaseUrl';
 import { terminateSessions } from './db/versionTable';
 import type { DatabaseMonitor } from './database';
+import type { ProbeResult, TargetProbe } from './targetProbe';
+import { describeTarget, targetUrl } from './runner/alembicTarget';
 
 export interface RunOptions {
   /** Shown in the progress notification and the log: "Upgrading to head". */
@@ -37,6 +39,15 @@ interface PythonApi {
   };
 }
 
+interface RunContext {
+  scope: vscode.Uri;
+  cfg: vscode.WorkspaceConfiguration;
+  command: string[];
+  db: Awaited<ReturnType<DatabaseMonitor['connectionOf']>>;
+  extraEnv: Record<string, string>;
+  pythonPath: string | undefined;
+}
+
 export class AlembicRunner implements vscode.Disposable {
   private readonly running = new Map<string, { title: string; abort: AbortController }>();
   private readonly emitter = new vscode.EventEmitter<{ projectId: string; running: boolean }>();
@@ -45,6 +56,7 @@ export class AlembicRunner implements vscode.Disposable {
   constructor(
     private readonly log: vscode.LogOutputChannel,
     private readonly database: DatabaseMonitor,
+    private readonly probe: TargetProbe,
   ) {}
 
   isRunning(projectId: string): boolean {
@@ -85,26 +97,19 @@ export class AlembicRunner implements vscode.Disposable {
       void vscode.window.showWarningMessage(message);
       return { kind: 'not-run', message };
     }
-    const scope = vscode.Uri.parse(project.rootUri);
-    const cfg = vscode.workspace.getConfiguration('alembic', scope);
-    const command = cfg.get<string[]>('command', []);
-    const db = await this.database.connectionOf(project);
-    const extraEnv: Record<string, string> = {};
-    for (const [k, v] of Object.entries(cfg.get<Record<string, unknown>>('env', {}))) if (typeof v === 'string') extraEnv[k] = v;
-    // The database the status bar reads is the one alembic should change: a URL from the setting
-    // is handed over as DATABASE_URL (env.py reads it in the usual template), a stored password as PGPASSWORD.
-    if (db.kind === 'ok') {
-      if (db.source === 'setting' && extraEnv.DATABASE_URL === undefined) extraEnv.DATABASE_URL = db.url;
-      if (db.pg.password !== undefined && !/:[^@/]*@/.test(db.url) && extraEnv.PGPASSWORD === undefined) extraEnv.PGPASSWORD = db.pg.password;
-    }
+    const ctx = await this.prepare(project);
+    const { scope, cfg, command, db, extraEnv } = ctx;
     // A name for the run's database sessions, so a cancel can stop the statement the server is still running.
     const appName = `vscode-alembic-${crypto.randomBytes(4).toString('hex')}`;
     extraEnv.PGAPPNAME ??= appName;
+    // The database this run changes, as env.py decides (cached): a cancel stops sessions there.
+    const touchesDatabase = (action.kind === 'upgrade' || action.kind === 'downgrade' || action.kind === 'stamp') && !action.sql;
+    const target = touchesDatabase ? await this.targetOf(project, ctx) : undefined;
     let invocation;
     try {
       invocation = buildAlembicInvocation({
         command,
-        pythonPath: command.length ? undefined : await this.pythonPath(scope),
+        pythonPath: ctx.pythonPath,
         iniFile: vscode.Uri.parse(project.iniUri).fsPath,
         cwd: scope.fsPath,
         xArgs: cfg.get<string[]>('xArgs', []),
@@ -116,13 +121,14 @@ export class AlembicRunner implements vscode.Disposable {
       void vscode.window.showErrorMessage(`Alembic: ${message}`);
       return { kind: 'not-run', message };
     }
-    const secrets = [...this.database.secretsInUse(), ...(db.kind === 'ok' && db.pg.password ? [db.pg.password] : [])];
+    const secrets = [...this.database.secretsInUse(), ...(db.kind === 'ok' && db.pg.password ? [db.pg.password] : []), ...(target?.password ? [target.password] : [])];
     const clean = (s: string): string => redactText(s, secrets);
     const shown = [invocation.file, ...invocation.args].map((a) => (/[\s'"]/.test(a) ? JSON.stringify(a) : a)).join(' ');
     this.log.info(`[run] ${project.name}: ${clean(shown)} (cwd ${invocation.cwd})`);
     if (opts.revealOutput) this.log.show(true);
 
     const abort = new AbortController();
+    const startedAt = new Date();
     this.running.set(project.id, { title: opts.title, abort });
     this.emitter.fire({ projectId: project.id, running: true });
     let result: RunResult;
@@ -155,10 +161,14 @@ export class AlembicRunner implements vscode.Disposable {
     let outcome: RunOutcome;
     if (result.cancelled) {
       this.log.warn(`[run] ${project.name}: cancelled after ${result.durationMs} ms`);
-      // The process is gone; a statement it started may still run (and hold locks) in the server.
-      if (db.kind === 'ok') {
-        const t = await terminateSessions(db.pg, invocation.env.PGAPPNAME ?? appName);
+      // The process is gone; a statement it started may still run (and hold locks) in the server
+      // alembic connected to: end this run's sessions there, and only those.
+      const pg = this.targetConnection(target);
+      if (pg) {
+        const t = await terminateSessions(pg, invocation.env.PGAPPNAME ?? appName, startedAt);
         if (t.kind === 'ok' && t.terminated > 0) this.log.warn(`[run] stopped ${t.terminated} database session(s) the cancelled run left behind`);
+      } else if (touchesDatabase) {
+        this.log.warn('[run] the database alembic connected to is unknown: sessions the cancelled run may have left are not stopped');
       }
       const f = classifyAlembicFailure({ exitCode: result.exitCode, stderr: result.stderr, cancelled: true });
       void vscode.window.showWarningMessage(`Alembic: ${opts.title} was cancelled. ${f.nextStep}`, 'Show Output').then((c) => c && this.log.show(true));
@@ -179,6 +189,62 @@ export class AlembicRunner implements vscode.Disposable {
       await this.database.refresh(project, 'after run');
     }
     return outcome;
+  }
+
+  /** What every run and probe of a project shares: settings, the database handed over, the interpreter. */
+  private async prepare(project: ProjectInfo): Promise<RunContext> {
+    const scope = vscode.Uri.parse(project.rootUri);
+    const cfg = vscode.workspace.getConfiguration('alembic', scope);
+    const command = cfg.get<string[]>('command', []);
+    const db = await this.database.connectionOf(project);
+    const extraEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries(cfg.get<Record<string, unknown>>('env', {}))) if (typeof v === 'string') extraEnv[k] = v;
+    // The database the status bar reads is the one alembic should change: a URL from the setting
+    // is handed over as DATABASE_URL (env.py reads it in the usual template), a stored password as PGPASSWORD.
+    if (db.kind === 'ok') {
+      if (db.source === 'setting' && extraEnv.DATABASE_URL === undefined) extraEnv.DATABASE_URL = db.url;
+      if (db.pg.password !== undefined && !/:[^@/]*@/.test(db.url) && extraEnv.PGPASSWORD === undefined) extraEnv.PGPASSWORD = db.pg.password;
+    }
+    const pythonPath = command.length ? undefined : await this.pythonPath(scope);
+    return { scope, cfg, command, db, extraEnv, pythonPath };
+  }
+
+  private async targetOf(project: ProjectInfo, ctx: RunContext): Promise<ProbeResult> {
+    const env = { ...ctx.extraEnv };
+    delete env.PGAPPNAME;
+    const scriptDir = project.scriptLocationUri ? vscode.Uri.parse(project.scriptLocationUri).fsPath : undefined;
+    const result = await this.probe.probe({
+      projectId: project.id,
+      alembicArgv: alembicCommand({ command: ctx.command, pythonPath: ctx.pythonPath }),
+      iniFile: vscode.Uri.parse(project.iniUri!).fsPath,
+      cwd: ctx.scope.fsPath,
+      xArgs: ctx.cfg.get<string[]>('xArgs', []),
+      env,
+      inputs: [...(scriptDir ? [`${scriptDir}/env.py`] : []), `${ctx.scope.fsPath}/.env`],
+    });
+    if (result.durationMs > 0) {
+      const t = result.target;
+      this.log.info(`[target] ${project.name}: ${t.kind === 'ok' ? `alembic changes ${describeTarget(t, (s) => s)} (${t.via} in env.py)` : `unknown — ${redactText(t.reason, result.password ? [result.password] : [])}`} (${result.durationMs} ms)`);
+    }
+    return result;
+  }
+
+  /**
+   * The database alembic will change for this project, as its env.py builds it (run in the
+   * user's interpreter without connecting; cached until its inputs change). Trusted workspaces only.
+   */
+  async alembicTarget(project: ProjectInfo): Promise<ProbeResult | { target: { kind: 'unknown'; reason: string }; password?: undefined }> {
+    if (!vscode.workspace.isTrusted) return { target: { kind: 'unknown', reason: 'the workspace is not trusted, so env.py is not run' } };
+    if (!project.iniUri) return { target: { kind: 'unknown', reason: `${project.name} has no alembic.ini` } };
+    return this.targetOf(project, await this.prepare(project));
+  }
+
+  /** `pg` options for alembic's target database (with the password env.py would use), if known. */
+  targetConnection(result: ProbeResult | undefined): PgConnectionOptions | undefined {
+    if (result?.target.kind !== 'ok') return undefined;
+    const parsed = parseDatabaseUrl(targetUrl(result.target));
+    if (parsed.kind !== 'ok') return undefined;
+    return { ...parsed.pg, ...(result.password ? { password: result.password } : {}) };
   }
 
   private async reportFailure(f: AlembicFailure, title: string): Promise<void> {

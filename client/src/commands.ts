@@ -6,7 +6,9 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { NewRevisionRequest, type ProjectInfo, type RevisionNode } from '../../server/src/protocol';
-import { downgradePlan, pickerOrder, shortId, type RevisionState } from './model/graphModel';
+import { pickerOrder, shortId, type RevisionState } from './model/graphModel';
+import { confirmation } from './model/confirmation';
+import { describeTarget } from './runner/alembicTarget';
 import { isRevisionSpec, type AlembicAction } from './runner/alembicArgv';
 import { parseDatabaseUrl } from './db/databaseUrl';
 import type { GraphStore } from './graphStore';
@@ -124,30 +126,33 @@ export class Commands {
     return pick?.spec;
   }
 
-  /** Asks before reverting anything; lists the revisions and the database. Returns true to go on. */
-  private async confirm(project: ProjectInfo, verb: 'Downgrade' | 'Stamp', target: string): Promise<boolean> {
+  /**
+   * Asks before reverting anything. Names the database alembic will change (as env.py builds
+   * it), lists what will be reverted as read from that database just now, and says first when
+   * that is not the database the status bar shows. Returns true to go on.
+   */
+  private async confirm(project: ProjectInfo, verb: 'Downgrade' | 'Stamp', spec: string): Promise<boolean> {
+    const probe = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Alembic: finding the database env.py connects to' },
+      () => this.runner.alembicTarget(project),
+    );
+    const pg = 'durationMs' in probe ? this.runner.targetConnection(probe) : undefined;
+    const targetRows = pg ? await this.database.readOnce(project, pg) : undefined;
     const db = this.database.get(project.id);
+    const shown = db?.pg && db.target ? { label: `\`${db.target.database}\` on \`${db.target.host}\``, read: { host: db.pg.host, port: db.pg.port, database: db.pg.database, user: db.pg.user } } : undefined;
     const setting = vscode.workspace.getConfiguration('alembic', vscode.Uri.parse(project.rootUri)).get<string>('confirmDowngrade', 'always');
-    if (setting === 'remoteOnly' && db?.target?.local) return true;
-    const where = db?.target ? `${db.target.database} on ${db.target.host}` : 'the database env.py connects to';
-    const view = this.views.view(project.id);
-    let detail: string;
-    if (verb === 'Stamp') {
-      detail = `The version table of ${where} will say ${target} without running any migration. Use it when the schema already matches ${target}.`;
-    } else if (view && db?.rows) {
-      const plan = downgradePlan(view, db.rows, target);
-      if (plan.kind === 'error') {
-        void vscode.window.showWarningMessage(`Alembic: ${plan.message}`);
-        return false;
-      }
-      const list = plan.reverted.slice(0, 15).map((n) => `• ${shortId(n.id)} ${n.message}`);
-      if (plan.reverted.length > 15) list.push(`• … and ${plan.reverted.length - 15} more`);
-      detail = `${plan.reverted.length} migration${plan.reverted.length === 1 ? '' : 's'} will be reverted in ${where} (their downgrade() runs; dropped columns and tables lose their data):\n\n${list.join('\n')}`;
-    } else {
-      detail = `The database state of ${where} is unknown, so the revisions that would be reverted cannot be listed. downgrade() functions drop what upgrade() created.`;
+    const c = confirmation({
+      verb, projectName: project.name, spec, target: probe.target, targetRows, shown, view: this.views.view(project.id),
+      setting: setting === 'remoteOnly' ? 'remoteOnly' : 'always',
+    });
+    if (probe.target.kind === 'ok') this.database.setAlembicTarget(project.id, { label: describeTarget(probe.target), differs: c.kind === 'ask' && c.differs });
+    if (c.kind === 'skip') return true;
+    if (c.kind === 'refuse') {
+      void vscode.window.showWarningMessage(`Alembic: ${c.message}`);
+      return false;
     }
-    const ok = await vscode.window.showWarningMessage(`${verb} ${project.name} to ${target}?`, { modal: true, detail }, verb);
-    return ok === verb;
+    this.log.info(`[confirm] ${project.name}: ${c.message.replace(/\n/g, ' ')}`);
+    return (await vscode.window.showWarningMessage(c.message, { modal: true, detail: c.detail }, c.button)) === c.button;
   }
 
   private async runAction(target: Target, action: (p: ProjectInfo) => Promise<AlembicAction | undefined> | AlembicAction | undefined, title: (a: AlembicAction) => string): Promise<void> {

@@ -9,7 +9,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { DatabaseStateNotification, type DatabaseState, type ProjectInfo } from '../../server/src/protocol';
 import { parseIni } from '../../server/src/alembic/iniFile';
 import { describeDatabase, isLocalDatabase, parseDatabaseUrl, redactUrl, resolveConnection, type PgConnectionOptions } from './db/databaseUrl';
-import { VersionTableReader, type DatabaseReading } from './db/versionTable';
+import { readDatabaseState, VersionTableReader, type DatabaseReading } from './db/versionTable';
 import type { DbStatus } from './model/statusModel';
 import type { GraphStore } from './graphStore';
 
@@ -25,6 +25,8 @@ export interface ProjectDatabase {
   /** The URL as resolved (may hold a password): handed to alembic as DATABASE_URL when it came from the setting. */
   url?: string;
   urlSource?: 'setting' | 'env' | 'ini';
+  /** The database alembic changes (from env.py), once a confirmation learned it; `differs` from the one read here. */
+  alembicTarget?: { label: string; differs: boolean };
 }
 
 const secretKey = (pg: PgConnectionOptions): string => `alembic.password:${pg.user ?? ''}@${pg.host ?? 'localhost'}:${pg.port ?? 5432}/${pg.database ?? ''}`;
@@ -157,8 +159,24 @@ export class DatabaseMonitor implements vscode.Disposable {
     return next;
   }
 
+  /** Reads a project's version table once on a fresh connection to `pg` (confirmations: never a cached row). */
+  async readOnce(project: ProjectInfo, pg: PgConnectionOptions): Promise<{ kind: 'ok'; rows: string[] } | { kind: 'error'; message: string }> {
+    const cfg = vscode.workspace.getConfiguration('alembic', vscode.Uri.parse(project.rootUri));
+    const r = await readDatabaseState(pg, { versionTable: cfg.get<string>('versionTable', '') || 'alembic_version', schema: cfg.get<string>('versionTableSchema', '') || undefined });
+    return r.kind === 'ok' ? { kind: 'ok', rows: r.revisions } : { kind: 'error', message: r.message };
+  }
+
+  /** Remembers which database alembic changes; when it is not the one read here, the views say so from now on. */
+  setAlembicTarget(projectId: string, target: { label: string; differs: boolean } | undefined): void {
+    const state = this.states.get(projectId);
+    if (!state || JSON.stringify(state.alembicTarget) === JSON.stringify(target)) return;
+    this.states.set(projectId, { ...state, alembicTarget: target });
+    this.emitter.fire(projectId);
+  }
+
   private set(projectId: string, next: ProjectDatabase): void {
     const before = this.states.get(projectId);
+    if (before?.alembicTarget && next.alembicTarget === undefined && JSON.stringify(before.target) === JSON.stringify(next.target)) next = { ...next, alembicTarget: before.alembicTarget };
     this.states.set(projectId, next);
     const configured = [...this.states.values()].some((s) => s.status.kind !== 'not-configured');
     if (configured !== this.configuredContext) {

@@ -9,6 +9,7 @@ import { createLanguageClient } from './languageClient';
 import { GraphStore } from './graphStore';
 import { DatabaseMonitor } from './database';
 import { AlembicRunner } from './alembicRunner';
+import { TargetProbe } from './targetProbe';
 import { RevisionCodeLensProvider, RevisionTreeProvider, StatusBar, ViewCache, type TreeNode } from './views';
 import { Commands, OFFLINE_SQL_SCHEME, OfflineSqlDocuments } from './commands';
 
@@ -33,7 +34,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Alembi
     const store = new GraphStore(client);
     const views = new ViewCache(store);
     const database = new DatabaseMonitor(store, client, context.secrets, log);
-    const runner = new AlembicRunner(log, database);
+    const runner = new AlembicRunner(log, database, new TargetProbe(context.asAbsolutePath('dist/alembic_target.py')));
     const tree = new RevisionTreeProvider(store, views, database);
     const treeView = vscode.window.createTreeView<TreeNode>('alembic.revisions', { treeDataProvider: tree, showCollapseAll: true });
     const sqlDocs = new OfflineSqlDocuments();

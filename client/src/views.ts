@@ -209,8 +209,10 @@ export class StatusBar implements vscode.Disposable {
     const graph: GraphInfo | undefined = view;
     const v = statusView(db?.status ?? { kind: 'loading' }, graph);
     const prefix = this.store.projects().length > 1 ? `${project.name}: ` : '';
-    this.item.text = this.spinning ? `$(sync~spin) ${prefix}${v.text.replace(/^\$\([^)]*\)\s*/, '')}` : v.text.replace(/^(\$\([^)]*\)\s*)/, `$1${prefix}`);
-    const tooltip = new vscode.MarkdownString(`${v.tooltip}${db?.target ? `\n\n${db.target.database} on ${db.target.host} — from ${db.target.source}` : ''}${db?.target?.notes.length ? `\n\n${db.target.notes.map((n) => `- ${n}`).join('\n')}` : ''}`);
+    const elsewhere = db?.alembicTarget?.differs ? db.alembicTarget.label : undefined;
+    const text = elsewhere ? v.text.replace(/^\$\([^)]*\)/, '$(warning)') : v.text;
+    this.item.text = this.spinning ? `$(sync~spin) ${prefix}${text.replace(/^\$\([^)]*\)\s*/, '')}` : text.replace(/^(\$\([^)]*\)\s*)/, `$1${prefix}`);
+    const tooltip = new vscode.MarkdownString(`${elsewhere ? `**alembic changes ${elsewhere}** (as env.py builds it), not the database shown here.\n\n` : ''}${v.tooltip}${db?.target ? `\n\n${db.target.database} on ${db.target.host} — from ${db.target.source}` : ''}${db?.target?.notes.length ? `\n\n${db.target.notes.map((n) => `- ${n}`).join('\n')}` : ''}`);
     this.item.tooltip = tooltip;
     this.item.command = { command: v.command, title: 'Alembic', arguments: [{ projectId: project.id }] };
     this.item.show();

@@ -133,10 +133,10 @@ async function main() {
     const files = [];
     const walk = (d) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const f = path.join(d, e.name); if (e.isDirectory()) walk(f); else files.push(path.relative(extDir, f)); } };
     walk(extDir);
-    const allowed = [/^package\.json$/, /^(README|CHANGELOG)\.md$/i, /^LICENSE(\.txt)?$/i, /^\.vsixmanifest$/, /^dist\/(client|server|cli)\.js$/, /^dist\/[\w-]+\.wasm$/,
+    const allowed = [/^package\.json$/, /^(README|CHANGELOG)\.md$/i, /^LICENSE(\.txt)?$/i, /^\.vsixmanifest$/, /^dist\/(client|server|cli)\.js$/, /^dist\/[\w-]+\.wasm$/, /^dist\/alembic_target\.py$/,
       /^syntaxes\/[\w.-]+\.json$/, /^media\/(icon\.png|alembic\.svg|walkthrough\/[\w-]+\.md)$/, /^docs\/rules\/[\w-]+\.md$/];
     const extra = files.filter((f) => !allowed.some((r) => r.test(f)));
-    const required = ['package.json', 'dist/client.js', 'dist/server.js', 'dist/cli.js', 'dist/libpg-query.wasm', 'dist/tree-sitter-python.wasm', 'dist/web-tree-sitter.wasm', 'media/icon.png', 'docs/rules/sqlite-syntax.md'];
+    const required = ['package.json', 'dist/client.js', 'dist/server.js', 'dist/cli.js', 'dist/libpg-query.wasm', 'dist/tree-sitter-python.wasm', 'dist/web-tree-sitter.wasm', 'dist/alembic_target.py', 'media/icon.png', 'docs/rules/sqlite-syntax.md'];
     const missing = required.filter((f) => !files.includes(f));
     return extra.length || missing.length ? new Error(`unexpected: ${extra.join(', ') || '-'}; missing: ${missing.join(', ') || '-'}`) : undefined;
   })());

@@ -234,15 +234,15 @@ function closeQuietly(client: Client): void {
  * running the statement — and holding its locks — until the statement ends; this stops it.
  * Returns how many sessions were terminated, or an error state. Never throws.
  */
-export async function terminateSessions(pg: PgConnectionOptions, applicationName: string, opts: { timeoutMs?: number } = {}): Promise<{ kind: 'ok'; terminated: number } | { kind: 'error'; message: string }> {
+export async function terminateSessions(pg: PgConnectionOptions, applicationName: string, startedAt: Date, opts: { timeoutMs?: number } = {}): Promise<{ kind: 'ok'; terminated: number } | { kind: 'error'; message: string }> {
   const timeoutMs = opts.timeoutMs ?? 3000;
   const client = new Client({ ...toClientConfig(pg, timeoutMs), statement_timeout: timeoutMs, query_timeout: timeoutMs + 250 });
   client.on('error', () => undefined);
   try {
     await client.connect();
     const r = await client.query<{ n: string }>(
-      'SELECT count(pg_terminate_backend(pid))::text AS n FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
-      [applicationName],
+      'SELECT count(pg_terminate_backend(pid))::text AS n FROM pg_stat_activity WHERE application_name = $1 AND backend_start >= $2 AND pid <> pg_backend_pid()',
+      [applicationName, startedAt],
     );
     return { kind: 'ok', terminated: Number(r.rows[0]?.n ?? 0) };
   } catch (e) {
