@@ -203,6 +203,10 @@ export class Commands {
   }
 
   private async createFile(project: ProjectInfo, message: string, parents: string[], branchLabel?: string): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('Alembic: new revisions are written from the project’s own templates, so only in a trusted workspace.', 'Manage Workspace Trust').then((c) => c && vscode.commands.executeCommand('workbench.trust.manage'));
+      return;
+    }
     const r = await this.client.sendRequest(NewRevisionRequest, { projectId: project.id, message, parents, ...(branchLabel ? { branchLabel } : {}) });
     if (r.kind === 'error') {
       void vscode.window.showErrorMessage(`Alembic: cannot create the revision — ${r.message}`);

@@ -12,6 +12,7 @@ import { AlembicRunner } from './alembicRunner';
 import { TargetProbe } from './targetProbe';
 import { RevisionCodeLensProvider, RevisionTreeProvider, StatusBar, ViewCache, type TreeNode } from './views';
 import { Commands, OFFLINE_SQL_SCHEME, OfflineSqlDocuments } from './commands';
+import { WorkspaceTrustNotification } from '../../server/src/protocol';
 
 /** What `activate` returns: used by the end-to-end tests in the extension host. */
 export interface AlembicExtensionApi {
@@ -56,7 +57,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Alembi
           ? `Database: ${db.status.message}`
           : undefined;
     };
-    context.subscriptions.push(database.onDidChange(updateTreeMessage), vscode.workspace.onDidGrantWorkspaceTrust(updateTreeMessage));
+    // The server offers file writes from the project's templates only in a trusted workspace.
+    const sendTrust = (): void => {
+      if (client?.isRunning()) void client.sendNotification(WorkspaceTrustNotification, { trusted: vscode.workspace.isTrusted }).catch(() => undefined);
+    };
+    context.subscriptions.push(database.onDidChange(updateTreeMessage), vscode.workspace.onDidGrantWorkspaceTrust(() => { updateTreeMessage(); sendTrust(); }));
     void vscode.commands.executeCommand('setContext', 'alembic.databaseConfigured', false);
     updateTreeMessage();
 
@@ -67,6 +72,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Alembi
       if (e.newState !== State.Running) return;
       if (!started) { started = true; return; }
       log.info('[client] language server restarted: reloading projects, graphs and the database state');
+      sendTrust();
       void store.refreshAll().then(() => database.resendAll()).catch((err: unknown) => log.error(`[client] reload after restart failed: ${(err as Error).message}`));
     }));
 

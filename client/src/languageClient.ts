@@ -66,6 +66,7 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
       docsBaseUri: vscode.Uri.file(context.asAbsolutePath(path.join('docs', 'rules'))).toString(),
       // Graph snapshots: a reopened workspace shows its revision graph before every migration is re-read.
       cacheDir: snapshotDir(context),
+      workspaceTrusted: vscode.workspace.isTrusted,
     } satisfies InitializationOptions,
     markdown: { isTrusted: false, supportHtml: false },
   };

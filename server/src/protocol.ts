@@ -20,6 +20,13 @@ export interface InitializationOptions {
    * again. Without it nothing is written.
    */
   cacheDir?: string;
+  /**
+   * Whether the workspace is trusted (VS Code's Workspace Trust). When false, the server offers
+   * nothing that writes files from the project's own templates (`alembic/newRevision`, the
+   * merge-heads quick fix) until `alembic/workspaceTrust` says otherwise. Clients without a notion
+   * of trust leave it out (trusted).
+   */
+  workspaceTrusted?: boolean;
 }
 
 /** A problem of a project's configuration, or of the graph as a whole. */
@@ -112,6 +119,16 @@ export type DatabaseState =
   | { kind: 'unknown' }
   | { kind: 'ok'; revisions: string[]; database: string; readAt: string }
   | { kind: 'error'; reason: 'unreachable' | 'auth-failed' | 'database-missing' | 'timeout' | 'not-configured' | 'untrusted' | 'error'; message: string };
+
+export interface WorkspaceTrustParams {
+  trusted: boolean;
+}
+
+/**
+ * `alembic/workspaceTrust` — client → server notification when the user trusts the workspace
+ * (trust is never withdrawn without a reload). The server then offers new-revision writes.
+ */
+export const WorkspaceTrustNotification = new NotificationType<WorkspaceTrustParams>('alembic/workspaceTrust');
 
 export interface DatabaseStateParams {
   projectId: string;

@@ -25,6 +25,7 @@ import {
   type InitializationOptions,
   DatabaseStateNotification,
   NewRevisionRequest,
+  WorkspaceTrustNotification,
   ProjectsRequest,
   RevisionGraphRequest,
 } from './protocol';
@@ -40,6 +41,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   const folders: WorkspaceFolder[] = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
   state.pendingFolders = folders.map((f) => uriToPath(f.uri));
   state.initOptions = (params.initializationOptions ?? {}) as InitializationOptions;
+  state.trusted = state.initOptions.workspaceTrusted !== false;
   const cacheDir = state.initOptions.cacheDir;
   if (typeof cacheDir === 'string' && cacheDir) {
     // A snapshot applies only to the build that wrote it (the scanner may have changed).
@@ -107,6 +109,7 @@ connection.onCodeAction((p, token) => state.handle('codeAction', null, () => han
 connection.onRequest(ProjectsRequest, () => state.handleEarly('alembic/projects', [], () => handlers.projectsFromSnapshots(state), () => handlers.projects(state)));
 connection.onRequest(NewRevisionRequest, (p) => state.handle('alembic/newRevision', { kind: 'error', message: 'The language server failed to render the revision: see the Alembic output.' }, () => handlers.newRevision(state, p)));
 connection.onRequest(RevisionGraphRequest, (p, token) => state.handleEarly('alembic/revisionGraph', null, () => handlers.revisionGraphFromSnapshot(state, p), () => handlers.revisionGraph(state, p, token)));
+connection.onNotification(WorkspaceTrustNotification, (p) => state.guard('alembic/workspaceTrust', () => { state.trusted = p.trusted === true; }));
 connection.onNotification(DatabaseStateNotification, (p) => state.guard('alembic/databaseState', () => state.setDatabaseState(p.projectId, p.state)));
 
 documents.listen(connection);

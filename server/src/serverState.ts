@@ -47,6 +47,8 @@ export class ServerState {
   clientCapabilities: ClientCapabilities | undefined;
   pendingFolders: string[] = [];
   initOptions: InitializationOptions = {};
+  /** Workspace Trust as the client reports it (clients without it: trusted). */
+  trusted = true;
   python: PythonParser | undefined;
 
   private readonly dbStates = new Map<string, DatabaseState>();

@@ -65,3 +65,20 @@ test('the walkthrough covers the view, the database, an upgrade and a diagnostic
   }
   assert.ok(fs.existsSync(path.join(root, manifest.icon)), manifest.icon);
 });
+
+test('every setting that runs or connects is restricted in an untrusted workspace, and every command that writes from templates needs trust', () => {
+  const restricted = new Set<string>(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations);
+  for (const k of ['command', 'env', 'xArgs', 'databaseUrl', 'confirmDowngrade', 'versionTable', 'versionTableSchema']) assert.ok(restricted.has(`alembic.${k}`), `alembic.${k} is restricted`);
+  // Whatever the runner, the database monitor and the probe read decides what runs or where it connects.
+  const harmless = new Set(['statusRefreshSeconds']);
+  for (const f of ['alembicRunner.ts', 'database.ts', 'targetProbe.ts']) {
+    const text = fs.readFileSync(path.join(root, 'client', 'src', f), 'utf8');
+    for (const m of text.matchAll(/\.get<[^>]+>\('([\w.]+)'/g)) {
+      if (!harmless.has(m[1])) assert.ok(restricted.has(`alembic.${m[1]}`), `${f} reads alembic.${m[1]}, which an untrusted workspace could plant`);
+    }
+  }
+  const commands: Array<{ command: string; enablement?: string }> = manifest.contributes.commands;
+  for (const id of ['alembic.createRevision', 'alembic.mergeHeads', 'alembic.createRevisionAutogenerate']) {
+    assert.match(commands.find((c) => c.command === id)?.enablement ?? '', /isWorkspaceTrusted/, id);
+  }
+});

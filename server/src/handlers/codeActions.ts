@@ -35,7 +35,7 @@ export function codeActions(state: ServerState, p: CodeActionParams, token: Canc
     if (token.isCancellationRequested) return null;
     switch (d.code) {
       case 'header-mismatch': actions.push(...headerFix(migration, d)); break;
-      case 'multiple-heads': actions.push(...mergeHeads(project, d)); break;
+      case 'multiple-heads': actions.push(...(state.trusted ? mergeHeads(project, d) : untrustedMerge(d))); break;
       case 'missing-parent': actions.push(...repointParent(project, migration, d)); break;
       case 'empty-downgrade': {
         const parsed = state.parsed(file);
@@ -131,6 +131,12 @@ function mergeHeads(project: ProjectIndex, d: Diagnostic): CodeAction[] {
   }];
 }
 
+/** In Restricted Mode the merge file (written from the project's own template) is not offered. */
+function untrustedMerge(d: Diagnostic): CodeAction[] {
+  const reason = 'The workspace is not trusted: files are not written from its templates. Trust the workspace to create a merge revision.';
+  return [{ title: 'Create a merge revision (needs a trusted workspace)', kind: CodeActionKind.QuickFix, diagnostics: [d], disabled: { reason } }];
+}
+
 function repointParent(project: ProjectIndex, m: MigrationFile, d: Diagnostic): CodeAction[] {
   const down = m.decls.downRevision?.value;
   if (down?.kind !== 'strings') return [];
@@ -186,6 +192,7 @@ function suppressions(parsed: ParsedMigration, uri: string, d: Diagnostic): Code
  * project's template. Parents must be revisions of the project; nothing is written here.
  */
 export function newRevision(state: ServerState, p: NewRevisionParams, now = new Date()): NewRevisionResult {
+  if (!state.trusted) return { kind: 'error', message: 'The workspace is not trusted: new revisions are written from the project’s own templates only in a trusted workspace.' };
   const project = state.projectByUri(p.projectId);
   if (!project) return { kind: 'error', message: 'The project is no longer in the workspace.' };
   const unknown = p.parents.filter((id) => !project.graph.get(id));
