@@ -11,6 +11,7 @@ import type { Problem, Range, Severity } from './types';
 import { decodePythonString } from '../sql/pythonString';
 import { checkSql, ensureSqlParser, type SqlFinding } from '../sql/sqlCheck';
 import { checkOperations } from './opRules';
+import { SUPPRESSION_PATTERN } from './suppression';
 
 /** Loads what linting needs beyond the Python parser (PostgreSQL's parser). */
 export async function prepareLinter(): Promise<void> {
@@ -38,10 +39,7 @@ function severity(id: string): Severity {
   return s && s !== 'off' ? s : 'warning';
 }
 
-interface Located extends Problem {
-  /** Lines a suppression may sit on besides the problem's own (the statement's first line). */
-  anchorLine?: number;
-}
+type Located = Problem;
 
 function firstPositional(call: Call): Arg | undefined {
   return call.args.find((a) => a.name === undefined);
@@ -172,14 +170,13 @@ interface Suppression {
   used: Set<string>;
 }
 
-const SUPPRESS = /#\s*alembic\s*:\s*ignore(-file)?\s*(?:\[([^\]]*)\])?/i;
 
 /** Reads `# alembic: ignore[...]` (this line, or the next code line when alone) and `ignore-file[...]`. */
 export function readSuppressions(parsed: ParsedMigration): Suppression[] {
   const out: Suppression[] = [];
   const textLines = parsed.text.split('\n');
   for (const c of parsed.comments) {
-    const m = SUPPRESS.exec(c.text);
+    const m = SUPPRESSION_PATTERN.exec(c.text);
     if (!m) continue;
     const ids = (m[2] ?? '*').split(',').map((s) => s.trim()).filter(Boolean);
     let line: number | undefined = c.range.start.line;
@@ -202,8 +199,7 @@ export function applySuppressions(parsed: ParsedMigration, file: string, problem
     const lines = new Set([p.range.start.line, (p as Located).anchorLine ?? p.range.start.line]);
     const s = sups.find((x) => (x.line === undefined || lines.has(x.line)) && (x.ids.includes(p.ruleId) || x.ids.includes('*')));
     if (s) { s.used.add(s.ids.includes(p.ruleId) ? p.ruleId : '*'); continue; }
-    const { anchorLine: _a, ...plain } = p as Located;
-    kept.push(plain);
+    kept.push(p);
   }
   for (const s of sups) {
     for (const id of s.ids) {

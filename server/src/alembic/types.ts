@@ -102,6 +102,11 @@ export interface Problem {
   file: string;
   range: Range;
   related?: RelatedLocation[];
+  /**
+   * The first line of the statement the problem belongs to, when it is not `range`'s line (SQL
+   * inside a multi-line string): a suppression there counts too, and the quick fix puts it there.
+   */
+  anchorLine?: number;
 }
 
 export const ZERO_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };

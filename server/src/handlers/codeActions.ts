@@ -23,6 +23,7 @@ import type { ProjectIndex } from '../alembic/projectIndex';
 import type { MigrationFile, Range } from '../alembic/types';
 import type { ParsedMigration } from '../alembic/migrationParser';
 import { fixEdits } from '../alembic/lint';
+import { suppressFileEdit, suppressLineEdit } from '../alembic/suppression';
 
 export function codeActions(state: ServerState, p: CodeActionParams, token: CancellationToken): CodeAction[] | null {
   const file = uriToPath(p.textDocument.uri);
@@ -48,7 +49,7 @@ export function codeActions(state: ServerState, p: CodeActionParams, token: Canc
   }
   const parsed = state.parsed(file);
   if (parsed) {
-    for (const d of ours) actions.push(...suppressions(parsed, p.textDocument.uri, d));
+    for (const d of ours) actions.push(...suppressions(state, file, parsed, p.textDocument.uri, d));
     const down = parsed.functions.find((f) => f.name === 'downgrade');
     if (down?.isEmpty && contains(down.range, p.range.start) && !ours.some((d) => d.code === 'empty-downgrade')) {
       const a = generateDowngrade(parsed, p.textDocument.uri, []);
@@ -171,19 +172,12 @@ function ruleFixes(state: ServerState, file: string, uri: string, d: Diagnostic)
   return fixEdits(problem, parsed).map((f) => ({ title: f.title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: edit(uri, f.edits) }));
 }
 
-const SUPPRESS_RE = /#\s*alembic:\s*ignore\[([^\]]*)\]/i;
-
-function suppressions(parsed: ParsedMigration, uri: string, d: Diagnostic): CodeAction[] {
+function suppressions(state: ServerState, file: string, parsed: ParsedMigration, uri: string, d: Diagnostic): CodeAction[] {
   const id = String(d.code);
-  const line = d.range.start.line;
-  const lineText = parsed.text.split('\n')[line]?.replace(/\r$/, '') ?? '';
-  const existing = SUPPRESS_RE.exec(lineText);
-  const lineEdit: TextEdit = existing
-    ? { range: { start: { line, character: existing.index }, end: { line, character: existing.index + existing[0].length } }, newText: `# alembic: ignore[${existing[1].split(',').map((s) => s.trim()).filter(Boolean).concat(id).join(', ')}]` }
-    : { range: { start: { line, character: lineText.length }, end: { line, character: lineText.length } }, newText: `  # alembic: ignore[${id}]` };
+  const problem = state.lintProblemsOf(file).find((p) => p.ruleId === id && p.range.start.line === d.range.start.line && p.range.start.character === d.range.start.character);
   return [
-    { title: `Suppress ${id} on this line`, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: edit(uri, [lineEdit]) },
-    { title: `Suppress ${id} in this file`, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: edit(uri, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: `# alembic: ignore-file[${id}]\n` }]) },
+    { title: `Suppress ${id} on this line`, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: edit(uri, [suppressLineEdit(parsed, id, d.range.start.line, problem?.anchorLine)]) },
+    { title: `Suppress ${id} in this file`, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: edit(uri, [suppressFileEdit(id)]) },
   ];
 }
 
