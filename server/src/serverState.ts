@@ -3,6 +3,7 @@
  * database states the client reported, settings, and the debounced publishing of diagnostics
  * and `alembic/graphChanged`. Handlers read from it; only it talks to the connection.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import type {
   ClientCapabilities,
@@ -39,9 +40,15 @@ const WORKSPACE_LINT_LIMIT = 3000;
 const SEVERITY: Record<Severity, DiagnosticSeverity> = { error: 1, warning: 2, information: 3, hint: 4 };
 
 interface LintCacheEntry {
-  text: string;
+  /** A hash of the rule configuration and the text linted (not the text: thousands of files stay small). */
+  key: string;
   problems: Problem[];
 }
+
+/** Time one publishing slice may take before requests that arrived meanwhile are answered. */
+const PUBLISH_SLICE_MS = 15;
+
+const yieldToRequests = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 export class ServerState {
   clientCapabilities: ClientCapabilities | undefined;
@@ -61,6 +68,8 @@ export class ServerState {
   private readonly settings = new Map<string, ServerSettings>();
   private readonly lintProblems = new Map<string, Problem[]>();
   private readonly shownSettingsProblems = new Set<string>();
+  /** The latest publish started per project: an older one still running stops at its next slice. */
+  private readonly publishSeq = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private readyResolve!: () => void;
   /** Resolves once the workspace folders are indexed. */
@@ -157,14 +166,11 @@ export class ServerState {
 
   filesChanged(changes: Array<{ file: string; kind: 'created' | 'changed' | 'deleted' }>): void {
     if (!this.isReady) return this.whenReady('watched files', () => this.filesChanged(changes));
-    const ids = new Set<string>();
     const before = new Set(this.workspace.allProjects().map((p) => p.project.id));
-    for (const c of changes) {
-      for (const id of this.workspace.fileEvent(c.file, c.kind)) ids.add(id);
-      if (c.kind !== 'changed') this.lintCache.delete(c.file);
-    }
+    const ids = this.workspace.fileEvents(changes);
+    for (const c of changes) if (c.kind !== 'changed') this.lintCache.delete(c.file);
     for (const id of before) if (!this.workspace.project(id)) this.clearProject(id);
-    this.markDirty([...ids]);
+    this.markDirty(ids);
   }
 
   settingsChanged(): void {
@@ -298,12 +304,26 @@ export class ServerState {
     }
     const files = project.migrationFiles();
     const lintAll = settings.lint.workspace && files.length <= WORKSPACE_LINT_LIMIT;
+    // Thousands of files: work in slices, answering requests that arrived meanwhile in between.
+    // A publish of the same project started meanwhile (an edit) replaces this one.
+    const id = project.project.id;
+    const seq = (this.publishSeq.get(id) ?? 0) + 1;
+    this.publishSeq.set(id, seq);
+    let slice = performance.now();
+    const superseded = async (): Promise<boolean> => {
+      if (performance.now() - slice < PUBLISH_SLICE_MS) return false;
+      await yieldToRequests();
+      slice = performance.now();
+      return this.publishSeq.get(id) !== seq || this.workspace.project(id) !== project;
+    };
     for (const m of files) {
       if (!lintAll && this.workspace.openText(m.file) === undefined) continue;
       for (const p of this.lint(m.file, project, config)) add(p);
+      if (await superseded()) return;
     }
     const uris = new Set<string>();
     for (const [file, problems] of byFile) {
+      if (await superseded()) return;
       const uri = pathToUri(file);
       uris.add(uri);
       this.publish(uri, problems.map((p) => this.toDiagnostic(p, settings)));
@@ -316,9 +336,9 @@ export class ServerState {
   private lint(file: string, project: ProjectIndex, config: RuleConfig): Problem[] {
     const text = this.textOf(file);
     if (text === undefined || !this.python || !mayHaveFindings(text)) return [];
-    const key = `${config.key}\u0000${text}`;
+    const key = crypto.createHash('sha1').update(config.key).update('\u0000').update(text).digest('base64');
     const hit = this.lintCache.get(file);
-    if (hit && hit.text === key) return hit.problems;
+    if (hit && hit.key === key) return hit.problems;
     let problems: Problem[] = [];
     try {
       const parsed = this.parsed(file);
@@ -326,7 +346,7 @@ export class ServerState {
     } catch (e) {
       this.logError(`linting ${file}`, e);
     }
-    this.lintCache.set(file, { text: key, problems });
+    this.lintCache.set(file, { key, problems });
     this.lintProblems.set(file, problems);
     return problems;
   }

@@ -127,6 +127,28 @@ export class Workspace {
   }
 
   /**
+   * One batch of watcher events. Each folder whose config files changed is rediscovered once,
+   * however many of its config events the batch holds, and its migrations' own events are then
+   * skipped (the reload read them). Returns the affected project ids.
+   */
+  fileEvents(changes: ReadonlyArray<{ file: string; kind: 'created' | 'changed' | 'deleted' }>): string[] {
+    const reload = new Set<string>();
+    for (const c of changes) {
+      const folder = isConfigFile(c.file) ? this.folderOf(c.file) : undefined;
+      if (folder) reload.add(folder);
+    }
+    const ids = new Set<string>();
+    for (const folder of reload) for (const id of this.reloadFolder(folder)) ids.add(id);
+    for (const c of changes) {
+      if (isConfigFile(c.file)) continue;
+      const folder = this.folderOf(c.file);
+      if (folder && reload.has(folder)) continue;
+      for (const id of this.fileEvent(c.file, c.kind)) ids.add(id);
+    }
+    return [...ids];
+  }
+
+  /**
    * A file changed on disk (watcher event). Config files rediscover their folder; migrations
    * are re-read unless an editor holds them open. Returns the affected project ids.
    */
