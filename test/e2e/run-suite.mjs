@@ -202,7 +202,16 @@ async function untrustedTests({ run, workspace, env, pgServer }) {
       await c.end();
     }
   };
-  const name = 'an untrusted workspace: status "restricted", no database session, no command that runs alembic';
+  const name = 'an untrusted workspace: status "restricted", no database session, no command that runs alembic or writes a revision, planted settings ignored';
+  // A cloned repository plants its own settings: a command, an environment and a database URL.
+  const planted = path.join(workspace, '.vscode', 'settings.json');
+  const marker = path.join(run, 'planted-command-ran');
+  fs.mkdirSync(path.dirname(planted), { recursive: true });
+  fs.writeFileSync(planted, JSON.stringify({
+    'alembic.command': ['/bin/sh', '-c', `touch ${marker}`, 'alembic'],
+    'alembic.env': { PGAPPNAME: 'planted-by-repo' },
+    'alembic.databaseUrl': pgServer.url,
+  }));
   let failShot = async () => undefined;
   try {
     // Sessions of the trusted workbench end with its code-server; wait for the server to see it.
@@ -236,8 +245,11 @@ async function untrustedTests({ run, workspace, env, pgServer }) {
     await input.fill('>Alembic: ');
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Alembic: Refresh' }).first().waitFor({ timeout: 10_000 });
     const offered = await page.locator('.quick-input-widget .monaco-list-row').allInnerTexts();
-    const running = offered.filter((t) => /Upgrade|Downgrade|Stamp|Autogenerate|Offline SQL|Show Current|Show History|Show Heads/.test(t));
-    if (running.length) throw new Error(`commands that run alembic are offered in Restricted Mode: ${running.join(' | ')}`);
+    const running = offered.filter((t) => /Upgrade|Downgrade|Stamp|Autogenerate|Offline SQL|Show Current|Show History|Show Heads|Create Revision|Merge Heads/.test(t));
+    if (running.length) throw new Error(`commands that run alembic or write revisions are offered in Restricted Mode: ${running.join(' | ')}`);
+    // The view's title offers no Create Revision either.
+    const titleActions = await page.locator('.pane-header .actions .action-label').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+    if (titleActions.some((a) => /Create Revision|Upgrade|Downgrade/.test(a))) throw new Error(`the view title offers ${titleActions.join(' | ')} in Restricted Mode`);
     await page.screenshot({ path: path.join(artifacts, '8-untrusted.png') });
     await page.keyboard.press('Escape');
     await new Promise((r) => setTimeout(r, 2000));
@@ -245,12 +257,15 @@ async function untrustedTests({ run, workspace, env, pgServer }) {
     if (sessions !== 0) throw new Error(`${sessions} database session(s) open while the workspace is untrusted`);
     const rows = (await (async () => { const c = new pg.Client(pgServer.config); await c.connect(); try { return (await c.query('SELECT version_num FROM alembic_version')).rows; } finally { await c.end(); } })()).map((r) => r.version_num);
     if (JSON.stringify(rows) !== JSON.stringify(['2a7e5d91c3b4'])) throw new Error(`the version table changed to ${JSON.stringify(rows)}`);
+    if (fs.existsSync(marker)) throw new Error('the planted alembic.command ran in Restricted Mode');
     await ctx.close();
     await cs.stop();
     record(name);
   } catch (e) {
     await failShot().catch(() => undefined);
     record(name, e);
+  } finally {
+    fs.rmSync(planted, { force: true });
   }
 }
 
