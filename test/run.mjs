@@ -33,6 +33,15 @@ let passed = 0;
 let failed = 0;
 const summary = [];
 
+// The integration and e2e suites need Debian's alembic, PostgreSQL, Chromium and code-server:
+// installed here when missing, so this command alone passes on a fresh machine.
+if (suites.some((s) => s === 'integration' || s === 'e2e')) {
+  if (run('bash', [path.join(root, 'scripts', 'test-prerequisites.sh')]) !== 0) {
+    failed++;
+    summary.push('FAIL  prerequisites (see the message above)');
+  }
+}
+
 const steps = [
   ['build', ['esbuild.mjs']],
   ['transpile tests', ['esbuild.mjs', '--tests']],
