@@ -362,6 +362,9 @@ async function uiTests({ base, workspace, pgServer }) {
     await dialog.waitFor({ timeout: 15_000 });
     const text = await dialog.innerText();
     if (!/3c8b1f0/.test(text)) throw new Error(`the confirmation does not list the reverted revision:\n${text}`);
+    // It names the database env.py connects to (found by the probe, read just now), not a guess.
+    const named = `Will revert 1 revision in \`${pgServer.database}\` on \`127.0.0.1:${pgServer.port}\` as \`${pgServer.user}\``;
+    if (!text.includes(named)) throw new Error(`the confirmation does not name alembic's database (${named}):\n${text}`);
     await shot('4-downgrade-confirmation');
     await dialog.getByRole('button', { name: 'Downgrade' }).click();
     await waitUntil('status bar shows 2a7e5d9', async () => /2a7e5d9/.test(await statusItem().innerText()), 60_000);
