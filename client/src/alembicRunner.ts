@@ -14,6 +14,7 @@ import { runProcess, type RunResult } from './runner/processRunner';
 import { parseDatabaseUrl, redactText, type PgConnectionOptions } from './db/databaseUrl';
 import { terminateSessions } from './db/versionTable';
 import type { DatabaseMonitor } from './database';
+import { reportFailure } from './ctx';
 import type { ProbeResult, TargetProbe } from './targetProbe';
 import { describeTarget, targetUrl } from './runner/alembicTarget';
 
@@ -171,7 +172,7 @@ export class AlembicRunner implements vscode.Disposable {
         this.log.warn('[run] the database alembic connected to is unknown: sessions the cancelled run may have left are not stopped');
       }
       const f = classifyAlembicFailure({ exitCode: result.exitCode, stderr: result.stderr, cancelled: true });
-      void vscode.window.showWarningMessage(`Alembic: ${opts.title} was cancelled. ${f.nextStep}`, 'Show Output').then((c) => c && this.log.show(true));
+      void reportFailure(this.log, `Alembic: ${opts.title} was cancelled. ${f.nextStep}`, { level: 'warning' });
       outcome = { kind: 'cancelled', result };
     } else if (result.exitCode === 0 && !result.spawnErrorCode) {
       this.log.info(`[run] ${project.name}: done in ${result.durationMs} ms`);
@@ -248,17 +249,17 @@ export class AlembicRunner implements vscode.Disposable {
   }
 
   private async reportFailure(f: AlembicFailure, title: string): Promise<void> {
-    const actions: string[] = ['Show Output'];
-    if (f.kind === 'wrong-interpreter') actions.unshift('Select Interpreter', 'Open Settings');
-    if (f.kind === 'multiple-heads') actions.unshift('Merge Heads');
-    if (f.kind === 'auth-failed' || f.kind === 'connection-refused' || f.kind === 'database-missing') actions.unshift('Configure Database');
-    const choice = await vscode.window.showErrorMessage(`Alembic: ${title} failed — ${f.message} ${f.nextStep}`, ...actions);
-    if (choice === 'Show Output') this.log.show(true);
-    else if (choice === 'Select Interpreter') void vscode.commands.executeCommand('python.setInterpreter').then(undefined, () => vscode.commands.executeCommand('workbench.action.openSettings', 'alembic.command'));
+    const actions: string[] = [];
+    if (f.kind === 'wrong-interpreter') actions.push('Select Interpreter', 'Open Settings');
+    if (f.kind === 'multiple-heads') actions.push('Merge Heads');
+    if (f.kind === 'auth-failed' || f.kind === 'connection-refused' || f.kind === 'database-missing') actions.push('Configure Database');
+    const choice = await reportFailure(this.log, `Alembic: ${title} failed — ${f.message} ${f.nextStep}`, { actions });
+    if (choice === 'Select Interpreter') void vscode.commands.executeCommand('python.setInterpreter').then(undefined, () => vscode.commands.executeCommand('workbench.action.openSettings', 'alembic.command'));
     else if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'alembic.command');
     else if (choice === 'Merge Heads') void vscode.commands.executeCommand('alembic.mergeHeads');
     else if (choice === 'Configure Database') void vscode.commands.executeCommand('alembic.configureDatabase');
   }
+
 
   /** Cancels every run (on deactivate). */
   dispose(): void {

@@ -11,7 +11,9 @@ import { DatabaseMonitor } from './database';
 import { AlembicRunner } from './alembicRunner';
 import { TargetProbe } from './targetProbe';
 import { RevisionCodeLensProvider, RevisionTreeProvider, StatusBar, ViewCache, type TreeNode } from './views';
-import { Commands, OFFLINE_SQL_SCHEME, OfflineSqlDocuments } from './commands';
+import { OFFLINE_SQL_SCHEME, OfflineSqlDocuments } from './commands/sql';
+import { registerCommands } from './commands';
+import { Ctx, reportFailure } from './ctx';
 import { WorkspaceTrustNotification } from '../../server/src/protocol';
 
 /** What `activate` returns: used by the end-to-end tests in the extension host. */
@@ -39,17 +41,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Alembi
     const tree = new RevisionTreeProvider(store, views, database);
     const treeView = vscode.window.createTreeView<TreeNode>('alembic.revisions', { treeDataProvider: tree, showCollapseAll: true });
     const sqlDocs = new OfflineSqlDocuments();
-    const commands = new Commands(context, client, store, views, database, runner, tree, treeView, sqlDocs, log);
-    const status = new StatusBar(store, views, database, runner, () => commands.currentProject());
+    const ctx = new Ctx({ extension: context, log, client, store, views, database, runner, tree, treeView, sqlDocs });
+    const status = new StatusBar(store, views, database, runner, () => ctx.currentProject());
     const lenses = new RevisionCodeLensProvider(store, views, database);
     context.subscriptions.push(
       store, database, runner, tree, treeView, status, lenses,
       vscode.workspace.registerTextDocumentContentProvider(OFFLINE_SQL_SCHEME, sqlDocs),
       vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'python' }, lenses),
-      ...commands.register(),
+      ...registerCommands(ctx),
     );
     const updateTreeMessage = (): void => {
-      const p = commands.currentProject();
+      const p = ctx.currentProject();
       const db = p && database.get(p.id);
       treeView.message = !vscode.workspace.isTrusted
         ? 'Restricted mode: the tree shows the migrations; no database is read and alembic does not run until the workspace is trusted.'
@@ -84,12 +86,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Alembi
     })();
     ready.catch((e: unknown) => {
       log.error(`[client] start failed: ${(e as Error).stack ?? e}`);
-      void vscode.window.showErrorMessage(`Alembic Migrations could not start its language server: ${(e as Error).message}`, 'Show Output').then((c) => c && log.show(true));
+      void reportFailure(log, `Alembic Migrations could not start its language server: ${(e as Error).message}`);
     });
     return { store, database, runner, tree, ready };
   } catch (e) {
     log.error(`[client] activation failed: ${(e as Error).stack ?? e}`);
-    void vscode.window.showErrorMessage(`Alembic Migrations failed to activate: ${(e as Error).message}`, 'Show Output').then((c) => c && log.show(true));
+    void reportFailure(log, `Alembic Migrations failed to activate: ${(e as Error).message}`);
     return undefined;
   }
 }

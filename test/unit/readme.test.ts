@@ -82,3 +82,13 @@ test('every setting that runs or connects is restricted in an untrusted workspac
     assert.match(commands.find((c) => c.command === id)?.enablement ?? '', /isWorkspaceTrusted/, id);
   }
 });
+
+test('every command in the manifest has exactly one factory in client/src/commands/, and none is left unregistered', () => {
+  const dir = path.join(root, 'client', 'src', 'commands');
+  const defined: string[] = [];
+  for (const f of fs.readdirSync(dir)) {
+    for (const m of fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/^ {2}'(alembic\.[\w.]+)': /gm)) defined.push(m[1]);
+  }
+  const declared = (manifest.contributes.commands as Array<{ command: string }>).map((c) => c.command).sort();
+  assert.deepEqual([...defined].sort(), declared);
+});
