@@ -3,7 +3,6 @@
  * database states the client reported, settings, and the debounced publishing of diagnostics
  * and `alembic/graphChanged`. Handlers read from it; only it talks to the connection.
  */
-import * as fs from 'node:fs';
 import type {
   ClientCapabilities,
   Connection,
@@ -16,7 +15,7 @@ import { pathToUri, uriToPath } from './uris';
 import { GraphChangedNotification, type DatabaseState, type InitializationOptions } from './protocol';
 import { loadPythonParser, type PythonParser } from './alembic/pythonParser';
 import { parseMigrationWith, type ParsedMigration } from './alembic/migrationParser';
-import { decodeSource, looksBinary, MAX_MIGRATION_BYTES } from './alembic/migrationFile';
+import { decodeSource, looksBinary, readSourceBytes } from './alembic/migrationFile';
 import { lintMigration, mayHaveFindings, prepareLinter } from './alembic/lint';
 import { resolveRuleConfig, type RuleConfig } from './alembic/ruleConfig';
 import { ProjectIndex } from './alembic/projectIndex';
@@ -187,8 +186,8 @@ export class ServerState {
     const open = this.workspace.openText(file);
     if (open !== undefined) return open;
     try {
-      const bytes = fs.readFileSync(file);
-      if (bytes.length > MAX_MIGRATION_BYTES || looksBinary(bytes)) return undefined;
+      const bytes = readSourceBytes(file);
+      if (looksBinary(bytes)) return undefined;
       return decodeSource(bytes);
     } catch {
       return undefined;
