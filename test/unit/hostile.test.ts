@@ -187,6 +187,30 @@ test('CLI check --cache on the hostile folder: answers, no hang', async () => {
   }
 });
 
+test('CLI given a FIFO as its config file (-c) reports it and does not wait on it', async () => {
+  const ws = await hostile();
+  const r = await runNode([CLI, 'check', '-c', path.join(ws.root, 'fifoini', 'alembic.ini')], { timeoutMs: 20_000 });
+  assert.equal(r.timedOut, false, `check -c FIFO blocked\n${r.err}`);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /alembic\.ini:1:1: error invalid-project-config Cannot read alembic\.ini: not a regular file \(it is a named pipe\)/);
+});
+
+test('CLI check --cache with a FIFO planted as the cache file neither waits on it nor writes to it', async () => {
+  const dir = tempDir('alembic-fifo-cache-');
+  const ini = writeProject(dir, LINTED);
+  const cacheDir = path.join(dir, 'cache');
+  const first = await runNode([CLI, 'check', ini, '--cache-location', cacheDir], { cwd: dir });
+  assert.equal(first.timedOut, false);
+  const [name] = fs.readdirSync(cacheDir).filter((f) => f.endsWith('.json'));
+  fs.rmSync(path.join(cacheDir, name));
+  execFileSync('mkfifo', [path.join(cacheDir, name)]);
+  const r = await runNode([CLI, 'check', ini, '--cache-location', cacheDir], { cwd: dir, timeoutMs: 20_000 });
+  assert.equal(r.timedOut, false, `check --cache blocked on a FIFO cache file\n${r.err}`);
+  assert.match(r.out, /warning delete-without-where/);
+  assert.match(r.err, /could not save the cache .*is not a regular file/);
+  assert.ok(fs.lstatSync(path.join(cacheDir, name)).isFIFO());
+});
+
 // ---- check --cache: a planted cache hides nothing -----------------------------------------
 
 const LINTED: GenRevision[] = [
