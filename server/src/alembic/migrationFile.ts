@@ -1,6 +1,7 @@
 /**
- * Reading one migration from disk for the index: size and binary guards, UTF-8 decoding and
- * the fast scan. Every outcome is a MigrationFile; nothing here throws.
+ * Reading one migration from disk for the index: regular files only (regularFile.ts), size
+ * and binary guards, UTF-8 decoding and the fast scan. Every outcome of readMigrationFile is
+ * a MigrationFile; it never throws.
  */
 import { scanMigration } from './migrationScanner';
 import { fileSignature } from './graphSnapshot';
