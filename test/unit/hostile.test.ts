@@ -90,7 +90,12 @@ test('containedRevisionPath refuses .., absolute paths, links out, and an existi
   fs.symlinkSync(path.join(outside, 'nothing'), path.join(versions, 'dangling'));
   assert.throws(() => containedRevisionPath(versions, 'dangling/abc.py', root), /leads nowhere/);
   fs.symlinkSync(path.join(outside, 'target.py'), path.join(versions, 'planted.py'));
-  assert.throws(() => containedRevisionPath(versions, 'planted.py', root), /already exists/);
+  assert.throws(() => containedRevisionPath(versions, 'planted.py', root), /planted\.py already exists and is not a regular file/);
+  execFileSync('mkfifo', [path.join(versions, 'pipe.py')]);
+  assert.throws(() => containedRevisionPath(versions, 'pipe.py', root), /not a regular file/);
+  // A regular file there is left to the client, whose create never overwrites (as alembic's own name clash).
+  fs.writeFileSync(path.join(versions, 'taken.py'), '');
+  assert.equal(containedRevisionPath(versions, 'taken.py', root), path.join(versions, 'taken.py'));
   // A link that stays inside is fine.
   fs.mkdirSync(path.join(versions, 'real'));
   fs.symlinkSync(path.join(versions, 'real'), path.join(versions, 'alias'));

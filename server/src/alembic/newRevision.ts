@@ -192,9 +192,9 @@ function realpathOr(p: string): string {
  * location `folder`, when it stays there. A cloned repository chooses both, so neither is
  * trusted: the name must be relative without `..`; the folder (resolved with realpath) must be
  * inside `boundary` (the workspace folder or project root) when given; every existing
- * subfolder on the way must resolve inside the folder (no symlink out); and nothing may exist
- * at the file's place yet (a planted symlink there would redirect the write). Throws an Error
- * that says which rule the path breaks.
+ * subfolder on the way must resolve inside the folder (no symlink out); and no link or special
+ * file may sit at the file's place (a planted symlink there would redirect the write). Throws
+ * an Error that says which rule the path breaks.
  */
 export function containedRevisionPath(folder: string, relative: string, boundary?: string): string {
   const where = `the version location ${folder}`;
@@ -232,14 +232,14 @@ export function containedRevisionPath(folder: string, relative: string, boundary
     cur = real;
   }
   const file = path.join(folder, relative);
-  let exists = false;
+  let st: fs.Stats | undefined;
   try {
-    fs.lstatSync(path.join(cur, segments[segments.length - 1]));
-    exists = true;
+    st = fs.lstatSync(path.join(cur, segments[segments.length - 1]));
   } catch {
     // the usual case: nothing there yet
   }
-  if (exists) throw new Error(`${file} already exists; a new revision never replaces a file.`);
+  // A regular file there makes the client's create fail (it never overwrites); a link would not.
+  if (st && (st.isSymbolicLink() || !st.isFile())) throw new Error(`${file} already exists and is not a regular file (a link or a special file); a new revision is never written through it.`);
   return file;
 }
 
