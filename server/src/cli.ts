@@ -23,6 +23,7 @@ import { checkProject } from './alembic/check';
 import { loadLintCache, saveLintCache } from './alembic/lintCache';
 import { graphJson } from './alembic/graphJson';
 import type { Problem } from './alembic/types';
+import { escapeCiCommands } from './outputEscape';
 
 const USAGE = `usage: alembic-migrations <command> [PATH] [options]
 
@@ -138,9 +139,15 @@ function formatProblem(p: Problem): string {
   return `${displayPath(p.file)}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity} ${p.ruleId} ${p.message}`;
 }
 
-/** Runs the CLI; returns the exit code. Output goes through the two writers so tests can capture it. */
-export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  let opts: Options;
+/**
+ * Runs the CLI; returns the exit code. Output goes through the two writers so tests can
+ * capture it; everything printed is escaped so that no data makes a CI workflow command.
+ */
+export async function main(argv: string[], rawOut: (s: string) => void = (s) => process.stdout.write(s), rawErr: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  const json = (): boolean => opts?.format === 'json' || opts?.json === true;
+  const out = (s: string): void => rawOut(escapeCiCommands(s, { json: json() }));
+  const err = (s: string): void => rawErr(escapeCiCommands(s));
+  let opts: Options | undefined;
   try {
     opts = parseArgs(argv);
   } catch (e) {
@@ -166,14 +173,16 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     for (const p of projects) {
       // Named by the config's path from here: a checkout at another place finds the same cache.
       const projectKey = path.relative(process.cwd(), p.id);
-      const cache = cacheDir ? loadLintCache(cacheDir, build, projectKey) : undefined;
+      let distrusted = false;
+      const cache = cacheDir ? loadLintCache(cacheDir, build, projectKey, (note) => { distrusted = true; err(`alembic-migrations: note: ${note}\n`); }) : undefined;
       const r = await checkProject(p, { cache });
       results.push(r);
-      if (cacheDir && cache) {
+      // A distrusted cache file is left as it is: rewriting a committed file would only dirty the checkout.
+      if (cacheDir && cache && !distrusted) {
         try {
           saveLintCache(cacheDir, build, projectKey, cache, r.usedKeys);
         } catch (e) {
-          err(`alembic-migrations: could not save the cache in ${cacheDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)} (the results above are complete)\n`);
+          err(`alembic-migrations: could not save the cache in ${cacheDir}: ${(e as Error).message} (the results above are complete)\n`);
         }
       }
     }

@@ -4,7 +4,6 @@
  * and `alembic/graphChanged`. Handlers read from it; only it talks to the connection.
  */
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import type {
   ClientCapabilities,
   Connection,
@@ -17,7 +16,7 @@ import { pathToUri, uriToPath } from './uris';
 import { GraphChangedNotification, type DatabaseState, type InitializationOptions } from './protocol';
 import { loadPythonParser, type PythonParser } from './alembic/pythonParser';
 import { parseMigrationWith, type ParsedMigration } from './alembic/migrationParser';
-import { decodeSource, looksBinary, MAX_MIGRATION_BYTES } from './alembic/migrationFile';
+import { decodeSource, looksBinary, readSourceBytes } from './alembic/migrationFile';
 import { lintMigration, mayHaveFindings, prepareLinter } from './alembic/lint';
 import { resolveRuleConfig, type RuleConfig } from './alembic/ruleConfig';
 import { ProjectIndex } from './alembic/projectIndex';
@@ -195,8 +194,8 @@ export class ServerState {
     const open = this.workspace.openText(file);
     if (open !== undefined) return open;
     try {
-      const bytes = fs.readFileSync(file);
-      if (bytes.length > MAX_MIGRATION_BYTES || looksBinary(bytes)) return undefined;
+      const bytes = readSourceBytes(file);
+      if (looksBinary(bytes)) return undefined;
       return decodeSource(bytes);
     } catch {
       return undefined;

@@ -2,29 +2,80 @@
  * The JSON files the caches keep (graph snapshots, `check --cache`): each tagged with a
  * format and the build that wrote it, written whole or not at all (temporary file, then
  * rename), and read without throwing — a missing, corrupt or foreign file is no cache.
+ * A cache folder can sit in a cloned repository, so neither reading nor writing follows a
+ * symlink there, and only a regular file is read.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readRegularText } from './regularFile';
 
 interface Tagged {
   format: number;
   build: string;
 }
 
+/** Far above any real cache (a 5,000-revision graph is a few MB): a bigger file is not one of ours. */
+const MAX_CACHE_BYTES = 256 * 1024 * 1024;
+
+function isSymlink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /** The file's data when it parses and carries this format and build; else undefined. */
 export function readCacheFile<T extends Tagged>(file: string, format: number, build: string): T | undefined {
   try {
-    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as T | null;
-    return data && data.format === format && data.build === build ? data : undefined;
+    if (isSymlink(file) || isSymlink(path.dirname(file))) return undefined;
+    const data = JSON.parse(readRegularText(file, MAX_CACHE_BYTES)) as T | null;
+    return data && typeof data === 'object' && data.format === format && data.build === build ? data : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Writes the data atomically, creating the folder. Throws on a write failure. */
+/** An Error for a cache path that is not safe to write: code ESYMLINK or ENOTREGULAR. */
+function refused(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
+}
+
+/**
+ * Creates the folder `dir` when missing and checks it is a real folder, not a symlink (a
+ * planted one would send the cache's writes elsewhere). Throws otherwise.
+ */
+export function ensureCacheFolder(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const st = fs.lstatSync(dir);
+  if (st.isSymbolicLink()) throw refused('ESYMLINK', `${dir} is a symbolic link; a cache is never written through one`);
+  if (!st.isDirectory()) throw refused('ENOTDIR', `${dir} is not a folder`);
+}
+
+/**
+ * Writes the data atomically, creating the folder: to a new file made exclusively (`wx`) in
+ * the same folder, then renamed over the target (a rename replaces a link, never writes
+ * through it). Refuses when the folder or the file is a symlink, or the file is not a regular
+ * file. Throws on a write failure.
+ */
 export function writeCacheFile(file: string, data: Tagged): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(data));
-  fs.renameSync(tmp, file);
+  const dir = path.dirname(file);
+  ensureCacheFolder(dir);
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(file);
+  } catch {
+    // not there yet
+  }
+  if (st?.isSymbolicLink()) throw refused('ESYMLINK', `${file} is a symbolic link; a cache is never written through one`);
+  if (st && !st.isFile()) throw refused('ENOTREGULAR', `${file} is not a regular file`);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`);
+  fs.writeFileSync(tmp, JSON.stringify(data), { flag: 'wx' });
+  try {
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    try { fs.unlinkSync(tmp); } catch { /* already gone */ }
+    throw e;
+  }
 }

@@ -4,7 +4,6 @@
  * Large projects are linted on two worker threads (the parse dominates and is CPU-bound).
  */
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -16,7 +15,7 @@ import { lintMigration, mayHaveFindings, prepareLinter } from './lint';
 import { parseMigrationWith } from './migrationParser';
 import { loadPythonParser, type PythonParser } from './pythonParser';
 import { resolveRuleConfig } from './ruleConfig';
-import { decodeSource, looksBinary, MAX_MIGRATION_BYTES } from './migrationFile';
+import { decodeSource, looksBinary, readSourceBytes } from './migrationFile';
 
 /** Below this many files a worker's start-up (~150 ms) costs more than it saves. */
 const PARALLEL_THRESHOLD = 400;
@@ -56,8 +55,8 @@ async function lintFiles(files: string[], root: string, cache?: LintCache): Prom
   for (const file of files) {
     let text: string;
     try {
-      const bytes = fs.readFileSync(file);
-      if (bytes.length > MAX_MIGRATION_BYTES || looksBinary(bytes)) continue;
+      const bytes = readSourceBytes(file);
+      if (looksBinary(bytes)) continue;
       text = decodeSource(bytes);
     } catch {
       continue;

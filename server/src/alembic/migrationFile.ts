@@ -1,10 +1,11 @@
 /**
- * Reading one migration from disk for the index: size and binary guards, UTF-8 decoding and
- * the fast scan. Every outcome is a MigrationFile; nothing here throws.
+ * Reading one migration from disk for the index: regular files only (regularFile.ts), size
+ * and binary guards, UTF-8 decoding and the fast scan. Every outcome of readMigrationFile is
+ * a MigrationFile; it never throws.
  */
-import * as fs from 'node:fs';
 import { scanMigration } from './migrationScanner';
 import { fileSignature } from './graphSnapshot';
+import { readRegularFile, UnreadableFileError } from './regularFile';
 import type { MigrationFile } from './types';
 
 /** Files above this size are not read: no real migration is this large. */
@@ -30,55 +31,38 @@ export function migrationFromText(file: string, versionLocation: string, text: s
   return { file, versionLocation, decls: scanMigration(text) };
 }
 
-/** One buffer reused for every read: most migrations fit, and reading costs three syscalls. */
+/** One buffer reused for every read: most migrations fit. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /**
- * Reads a whole file with open/read/close (no stat unless it is larger than the buffer, or
- * `signed` asks for the file's signature: then fstat runs before the read, so a write that
- * races the read leaves a newer signature on disk than the one recorded).
+ * The bytes of a regular file of at most MAX_MIGRATION_BYTES (readRegularFile: a FIFO, a
+ * socket or a device is refused, never waited on). The result is a fresh buffer.
  */
-function readBytes(file: string, signed?: { signature?: string }): Buffer {
-  const fd = fs.openSync(file, 'r');
-  try {
-    if (signed) signed.signature = fileSignature(fs.fstatSync(fd));
-    const n = fs.readSync(fd, READ_BUFFER, 0, READ_BUFFER.length, 0);
-    if (n < READ_BUFFER.length) return READ_BUFFER.subarray(0, n);
-    const size = fs.fstatSync(fd).size;
-    if (size > MAX_MIGRATION_BYTES) throw Object.assign(new Error('too large'), { code: 'ETOOLARGE', size });
-    const all = Buffer.allocUnsafe(size);
-    READ_BUFFER.copy(all, 0, 0, n);
-    let off = n;
-    while (off < size) {
-      const m = fs.readSync(fd, all, off, size - off, off);
-      if (m === 0) break;
-      off += m;
-    }
-    return all.subarray(0, off);
-  } finally {
-    fs.closeSync(fd);
-  }
+export function readSourceBytes(file: string): Buffer {
+  return Buffer.from(readRegularFile(file, MAX_MIGRATION_BYTES, { scratch: READ_BUFFER }));
 }
 
 /**
  * Reads and scans a migration file from disk; with `signature`, also records the file's
- * signature (graphSnapshot.ts) as it was when read.
+ * signature (graphSnapshot.ts) as it was when opened (fstat before the read: a write that
+ * races the read leaves a newer signature on disk than the one recorded).
  */
 export function readMigrationFile(file: string, versionLocation: string, opts: { signature?: boolean } = {}): MigrationFile {
   let bytes: Buffer;
-  const signed: { signature?: string } | undefined = opts.signature ? {} : undefined;
+  let signature: string | undefined;
   try {
-    bytes = readBytes(file, signed);
+    bytes = readRegularFile(file, MAX_MIGRATION_BYTES, { scratch: READ_BUFFER, ...(opts.signature ? { onStat: (st) => { signature = fileSignature(st); } } : {}) });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException & { size?: number };
-    if (err.code === 'ETOOLARGE') {
-      return unreadable(file, versionLocation, signed?.signature, `file is ${((err.size ?? 0) / 1048576).toFixed(1)} MB, larger than the ${MAX_MIGRATION_BYTES / 1048576} MB a migration can be`);
+    if (e instanceof UnreadableFileError) {
+      return unreadable(file, versionLocation, signature, e.code === 'ETOOLARGE'
+        ? `file is ${(e.size / 1048576).toFixed(1)} MB, larger than the ${MAX_MIGRATION_BYTES / 1048576} MB a migration can be`
+        : e.message);
     }
-    return unreadable(file, versionLocation, undefined, `cannot read the file: ${err.code ?? String(e)}`);
+    return unreadable(file, versionLocation, undefined, `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  if (looksBinary(bytes)) return unreadable(file, versionLocation, signed?.signature, 'the file is binary, not Python source');
+  if (looksBinary(bytes)) return unreadable(file, versionLocation, signature, 'the file is binary, not Python source');
   const m = migrationFromText(file, versionLocation, decodeSource(bytes));
-  if (signed?.signature) m.signature = signed.signature;
+  if (signature) m.signature = signature;
   return m;
 }
 

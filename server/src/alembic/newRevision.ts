@@ -7,6 +7,10 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readRegularText, UnreadableFileError } from './regularFile';
+
+/** A script.py.mako is a page of text; anything near this size is not one. */
+const MAX_TEMPLATE_BYTES = 1024 * 1024;
 
 /** A fresh revision id as Alembic makes them: the last 12 hex digits of a UUID4. */
 export function newRevisionId(): string {
@@ -169,6 +173,76 @@ function evalValue(e: string, vars: Record<string, PyValue>, whole: string): PyV
   throw new Error(`script.py.mako uses \${${whole}}, which the built-in renderer does not support; create this revision with alembic instead`);
 }
 
+/** True when `child` is `parent` or below it (both absolute, already resolved). */
+function isInside(parent: string, child: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel));
+}
+
+function realpathOr(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/**
+ * The absolute path of the new file `relative` (what `file_template` made) inside the version
+ * location `folder`, when it stays there. A cloned repository chooses both, so neither is
+ * trusted: the name must be relative without `..`; the folder (resolved with realpath) must be
+ * inside `boundary` (the workspace folder or project root) when given; every existing
+ * subfolder on the way must resolve inside the folder (no symlink out); and no link or special
+ * file may sit at the file's place (a planted symlink there would redirect the write). Throws
+ * an Error that says which rule the path breaks.
+ */
+export function containedRevisionPath(folder: string, relative: string, boundary?: string): string {
+  const where = `the version location ${folder}`;
+  if (relative.includes('\0')) throw new Error(`file_template makes a file name with a NUL character; it must name a file inside ${where}.`);
+  if (path.isAbsolute(relative) || path.win32.isAbsolute(relative)) {
+    throw new Error(`file_template makes the absolute path '${relative}'; it must name a file inside ${where}.`);
+  }
+  const segments = relative.split(/[\\/]+/);
+  if (segments.includes('..')) throw new Error(`file_template makes '${relative}', which leaves ${where} through '..'; it must name a file inside it.`);
+  const realFolder = realpathOr(folder);
+  if (boundary !== undefined) {
+    const realBoundary = realpathOr(boundary);
+    if (!isInside(realBoundary, realFolder)) {
+      throw new Error(`The version location ${folder} resolves to ${realFolder}, outside ${boundary}; new revisions are only written inside the project's folder.`);
+    }
+  }
+  let cur = realFolder;
+  const dirs = segments.slice(0, -1).filter((s) => s && s !== '.');
+  for (let i = 0; i < dirs.length; i++) {
+    const next = path.join(cur, dirs[i]);
+    const shown = path.join(folder, ...dirs.slice(0, i + 1));
+    try {
+      fs.lstatSync(next);
+    } catch {
+      break; // from here on the folders are new: created inside
+    }
+    let real: string;
+    try {
+      real = fs.realpathSync(next);
+    } catch {
+      throw new Error(`${shown} is a link that leads nowhere; new revisions are only written inside ${where}.`);
+    }
+    if (!isInside(realFolder, real)) throw new Error(`${shown} is a link to ${real}, outside ${where}; new revisions are only written inside it.`);
+    if (!fs.statSync(real).isDirectory()) throw new Error(`${shown} is not a folder.`);
+    cur = real;
+  }
+  const file = path.join(folder, relative);
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(path.join(cur, segments[segments.length - 1]));
+  } catch {
+    // the usual case: nothing there yet
+  }
+  // A regular file there makes the client's create fail (it never overwrites); a link would not.
+  if (st && (st.isSymbolicLink() || !st.isFile())) throw new Error(`${file} already exists and is not a regular file (a link or a special file); a new revision is never written through it.`);
+  return file;
+}
+
 export interface NewRevisionFile {
   file: string;
   text: string;
@@ -176,22 +250,27 @@ export interface NewRevisionFile {
 
 /**
  * The path and content of a new revision file in `versionLocation`, from the project's
- * `script.py.mako` (Alembic's default template when the project has none).
+ * `script.py.mako` (Alembic's default template when the project has none). The path stays
+ * inside the version location, and the version location inside `boundary` when given
+ * (containedRevisionPath); else this throws an Error saying why.
  */
 export function newRevisionFile(
-  opts: { scriptLocation?: string; versionLocation: string; fileTemplate?: string; truncateSlugLength?: number },
+  opts: { scriptLocation?: string; versionLocation: string; fileTemplate?: string; truncateSlugLength?: number; boundary?: string },
   input: NewRevisionInput,
 ): NewRevisionFile {
   let template = DEFAULT_SCRIPT_TEMPLATE;
   if (opts.scriptLocation) {
+    const file = path.join(opts.scriptLocation, 'script.py.mako');
     try {
-      template = fs.readFileSync(path.join(opts.scriptLocation, 'script.py.mako'), 'utf8');
-    } catch {
+      template = readRegularText(file, MAX_TEMPLATE_BYTES);
+    } catch (e) {
+      // A FIFO, a device or a huge file is not a template: refuse rather than render something else.
+      if (e instanceof UnreadableFileError) throw new Error(`${path.basename(file)} cannot be used: ${e.message}`);
       // No template in the project: Alembic itself would fail; the default is the closest useful thing.
     }
   }
   return {
-    file: path.join(opts.versionLocation, revisionFileName(opts.fileTemplate, input, opts.truncateSlugLength)),
+    file: containedRevisionPath(opts.versionLocation, revisionFileName(opts.fileTemplate, input, opts.truncateSlugLength), opts.boundary),
     text: renderScriptTemplate(template, input),
   };
 }

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { interpolate, parseIni, type IniDocument } from './iniFile';
+import { readRegularText, UnreadableFileError } from './regularFile';
 import type { Problem, Range } from './types';
 
 // smol-toml ships CommonJS under `require`; its type declarations are ESM-only.
@@ -74,11 +75,15 @@ function configProblem(file: string, range: Range, message: string, severity: 'e
   return { ruleId: 'invalid-project-config', severity, message, file, range };
 }
 
+/** Config files are small: a bigger one is not read (nor a FIFO or a device, which could stall us). */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
 function readText(file: string, problems: Problem[]): string | undefined {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return readRegularText(file, MAX_CONFIG_BYTES);
   } catch (e) {
-    problems.push(configProblem(file, ZERO_RANGE, `Cannot read ${path.basename(file)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`));
+    const why = e instanceof UnreadableFileError ? e.message : (e as NodeJS.ErrnoException).code ?? String(e);
+    problems.push(configProblem(file, ZERO_RANGE, `Cannot read ${path.basename(file)}: ${why}`));
     return undefined;
   }
 }
@@ -123,7 +128,7 @@ function readPyproject(file: string, problems: Problem[]): PyprojectData {
 /** True when a pyproject.toml declares `[tool.alembic]` (cheap text check before parsing). */
 export function pyprojectHasAlembic(file: string): boolean {
   try {
-    return /^\s*\[tool\.alembic\]/m.test(fs.readFileSync(file, 'utf8'));
+    return /^\s*\[tool\.alembic\]/m.test(readRegularText(file, MAX_CONFIG_BYTES));
   } catch {
     return false;
   }

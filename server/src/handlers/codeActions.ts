@@ -36,7 +36,7 @@ export function codeActions(state: ServerState, p: CodeActionParams, token: Canc
     if (token.isCancellationRequested) return null;
     switch (d.code) {
       case 'header-mismatch': actions.push(...headerFix(migration, d)); break;
-      case 'multiple-heads': actions.push(...(state.trusted ? mergeHeads(project, d) : untrustedMerge(d))); break;
+      case 'multiple-heads': actions.push(...(state.trusted ? mergeHeads(project, d, writeBoundary(state, project)) : untrustedMerge(d))); break;
       case 'missing-parent': actions.push(...repointParent(project, migration, d)); break;
       case 'empty-downgrade': {
         const parsed = state.parsed(file);
@@ -79,30 +79,42 @@ function headerFix(m: MigrationFile, d: Diagnostic): CodeAction[] {
   return [{ title: 'Rewrite the docstring header from the code', kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: true, edit: edit(uri, edits) }];
 }
 
-/** A new revision file of the project, from its template, with an id no revision of it has. */
+/** The folder no new file may leave: the project's workspace folder, else its root. */
+function writeBoundary(state: ServerState, project: ProjectIndex): string {
+  return state.workspace.folderOfProject(project.project.id) ?? project.project.rootDir;
+}
+
+/**
+ * A new revision file of the project, from its template, with an id no revision of it has.
+ * Throws when the path would leave the version location or `boundary` (containedRevisionPath).
+ */
 function renderNewRevision(
   project: ProjectIndex,
   input: { message: string; parents: string[]; versionLocation: string; branchLabels?: string[]; dependsOn?: string[] },
   now: Date,
+  boundary: string,
 ): { file: string; text: string; id: string } {
   let id = newRevisionId();
   while (project.graph.get(id)) id = newRevisionId();
   const p = project.project;
   const { versionLocation, ...rest } = input;
   const created = newRevisionFile(
-    { scriptLocation: p.scriptLocation, versionLocation, fileTemplate: p.fileTemplate, truncateSlugLength: p.truncateSlugLength },
+    { scriptLocation: p.scriptLocation, versionLocation, fileTemplate: p.fileTemplate, truncateSlugLength: p.truncateSlugLength, boundary },
     { id, createDate: now, ...rest },
   );
   return { ...created, id };
 }
 
-/** A new merge revision for the project's current heads (as `alembic merge heads` would write it). */
-export function mergeHeadsEdit(project: ProjectIndex, now = new Date()): { edit: WorkspaceEdit; file: string } | undefined {
+/**
+ * A new merge revision for the project's current heads (as `alembic merge heads` would write
+ * it), inside its first version location and `boundary` (default: the project's root).
+ */
+export function mergeHeadsEdit(project: ProjectIndex, now = new Date(), boundary = project.project.rootDir): { edit: WorkspaceEdit; file: string } | undefined {
   const heads = project.graph.realHeads;
   if (heads.length < 2) return undefined;
   const versionLocation = project.project.versionLocations[0];
   if (!versionLocation) return undefined;
-  const created = renderNewRevision(project, { message: `merge ${heads.join(', ')}`, parents: [...heads], versionLocation }, now);
+  const created = renderNewRevision(project, { message: `merge ${heads.join(', ')}`, parents: [...heads], versionLocation }, now, boundary);
   const uri = pathToUri(created.file);
   return {
     file: created.file,
@@ -115,10 +127,10 @@ export function mergeHeadsEdit(project: ProjectIndex, now = new Date()): { edit:
   };
 }
 
-function mergeHeads(project: ProjectIndex, d: Diagnostic): CodeAction[] {
+function mergeHeads(project: ProjectIndex, d: Diagnostic, boundary: string): CodeAction[] {
   let merge: ReturnType<typeof mergeHeadsEdit>;
   try {
-    merge = mergeHeadsEdit(project);
+    merge = mergeHeadsEdit(project, new Date(), boundary);
   } catch (e) {
     return [{ title: `Cannot create a merge revision: ${(e as Error).message}`, kind: CodeActionKind.QuickFix, diagnostics: [d], disabled: { reason: (e as Error).message } }];
   }
@@ -206,7 +218,7 @@ export function newRevision(state: ServerState, p: NewRevisionParams, now = new 
       message, parents: [...p.parents], versionLocation,
       ...(p.branchLabel ? { branchLabels: [p.branchLabel] } : {}),
       ...(p.dependsOn?.length ? { dependsOn: [...p.dependsOn] } : {}),
-    }, now);
+    }, now, writeBoundary(state, project));
     return { kind: 'ok', uri: pathToUri(created.file), text: created.text, revision: created.id };
   } catch (e) {
     return { kind: 'error', message: (e as Error).message };
