@@ -56,7 +56,7 @@ export function toClientConfig(pg: PgConnectionOptions, connectTimeoutMs: number
     application_name: pg.applicationName ?? 'vscode-alembic',
   };
   if (pg.options) cfg.options = pg.options;
-  if (pg.ssl === false) cfg.ssl = false;
+  if (pg.ssl === false || pg.ssl === 'prefer') cfg.ssl = false;
   else if (pg.ssl) {
     const s = pg.ssl;
     cfg.ssl = {
