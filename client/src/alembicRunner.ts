@@ -123,6 +123,7 @@ export class AlembicRunner implements vscode.Disposable {
     if (opts.revealOutput) this.log.show(true);
 
     const abort = new AbortController();
+    const startedAt = new Date();
     this.running.set(project.id, { title: opts.title, abort });
     this.emitter.fire({ projectId: project.id, running: true });
     let result: RunResult;
@@ -157,7 +158,7 @@ export class AlembicRunner implements vscode.Disposable {
       this.log.warn(`[run] ${project.name}: cancelled after ${result.durationMs} ms`);
       // The process is gone; a statement it started may still run (and hold locks) in the server.
       if (db.kind === 'ok') {
-        const t = await terminateSessions(db.pg, invocation.env.PGAPPNAME ?? appName);
+        const t = await terminateSessions(db.pg, invocation.env.PGAPPNAME ?? appName, startedAt);
         if (t.kind === 'ok' && t.terminated > 0) this.log.warn(`[run] stopped ${t.terminated} database session(s) the cancelled run left behind`);
       }
       const f = classifyAlembicFailure({ exitCode: result.exitCode, stderr: result.stderr, cancelled: true });

@@ -9,7 +9,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { DatabaseStateNotification, type DatabaseState, type ProjectInfo } from '../../server/src/protocol';
 import { parseIni } from '../../server/src/alembic/iniFile';
 import { describeDatabase, isLocalDatabase, parseDatabaseUrl, redactUrl, resolveConnection, urlWithoutPassword, type PgConnectionOptions } from './db/databaseUrl';
-import { VersionTableReader, type DatabaseReading } from './db/versionTable';
+import { keepAliveMs, VersionTableReader, type DatabaseReading } from './db/versionTable';
 import type { DbStatus } from './model/statusModel';
 import type { GraphStore } from './graphStore';
 
@@ -135,8 +135,8 @@ export class DatabaseMonitor implements vscode.Disposable {
         const versionTable = cfg.get<string>('versionTable', '') || 'alembic_version';
         const schema = cfg.get<string>('versionTableSchema', '') || undefined;
         // Keep the connection open across periodic refreshes (a fresh one costs TCP + SCRAM, ~30 ms),
-        // and close it when nothing has read for a while.
-        const idleMs = this.refreshSeconds > 0 ? Math.min(Math.max(5, this.refreshSeconds) * 1000 + 15_000, 600_000) : 15_000;
+        // and close it within a minute of the last read (an idle session blocks DROP DATABASE).
+        const idleMs = keepAliveMs(this.refreshSeconds);
         const key = JSON.stringify([conn.pg, versionTable, schema, idleMs]);
         let entry = this.readers.get(project.id);
         if (!entry || entry.key !== key) {

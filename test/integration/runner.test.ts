@@ -62,6 +62,7 @@ test('cancel mid-migration kills the process group, stops the server session, an
   const appName = 'runner-test-cancel';
   const inv = invocation({ kind: 'upgrade', target: 'head' }, appName);
   const abort = new AbortController();
+  const startedAt = new Date();
   let pid: number | undefined;
   const done = runProcess({
     file: inv.file, args: inv.args, cwd: inv.cwd, env: { ...process.env, ...inv.env }, signal: abort.signal, killGraceMs: 1500,
@@ -89,7 +90,7 @@ test('cancel mid-migration kills the process group, stops the server session, an
     const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
     assert.ok(!ps.split('\n').some((l) => l.includes(ini)), `no alembic process for this project:\n${ps}`);
     // The backend may outlive the client by a moment; terminateSessions is what the extension calls.
-    const t = await terminateSessions(pgOptions(), appName);
+    const t = await terminateSessions(pgOptions(), appName, startedAt);
     assert.equal(t.kind, 'ok');
     const left = await watcher.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [appName]);
     for (let i = 0; i < 50 && left.rows[0].n > 0; i++) {
@@ -114,6 +115,7 @@ test('a missing program is a classified failure, not a throw', async () => {
 });
 
 test('the reusing reader answers from one connection and recovers when the server drops it', async () => {
+  const startedAt = new Date();
   const reader = new VersionTableReader({ ...pgOptions(), applicationName: 'runner-test-reader' }, { idleMs: 60_000 });
   try {
     const a = await reader.read();
@@ -124,7 +126,7 @@ test('the reusing reader answers from one connection and recovers when the serve
     await reader.read();
     await reader.read();
     assert.equal(await sessions(), 1, 'three reads, one session');
-    await terminateSessions(pgOptions(), 'runner-test-reader');
+    await terminateSessions(pgOptions(), 'runner-test-reader', startedAt);
     const b = await reader.read();
     assert.equal(b.kind === 'ok' && b.revisions.join(), 'aaaa00000001', 'reconnects after the session was killed');
     await admin.end();
