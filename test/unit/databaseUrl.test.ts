@@ -35,6 +35,8 @@ test('?password= in the query, raw or percent-encoded, with a percent-encoded ke
   const raw = ok('postgresql://app@h/db?password=a&b&sslmode=disable');
   assert.equal(raw.pg.password, 'a&b', 'a & not followed by key= stays in the password');
   assert.equal(raw.pg.ssl, false);
+  assert.equal(ok('postgresql://app@h/db?password=& =x&sslmode=disable').pg.password, '& =x', 'only an option name starts a pair');
+  assert.equal(redactUrl('postgresql://app@h/db?password=& =x&sslmode=disable'), 'postgresql://app@h/db?password=***&sslmode=disable');
   assert.equal(redactUrl('postgresql://app@h/db?password=a&b&sslmode=disable'), 'postgresql://app@h/db?password=***&sslmode=disable');
   const enc = ok('postgresql://app@h/db?pass%77ord=s%26cr%2Bt+x');
   assert.equal(enc.pg.password, 's&cr+t x');

@@ -127,7 +127,9 @@ const isPasswordKey = (key: string): boolean => key.trim().toLowerCase() === 'pa
  *   less; write such an `@` as `%40`.) There are no fragments: `#` is an ordinary character, as
  *   in SQLAlchemy. In the query, keys are percent-decoded before they are compared
  *   (`pass%77ord=` is `password=`), and a password value runs to the next `&` that starts
- *   another `key=` pair, so a raw `&` inside it stays covered.
+ *   another `name=` pair (name: letters, digits, `_`), so a raw `&` inside it stays covered.
+ *   (A raw password that itself holds `&name=` cannot be told from a following option: the
+ *   part before it is hidden, the rest is read as that option.)
  * - libpq keyword/value (`host=db user=u password='a b\'c'`): values are bare words or
  *   single-quoted; a backslash escapes the next character in both.
  *
@@ -184,7 +186,12 @@ function tokenizeQuery(s: string, from: number, t: Tokens): void {
     if (amp < 0) break;
     i = amp + 1;
   }
-  const startsPair = (seg: Span): boolean => /^[^=]+=/.test(s.slice(seg.start, seg.end));
+  // Only an option name (after decoding) followed by '=' starts another pair after a password.
+  const startsPair = (seg: Span): boolean => {
+    const text = s.slice(seg.start, seg.end);
+    const eq = text.indexOf('=');
+    return eq > 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(decodeQuery(text.slice(0, eq)));
+  };
   for (let k = 0; k < segments.length; k++) {
     const seg = segments[k];
     const text = s.slice(seg.start, seg.end);
