@@ -6,13 +6,15 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { promisify } from 'node:util';
 import { startPostgres, freePort, type TestPostgres } from '../support/postgres';
+import { tempDir } from '../support/tempDir';
 import { Client } from 'pg';
 import { openConnection, readDatabaseState, terminateSessions, VersionTableReader } from '../../client/src/db/versionTable';
 import { parseDatabaseUrl } from '../../client/src/db/databaseUrl';
@@ -173,6 +175,49 @@ test('no sslmode means prefer: TLS is asked first, and on refusal the startup pa
     assert.equal(startup.user, 'u');
     assert.equal(startup.statement_timeout, undefined, JSON.stringify(startup));
     assert.ok(!/statement_timeout/.test(startup.options ?? ''), JSON.stringify(startup));
+  } finally {
+    fake.close();
+  }
+});
+
+test('prefer uses TLS when the server accepts it, and an authentication failure over TLS is not retried in plain TCP', async () => {
+  const dir = tempDir('faketls-');
+  const [keyFile, certFile] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  const credentials = { key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) };
+  // A listener that accepts TLS, reads the startup packet inside it and answers as a server
+  // rejecting the password does (ErrorResponse, SQLSTATE 28P01).
+  const seen: string[] = [];
+  const fake = net.createServer((sock) => {
+    sock.once('data', (buf) => {
+      if (buf.readInt32BE(4) !== 80877103) {
+        seen.push('plain startup');
+        sock.destroy();
+        return;
+      }
+      sock.write('S');
+      const secure = new tls.TLSSocket(sock, { isServer: true, ...credentials });
+      secure.once('data', () => {
+        seen.push('startup over TLS');
+        const fields = Buffer.from('SFATAL\0VFATAL\0C28P01\0Mpassword authentication failed for user "u"\0\0', 'utf8');
+        const head = Buffer.alloc(5);
+        head.write('E', 0);
+        head.writeInt32BE(fields.length + 4, 1);
+        secure.end(Buffer.concat([head, fields]));
+      });
+      secure.on('error', () => undefined);
+    });
+    sock.on('error', () => undefined);
+  }).listen(0, '127.0.0.1');
+  await new Promise((r) => fake.once('listening', r));
+  const port = (fake.address() as net.AddressInfo).port;
+  try {
+    const parsed = parseDatabaseUrl(`postgresql://u:wrong-secret@127.0.0.1:${port}/d`);
+    assert.ok(parsed.kind === 'ok');
+    const s = await readDatabaseState(parsed.pg, { connectTimeoutMs: 2000 });
+    assert.equal(s.kind, 'auth-failed', JSON.stringify(s));
+    assert.deepEqual(seen, ['startup over TLS'], 'one connection, over TLS; no plain retry after the password was refused');
+    assert.ok(!JSON.stringify(s).includes('wrong-secret'));
   } finally {
     fake.close();
   }
