@@ -128,6 +128,8 @@ test('redactText: URLs in text, PGPASSWORD=, password= in any case and quoting, 
     ["{'password': 'x y'}", "{'password': '***'}"],
     [String.raw`dsn "host=h password='a b\'c' dbname=d"`, `dsn "host=h password='***' dbname=d"`],
     ['password=***abc', 'password=***'],
+    ["[SQL: CREATE ROLE app LOGIN ENCRYPTED PASSWORD 'it''s secret']", "[SQL: CREATE ROLE app LOGIN ENCRYPTED PASSWORD '***']"],
+    ["FATAL:  password authentication failed for user \"u\"", 'FATAL:  password authentication failed for user "u"'],
   ];
   for (const [input, want] of cases) assert.equal(redactText(input), want, input);
 });

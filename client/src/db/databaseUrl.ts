@@ -290,7 +290,8 @@ const PASSWORD_PAIR = /(["']?)\b(\w*pass(?:word|wd)|pwd)\1(\s*[=:]\s*)("(?:\\.|[
  * secret (4+ characters: wherever it appears; shorter: where it stands as a whole token, not
  * inside a word), then every URL — from its scheme to the end of its line, so a password with
  * spaces or quotes is still inside it — through {@link redactUrl}, then every `password=` /
- * `PGPASSWORD=` / JSON `"password": "…"` / libpq `password='…'` value.
+ * `PGPASSWORD=` / JSON `"password": "…"` / libpq `password='…'` value, and SQL's
+ * `PASSWORD '…'` literal.
  */
 export function redactText(text: string, secrets: readonly string[] = []): string {
   let out = text;
@@ -303,10 +304,12 @@ export function redactText(text: string, secrets: readonly string[] = []): strin
     const t = tokenizeUrl(u, '', u.indexOf('://') + 3);
     return maskSpans(u, t.secretSpans);
   });
-  return out.replace(PASSWORD_PAIR, (_m, q: string, key: string, sep: string, value: string) => {
+  out = out.replace(PASSWORD_PAIR, (_m, q: string, key: string, sep: string, value: string) => {
     const quote = value[0] === '"' || value[0] === "'" ? value[0] : '';
     return `${q}${key}${q}${sep}${quote}***${quote}`;
   });
+  // SQL in a failed migration's error: CREATE/ALTER ROLE … [ENCRYPTED] PASSWORD 'literal'.
+  return out.replace(/\b(PASSWORD\s+)[EeNn]?'(?:''|\\.|[^'\\])*'?/gi, "$1'***'");
 }
 
 /**

@@ -148,6 +148,8 @@ export async function openConnection(pg: PgConnectionOptions, opts: { connectTim
   }
 }
 
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EAI_AGAIN', 'ENOENT', 'EPIPE']);
+
 /**
  * The state for a failed connect or read: pg's error classified (auth, missing database,
  * timeout, network, TLS refused), with every message passed through redaction. Pure.
@@ -190,12 +192,11 @@ export function qualifiedTableName(versionTable: string, schema?: string): strin
   return (schema ? escapeIdentifier(schema) + '.' : '') + escapeIdentifier(versionTable);
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EAI_AGAIN', 'ENOENT', 'EPIPE']);
-
 /**
  * Reads `SELECT version_num FROM <schema>.<table>`. No table (42P01) or no rows = base; several
  * rows = several applied heads. Resolves within `connectTimeoutMs + statementTimeoutMs` plus a
- * small margin, whatever the server does.
+ * small margin (twice the connect time with sslmode prefer, which may connect twice), whatever
+ * the server does.
  */
 export async function readDatabaseState(pg: PgConnectionOptions, opts: ReadOptions = {}): Promise<DatabaseReading> {
   return (await connectAndRead(pg, opts, false)).reading;
