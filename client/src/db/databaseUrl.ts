@@ -1,9 +1,11 @@
 /**
  * Which database the extension reads, and how to reach it with `pg`: SQLAlchemy URLs
  * (`postgresql://`, `postgresql+psycopg2://`, `+asyncpg`, `+psycopg`, `postgres://`, libpq query
- * options, unix sockets, several hosts) turned into `pg` client options, plus the first-hit-wins
- * choice between the setting, `DATABASE_URL` and alembic.ini. Pure: no I/O, and no message or
- * note ever contains a password.
+ * options, unix sockets, several hosts) and libpq keyword strings turned into `pg` client
+ * options; the redaction of passwords in URLs and free text (one tokenizer for parsing and
+ * redaction); the URL rebuilt without its password; the first-hit-wins choice between the
+ * setting, `DATABASE_URL` and alembic.ini. Pure: no I/O, and no message or note ever contains
+ * a password.
  */
 
 /**
