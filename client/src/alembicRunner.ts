@@ -204,7 +204,10 @@ export class AlembicRunner implements vscode.Disposable {
     // is handed over as DATABASE_URL (env.py reads it in the usual template), a stored password as PGPASSWORD.
     if (db.kind === 'ok') {
       if (db.source === 'setting' && extraEnv.DATABASE_URL === undefined) extraEnv.DATABASE_URL = db.url;
-      if (db.pg.password !== undefined && !/:[^@/]*@/.test(db.url) && extraEnv.PGPASSWORD === undefined) extraEnv.PGPASSWORD = db.pg.password;
+      // Only a password the URL itself does not carry (one from secret storage) needs handing over.
+      const inUrl = parseDatabaseUrl(db.url);
+      const urlHasPassword = inUrl.kind === 'ok' && (inUrl.parts.password !== undefined || inUrl.parts.params.some((q) => q.key.toLowerCase() === 'password'));
+      if (db.pg.password !== undefined && !urlHasPassword && extraEnv.PGPASSWORD === undefined) extraEnv.PGPASSWORD = db.pg.password;
     }
     const pythonPath = command.length ? undefined : await this.pythonPath(scope);
     return { scope, cfg, command, db, extraEnv, pythonPath };

@@ -8,8 +8,8 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { DatabaseStateNotification, type DatabaseState, type ProjectInfo } from '../../server/src/protocol';
 import { parseIni } from '../../server/src/alembic/iniFile';
-import { describeDatabase, isLocalDatabase, parseDatabaseUrl, redactUrl, resolveConnection, type PgConnectionOptions } from './db/databaseUrl';
-import { readDatabaseState, VersionTableReader, type DatabaseReading } from './db/versionTable';
+import { describeDatabase, isLocalDatabase, parseDatabaseUrl, redactUrl, resolveConnection, urlWithoutPassword, type PgConnectionOptions } from './db/databaseUrl';
+import { keepAliveMs, readDatabaseState, VersionTableReader, type DatabaseReading } from './db/versionTable';
 import type { DbStatus } from './model/statusModel';
 import type { GraphStore } from './graphStore';
 
@@ -137,8 +137,8 @@ export class DatabaseMonitor implements vscode.Disposable {
         const versionTable = cfg.get<string>('versionTable', '') || 'alembic_version';
         const schema = cfg.get<string>('versionTableSchema', '') || undefined;
         // Keep the connection open across periodic refreshes (a fresh one costs TCP + SCRAM, ~30 ms),
-        // and close it when nothing has read for a while.
-        const idleMs = this.refreshSeconds > 0 ? Math.min(Math.max(5, this.refreshSeconds) * 1000 + 15_000, 600_000) : 15_000;
+        // and close it within a minute of the last read (an idle session blocks DROP DATABASE).
+        const idleMs = keepAliveMs(this.refreshSeconds);
         const key = JSON.stringify([conn.pg, versionTable, schema, idleMs]);
         let entry = this.readers.get(project.id);
         if (!entry || entry.key !== key) {
@@ -225,13 +225,17 @@ export class DatabaseMonitor implements vscode.Disposable {
     await this.refresh(project, 'password entered');
   }
 
-  /** Stores a URL's password in SecretStorage and returns the URL without it. */
+  /**
+   * Stores a URL's password in SecretStorage and returns the URL rebuilt from its parsed parts
+   * without it (never a text edit of the original, which could leave part of a password behind).
+   * A password that is a `${env:VAR}` reference is no secret: such a URL is returned as given.
+   */
   async storePasswordOf(url: string): Promise<string> {
     const parsed = parseDatabaseUrl(url);
-    if (parsed.kind !== 'ok' || parsed.pg.password === undefined) return url;
+    if (parsed.kind !== 'ok' || parsed.pg.password === undefined || /\$\{env:/.test(parsed.pg.password)) return url;
+    const withoutPassword = urlWithoutPassword(parsed.parts);
     await this.secrets.store(secretKey(parsed.pg), parsed.pg.password);
-    const m = /^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*?):[^@]*@/i.exec(url);
-    return m ? url.replace(m[0], `${m[1]}${m[2]}@`) : redactUrl(url);
+    return withoutPassword;
   }
 
   /** Passwords that must never appear in output (every one this monitor knows). */

@@ -62,8 +62,8 @@ test('cancel mid-migration kills the process group, stops the server session, an
   const appName = 'runner-test-cancel';
   const inv = invocation({ kind: 'upgrade', target: 'head' }, appName);
   const abort = new AbortController();
-  let pid: number | undefined;
   const startedAt = new Date();
+  let pid: number | undefined;
   const done = runProcess({
     file: inv.file, args: inv.args, cwd: inv.cwd, env: { ...process.env, ...inv.env }, signal: abort.signal, killGraceMs: 1500,
     onLine: (_s, line) => {
@@ -115,6 +115,7 @@ test('a missing program is a classified failure, not a throw', async () => {
 });
 
 test('the reusing reader answers from one connection and recovers when the server drops it', async () => {
+  const startedAt = new Date();
   const reader = new VersionTableReader({ ...pgOptions(), applicationName: 'runner-test-reader' }, { idleMs: 60_000 });
   try {
     const a = await reader.read();
@@ -125,7 +126,7 @@ test('the reusing reader answers from one connection and recovers when the serve
     await reader.read();
     await reader.read();
     assert.equal(await sessions(), 1, 'three reads, one session');
-    await terminateSessions(pgOptions(), 'runner-test-reader', new Date(0));
+    await terminateSessions(pgOptions(), 'runner-test-reader', startedAt);
     const b = await reader.read();
     assert.equal(b.kind === 'ok' && b.revisions.join(), 'aaaa00000001', 'reconnects after the session was killed');
     await admin.end();

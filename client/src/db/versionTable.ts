@@ -44,7 +44,47 @@ export interface ReadOptions {
   secrets?: readonly string[];
 }
 
-/** Builds the `pg` client options, reading certificate files named by the URL. */
+/** A certificate or key file named by the URL cannot be used (the message names the option, not the path). */
+export class TlsFileError extends Error {}
+
+/** Certificate and key files are small; anything bigger is not one. */
+const MAX_TLS_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Reads a file named by `sslrootcert`/`sslcert`/`sslkey` only if it is a regular file of at
+ * most 1 MiB: opened non-blocking and checked with fstat on the open descriptor (no race with
+ * a swapped path), so a FIFO or a device (`/dev/zero`) is an error, never a hang.
+ */
+function readTlsFile(file: string, option: string): string {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    throw new TlsFileError(`${option} cannot be opened (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new TlsFileError(`${option} does not name a regular file`);
+    if (st.size > MAX_TLS_FILE_BYTES) throw new TlsFileError(`${option} is larger than 1 MiB, too large for a certificate or key`);
+    const buf = Buffer.alloc(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const n = fs.readSync(fd, buf, got, st.size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got).toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Builds the `pg` client options, reading certificate files named by the URL. `sslmode=prefer`
+ * (also no sslmode) gives TLS without certificate checks here; {@link openConnection} retries
+ * in plain TCP if the server refuses TLS. `statement_timeout` is not part of it: it is set
+ * after connecting, because poolers reject startup parameters they do not know.
+ */
 export function toClientConfig(pg: PgConnectionOptions, connectTimeoutMs: number): ClientConfig {
   const cfg: ClientConfig = {
     host: pg.host,
@@ -56,18 +96,95 @@ export function toClientConfig(pg: PgConnectionOptions, connectTimeoutMs: number
     application_name: pg.applicationName ?? 'vscode-alembic',
   };
   if (pg.options) cfg.options = pg.options;
-  if (pg.ssl === false) cfg.ssl = false;
-  else if (pg.ssl) {
+  const socket = (pg.host ?? '').startsWith('/');
+  if (pg.ssl === false || (pg.ssl === 'prefer' && socket)) cfg.ssl = false;
+  else if (pg.ssl === 'prefer' || pg.ssl === undefined) cfg.ssl = { rejectUnauthorized: false, checkServerIdentity: () => undefined };
+  else {
     const s = pg.ssl;
     cfg.ssl = {
       rejectUnauthorized: s.rejectUnauthorized,
       ...(s.checkHostname ? {} : { checkServerIdentity: () => undefined }),
-      ...(s.caFile ? { ca: fs.readFileSync(s.caFile, 'utf8') } : {}),
-      ...(s.certFile ? { cert: fs.readFileSync(s.certFile, 'utf8') } : {}),
-      ...(s.keyFile ? { key: fs.readFileSync(s.keyFile, 'utf8') } : {}),
+      ...(s.caFile ? { ca: readTlsFile(s.caFile, 'sslrootcert') } : {}),
+      ...(s.certFile ? { cert: readTlsFile(s.certFile, 'sslcert') } : {}),
+      ...(s.keyFile ? { key: readTlsFile(s.keyFile, 'sslkey') } : {}),
     };
   }
   return cfg;
+}
+
+/** pg's error when the server answers the TLS request with 'N' (no TLS configured). */
+const TLS_REFUSED = 'The server does not support SSL connections';
+
+const isTlsRefusal = (e: unknown): boolean => (e as Error | undefined)?.message === TLS_REFUSED;
+
+/**
+ * Opens a connection the way libpq would: with `sslmode` prefer/allow (or none) it tries TLS
+ * and, only if the server refuses TLS, connects again in plain TCP (an authentication failure
+ * is never retried). Then sets `statement_timeout` for the session with a `SET` — never in the
+ * startup packet, which pgbouncer rejects. Throws pg's error; the caller turns it into a state.
+ */
+export async function openConnection(pg: PgConnectionOptions, opts: { connectTimeoutMs: number; statementTimeoutMs: number }): Promise<Client> {
+  const config = toClientConfig(pg, opts.connectTimeoutMs);
+  const attempt = async (cfg: ClientConfig): Promise<Client> => {
+    // The client-side limit also covers a server that never answers a query at all.
+    const client = new Client({ ...cfg, query_timeout: opts.statementTimeoutMs + 250 });
+    // pg may emit 'error' after a failure (socket reset): never let it become an uncaught exception.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query(`SET statement_timeout = ${Math.max(1, Math.floor(opts.statementTimeoutMs))}`);
+      return client;
+    } catch (e) {
+      closeQuietly(client);
+      throw e;
+    }
+  };
+  const prefer = (pg.ssl === 'prefer' || pg.ssl === undefined) && config.ssl !== false;
+  try {
+    return await attempt(config);
+  } catch (e) {
+    if (prefer && isTlsRefusal(e)) return attempt({ ...config, ssl: false });
+    throw e;
+  }
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EAI_AGAIN', 'ENOENT', 'EPIPE']);
+
+/**
+ * The state for a failed connect or read: pg's error classified (auth, missing database,
+ * timeout, network, TLS refused), with every message passed through redaction. Pure.
+ */
+export function readingFromError(
+  e: unknown,
+  ctx: { pg: PgConnectionOptions; connected: boolean; connectTimeoutMs: number; statementTimeoutMs: number; secrets?: readonly string[] },
+): DatabaseReading {
+  const { pg } = ctx;
+  const { database, host } = describeDatabase(pg);
+  const origin: ReadingOrigin = { database, host };
+  const where = `${database} on ${host}`;
+  const secrets = [...(ctx.secrets ?? []), ...(pg.password ? [pg.password] : [])];
+  const err = (e ?? {}) as { code?: unknown; message?: unknown };
+  const code = typeof err.code === 'string' ? err.code : '';
+  const raw = typeof err.message === 'string' ? err.message : String(e);
+  const msg = redactText(raw, secrets);
+  if (e instanceof TlsFileError) return { ...origin, kind: 'error', message: `cannot use the TLS files named in the URL: ${msg}` };
+  if (code === '42P01') return { ...origin, kind: 'ok', revisions: [], readAt: new Date().toISOString(), tableExists: false };
+  if (code === '28P01' || code === '28000' || /SASL|password must be a string|client password/i.test(raw)) {
+    const passwordMissing = pg.password === undefined;
+    return {
+      ...origin, kind: 'auth-failed', passwordMissing,
+      message: passwordMissing ? `${where} asks for a password and the URL has none` : `authentication failed for user ${pg.user ?? '(default)'} on ${host}`,
+    };
+  }
+  if (code === '3D000') return { ...origin, kind: 'database-missing', message: `database ${database} does not exist on ${host}` };
+  if (isTlsRefusal(e)) return { ...origin, kind: 'error', message: `${where} does not accept TLS connections, and the URL's sslmode requires TLS (use sslmode=prefer or disable, or enable ssl on the server)` };
+  if (code === '57014' || /timeout|timed out/i.test(raw)) {
+    return { ...origin, kind: 'timeout', message: ctx.connected ? `reading the version table took longer than ${ctx.statementTimeoutMs} ms` : `no answer from ${where} within ${ctx.connectTimeoutMs} ms` };
+  }
+  if (NETWORK_CODES.has(code) || code === '57P03' || /Connection terminated|ECONNREFUSED/i.test(raw)) {
+    return { ...origin, kind: 'unreachable', message: `cannot reach ${where}: ${msg}` };
+  }
+  return { ...origin, kind: 'error', message: `${where}: ${msg}${code && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : ''}` };
 }
 
 /** `"schema"."table"`, each part quoted by pg's own identifier escaping (they are user settings). */
@@ -75,12 +192,11 @@ export function qualifiedTableName(versionTable: string, schema?: string): strin
   return (schema ? escapeIdentifier(schema) + '.' : '') + escapeIdentifier(versionTable);
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EAI_AGAIN', 'ENOENT', 'EPIPE']);
-
 /**
  * Reads `SELECT version_num FROM <schema>.<table>`. No table (42P01) or no rows = base; several
  * rows = several applied heads. Resolves within `connectTimeoutMs + statementTimeoutMs` plus a
- * small margin, whatever the server does.
+ * small margin (twice the connect time with sslmode prefer, which may connect twice), whatever
+ * the server does.
  */
 export async function readDatabaseState(pg: PgConnectionOptions, opts: ReadOptions = {}): Promise<DatabaseReading> {
   return (await connectAndRead(pg, opts, false)).reading;
@@ -96,73 +212,61 @@ async function connectAndRead(pg: PgConnectionOptions, opts: ReadOptions, keep: 
   const connectTimeoutMs = opts.connectTimeoutMs ?? 3000;
   const statementTimeoutMs = opts.statementTimeoutMs ?? 3000;
   const secrets = [...(opts.secrets ?? []), ...(pg.password ? [pg.password] : [])];
-  const clean = (s: string): string => redactText(s, secrets);
   const where = `${database} on ${host}`;
 
-  let config: ClientConfig;
-  try {
-    config = toClientConfig(pg, connectTimeoutMs);
-  } catch (e) {
-    return { reading: { ...origin, kind: 'error', message: clean(`cannot read the TLS files named in the URL: ${(e as Error).message}`) } };
-  }
-  const client = new Client({
-    ...config,
-    statement_timeout: statementTimeoutMs,
-    // The client-side limit also covers a server that never answers the query at all.
-    query_timeout: statementTimeoutMs + 250,
-  });
-  // pg may emit 'error' after a failure (socket reset): never let it become an uncaught exception.
-  client.on('error', () => undefined);
-
   let timer: NodeJS.Timeout | undefined;
-  const budget = connectTimeoutMs + statementTimeoutMs + 500;
+  // prefer may connect twice (TLS refused, then plain).
+  const budget = connectTimeoutMs * (pg.ssl === 'prefer' || pg.ssl === undefined ? 2 : 1) + statementTimeoutMs + 500;
   const deadline = new Promise<DatabaseReading>((resolve) => {
     timer = setTimeout(() => resolve({ ...origin, kind: 'timeout', message: `no answer from ${where} within ${budget} ms` }), budget);
   });
+  let client: Client | undefined;
+  let abandoned = false;
   const work = (async (): Promise<DatabaseReading> => {
     let connected = false;
     try {
-      await client.connect();
+      client = await openConnection(pg, { connectTimeoutMs, statementTimeoutMs });
+      // The deadline won: nobody will close this client but us.
+      if (abandoned) closeQuietly(client);
       connected = true;
       const table = qualifiedTableName(opts.versionTable || 'alembic_version', opts.schema || undefined);
       const res = await client.query<{ version_num: string }>(`SELECT version_num FROM ${table}`);
       const revisions = res.rows.map((r) => String(r.version_num)).sort();
       return { ...origin, kind: 'ok', revisions, readAt: new Date().toISOString(), tableExists: true };
     } catch (e) {
-      const err = e as { code?: string; message?: string };
-      const code = err.code ?? '';
-      const msg = clean(err.message ?? String(e));
-      if (code === '42P01') return { ...origin, kind: 'ok', revisions: [], readAt: new Date().toISOString(), tableExists: false };
-      if (code === '28P01' || code === '28000' || /SASL|password must be a string|client password/i.test(err.message ?? '')) {
-        const passwordMissing = pg.password === undefined;
-        return {
-          ...origin, kind: 'auth-failed', passwordMissing,
-          message: passwordMissing ? `${where} asks for a password and the URL has none` : `authentication failed for user ${pg.user ?? '(default)'} on ${host}`,
-        };
-      }
-      if (code === '3D000') return { ...origin, kind: 'database-missing', message: `database ${database} does not exist on ${host}` };
-      if (code === '57014' || /timeout|timed out/i.test(err.message ?? '')) {
-        return { ...origin, kind: 'timeout', message: connected ? `reading the version table took longer than ${statementTimeoutMs} ms` : `no answer from ${where} within ${connectTimeoutMs} ms` };
-      }
-      if (NETWORK_CODES.has(code) || code === '57P03' || /Connection terminated|ECONNREFUSED/i.test(err.message ?? '')) {
-        return { ...origin, kind: 'unreachable', message: `cannot reach ${where}: ${msg}` };
-      }
-      return { ...origin, kind: 'error', message: `${where}: ${msg}${code && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : ''}` };
+      return readingFromError(e, { pg, connected, connectTimeoutMs, statementTimeoutMs, secrets });
     }
   })();
   let reading: DatabaseReading | undefined;
   try {
     reading = await Promise.race([work, deadline]);
-    return keep && reading.kind === 'ok' && reading.tableExists ? { reading, client } : { reading };
+    return keep && reading.kind === 'ok' && reading.tableExists && client ? { reading, client } : { reading };
   } finally {
     clearTimeout(timer);
-    if (!(keep && reading?.kind === 'ok' && reading.tableExists)) closeQuietly(client);
+    abandoned = true;
+    if (!(keep && reading?.kind === 'ok' && reading.tableExists) && client) closeQuietly(client);
   }
 }
 
 /**
+ * The longest a reader keeps an unused connection: an idle session blocks `DROP DATABASE` and
+ * `CREATE DATABASE … TEMPLATE` of that database, so it never outlives a minute.
+ */
+export const MAX_IDLE_MS = 60_000;
+
+/**
+ * How long to keep the connection after a read when the status refreshes every
+ * `refreshSeconds` (0 = no periodic refresh): long enough for the next periodic read to reuse
+ * it, capped at {@link MAX_IDLE_MS}.
+ */
+export function keepAliveMs(refreshSeconds: number): number {
+  const wanted = refreshSeconds > 0 ? Math.max(5, refreshSeconds) * 1000 + 15_000 : 15_000;
+  return Math.min(wanted, MAX_IDLE_MS);
+}
+
+/**
  * Reads one database's version table repeatedly, keeping the connection open between reads for
- * `idleMs` (a burst of refreshes — focus, a finished run, a tree refresh — then costs one query
+ * `idleMs`, at most {@link MAX_IDLE_MS} (a burst of refreshes — focus, a finished run, a tree refresh — then costs one query
  * each) and closing it when idle, so the editor never holds a session that would block
  * `DROP DATABASE` or a pooler for long. Any failure drops the connection; the next read
  * reconnects. Every outcome is a state, as with {@link readDatabaseState}.
@@ -207,7 +311,7 @@ export class VersionTableReader {
   }
 
   private armIdle(): void {
-    this.idleTimer = setTimeout(() => this.dispose(), this.opts.idleMs ?? 15_000);
+    this.idleTimer = setTimeout(() => this.dispose(), Math.min(this.opts.idleMs ?? 15_000, MAX_IDLE_MS));
     this.idleTimer.unref();
   }
 
@@ -229,25 +333,32 @@ function closeQuietly(client: Client): void {
 }
 
 /**
- * Terminates the server sessions an alembic run opened (found by the `application_name` the
- * runner gave it through PGAPPNAME). A cancelled run's process is gone, but its backend keeps
- * running the statement — and holding its locks — until the statement ends; this stops it.
- * Returns how many sessions were terminated, or an error state. Never throws.
+ * Terminates the server sessions an alembic run opened: those with the `application_name` the
+ * runner gave it through PGAPPNAME AND a `backend_start` at or after the run's start, so a
+ * session of the same name that was already there (another window, a user's tool that picked
+ * the same name) is left alone. A cancelled run's process is gone, but its backend keeps running
+ * the statement — and holding its locks — until the statement ends; this stops it. Returns how
+ * many sessions were terminated, or an error state. Never throws.
  */
-export async function terminateSessions(pg: PgConnectionOptions, applicationName: string, startedAt: Date, opts: { timeoutMs?: number } = {}): Promise<{ kind: 'ok'; terminated: number } | { kind: 'error'; message: string }> {
+export async function terminateSessions(
+  pg: PgConnectionOptions,
+  applicationName: string,
+  startedAt: Date,
+  opts: { timeoutMs?: number } = {},
+): Promise<{ kind: 'ok'; terminated: number } | { kind: 'error'; message: string }> {
   const timeoutMs = opts.timeoutMs ?? 3000;
-  const client = new Client({ ...toClientConfig(pg, timeoutMs), statement_timeout: timeoutMs, query_timeout: timeoutMs + 250 });
-  client.on('error', () => undefined);
+  let client: Client | undefined;
   try {
-    await client.connect();
+    client = await openConnection(pg, { connectTimeoutMs: timeoutMs, statementTimeoutMs: timeoutMs });
     const r = await client.query<{ n: string }>(
-      'SELECT count(pg_terminate_backend(pid))::text AS n FROM pg_stat_activity WHERE application_name = $1 AND backend_start >= $2 AND pid <> pg_backend_pid()',
-      [applicationName, startedAt],
+      `SELECT count(pg_terminate_backend(pid))::text AS n FROM pg_stat_activity
+        WHERE application_name = $1 AND backend_start >= $2 AND pid <> pg_backend_pid()`,
+      [applicationName, startedAt.toISOString()],
     );
     return { kind: 'ok', terminated: Number(r.rows[0]?.n ?? 0) };
   } catch (e) {
     return { kind: 'error', message: redactText((e as Error).message ?? String(e), pg.password ? [pg.password] : []) };
   } finally {
-    closeQuietly(client);
+    if (client) closeQuietly(client);
   }
 }

@@ -1,8 +1,8 @@
 /**
  * What went wrong in an alembic run, from its exit code, signal and stderr, with the one next
  * step to offer the user. Patterns come from real alembic 1.8.1 / SQLAlchemy 1.4 / psycopg2
- * output (test/integration/runner.test.ts produces and checks them). Pure; messages are
- * password-free.
+ * output (test/integration/runner.test.ts produces and checks them). Pure; messages and next
+ * steps are password-free: the output is redacted before any piece is taken from it.
  */
 import { redactText } from '../db/databaseUrl';
 
@@ -76,10 +76,12 @@ function firstMatch(text: string, re: RegExp): string | undefined {
 
 /** Classifies a finished run that did not succeed. */
 export function classifyAlembicFailure(r: FailureInput): AlembicFailure {
+  // Redact the whole output before taking pieces out of it: a piece cut at a quote or a line end
+  // could hold part of a URL whose password redaction no longer recognises.
   const secrets = r.secrets ?? [];
-  const clean = (s: string): string => redactText(s, secrets).trim();
-  const stderr = r.stderr ?? '';
-  const all = `${stderr}\n${r.stdout ?? ''}`;
+  const tidy = (s: string): string => s.trim();
+  const stderr = redactText(r.stderr ?? '', secrets);
+  const all = `${stderr}\n${redactText(r.stdout ?? '', secrets)}`;
 
   if (r.cancelled) {
     return {
@@ -107,35 +109,35 @@ export function classifyAlembicFailure(r: FailureInput): AlembicFailure {
     const core = CORE_MODULES.test(missingModule);
     return {
       kind: 'wrong-interpreter',
-      message: clean(exc?.type.endsWith('ModuleNotFoundError') ? `${exc.type}: ${exc.message}` : lastLine ?? `No module named ${missingModule}`),
+      message: tidy(exc?.type.endsWith('ModuleNotFoundError') ? `${exc.type}: ${exc.message}` : lastLine ?? `No module named ${missingModule}`),
       nextStep: core ? NEXT_INTERPRETER : `The interpreter cannot import '${missingModule}' (imported by env.py or a migration): select the project's virtual environment, or set prepend_sys_path in alembic.ini.`,
     };
   }
   if (r.exitCode === 127 || /command not found|Command not found/i.test(stderr)) {
-    return { kind: 'wrong-interpreter', message: clean(lastLine ?? 'command not found'), nextStep: NEXT_INTERPRETER };
+    return { kind: 'wrong-interpreter', message: tidy(lastLine ?? 'command not found'), nextStep: NEXT_INTERPRETER };
   }
 
   // --- alembic's own errors (FAILED: …, exit 255) ------------------------------------------
   const locate = firstMatch(all, /Can't locate revision identified by '([^']*)'/) ?? firstMatch(all, /No such revision or branch '([^']*)'/);
   if (locate !== undefined) {
     return {
-      kind: 'cant-locate-revision', message: clean(failed ?? `Can't locate revision identified by '${locate}'`), revision: locate,
+      kind: 'cant-locate-revision', message: tidy(failed ?? `Can't locate revision identified by '${locate}'`), revision: locate,
       nextStep: `No migration file declares '${locate}': if the database names it, check out the branch that has it (or restore the deleted file), or stamp the database to a revision this project knows.`,
     };
   }
   if (/Multiple head revisions are present|Multiple heads are present/.test(all)) {
     return {
-      kind: 'multiple-heads', message: clean(failed ?? 'Multiple head revisions are present.'),
+      kind: 'multiple-heads', message: tidy(failed ?? 'Multiple head revisions are present.'),
       nextStep: "Run 'Alembic: Merge Heads' to join the heads, or upgrade to 'heads' (all branches) or '<label>@head'.",
     };
   }
   if (/Target database is not up to date/.test(all)) {
-    return { kind: 'not-up-to-date', message: clean(failed ?? 'Target database is not up to date.'), nextStep: "Upgrade the database to head ('Alembic: Upgrade to Head') before creating a revision with autogenerate." };
+    return { kind: 'not-up-to-date', message: tidy(failed ?? 'Target database is not up to date.'), nextStep: "Upgrade the database to head ('Alembic: Upgrade to Head') before creating a revision with autogenerate." };
   }
 
   // --- connecting to the database ----------------------------------------------------------
   const dbText = exc ? `${exc.message}\n${stderr.slice(exc.index)}` : all;
-  const connMessage = (): string => clean(
+  const connMessage = (): string => tidy(
     (exc?.message ?? lastLine ?? '').replace(/^\([\w.]+\)\s*/, '').replace(/FATAL:\s+/, '').split('\n')[0],
   );
   if (/password authentication failed|authentication failed for user|no password supplied|fe_sendauth/i.test(dbText)) {
@@ -156,8 +158,8 @@ export function classifyAlembicFailure(r: FailureInput): AlembicFailure {
     const name = (dbError ?? exc.type).split('.').pop();
     return withStep({
       kind: 'sql-error',
-      message: clean(`${text}${name ? ` (${name})` : ''}`),
-      ...(sql ? { sql: clean(sql) } : {}),
+      message: tidy(`${text}${name ? ` (${name})` : ''}`),
+      ...(sql ? { sql: tidy(sql) } : {}),
       nextStep: step
         ? `The migration ${step.to.join(', ')} failed in the database and its transaction was rolled back: fix it and run the command again.`
         : 'The database rejected a statement and the transaction was rolled back: fix the migration and run the command again.',
@@ -171,12 +173,12 @@ export function classifyAlembicFailure(r: FailureInput): AlembicFailure {
     else if (/is not a valid downgrade target|is not a valid upgrade target/.test(failed)) nextStep = 'Pick a target on the other side of the current revision (below it for downgrade, above it for upgrade).';
     else if (/Path doesn't exist|No 'script_location' key/.test(failed)) nextStep = 'Check script_location in alembic.ini: it must point at the folder that holds env.py.';
     else if (/Ambiguous revision/.test(failed)) nextStep = 'The id prefix matches several revisions: type more characters.';
-    return withStep({ kind: 'alembic-error', message: clean(failed), nextStep });
+    return withStep({ kind: 'alembic-error', message: tidy(failed), nextStep });
   }
 
   if (r.signal) {
     return withStep({ kind: 'unknown', message: `alembic was stopped by ${r.signal}.`, nextStep: 'Refresh the status and check the database before running again.' });
   }
   const message = exc ? `${exc.type}: ${exc.message}` : lastLine ?? `alembic exited with code ${r.exitCode}`;
-  return withStep({ kind: 'unknown', message: clean(message), nextStep: NEXT_OUTPUT });
+  return withStep({ kind: 'unknown', message: tidy(message), nextStep: NEXT_OUTPUT });
 }
