@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeProject, benchRevisions } from '../test/support/generateProject';
 import { startServer, uri } from '../test/support/lspClient';
-import { ProjectsRequest, RevisionGraphRequest } from '../server/src/protocol';
+import { ProjectsRequest, RevisionGraphRequest } from '../server/src/shared/protocol';
 import { fmt, median, percentile, table } from './benchUtil';
 
 async function main(): Promise<void> {

@@ -195,7 +195,7 @@ async function main() {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(workbench);
     await page.locator('.activitybar .action-label[aria-label^="Alembic"]').first().click({ timeout: 60_000 });
-    const want = rows.length ? rows[0].version_num.slice(0, 7) : 'base';
+    const want = rows.length ? rows[0].version_num.slice(0, 12) : 'base';
     const item = page.locator('.statusbar-item', { hasText: want }).first();
     await item.waitFor({ timeout: 60_000 });
     await page.getByRole('treeitem', { name: new RegExp(UPGRADE_TO) }).first().waitFor({ timeout: 30_000 });

@@ -6,7 +6,7 @@
  */
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
-import type { ProjectInfo } from '../../server/src/protocol';
+import type { ProjectInfo } from '../../server/src/shared/protocol';
 import { alembicCommand, buildAlembicInvocation, InvalidAlembicArgumentError, type AlembicAction } from './runner/alembicArgv';
 import { classifyAlembicFailure, type AlembicFailure } from './runner/classifyFailure';
 import { parseMigrationStep } from './runner/parseOutput';

@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import type { ProjectInfo } from '../../server/src/protocol';
+import type { ProjectInfo } from '../../server/src/shared/protocol';
 import type { GraphStore } from './graphStore';
 import type { DatabaseMonitor } from './database';
 import type { AlembicRunner } from './alembicRunner';

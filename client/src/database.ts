@@ -6,8 +6,8 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { DatabaseStateNotification, type DatabaseState, type ProjectInfo } from '../../server/src/protocol';
-import { parseIni } from '../../server/src/alembic/iniFile';
+import { DatabaseStateNotification, type DatabaseState, type ProjectInfo } from '../../server/src/shared/protocol';
+import { parseIni } from '../../server/src/shared/iniFile';
 import { describeDatabase, isLocalDatabase, parseDatabaseUrl, redactUrl, resolveConnection, urlWithoutPassword, type PgConnectionOptions } from './db/databaseUrl';
 import { keepAliveMs, readDatabaseState, VersionTableReader, type DatabaseReading } from './db/versionTable';
 import type { DbStatus } from './model/statusModel';

@@ -14,7 +14,7 @@ import { RevisionCodeLensProvider, RevisionTreeProvider, StatusBar, ViewCache, t
 import { OFFLINE_SQL_SCHEME, OfflineSqlDocuments } from './commands/sql';
 import { registerCommands } from './commands';
 import { Ctx, reportFailure } from './ctx';
-import { WorkspaceTrustNotification } from '../../server/src/protocol';
+import { WorkspaceTrustNotification } from '../../server/src/shared/protocol';
 
 /** What `activate` returns: used by the end-to-end tests in the extension host. */
 export interface AlembicExtensionApi {

@@ -11,7 +11,7 @@ import {
   RevisionGraphRequest,
   type ProjectInfo,
   type RevisionGraphResult,
-} from '../../server/src/protocol';
+} from '../../server/src/shared/protocol';
 
 export class GraphStore implements vscode.Disposable {
   private projectList: ProjectInfo[] = [];

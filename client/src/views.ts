@@ -4,7 +4,7 @@
  * re-renders on change; the row/lens/status content comes from the pure models.
  */
 import * as vscode from 'vscode';
-import type { ProjectInfo, RevisionNode } from '../../server/src/protocol';
+import type { ProjectInfo, RevisionNode } from '../../server/src/shared/protocol';
 import { GraphView, parentRows, topRows, type RevisionState, type TreeRow } from './model/graphModel';
 import { statusView, type GraphInfo } from './model/statusModel';
 import type { GraphStore } from './graphStore';

@@ -28,7 +28,7 @@ import {
   WorkspaceTrustNotification,
   ProjectsRequest,
   RevisionGraphRequest,
-} from './protocol';
+} from './shared/protocol';
 
 const SERVER_VERSION = '0.1.0';
 const { connection, outputIdle } = createServerConnection();

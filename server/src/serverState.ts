@@ -13,7 +13,7 @@ import type {
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { Workspace } from './workspace';
 import { pathToUri, uriToPath } from './uris';
-import { GraphChangedNotification, type DatabaseState, type InitializationOptions } from './protocol';
+import { GraphChangedNotification, type DatabaseState, type InitializationOptions } from './shared/protocol';
 import { loadPythonParser, type PythonParser } from './alembic/pythonParser';
 import { parseMigrationWith, type ParsedMigration } from './alembic/migrationParser';
 import { decodeSource, looksBinary, readSourceBytes } from './alembic/migrationFile';

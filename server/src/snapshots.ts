@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import type { AlembicProject } from './alembic/project';
 import { readSnapshot, statSignature, writeSnapshot } from './alembic/graphSnapshot';
 import { decodeSource } from './alembic/migrationFile';
-import type { RevisionGraphResult } from './protocol';
+import type { RevisionGraphResult } from './shared/protocol';
 import type { ProjectIndex } from './alembic/projectIndex';
 
 /** How long a project's graph must stay unchanged before it is saved. */

@@ -19,7 +19,7 @@ import { buildAlembicInvocation } from '../../client/src/runner/alembicArgv';
 import { runProcess } from '../../client/src/runner/processRunner';
 import { parseDatabaseUrl } from '../../client/src/db/databaseUrl';
 import { readDatabaseState } from '../../client/src/db/versionTable';
-import type { RevisionGraphResult } from '../../server/src/protocol';
+import type { RevisionGraphResult } from '../../server/src/shared/protocol';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const script = path.join(repoRoot, 'client', 'python', 'alembic_target.py');

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { CodeActionRequest, HoverRequest, type CodeAction, type Diagnostic } from 'vscode-languageserver-protocol/node';
 import { startServer, uri, type TestServer } from '../support/lspClient';
 import { makeHostileWorkspace, type HostileWorkspace } from '../support/hostileProject';
-import { NewRevisionRequest, ProjectsRequest, RevisionGraphRequest, type ProjectInfo, type RevisionGraphResult } from '../../server/src/protocol';
+import { NewRevisionRequest, ProjectsRequest, RevisionGraphRequest, type ProjectInfo, type RevisionGraphResult } from '../../server/src/shared/protocol';
 
 /** A request that gets no answer fails the test instead of hanging it. */
 function within<T>(p: Promise<T>, what: string, ms = 10_000): Promise<T> {

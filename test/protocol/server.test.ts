@@ -22,7 +22,7 @@ import {
   type CodeAction,
 } from 'vscode-languageserver-protocol/node';
 import { startServer, uri, DidChangeWatchedFilesNotification, type TestServer } from '../support/lspClient';
-import { RevisionGraphRequest, ProjectsRequest, type RevisionGraphResult } from '../../server/src/protocol';
+import { RevisionGraphRequest, ProjectsRequest, type RevisionGraphResult } from '../../server/src/shared/protocol';
 import { LineIndex } from '../../server/src/alembic/migrationScanner';
 
 function migration(rev: string, down: string | null, message: string, body = 'pass', extra = ''): string {

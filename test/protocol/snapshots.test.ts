@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HoverRequest } from 'vscode-languageserver-protocol/node';
 import { startServer, uri, type TestServer } from '../support/lspClient';
-import { ProjectsRequest, RevisionGraphRequest, type RevisionGraphResult } from '../../server/src/protocol';
+import { ProjectsRequest, RevisionGraphRequest, type RevisionGraphResult } from '../../server/src/shared/protocol';
 import { benchRevisions, writeProject } from '../support/generateProject';
 
 const dirs: string[] = [];

@@ -11,7 +11,7 @@ import { CodeActionRequest, type CodeAction } from 'vscode-languageserver-protoc
 import { startServer, uri } from '../support/lspClient';
 import { writeProject } from '../support/generateProject';
 import { tempDir } from '../support/tempDir';
-import { NewRevisionRequest, ProjectsRequest, WorkspaceTrustNotification } from '../../server/src/protocol';
+import { NewRevisionRequest, ProjectsRequest, WorkspaceTrustNotification } from '../../server/src/shared/protocol';
 
 const servers: Array<{ stop(): Promise<void> }> = [];
 after(async () => {

@@ -24,7 +24,7 @@ import {
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 import { pathToFileURL } from 'node:url';
-import { GraphChangedNotification, type GraphChangedParams } from '../../server/src/protocol';
+import { GraphChangedNotification, type GraphChangedParams } from '../../server/src/shared/protocol';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 

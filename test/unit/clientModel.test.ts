@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RevisionFlag, RevisionGraphResult, RevisionNode } from '../../server/src/protocol';
+import type { RevisionFlag, RevisionGraphResult, RevisionNode } from '../../server/src/shared/protocol';
 import { GraphView, downgradePlan, parentRows, pickerOrder, topRows } from '../../client/src/model/graphModel';
 
 /**

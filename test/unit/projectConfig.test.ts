@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readProject } from '../../server/src/alembic/project';
 import { discoverProjects, listMigrationFiles } from '../../server/src/alembic/discovery';
-import { interpolate, parseIni } from '../../server/src/alembic/iniFile';
+import { interpolate, parseIni } from '../../server/src/shared/iniFile';
 
 const made: string[] = [];
 after(() => { for (const d of made) fs.rmSync(d, { recursive: true, force: true }); });

@@ -1,6 +1,6 @@
 /** The revision a target names, and the searchable revision picker every command shares. */
 import * as vscode from 'vscode';
-import type { ProjectInfo, RevisionNode } from '../../../server/src/protocol';
+import type { ProjectInfo, RevisionNode } from '../../../server/src/shared/protocol';
 import { pickerOrder, type RevisionState } from '../model/graphModel';
 import type { Ctx, Target } from '../ctx';
 

@@ -4,7 +4,7 @@
  * with Autogenerate runs alembic.
  */
 import * as vscode from 'vscode';
-import { NewRevisionRequest, type ProjectInfo } from '../../../server/src/protocol';
+import { NewRevisionRequest, type ProjectInfo } from '../../../server/src/shared/protocol';
 import { shortId } from '../model/graphModel';
 import type { Ctx } from '../ctx';
 import { pickRevision } from './pickers';

@@ -3,7 +3,7 @@
  * stamp confirmed first, naming the database env.py connects to), and current/history/heads.
  */
 import * as vscode from 'vscode';
-import type { ProjectInfo, RevisionNode } from '../../../server/src/protocol';
+import type { ProjectInfo, RevisionNode } from '../../../server/src/shared/protocol';
 import type { AlembicAction } from '../runner/alembicArgv';
 import { describeTarget } from '../runner/alembicTarget';
 import { confirmation } from '../model/confirmation';

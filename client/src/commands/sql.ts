@@ -1,6 +1,6 @@
 /** Offline SQL (`alembic upgrade a:b --sql`) shown in read-only documents. */
 import * as vscode from 'vscode';
-import type { ProjectInfo } from '../../../server/src/protocol';
+import type { ProjectInfo } from '../../../server/src/shared/protocol';
 import { isRevisionSpec } from '../runner/alembicArgv';
 import { shortId } from '../model/graphModel';
 import type { Ctx } from '../ctx';

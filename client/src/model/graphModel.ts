@@ -3,18 +3,22 @@
  * database's applied revisions: each revision's state, the rows of the revision tree, the order
  * of revision pickers, and what a downgrade or stamp would revert. Pure: no VS Code, no I/O.
  */
-import type { RevisionGraphResult, RevisionNode } from '../../../server/src/protocol';
+import type { RevisionGraphResult, RevisionNode } from '../../../server/src/shared/protocol';
+import { appliedRevisions, revisionState, shortId, type AncestryGraph, type RevisionState } from '../../../server/src/shared/revisionState';
 
-/** A revision as the database sees it. `unknown` = no database state. */
-export type RevisionState = 'current' | 'applied' | 'pending' | 'unknown';
+export { shortId, type RevisionState };
 
 /** An index over one graph answer: lookups and ancestor walks without recomputing per call. */
-export class GraphView {
+export class GraphView implements AncestryGraph {
   readonly byId = new Map<string, RevisionNode>();
   private readonly ancestorCache = new Map<string, Set<string>>();
 
   constructor(readonly graph: RevisionGraphResult) {
     for (const n of graph.nodes) if (!this.byId.has(n.id)) this.byId.set(n.id, n);
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
   }
 
   get nodes(): RevisionNode[] {
@@ -72,28 +76,14 @@ export class GraphView {
 
   /** The revisions the database has applied: the version-table rows and all their ancestors. */
   appliedSet(versionRows: readonly string[]): Set<string> {
-    const applied = new Set<string>();
-    for (const r of versionRows) {
-      if (!this.byId.has(r)) continue;
-      applied.add(r);
-      for (const a of this.ancestors(r)) applied.add(a);
-    }
-    return applied;
+    return appliedRevisions(this, versionRows);
   }
 
   /** Each revision's state, given the version-table rows (undefined = database state unknown). */
   states(versionRows: readonly string[] | undefined): Map<string, RevisionState> {
     const out = new Map<string, RevisionState>();
-    if (!versionRows) {
-      for (const n of this.graph.nodes) out.set(n.id, 'unknown');
-      return out;
-    }
-    const applied = this.appliedSet(versionRows);
-    const current = new Set(versionRows);
-    // A stored revision this project does not know (the database belongs to another history, or
-    // a migration file is gone): what is below the known rows is applied; nothing can be called pending.
-    const rest: RevisionState = versionRows.some((r) => !this.byId.has(r)) ? 'unknown' : 'pending';
-    for (const n of this.graph.nodes) out.set(n.id, current.has(n.id) ? 'current' : applied.has(n.id) ? 'applied' : rest);
+    const applied = versionRows && this.appliedSet(versionRows);
+    for (const n of this.graph.nodes) out.set(n.id, revisionState(this, versionRows, n.id, applied));
     return out;
   }
 
@@ -104,7 +94,6 @@ export class GraphView {
   }
 }
 
-export const shortId = (id: string): string => (id.length > 12 ? id.slice(0, 12) : id);
 
 /** One row of the revision tree. Ids derive from the path to the row, so they are unique and stable. */
 export interface TreeRow {

@@ -1,6 +1,7 @@
 /**
  * The status bar as a pure function of a small state union: text, tooltip and click command.
  */
+import { appliedRevisions, shortId } from '../../../server/src/shared/revisionState';
 
 export type DbStatus =
   | { kind: 'not-configured' }
@@ -24,16 +25,11 @@ export interface StatusView {
   command: string;
 }
 
-const short = (id: string): string => id.slice(0, 7);
+const short = shortId;
 
 /** Revisions of the graph the database has not applied (ancestors of the applied heads are applied). */
 export function pendingCount(graph: GraphInfo, applied: string[]): number {
-  const done = new Set<string>();
-  for (const a of applied) {
-    if (!graph.messages.has(a)) continue;
-    done.add(a);
-    for (const x of graph.ancestors(a)) done.add(x);
-  }
+  const done = appliedRevisions({ has: (id) => graph.messages.has(id), ancestors: (id) => graph.ancestors(id) }, applied);
   return [...graph.messages.keys()].filter((id) => !done.has(id)).length;
 }
 

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { interpolate, parseIni, type IniDocument } from './iniFile';
+import { interpolate, parseIni, type IniDocument } from '../shared/iniFile';
 import { readRegularText, UnreadableFileError } from './regularFile';
 import type { Problem, Range } from './types';
 

@@ -14,7 +14,7 @@ import type {
 import { CodeActionKind } from 'vscode-languageserver/node';
 import * as path from 'node:path';
 import type { ServerState } from '../serverState';
-import type { NewRevisionParams, NewRevisionResult } from '../protocol';
+import type { NewRevisionParams, NewRevisionResult } from '../shared/protocol';
 import { pathToUri, uriToPath } from '../uris';
 import { declaredRevision, contains } from '../alembic/revisionRefs';
 import { generateDowngradeBody } from '../alembic/downgradeGen';

@@ -25,18 +25,15 @@ import type {
   RevisionGraphParams,
   RevisionGraphResult,
   RevisionNode,
-} from '../protocol';
+} from '../shared/protocol';
 import { ZERO_RANGE } from '../alembic/types';
+import { revisionState } from '../shared/revisionState';
 
 /** Whether a revision is applied, pending or current in the project's database, when known. */
 export function databaseStatus(state: ServerState, project: ProjectIndex, id: string): 'current' | 'applied' | 'pending' | undefined {
   const db = state.databaseState(state.projectUri(project));
-  if (db.kind !== 'ok') return undefined;
-  if (db.revisions.includes(id)) return 'current';
-  const graph = project.graph;
-  for (const head of db.revisions) if (graph.has(head) && graph.ancestors(head).has(id)) return 'applied';
-  // A stored revision this project does not know: the database follows another history.
-  return db.revisions.every((r) => graph.has(r)) ? 'pending' : undefined;
+  const s = revisionState(project.graph, db.kind === 'ok' ? db.revisions : undefined, id);
+  return s === 'unknown' ? undefined : s;
 }
 
 export function flagsOf(project: ProjectIndex, id: string): RevisionFlag[] {

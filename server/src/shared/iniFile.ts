@@ -5,7 +5,7 @@
  * (Alembic adds `here`), `%%` for a literal `%`. Each key keeps its source line so problems
  * can point at it. Never throws: bad interpolation is an error value on that key.
  */
-import type { Range } from './types';
+import type { Range } from 'vscode-languageserver-protocol';
 
 export interface IniValue {
   /** The raw text (continuation lines joined with `\n`). */

@@ -1,6 +1,6 @@
 /**
  * Every custom `alembic/*` message between the language server and the client, in one place.
- * Both bundles import this module (the client from ../../server/src/protocol), so the two
+ * Both bundles import this module (the client from ../../server/src/shared/protocol), so the two
  * sides cannot drift. Payloads are JSON only: URIs as strings, LSP ranges, tagged unions.
  * docs/protocol.md describes the same messages for other editors.
  */
