@@ -9,13 +9,13 @@ import {
   DidChangeWatchedFilesNotification,
   FileChangeType,
   CodeActionKind,
+  type ClientCapabilities,
   type InitializeParams,
   type InitializeResult,
   type WorkspaceFolder,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { Workspace } from './workspace';
-import { uriToPath } from './uris';
+import { pathToUri, uriToPath } from './uris';
 import { ServerState } from './serverState';
 import * as handlers from './handlers';
 import { SnapshotStore } from './snapshots';
@@ -24,6 +24,7 @@ import { statSignature } from './alembic/graphSnapshot';
 import {
   type InitializationOptions,
   DatabaseStateNotification,
+  GraphChangedNotification,
   NewRevisionRequest,
   WorkspaceTrustNotification,
   ProjectsRequest,
@@ -33,23 +34,37 @@ import {
 const SERVER_VERSION = '0.1.0';
 const { connection, outputIdle } = createServerConnection();
 const documents = new TextDocuments(TextDocument);
-const state = new ServerState(connection, new Workspace());
-state.outputIdle = outputIdle;
+/** Created complete by `initialize`, which the protocol guarantees comes before anything else. */
+let state!: ServerState;
+let capabilities: ClientCapabilities = {};
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {
-  state.clientCapabilities = params.capabilities;
+  capabilities = params.capabilities;
   const folders: WorkspaceFolder[] = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
-  state.pendingFolders = folders.map((f) => uriToPath(f.uri));
-  state.initOptions = (params.initializationOptions ?? {}) as InitializationOptions;
-  state.trusted = state.initOptions.workspaceTrusted !== false;
-  const cacheDir = state.initOptions.cacheDir;
-  if (typeof cacheDir === 'string' && cacheDir) {
-    // A snapshot applies only to the build that wrote it (the scanner may have changed).
-    state.useSnapshots(new SnapshotStore(
+  const initOptions = (params.initializationOptions ?? {}) as InitializationOptions;
+  const cacheDir = initOptions.cacheDir;
+  // A snapshot applies only to the build that wrote it (the scanner may have changed).
+  const snapshots = typeof cacheDir === 'string' && cacheDir
+    ? new SnapshotStore(
       cacheDir, `${SERVER_VERSION}:${statSignature(__filename) ?? ''}`, (p) => handlers.graphResult(state, p),
-      (what, e) => state.logError(what, e), (m) => connection.console.info(m),
-    ));
-  }
+      (what, e) => state.boundary.logError(what, e), (m) => connection.console.info(m),
+    )
+    : undefined;
+  state = new ServerState({
+    folders: folders.map((f) => uriToPath(f.uri)),
+    initOptions,
+    pullSettings: capabilities.workspace?.configuration
+      ? (folder) => connection.workspace.getConfiguration({ scopeUri: pathToUri(folder), section: 'alembic' })
+      : undefined,
+    output: {
+      diagnostics: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
+      graphChanged: (projectId, generation) => void connection.sendNotification(GraphChangedNotification, { projectId, generation }),
+      warn: (message) => void connection.window.showWarningMessage(message),
+      log: (message) => connection.console.error(message),
+    },
+    outputIdle,
+    ...(snapshots ? { snapshots } : {}),
+  });
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -69,12 +84,12 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
 
 connection.onInitialized(async () => {
   // The registration request goes out first; indexing starts without waiting for its answer.
-  const watching = state.clientCapabilities?.workspace?.didChangeWatchedFiles?.dynamicRegistration
+  const watching = capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration
     ? connection.client.register(DidChangeWatchedFilesNotification.type, {
       watchers: [{ globPattern: '**/alembic.ini' }, { globPattern: '**/pyproject.toml' }, { globPattern: '**/*.py' }],
-    }).catch((e: unknown) => state.logError('registering file watchers', e))
+    }).catch((e: unknown) => state.boundary.logError('registering file watchers', e))
     : undefined;
-  if (state.clientCapabilities?.workspace?.workspaceFolders) {
+  if (capabilities.workspace?.workspaceFolders) {
     connection.workspace.onDidChangeWorkspaceFolders((e) => state.guard('workspace folders', () => {
       for (const f of e.removed) state.removeFolder(uriToPath(f.uri));
       for (const f of e.added) state.addFolder(uriToPath(f.uri));

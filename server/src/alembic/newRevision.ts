@@ -8,6 +8,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRegularText, UnreadableFileError } from './regularFile';
+import type { ProjectIndex } from './projectIndex';
 
 /** A script.py.mako is a page of text; anything near this size is not one. */
 const MAX_TEMPLATE_BYTES = 1024 * 1024;
@@ -273,4 +274,25 @@ export function newRevisionFile(
     file: containedRevisionPath(opts.versionLocation, revisionFileName(opts.fileTemplate, input, opts.truncateSlugLength), opts.boundary),
     text: renderScriptTemplate(template, input),
   };
+}
+
+/**
+ * A new revision file of the project, from its template, with an id no revision of it has.
+ * Throws when the path would leave the version location or `boundary` (containedRevisionPath).
+ */
+export function renderProjectRevision(
+  project: ProjectIndex,
+  input: { message: string; parents: string[]; versionLocation: string; branchLabels?: string[]; dependsOn?: string[] },
+  now: Date,
+  boundary: string,
+): { file: string; text: string; id: string } {
+  let id = newRevisionId();
+  while (project.graph.get(id)) id = newRevisionId();
+  const p = project.project;
+  const { versionLocation, ...rest } = input;
+  const created = newRevisionFile(
+    { scriptLocation: p.scriptLocation, versionLocation, fileTemplate: p.fileTemplate, truncateSlugLength: p.truncateSlugLength, boundary },
+    { id, createDate: now, ...rest },
+  );
+  return { ...created, id };
 }

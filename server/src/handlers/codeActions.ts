@@ -13,19 +13,19 @@ import type {
 } from 'vscode-languageserver/node';
 import { CodeActionKind } from 'vscode-languageserver/node';
 import * as path from 'node:path';
-import type { ServerState } from '../serverState';
+import type { HandlerContext } from './context';
 import type { NewRevisionParams, NewRevisionResult } from '../shared/protocol';
 import { pathToUri, uriToPath } from '../uris';
 import { declaredRevision, contains } from '../alembic/revisionRefs';
 import { generateDowngradeBody } from '../alembic/downgradeGen';
-import { newRevisionFile, newRevisionId } from '../alembic/newRevision';
+import { renderProjectRevision } from '../alembic/newRevision';
 import type { ProjectIndex } from '../alembic/projectIndex';
 import type { MigrationFile, Range } from '../alembic/types';
 import type { ParsedMigration } from '../alembic/migrationParser';
 import { fixEdits } from '../alembic/lint';
 import { suppressFileEdit, suppressLineEdit } from '../alembic/suppression';
 
-export function codeActions(state: ServerState, p: CodeActionParams, token: CancellationToken): CodeAction[] | null {
+export function codeActions(state: HandlerContext, p: CodeActionParams, token: CancellationToken): CodeAction[] | null {
   const file = uriToPath(p.textDocument.uri);
   const project = state.workspace.projectsOfFile(file)[0];
   const migration = project?.migrationFile(file);
@@ -80,29 +80,8 @@ function headerFix(m: MigrationFile, d: Diagnostic): CodeAction[] {
 }
 
 /** The folder no new file may leave: the project's workspace folder, else its root. */
-function writeBoundary(state: ServerState, project: ProjectIndex): string {
+function writeBoundary(state: HandlerContext, project: ProjectIndex): string {
   return state.workspace.folderOfProject(project.project.id) ?? project.project.rootDir;
-}
-
-/**
- * A new revision file of the project, from its template, with an id no revision of it has.
- * Throws when the path would leave the version location or `boundary` (containedRevisionPath).
- */
-function renderNewRevision(
-  project: ProjectIndex,
-  input: { message: string; parents: string[]; versionLocation: string; branchLabels?: string[]; dependsOn?: string[] },
-  now: Date,
-  boundary: string,
-): { file: string; text: string; id: string } {
-  let id = newRevisionId();
-  while (project.graph.get(id)) id = newRevisionId();
-  const p = project.project;
-  const { versionLocation, ...rest } = input;
-  const created = newRevisionFile(
-    { scriptLocation: p.scriptLocation, versionLocation, fileTemplate: p.fileTemplate, truncateSlugLength: p.truncateSlugLength, boundary },
-    { id, createDate: now, ...rest },
-  );
-  return { ...created, id };
 }
 
 /**
@@ -114,7 +93,7 @@ export function mergeHeadsEdit(project: ProjectIndex, now = new Date(), boundary
   if (heads.length < 2) return undefined;
   const versionLocation = project.project.versionLocations[0];
   if (!versionLocation) return undefined;
-  const created = renderNewRevision(project, { message: `merge ${heads.join(', ')}`, parents: [...heads], versionLocation }, now, boundary);
+  const created = renderProjectRevision(project, { message: `merge ${heads.join(', ')}`, parents: [...heads], versionLocation }, now, boundary);
   const uri = pathToUri(created.file);
   return {
     file: created.file,
@@ -177,14 +156,14 @@ function generateDowngrade(parsed: ParsedMigration, uri: string, diagnostics: Di
   return { title: 'Generate downgrade() from upgrade()', kind: CodeActionKind.QuickFix, diagnostics, edit: edit(uri, [{ range, newText: body }]) };
 }
 
-function ruleFixes(state: ServerState, file: string, uri: string, d: Diagnostic): CodeAction[] {
+function ruleFixes(state: HandlerContext, file: string, uri: string, d: Diagnostic): CodeAction[] {
   const problem = state.lintProblemsOf(file).find((p) => p.ruleId === d.code && p.range.start.line === d.range.start.line && p.range.start.character === d.range.start.character);
   const parsed = problem && state.parsed(file);
   if (!problem || !parsed) return [];
   return fixEdits(problem, parsed).map((f) => ({ title: f.title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: edit(uri, f.edits) }));
 }
 
-function suppressions(state: ServerState, file: string, parsed: ParsedMigration, uri: string, d: Diagnostic): CodeAction[] {
+function suppressions(state: HandlerContext, file: string, parsed: ParsedMigration, uri: string, d: Diagnostic): CodeAction[] {
   const id = String(d.code);
   const problem = state.lintProblemsOf(file).find((p) => p.ruleId === id && p.range.start.line === d.range.start.line && p.range.start.character === d.range.start.character);
   return [
@@ -197,7 +176,7 @@ function suppressions(state: ServerState, file: string, parsed: ParsedMigration,
  * `alembic/newRevision`: the file `alembic revision -m` / `alembic merge` would write, from the
  * project's template. Parents must be revisions of the project; nothing is written here.
  */
-export function newRevision(state: ServerState, p: NewRevisionParams, now = new Date()): NewRevisionResult {
+export function newRevision(state: HandlerContext, p: NewRevisionParams, now = new Date()): NewRevisionResult {
   if (!state.trusted) return { kind: 'error', message: 'The workspace is not trusted: new revisions are written from the project’s own templates only in a trusted workspace.' };
   const project = state.projectByUri(p.projectId);
   if (!project) return { kind: 'error', message: 'The project is no longer in the workspace.' };
@@ -214,7 +193,7 @@ export function newRevision(state: ServerState, p: NewRevisionParams, now = new 
     return { kind: 'error', message: `'${p.branchLabel}' is not a valid branch label (no spaces or @ - + :).` };
   }
   try {
-    const created = renderNewRevision(project, {
+    const created = renderProjectRevision(project, {
       message, parents: [...p.parents], versionLocation,
       ...(p.branchLabel ? { branchLabels: [p.branchLabel] } : {}),
       ...(p.dependsOn?.length ? { dependsOn: [...p.dependsOn] } : {}),

@@ -13,7 +13,7 @@ import type {
   WorkspaceSymbolParams,
 } from 'vscode-languageserver/node';
 import { LSPErrorCodes, MarkupKind, ResponseError, SymbolKind } from 'vscode-languageserver/node';
-import type { ServerState } from '../serverState';
+import type { HandlerContext } from './context';
 import { pathToUri, uriToPath } from '../uris';
 import { declaredRevision } from '../alembic/revisionRefs';
 import type { ProjectIndex } from '../alembic/projectIndex';
@@ -28,28 +28,16 @@ import type {
 } from '../shared/protocol';
 import { ZERO_RANGE } from '../alembic/types';
 import { revisionState } from '../shared/revisionState';
+import { revisionFlags } from '../alembic/revisionFlags';
 
 /** Whether a revision is applied, pending or current in the project's database, when known. */
-export function databaseStatus(state: ServerState, project: ProjectIndex, id: string): 'current' | 'applied' | 'pending' | undefined {
+export function databaseStatus(state: HandlerContext, project: ProjectIndex, id: string): 'current' | 'applied' | 'pending' | undefined {
   const db = state.databaseState(state.projectUri(project));
   const s = revisionState(project.graph, db.kind === 'ok' ? db.revisions : undefined, id);
   return s === 'unknown' ? undefined : s;
 }
 
-export function flagsOf(project: ProjectIndex, id: string): RevisionFlag[] {
-  const g = project.graph;
-  const flags: RevisionFlag[] = [];
-  if (g.realHeads.includes(id)) flags.push('head');
-  else if (g.heads.includes(id)) flags.push('effective-head');
-  if (g.bases.includes(id)) flags.push('base');
-  if (g.isBranchPoint(id)) flags.push('branchpoint');
-  if (g.isMergePoint(id)) flags.push('mergepoint');
-  if (g.get(id)?.downRevisions.some((p) => !g.lookup(p))) flags.push('missing-parent');
-  if (g.isDuplicate(id)) flags.push('duplicate');
-  return flags;
-}
-
-export function hover(state: ServerState, p: HoverParams, _token: CancellationToken): Hover | null {
+export function hover(state: HandlerContext, p: HoverParams, _token: CancellationToken): Hover | null {
   const t = targetAt(state, p.textDocument.uri, p.position);
   if (!t?.ref || !t.id) return null;
   const node = t.project.graph.get(t.id);
@@ -57,7 +45,7 @@ export function hover(state: ServerState, p: HoverParams, _token: CancellationTo
     return { range: t.ref.ref.range, contents: { kind: MarkupKind.Markdown, value: `**Unknown revision** \`${t.ref.ref.value}\`: no migration in this project declares it.` } };
   }
   const d = node.migration.decls;
-  const flags = flagsOf(t.project, t.id);
+  const flags = revisionFlags(t.project.graph, t.id);
   const status = databaseStatus(state, t.project, t.id);
   const rel = path.relative(t.project.project.rootDir, node.migration.file);
   const lines = [
@@ -80,7 +68,7 @@ function escapeMd(s: string): string {
   return s.replace(/[\\`*_[\]<>]/g, (c) => '\\' + c);
 }
 
-export function documentSymbols(state: ServerState, p: DocumentSymbolParams): DocumentSymbol[] | null {
+export function documentSymbols(state: HandlerContext, p: DocumentSymbolParams): DocumentSymbol[] | null {
   const file = uriToPath(p.textDocument.uri);
   if (state.workspace.projectsOfFile(file).length === 0) return null;
   const parsed = state.parsed(file);
@@ -104,7 +92,7 @@ function firstStringArg(call: { args: Array<{ value: { kind: string; value?: str
   return s?.value.value ?? '';
 }
 
-export function workspaceSymbols(state: ServerState, p: WorkspaceSymbolParams, token: CancellationToken): SymbolInformation[] | null {
+export function workspaceSymbols(state: HandlerContext, p: WorkspaceSymbolParams, token: CancellationToken): SymbolInformation[] | null {
   const q = p.query.trim().toLowerCase();
   const words = q.split(/\s+/).filter(Boolean);
   const out: SymbolInformation[] = [];
@@ -127,7 +115,7 @@ export function workspaceSymbols(state: ServerState, p: WorkspaceSymbolParams, t
   return out;
 }
 
-export function projects(state: ServerState): ProjectInfo[] {
+export function projects(state: HandlerContext): ProjectInfo[] {
   return state.workspace.allProjects().map((index) => projectInfo(index.project, index.graph.size, index.generation));
 }
 
@@ -135,10 +123,10 @@ export function projects(state: ServerState): ProjectInfo[] {
  * `alembic/projects` while the projects are still being read at start-up: answered from
  * their graph snapshots when every project has one that matches the disk, else undefined.
  */
-export function projectsFromSnapshots(state: ServerState): ProjectInfo[] | undefined {
+export function projectsFromSnapshots(state: HandlerContext): ProjectInfo[] | undefined {
   const out: ProjectInfo[] = [];
   for (const p of state.startupProjects) {
-    const g = state.snapshots?.graph(p.id);
+    const g = state.snapshotGraph(p.id);
     if (!g) return undefined;
     out.push(projectInfo(p, g.nodes.length, g.generation));
   }
@@ -146,8 +134,8 @@ export function projectsFromSnapshots(state: ServerState): ProjectInfo[] | undef
 }
 
 /** `alembic/revisionGraph` at start-up from the project's snapshot, if it has one that matches the disk. */
-export function revisionGraphFromSnapshot(state: ServerState, params: RevisionGraphParams): RevisionGraphResult | undefined {
-  const g = state.snapshots?.graph(uriToPath(params.projectId));
+export function revisionGraphFromSnapshot(state: HandlerContext, params: RevisionGraphParams): RevisionGraphResult | undefined {
+  const g = state.snapshotGraph(uriToPath(params.projectId));
   return g && { ...g, projectId: params.projectId };
 }
 
@@ -169,13 +157,13 @@ function projectInfo(p: AlembicProject, revisionCount: number, generation: numbe
   };
 }
 
-export function revisionGraph(state: ServerState, params: RevisionGraphParams, token: CancellationToken): RevisionGraphResult | null {
+export function revisionGraph(state: HandlerContext, params: RevisionGraphParams, token: CancellationToken): RevisionGraphResult | null {
   const project = state.projectByUri(params.projectId);
   return project ? { ...graphResult(state, project, token), projectId: params.projectId } : null;
 }
 
 /** What `alembic/revisionGraph` answers for a project (and what its snapshot saves). */
-export function graphResult(state: ServerState, project: ProjectIndex, token?: CancellationToken): RevisionGraphResult {
+export function graphResult(state: HandlerContext, project: ProjectIndex, token?: CancellationToken): RevisionGraphResult {
   const g = project.graph;
   const nodes: RevisionNode[] = [];
   let n = 0;
@@ -193,7 +181,7 @@ export function graphResult(state: ServerState, project: ProjectIndex, token?: C
       children: node.children,
       labels: g.labelsOf(node.id),
       dependencies: node.dependencies,
-      flags: flagsOf(project, node.id),
+      flags: revisionFlags(project.graph, node.id),
     });
   }
   if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');

@@ -16,7 +16,7 @@ import type {
   WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import { CompletionItemKind, ResponseError } from 'vscode-languageserver/node';
-import type { ServerState } from '../serverState';
+import type { HandlerContext } from './context';
 import { pathToUri, uriToPath } from '../uris';
 import { contains, declaredRevision, referencedName, revisionRefAt, revisionRefs, type RevisionRef } from '../alembic/revisionRefs';
 import type { ProjectIndex } from '../alembic/projectIndex';
@@ -31,7 +31,7 @@ export interface Target {
   id?: string;
 }
 
-export function targetAt(state: ServerState, uri: string, position: { line: number; character: number }): Target | undefined {
+export function targetAt(state: HandlerContext, uri: string, position: { line: number; character: number }): Target | undefined {
   const file = uriToPath(uri);
   for (const project of state.workspace.projectsOfFile(file)) {
     const migration = project.migrationFile(file);
@@ -54,7 +54,7 @@ export function revisionLocation(project: ProjectIndex, id: string): Location | 
   return decl ? { uri: pathToUri(node.migration.file), range: decl.range } : undefined;
 }
 
-export function definition(state: ServerState, p: DefinitionParams, _token: CancellationToken): Location | null {
+export function definition(state: HandlerContext, p: DefinitionParams, _token: CancellationToken): Location | null {
   const t = targetAt(state, p.textDocument.uri, p.position);
   if (!t?.id) return null;
   return revisionLocation(t.project, t.id) ?? null;
@@ -77,7 +77,7 @@ export function referencesTo(project: ProjectIndex, id: string, includeDeclarati
   return out;
 }
 
-export function references(state: ServerState, p: ReferenceParams, token: CancellationToken): Location[] | null {
+export function references(state: HandlerContext, p: ReferenceParams, token: CancellationToken): Location[] | null {
   const t = targetAt(state, p.textDocument.uri, p.position);
   if (!t) return null;
   const id = t.id ?? (declaredRevision(t.migration.decls)?.value);
@@ -85,7 +85,7 @@ export function references(state: ServerState, p: ReferenceParams, token: Cancel
   return referencesTo(t.project, id, p.context.includeDeclaration);
 }
 
-export function prepareRename(state: ServerState, p: PrepareRenameParams): { range: Range; placeholder: string } | null {
+export function prepareRename(state: HandlerContext, p: PrepareRenameParams): { range: Range; placeholder: string } | null {
   const t = targetAt(state, p.textDocument.uri, p.position);
   if (!t?.ref || !t.id || t.ref.role === 'branch_labels' || !t.project.graph.get(t.id)) {
     throw new ResponseError(0, 'Put the cursor on a revision id (in revision, down_revision, depends_on or the docstring header) to rename it.');
@@ -96,7 +96,7 @@ export function prepareRename(state: ServerState, p: PrepareRenameParams): { ran
 
 const ILLEGAL_ID = /[@\-+:\s]|^$/;
 
-export function rename(state: ServerState, p: RenameParams): WorkspaceEdit | null {
+export function rename(state: HandlerContext, p: RenameParams): WorkspaceEdit | null {
   const t = targetAt(state, p.textDocument.uri, p.position);
   if (!t?.id || !t.project.graph.get(t.id)) return null;
   const newId = p.newName.trim();
@@ -124,7 +124,7 @@ export function renameEdit(project: ProjectIndex, oldId: string, newId: string):
   return { changes };
 }
 
-export function completion(state: ServerState, p: CompletionParams, token: CancellationToken): CompletionItem[] | null {
+export function completion(state: HandlerContext, p: CompletionParams, token: CancellationToken): CompletionItem[] | null {
   const file = uriToPath(p.textDocument.uri);
   const project = state.workspace.projectsOfFile(file)[0];
   const migration = project?.migrationFile(file);
