@@ -162,3 +162,32 @@ test('check --cache reuses the results of unchanged files, re-lints changed ones
   assert.equal((await cli(['check', ini, '--cache-location', cacheDir])).out, first.out);
   assert.equal((await cli(['heads', ini, '--cache'])).code, 2);
 });
+
+test('check prints one finding per line: multi-line source quoted in a message is folded and shortened', async () => {
+  const revs: GenRevision[] = [
+    { id: 'line00000001', down: [], message: 'base' },
+    {
+      id: 'line00000002', down: ['line00000001'], message: 'created at',
+      upgrade: [
+        "op.add_column('users', sa.Column('created', sa.DateTime(), server_default=sa.text(\"\"\"",
+        '        now()',
+        '"""), nullable=False))',
+      ],
+      downgrade: ["op.drop_column('users', 'created')"],
+    },
+  ];
+  const { dir, ini } = project(revs);
+  // A computed branch_labels spread over lines: its message quotes the expression (graph rules).
+  const versions = path.join(dir, 'migrations', 'versions');
+  const first = path.join(versions, fs.readdirSync(versions).find((f) => f.includes('line00000001'))!);
+  fs.writeFileSync(first, fs.readFileSync(first, 'utf8').replace('branch_labels = None', 'branch_labels = (\n    cli.EXPAND_BRANCH,\n)'));
+  const r = await cli(['check', ini]);
+  const lines = r.out.trimEnd().split('\n');
+  for (const l of lines) assert.match(l, /^\S+\.py:\d+:\d+: (error|warning|information|hint) [a-z-]+ \S/, `one finding per line: ${JSON.stringify(l)}`);
+  const volatile = lines.find((l) => l.includes('adding-field-with-volatile-default'));
+  assert.ok(volatile, r.out);
+  assert.match(volatile, /\(sa\.text\(""" now\(\) """\)\)/);
+  assert.ok(lines.some((l) => / dynamic-revision-value .*`\( cli\.EXPAND_BRANCH, \)`/.test(l)), r.out);
+  const timestamp = lines.find((l) => l.includes('prefer-timestamptz'));
+  assert.match(timestamp ?? '', /: information prefer-timestamptz sa\.DateTime\(\) stores/);
+});

@@ -108,3 +108,19 @@ test('quick fixes: NOT VALID on a foreign key, timezone=True on a DateTime', asy
   const ts = await applyFix(wrap("    op.add_column('users', sa.Column('seen', sa.DateTime()))", REVERSIBLE), 'prefer-timestamptz');
   assert.match(ts, /sa\.DateTime\(timezone=True\)/);
 });
+
+test('messages quote source on one line: whitespace collapsed, long expressions cut with …', async () => {
+  const up = [
+    "    op.add_column('users', sa.Column('created', sa.DateTime(timezone=True), server_default=sa.text(\"\"\"",
+    '        now()',
+    '    """)))',
+    "    op.add_column('users', sa.Column('token', sa.Text(), server_default=sa.text(\"coalesce(nullif(current_setting('app.default_token', true), ''), gen_random_uuid()::text)\")))",
+  ].join('\n');
+  const problems = checkOperations(await parseMigration(wrap(up, REVERSIBLE)), '/x.py').filter((p) => p.ruleId === 'adding-field-with-volatile-default');
+  assert.equal(problems.length, 2);
+  for (const p of problems) assert.doesNotMatch(p.message, /\n/);
+  assert.match(problems[0].message, /\(sa\.text\(""" now\(\) """\)\)/);
+  const quoted = /\((sa\.text\(.*?…)\)/.exec(problems[1].message);
+  assert.ok(quoted, problems[1].message);
+  assert.ok(quoted[1].length <= 60, quoted[1]);
+});

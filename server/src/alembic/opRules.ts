@@ -48,6 +48,15 @@ function exprText(parsed: ParsedMigration, e: Expr): string {
   return parsed.text.slice(e.start, e.end);
 }
 
+/** Longest source excerpt a message quotes: one finding stays one line in any output. */
+const MAX_QUOTE = 60;
+
+/** Source text as a message quotes it: whitespace runs (newlines too) collapsed, long text cut with `…`. */
+export function quoteSource(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= MAX_QUOTE ? flat : flat.slice(0, MAX_QUOTE - 1).trimEnd() + '…';
+}
+
 /** Types in an expression tree: `sa.DateTime(...)`, `DateTime`, `postgresql.TIMESTAMP()`. */
 function typeCalls(e: Expr, out: Expr[] = []): Expr[] {
   if (e.kind === 'call') {
@@ -90,7 +99,7 @@ export function checkOperations(parsed: ParsedMigration, file: string): Problem[
       for (const t of call.args.flatMap((a) => typeCalls(a.value))) {
         const tn = typeName(t);
         if ((tn === 'DateTime' || tn === 'TIMESTAMP') && !(t.kind === 'call' && isTrue(kw(t, 'timezone')))) {
-          report('prefer-timestamptz', t.range, `${exprText(parsed, t)} stores a timestamp without time zone: use \`sa.DateTime(timezone=True)\` (timestamptz), which PostgreSQL stores as an absolute instant.`);
+          report('prefer-timestamptz', t.range, `${quoteSource(exprText(parsed, t))} stores a timestamp without time zone: use \`sa.DateTime(timezone=True)\` (timestamptz), which PostgreSQL stores as an absolute instant.`);
         }
         if (tn === 'CHAR' || tn === 'NCHAR') report('ban-char-field', t.range, 'CHAR(n) pads with spaces and is no faster than text in PostgreSQL: use sa.Text() or sa.String().');
         if ((tn === 'String' || tn === 'VARCHAR' || tn === 'Unicode') && t.kind === 'call' && t.args.some((a) => a.name === undefined || a.name === 'length')) {
@@ -146,7 +155,7 @@ export function checkOperations(parsed: ParsedMigration, file: string): Problem[
           report('adding-required-field', (nullable ?? kw(col, 'primary_key'))!.range, `Adding a NOT NULL column without a server_default fails on a populated ${table ?? 'table'}. Add it nullable (or with a server_default), backfill it, then set NOT NULL in a later migration.`);
         }
         if (def && VOLATILE.test(exprText(parsed, def.value))) {
-          report('adding-field-with-volatile-default', def.range, `A volatile server_default (${exprText(parsed, def.value)}) makes PostgreSQL rewrite the whole ${table ?? 'table'} under ACCESS EXCLUSIVE (or gives every existing row the migration's timestamp). Add the column without a default, then set the default and backfill in batches.`);
+          report('adding-field-with-volatile-default', def.range, `A volatile server_default (${quoteSource(exprText(parsed, def.value))}) makes PostgreSQL rewrite the whole ${table ?? 'table'} under ACCESS EXCLUSIVE (or gives every existing row the migration's timestamp). Add the column without a default, then set the default and backfill in batches.`);
         }
         break;
       }
