@@ -243,8 +243,9 @@ function notReversed(objects: Map<string, FunctionObjects>, file: string): Probl
   if (!up || down.opaque) return [];
   const out: Problem[] = [];
   for (const o of up.created) {
-    // Gone again by the end of upgrade() (a scratch table), or removed by downgrade().
-    if (o.ifNotExists || removes(up.dropped, o) || removes(down.dropped, o)) continue;
+    // Dropped or renamed away in upgrade() (a replacement of an object that existed before,
+    // or a scratch table), or removed by downgrade().
+    if (o.ifNotExists || removes(up.dropped, o) || up.renamedAway.has(o.key) || removes(down.dropped, o)) continue;
     out.push({ ruleId: 'downgrade-not-reversing', severity: severity('downgrade-not-reversing'), file, range: o.range,
       message: `upgrade() creates ${o.what}, but downgrade() does not remove it: a downgrade followed by an upgrade fails on the leftover.` });
   }

@@ -50,6 +50,8 @@ export interface DroppedObjects {
 export interface FunctionObjects {
   created: CreatedObject[];
   dropped: DroppedObjects;
+  /** Keys of objects renamed away (their old names), keyed like CreatedObject.key. */
+  renamedAway: Set<string>;
   /** Runs SQL that cannot be read (built at run time, not parsable, a DDL construct): it may create or drop anything. */
   opaque: boolean;
   /** Module-level functions it calls (helpers whose drops count for it). */
@@ -57,7 +59,7 @@ export interface FunctionObjects {
 }
 
 function emptyObjects(): FunctionObjects {
-  return { created: [], dropped: { keys: new Set(), tables: new Set(), cascadeTables: new Set(), columns: new Set() }, opaque: false, calls: new Set() };
+  return { created: [], dropped: { keys: new Set(), tables: new Set(), cascadeTables: new Set(), columns: new Set() }, renamedAway: new Set(), opaque: false, calls: new Set() };
 }
 
 /** A name argument: a plain literal or `op.f('…')` (Alembic's "already converted" name marker). */
@@ -152,6 +154,16 @@ function readOpCall(parsed: ParsedMigration, site: CallSite, f: FunctionObjects)
       const t = o.batchTable ?? nameOf(arg(1, 'table_name'));
       const columns = [...columnsOf(arg(2 - shift, 'columns')?.value), ...columnsOf(arg(99, 'postgresql_where')?.value, true)];
       if (name) create(`index:${name}`, `index ${name}`, { table: t, columns });
+      return;
+    }
+    case 'rename_table': {
+      const from = nameOf(arg(0, 'old_table_name'));
+      if (from) f.renamedAway.add(`table:${from}`);
+      return;
+    }
+    case 'alter_column': {
+      const c = nameOf(arg(1 - shift, 'column_name'));
+      if (table && c && arg(99, 'new_column_name')) f.renamedAway.add(`column:${table}.${c}`);
       return;
     }
     case 'drop_table':
@@ -296,6 +308,14 @@ function readSql(sql: string, params: 'text' | 'pyformat', range: Range, at: num
               break;
           }
         }
+        break;
+      }
+      case 'RenameStmt': {
+        const kinds: Record<string, string> = { OBJECT_TABLE: 'table', OBJECT_INDEX: 'index', OBJECT_TYPE: 'type', OBJECT_COLUMN: 'column', OBJECT_TABCONSTRAINT: 'constraint' };
+        const k = kinds[body.renameType as string];
+        const old = k === 'type' ? lastName((body.object as { List?: { items: unknown } } | undefined)?.List?.items)
+          : k === 'column' ? `${rel}.${body.subname as string}` : k === 'constraint' ? body.subname as string : rel;
+        if (k && known(old)) f.renamedAway.add(`${k}:${old}`);
         break;
       }
       case 'DropStmt': {
