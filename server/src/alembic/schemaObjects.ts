@@ -62,10 +62,10 @@ function emptyObjects(): FunctionObjects {
   return { created: [], dropped: { keys: new Set(), tables: new Set(), cascadeTables: new Set(), columns: new Set() }, renamedAway: new Set(), opaque: false, calls: new Set() };
 }
 
-/** A name argument: a plain literal or `op.f('…')` (Alembic's "already converted" name marker). */
+/** A name argument: a plain literal or `op.f('…')` / `batch_op.f('…')` (Alembic's "already converted" name marker). */
 export function nameOf(a: Arg | undefined): string | undefined {
   let v = a?.value;
-  if (v?.kind === 'call' && /^(?:op\.)?f$/.test(v.callee) && v.args.length === 1) v = v.args[0].value;
+  if (v?.kind === 'call' && /^(?:\w+\.)?f$/.test(v.callee) && v.args.length === 1) v = v.args[0].value;
   return v?.kind === 'string' && !v.interpolated ? v.value : undefined;
 }
 
@@ -371,9 +371,13 @@ export function droppedBy(objects: Map<string, FunctionObjects>, name: string): 
   return { dropped: all.dropped, opaque: all.opaque };
 }
 
-/** Whether dropping `d` removes `o`: by name, or with its table, one of its columns, or (CASCADE) the table it references. */
+/** Whether dropping `d` removes `o`: by name, or by PostgreSQL's cascade (cascades). */
 export function removes(d: DroppedObjects, o: CreatedObject): boolean {
-  if (d.keys.has(o.key)) return true;
+  return d.keys.has(o.key) || cascades(d, o);
+}
+
+/** Whether dropping `d` removes `o` with something else: its table, one of its columns, or (CASCADE) the table it references. */
+export function cascades(d: DroppedObjects, o: CreatedObject): boolean {
   if (o.table && !o.key.startsWith('table:')) {
     if (d.tables.has(o.table)) return true;
     if (o.columns.some((c) => d.columns.has(`${o.table}.${c}`))) return true;
