@@ -56,10 +56,37 @@ export interface FunctionObjects {
   opaque: boolean;
   /** Module-level functions it calls (helpers whose drops count for it). */
   calls: Set<string>;
+  /** Tables renamed in this function: new name → the names it had before (a drop under the new name drops those). */
+  formerNames: Map<string, string[]>;
 }
 
 function emptyObjects(): FunctionObjects {
-  return { created: [], dropped: { keys: new Set(), tables: new Set(), cascadeTables: new Set(), columns: new Set() }, renamedAway: new Set(), opaque: false, calls: new Set() };
+  return { created: [], dropped: { keys: new Set(), tables: new Set(), cascadeTables: new Set(), columns: new Set() }, renamedAway: new Set(), opaque: false, calls: new Set(), formerNames: new Map() };
+}
+
+/** `t` and the names it had earlier in the function (renamed since). */
+function tableNames(f: FunctionObjects, t: string): string[] {
+  return [t, ...(f.formerNames.get(t) ?? [])];
+}
+
+function dropTable(f: FunctionObjects, t: string, cascade = false): void {
+  for (const n of tableNames(f, t)) {
+    f.dropped.tables.add(n);
+    f.dropped.keys.add(`table:${n}`);
+    if (cascade) f.dropped.cascadeTables.add(n);
+  }
+}
+
+function dropColumn(f: FunctionObjects, t: string, c: string): void {
+  for (const n of tableNames(f, t)) {
+    f.dropped.columns.add(`${n}.${c}`);
+    f.dropped.keys.add(`column:${n}.${c}`);
+  }
+}
+
+function renameTable(f: FunctionObjects, from: string, to: string): void {
+  f.renamedAway.add(`table:${from}`);
+  f.formerNames.set(to, tableNames(f, from));
 }
 
 /** A name argument: a plain literal or `op.f('…')` / `batch_op.f('…')` (Alembic's "already converted" name marker). */
@@ -136,6 +163,8 @@ function readOpCall(parsed: ParsedMigration, site: CallSite, f: FunctionObjects)
   const { op, shift } = o;
   const arg = (i: number, k: string): Arg | undefined => argOf(call, i, k);
   const table = o.batchTable ?? nameOf(arg(0, 'table_name'));
+  // A drop whose target is computed (`for col in cols: op.drop_column('t', col)`) may drop anything.
+  if (/^drop_/.test(op) && call.args.some((a) => a.name === undefined && /^(name|attribute|call|binary|other)$/.test(a.value.kind) && nameOf(a) === undefined)) f.opaque = true;
   const create = (key: string, what: string, extra: Partial<CreatedObject> = {}): void => {
     f.created.push({ key, what, columns: [], ifNotExists: isTrue(arg(99, 'if_not_exists')), range: call.func.range, at: call.start, ...extra });
   };
@@ -158,7 +187,9 @@ function readOpCall(parsed: ParsedMigration, site: CallSite, f: FunctionObjects)
     }
     case 'rename_table': {
       const from = nameOf(arg(0, 'old_table_name'));
-      if (from) f.renamedAway.add(`table:${from}`);
+      const to = nameOf(arg(1, 'new_table_name'));
+      if (from && to) renameTable(f, from, to);
+      else if (from) f.renamedAway.add(`table:${from}`);
       return;
     }
     case 'alter_column': {
@@ -167,7 +198,7 @@ function readOpCall(parsed: ParsedMigration, site: CallSite, f: FunctionObjects)
       return;
     }
     case 'drop_table':
-      if (table && !o.batchTable) { f.dropped.tables.add(table); f.dropped.keys.add(`table:${table}`); }
+      if (table && !o.batchTable) dropTable(f, table);
       return;
     case 'drop_index': {
       const name = nameOf(arg(0, 'index_name'));
@@ -176,7 +207,7 @@ function readOpCall(parsed: ParsedMigration, site: CallSite, f: FunctionObjects)
     }
     case 'drop_column': {
       const c = nameOf(arg(1 - shift, 'column_name'));
-      if (table && c) { f.dropped.columns.add(`${table}.${c}`); f.dropped.keys.add(`column:${table}.${c}`); }
+      if (table && c) dropColumn(f, table, c);
       return;
     }
     case 'drop_constraint': {
@@ -301,7 +332,7 @@ function readSql(sql: string, params: 'text' | 'pyformat', range: Range, at: num
               break;
             }
             case 'AT_DropColumn':
-              if (known(cmd.name as string)) { f.dropped.columns.add(`${rel}.${cmd.name as string}`); f.dropped.keys.add(`column:${rel}.${cmd.name as string}`); }
+              if (known(cmd.name as string)) dropColumn(f, rel, cmd.name as string);
               break;
             case 'AT_DropConstraint':
               if (known(cmd.name as string)) f.dropped.keys.add(`constraint:${cmd.name as string}`);
@@ -315,7 +346,8 @@ function readSql(sql: string, params: 'text' | 'pyformat', range: Range, at: num
         const k = kinds[body.renameType as string];
         const old = k === 'type' ? lastName((body.object as { List?: { items: unknown } } | undefined)?.List?.items)
           : k === 'column' ? `${rel}.${body.subname as string}` : k === 'constraint' ? body.subname as string : rel;
-        if (k && known(old)) f.renamedAway.add(`${k}:${old}`);
+        if (k === 'table' && known(old) && known(body.newname as string)) renameTable(f, old, body.newname as string);
+        else if (k && known(old)) f.renamedAway.add(`${k}:${old}`);
         break;
       }
       case 'DropStmt': {
@@ -324,11 +356,8 @@ function readSql(sql: string, params: 'text' | 'pyformat', range: Range, at: num
         for (const o of (body.objects as Node[]) ?? []) {
           const name = o.List ? lastName((o.List as { items: unknown }).items) : o.TypeName ? lastName((o.TypeName as { names: unknown }).names) : undefined;
           if (!known(name)) continue;
-          if (type === 'OBJECT_TABLE') {
-            f.dropped.tables.add(name);
-            f.dropped.keys.add(`table:${name}`);
-            if (cascade) f.dropped.cascadeTables.add(name);
-          } else if (type === 'OBJECT_INDEX') f.dropped.keys.add(`index:${name}`);
+          if (type === 'OBJECT_TABLE') dropTable(f, name, cascade);
+          else if (type === 'OBJECT_INDEX') f.dropped.keys.add(`index:${name}`);
           else if (type === 'OBJECT_TYPE') f.dropped.keys.add(`type:${name}`);
         }
         break;
