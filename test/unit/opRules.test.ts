@@ -145,6 +145,8 @@ const REVERSAL: Array<{ name: string; up: string; down: string; left: string[] }
   { name: 'a foreign key goes with its own column',
     up: "    op.create_foreign_key('fk_o_u', 'orders', 'users', ['user_id'], ['id'])",
     down: "    op.drop_column('orders', 'user_id')", left: [] },
+  { name: 'sa.DDL() text and exec_driver_sql with pyformat parameters',
+    up: "    op.create_table('k')\n    op.create_table('m')", down: "    op.execute(sa.DDL('DROP TABLE k'))\n    op.get_bind().exec_driver_sql('DROP TABLE m; DELETE FROM log WHERE id = %s', (1,))", left: [] },
   { name: 'SQL held in a module constant, with a bind parameter',
     up: "    op.create_table('f')", down: '    op.execute(sa.text(DROP_F).bindparams(x=1))', left: [] },
   { name: 'a helper function called by downgrade() drops it',

@@ -230,7 +230,7 @@ function readOpCall(parsed: ParsedMigration, site: CallSite, f: FunctionObjects)
 }
 
 /**
- * The SQL text a call executes (`op.execute`, `conn.execute(text(…))`, `exec_driver_sql`,
+ * The SQL text a call executes (`op.execute`, `conn.execute(text(…))`, `sa.DDL(…)`, `exec_driver_sql`,
  * through variables), 'opaque' when it runs something that cannot be read, undefined for
  * calls that run no DDL (not an execute, or a SQLAlchemy query object).
  */
@@ -244,6 +244,11 @@ function executedSql(parsed: ParsedMigration, site: CallSite): { sql: string; pa
   };
   let value = first(call);
   if (!value) return undefined;
+  // `sa.DDL("…")` holds statement text like text() does.
+  if (value.kind === 'call' && /(?:^|\.)DDL$/.test(value.callee)) {
+    value = first(value);
+    if (!value) return undefined;
+  }
   if (isTextCall(value)) {
     let t = value as Call;
     while (!TEXT.test(t.callee) && t.func.kind === 'attribute' && t.func.object.kind === 'call') t = t.func.object;
