@@ -7,7 +7,7 @@
 import type { Arg, CallSite, Expr, ParsedMigration } from './migrationParser';
 import { argOf, stringArg } from './downgradeGen';
 import { ruleInfo } from './rules';
-import { cascades, droppedBy, nameOf, removes, schemaObjects, type CreatedObject, type FunctionObjects } from './schemaObjects';
+import { cascades, droppedBy, nameOf, removes, schemaObjects, type FunctionObjects } from './schemaObjects';
 import type { Problem, Range, Severity } from './types';
 
 type Call = Expr & { kind: 'call' };
@@ -192,9 +192,11 @@ export function checkOperations(parsed: ParsedMigration, file: string): Problem[
         // Quiet when nothing live is locked: the index or its table is new in this function; or
         // when this function drops the index's table or one of its columns anyway (that locks
         // the table the same, and would drop the index with it).
-        const dropsAnyway = (x: CreatedObject): boolean => !!here(site) && cascades(here(site)!.dropped, x);
-        const quiet = (index !== undefined && createdBefore(site, `index:${index}`)) || isNew(site, t) || (!!t && !!here(site)?.dropped.tables.has(t))
-          || (index !== undefined && [...objects.values()].some((f) => f.created.some((x) => x.key === `index:${index}` && dropsAnyway(x))));
+        const fn = here(site);
+        // The index as this migration creates it somewhere (downgrade() re-creating what upgrade() drops): its columns.
+        const known = index === undefined ? [] : [...objects.values()].flatMap((f) => f.created.filter((x) => x.key === `index:${index}`));
+        const quiet = (index !== undefined && createdBefore(site, `index:${index}`)) || isNew(site, t)
+          || (!!t && !!fn?.dropped.tables.has(t)) || (!!fn && known.some((x) => cascades(fn.dropped, x)));
         if (concurrent && !site.inAutocommitBlock) {
           report('concurrent-index-in-transaction', kw(call, 'postgresql_concurrently')!.range, 'DROP INDEX CONCURRENTLY cannot run inside a transaction block: wrap the call in `with op.get_context().autocommit_block():`.');
         } else if (!concurrent && (inUpgrade || site.functionName === 'downgrade') && !quiet) {
