@@ -191,3 +191,30 @@ test('check prints one finding per line: multi-line source quoted in a message i
   const timestamp = lines.find((l) => l.includes('prefer-timestamptz'));
   assert.match(timestamp ?? '', /: information prefer-timestamptz sa\.DateTime\(\) stores/);
 });
+
+test('check: a file Python cannot read is unparsable-migration, whatever the reason; a declared encoding is read', async () => {
+  const revs: GenRevision[] = [
+    { id: 'enc000000001', down: [], message: 'base' },
+    { id: 'enc000000002', down: ['enc000000001'], message: 'latin-1 without a declaration' },
+    { id: 'enc000000003', down: ['enc000000001'], message: 'latin-1 declared' },
+    { id: 'enc000000004', down: ['enc000000001'], message: 'string never closes' },
+  ];
+  const { dir, ini } = project(revs);
+  const versions = path.join(dir, 'migrations', 'versions');
+  const file = (id: string): string => path.join(versions, fs.readdirSync(versions).find((f) => f.includes(id))!);
+  const withCafe = (id: string): string => fs.readFileSync(file(id), 'utf8').replace('"""latin-1', '"""Café, latin-1');
+  fs.writeFileSync(file('enc000000002'), Buffer.from(withCafe('enc000000002'), 'latin1'));
+  fs.writeFileSync(file('enc000000003'), Buffer.from('# -*- coding: latin-1 -*-\n' + withCafe('enc000000003'), 'latin1'));
+  fs.writeFileSync(file('enc000000004'), fs.readFileSync(file('enc000000004'), 'utf8').replace("revision = 'enc000000004'", "revision = 'enc000000004"));
+  // Where the unclosed string opens: the line holding `revision = 'enc000000004`, at its quote.
+  const unclosedLine = fs.readFileSync(file('enc000000004'), 'utf8').split('\n').findIndex((l) => l === "revision = 'enc000000004") + 1;
+  const r = await cli(['check', ini]);
+  const lines = r.out.trimEnd().split('\n');
+  assert.deepEqual(lines.filter((l) => l.includes('unparsable-migration')).map((l) => l.replace(/^.*versions\//, '')), [
+    '00001_enc000000002.py:1:1: warning unparsable-migration Not a readable migration: the file is not valid UTF-8 (byte 0xE9 on line 1) and declares no other encoding (a `# -*- coding: latin-1 -*-` line 1 or 2, PEP 263), so Python (and so Alembic) cannot import it.',
+    `00003_enc000000004.py:${unclosedLine}:${"revision = ".length + 1}: warning unparsable-migration \`revision\` opens a string that never closes (Python: "unterminated string literal"), so Python cannot import this file and Alembic cannot load it. Close the string.`,
+  ]);
+  // The two files Python cannot import are not in the graph; the declared latin-1 one is, message decoded.
+  assert.equal((await cli(['heads', ini])).out, 'enc000000003 (head)\n');
+  assert.equal((await cli(['history', ini])).out.split('\n').find((l) => l.includes('enc000000003')), 'enc000000001 -> enc000000003 (head), Café, latin-1 declared');
+});
