@@ -4,7 +4,7 @@
  * table does with it. Tables created earlier in the same function are new (no rows, no
  * readers), so operations on them are not flagged.
  */
-import type { Arg, CallSite, Expr, ParsedMigration } from './migrationParser';
+import type { Arg, CallSite, Expr, FunctionInfo, ParsedMigration } from './migrationParser';
 import { argOf, stringArg } from './downgradeGen';
 import { ruleInfo } from './rules';
 import { cascades, droppedBy, nameOf, removes, schemaObjects, type FunctionObjects } from './schemaObjects';
@@ -221,7 +221,7 @@ export function checkOperations(parsed: ParsedMigration, file: string): Problem[
   }
 
   const down = parsed.functions.find((f) => f.name === 'downgrade');
-  if (down && !down.isEmpty) out.push(...notReversed(objects, file));
+  if (down && !down.isEmpty && !refusesToRun(parsed, down)) out.push(...notReversed(objects, file));
   out.push(...offlineUnsafe(parsed, file));
   if (upgradeChanges && down?.isEmpty) {
     report('empty-downgrade', down.nameRange, 'upgrade() changes the schema but downgrade() does nothing, so `alembic downgrade` silently leaves the changes in place. Write the reverse operations (quick fix: generate them).');
@@ -234,6 +234,15 @@ export function checkOperations(parsed: ParsedMigration, file: string): Problem[
     }
   }
   return out;
+}
+
+/**
+ * A function whose first statement is `raise` (after comments and a docstring): a downgrade
+ * written that way declares the migration irreversible, so it has nothing to remove.
+ */
+function refusesToRun(parsed: ParsedMigration, fn: FunctionInfo): boolean {
+  const body = parsed.text.slice(parsed.lines.offsetAt(fn.bodyRange.start), parsed.lines.offsetAt(fn.bodyRange.end));
+  return /^(?:\s+|#[^\n]*|[rRuU]?("""|''')[\s\S]*?\1|[rRuU]?("|')[^\n]*?\2)*raise\b/.test(body);
 }
 
 /**
