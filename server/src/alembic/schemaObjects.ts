@@ -407,7 +407,19 @@ export function droppedBy(objects: Map<string, FunctionObjects>, name: string): 
 
 /** Whether dropping `d` removes `o`: by name, or by PostgreSQL's cascade (cascades). */
 export function removes(d: DroppedObjects, o: CreatedObject): boolean {
-  return d.keys.has(o.key) || cascades(d, o);
+  return d.keys.has(o.key) || cascades(d, o) || droppedByConventionName(d, o);
+}
+
+/**
+ * A constraint created as `name` on `table` but dropped as `ck_<table>_<name>`: SQLAlchemy
+ * naming conventions (`"ck": "ck_%(table_name)s_%(constraint_name)s"`) turn the given name into
+ * that, and downgrades name the result.
+ */
+function droppedByConventionName(d: DroppedObjects, o: CreatedObject): boolean {
+  if (!o.table || !o.key.startsWith('constraint:')) return false;
+  const suffix = `_${o.table}_${o.key.slice('constraint:'.length)}`;
+  for (const k of d.keys) if (k.startsWith('constraint:') && k.endsWith(suffix) && /^constraint:[a-z]+_/.test(k)) return true;
+  return false;
 }
 
 /** Whether dropping `d` removes `o` with something else: its table, one of its columns, or (CASCADE) the table it references. */
