@@ -118,12 +118,18 @@ function expressionColumns(sql: string): string[] {
   }
 }
 
-/** Columns an index element or constraint argument names: `'email'`, `sa.text('lower(email)')`, a list of them. */
-function columnsOf(e: Expr | undefined, asExpression = false): string[] {
+/**
+ * Columns an index element or constraint argument names: `'email'`, `sa.text('lower(email)')`,
+ * a list of them; f-string fields count as no column.
+ */
+function columnsOf(text: string, e: Expr | undefined, asExpression = false): string[] {
   if (!e) return [];
-  if (e.kind === 'tuple' || e.kind === 'list') return e.items.flatMap((i) => columnsOf(i, asExpression));
-  if (e.kind === 'string' && !e.interpolated) return !asExpression && /^\w+$/.test(e.value) ? [e.value] : expressionColumns(e.value);
-  if (e.kind === 'call' && TEXT.test(e.callee)) return columnsOf(e.args[0]?.value, true);
+  if (e.kind === 'tuple' || e.kind === 'list') return e.items.flatMap((i) => columnsOf(text, i, asExpression));
+  if (e.kind === 'string') {
+    if (!e.interpolated) return !asExpression && /^\w+$/.test(e.value) ? [e.value] : expressionColumns(e.value);
+    return expressionColumns(decodePythonString(text, e.pieces).value).filter((c) => !c.includes(INTERPOLATION_PLACEHOLDER));
+  }
+  if (e.kind === 'call' && TEXT.test(e.callee)) return columnsOf(text, e.args[0]?.value, true);
   return [];
 }
 
@@ -181,7 +187,7 @@ function readOpCall(parsed: ParsedMigration, site: CallSite, f: FunctionObjects)
     case 'create_index': {
       const name = nameOf(arg(0, 'index_name'));
       const t = o.batchTable ?? nameOf(arg(1, 'table_name'));
-      const columns = [...columnsOf(arg(2 - shift, 'columns')?.value), ...columnsOf(arg(99, 'postgresql_where')?.value, true)];
+      const columns = [...columnsOf(parsed.text, arg(2 - shift, 'columns')?.value), ...columnsOf(parsed.text, arg(99, 'postgresql_where')?.value, true)];
       if (name) create(`index:${name}`, `index ${name}`, { table: t, columns });
       return;
     }
@@ -221,9 +227,9 @@ function readOpCall(parsed: ParsedMigration, site: CallSite, f: FunctionObjects)
     if (!name) return;
     const fk = op === 'create_foreign_key';
     const t = o.batchTable ?? nameOf(arg(1, fk ? 'source_table' : 'table_name'));
-    const columns = fk ? columnsOf(arg(3 - shift, 'local_cols')?.value)
-      : op === 'create_check_constraint' ? columnsOf(arg(2 - shift, 'condition')?.value, true)
-      : columnsOf(arg(2 - shift, 'columns')?.value);
+    const columns = fk ? columnsOf(parsed.text, arg(3 - shift, 'local_cols')?.value)
+      : op === 'create_check_constraint' ? columnsOf(parsed.text, arg(2 - shift, 'condition')?.value, true)
+      : columnsOf(parsed.text, arg(2 - shift, 'columns')?.value);
     const referencedTable = fk ? nameOf(arg(2 - shift, 'referent_table')) : undefined;
     create(`constraint:${name}`, `constraint ${name}`, { table: t, columns, ...(referencedTable ? { referencedTable } : {}) });
   }
