@@ -135,8 +135,10 @@ function displayPath(file: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
+/** One problem, one line: a message that spans lines (quoted source) is folded onto it. */
 function formatProblem(p: Problem): string {
-  return `${displayPath(p.file)}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity} ${p.ruleId} ${p.message}`;
+  const message = p.message.replace(/[ \t]*[\r\n]+[ \t]*/g, ' ');
+  return `${displayPath(p.file)}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity} ${p.ruleId} ${message}`;
 }
 
 /**

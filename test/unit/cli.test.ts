@@ -162,3 +162,59 @@ test('check --cache reuses the results of unchanged files, re-lints changed ones
   assert.equal((await cli(['check', ini, '--cache-location', cacheDir])).out, first.out);
   assert.equal((await cli(['heads', ini, '--cache'])).code, 2);
 });
+
+test('check prints one finding per line: multi-line source quoted in a message is folded and shortened', async () => {
+  const revs: GenRevision[] = [
+    { id: 'line00000001', down: [], message: 'base' },
+    {
+      id: 'line00000002', down: ['line00000001'], message: 'created at',
+      upgrade: [
+        "op.add_column('users', sa.Column('created', sa.DateTime(), server_default=sa.text(\"\"\"",
+        '        now()',
+        '"""), nullable=False))',
+      ],
+      downgrade: ["op.drop_column('users', 'created')"],
+    },
+  ];
+  const { dir, ini } = project(revs);
+  // A computed branch_labels spread over lines: its message quotes the expression (graph rules).
+  const versions = path.join(dir, 'migrations', 'versions');
+  const first = path.join(versions, fs.readdirSync(versions).find((f) => f.includes('line00000001'))!);
+  fs.writeFileSync(first, fs.readFileSync(first, 'utf8').replace('branch_labels = None', 'branch_labels = (\n    cli.EXPAND_BRANCH,\n)'));
+  const r = await cli(['check', ini]);
+  const lines = r.out.trimEnd().split('\n');
+  for (const l of lines) assert.match(l, /^\S+\.py:\d+:\d+: (error|warning|information|hint) [a-z-]+ \S/, `one finding per line: ${JSON.stringify(l)}`);
+  const volatile = lines.find((l) => l.includes('adding-field-with-volatile-default'));
+  assert.ok(volatile, r.out);
+  assert.match(volatile, /\(sa\.text\(""" now\(\) """\)\)/);
+  assert.ok(lines.some((l) => / dynamic-revision-value .*`\( cli\.EXPAND_BRANCH, \)`/.test(l)), r.out);
+  const timestamp = lines.find((l) => l.includes('prefer-timestamptz'));
+  assert.match(timestamp ?? '', /: information prefer-timestamptz sa\.DateTime\(\) stores/);
+});
+
+test('check: a file Python cannot read is unparsable-migration, whatever the reason; a declared encoding is read', async () => {
+  const revs: GenRevision[] = [
+    { id: 'enc000000001', down: [], message: 'base' },
+    { id: 'enc000000002', down: ['enc000000001'], message: 'latin-1 without a declaration' },
+    { id: 'enc000000003', down: ['enc000000001'], message: 'latin-1 declared' },
+    { id: 'enc000000004', down: ['enc000000001'], message: 'string never closes' },
+  ];
+  const { dir, ini } = project(revs);
+  const versions = path.join(dir, 'migrations', 'versions');
+  const file = (id: string): string => path.join(versions, fs.readdirSync(versions).find((f) => f.includes(id))!);
+  const withCafe = (id: string): string => fs.readFileSync(file(id), 'utf8').replace('"""latin-1', '"""Café, latin-1');
+  fs.writeFileSync(file('enc000000002'), Buffer.from(withCafe('enc000000002'), 'latin1'));
+  fs.writeFileSync(file('enc000000003'), Buffer.from('# -*- coding: latin-1 -*-\n' + withCafe('enc000000003'), 'latin1'));
+  fs.writeFileSync(file('enc000000004'), fs.readFileSync(file('enc000000004'), 'utf8').replace("revision = 'enc000000004'", "revision = 'enc000000004"));
+  // Where the unclosed string opens: the line holding `revision = 'enc000000004`, at its quote.
+  const unclosedLine = fs.readFileSync(file('enc000000004'), 'utf8').split('\n').findIndex((l) => l === "revision = 'enc000000004") + 1;
+  const r = await cli(['check', ini]);
+  const lines = r.out.trimEnd().split('\n');
+  assert.deepEqual(lines.filter((l) => l.includes('unparsable-migration')).map((l) => l.replace(/^.*versions\//, '')), [
+    '00001_enc000000002.py:1:1: warning unparsable-migration Not a readable migration: the file is not valid UTF-8 (byte 0xE9 on line 1) and declares no other encoding (a `# -*- coding: latin-1 -*-` line 1 or 2, PEP 263), so Python (and so Alembic) cannot import it.',
+    `00003_enc000000004.py:${unclosedLine}:${"revision = ".length + 1}: warning unparsable-migration \`revision\` opens a string that never closes (Python: "unterminated string literal"), so Python cannot import this file and Alembic cannot load it. Close the string.`,
+  ]);
+  // The two files Python cannot import are not in the graph; the declared latin-1 one is, message decoded.
+  assert.equal((await cli(['heads', ini])).out, 'enc000000003 (head)\n');
+  assert.equal((await cli(['history', ini])).out.split('\n').find((l) => l.includes('enc000000003')), 'enc000000001 -> enc000000003 (head), Café, latin-1 declared');
+});

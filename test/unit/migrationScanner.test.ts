@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { scanMigration, LineIndex } from '../../server/src/alembic/migrationScanner';
 import { parseMigration } from '../../server/src/alembic/migrationParser';
 import type { DeclValue, MigrationDeclarations, Range } from '../../server/src/alembic/types';
+import { migrationFromText } from '../../server/src/alembic/migrationFile';
+import { fileProblems } from '../../server/src/alembic/graphProblems';
 
 /** The text a range covers in `source` (BOM excluded, as editors do). */
 function textAt(source: string, range: Range): string {
@@ -80,6 +82,20 @@ const SHAPES: Array<{ name: string; source: string; expect: Record<string, unkno
   { name: 'syntax error later in the file', source: `revision = 'ok1'\ndown_revision = None\ndef upgrade(:\n    op.execute("x"\n`,
     expect: { revision: ['ok1'], downRevision: 'none' } },
   { name: 'semicolon-separated declarations', source: `revision = 'a'; x = 1\n`, expect: { revision: ['a'] } },
+  // A string that never closes stops Python's tokenizer: no id (least of all a truncated one).
+  { name: 'revision string never closes', source: `revision = "abc\ndown_revision = None\n`,
+    expect: { revision: undefined, downRevision: undefined, syntaxError: '"abc' } },
+  { name: 'down_revision string never closes after a docstring', source: `"""m"""\nrevision = 'abc'\ndown_revision = 'x\n`,
+    expect: { revision: undefined, downRevision: undefined, message: '', syntaxError: "'x" } },
+  { name: 'triple-quoted down_revision never closes', source: `revision = 'abc'\ndown_revision = '''x\ndef upgrade():\n    pass\n`,
+    expect: { revision: undefined, syntaxError: "'''x" } },
+  { name: 'a tuple item never closes', source: `revision = 'abc'\ndown_revision = ('a',\n    'b\n)\n`,
+    expect: { revision: undefined, syntaxError: "'b" } },
+  { name: 'docstring never closes', source: `"""never closed\nrevision = 'x'\n`, expect: { revision: undefined, message: '', syntaxError: '"""never closed' } },
+  { name: 'revision string never closes at the end of the file (CRLF before it)', source: `down_revision = None\r\nrevision = "abc`,
+    expect: { revision: undefined, downRevision: undefined, syntaxError: '"abc' } },
+  { name: 'backslash-newline continues a quoted string (near miss)', source: `revision = 'ab\\\r\ncd'\r\ndown_revision = "x\\\ny"\n`,
+    expect: { revision: ['abcd'], downRevision: ['xy'], syntaxError: undefined } },
 ];
 
 for (const shape of SHAPES) {
@@ -87,6 +103,7 @@ for (const shape of SHAPES) {
     const d = scanMigration(shape.source);
     for (const [k, v] of Object.entries(shape.expect)) {
       if (k === 'message') assert.equal(d.message, v);
+      else if (k === 'syntaxError') assert.equal(d.syntaxError && textAt(shape.source, d.syntaxError.range), v);
       else assert.deepEqual(ids((d as unknown as Record<string, { value: DeclValue } | undefined>)[k]?.value), v, k);
     }
   });
@@ -103,6 +120,14 @@ test('the tree-sitter parse and the fast scanner agree on every shape', async ()
     const full = await parseMigration(shape.source);
     assert.deepEqual(comparable(full.decls), comparable(scanMigration(shape.source)), shape.name);
   }
+});
+
+test('a declaration string that never closes makes the file unparsable-migration, with Python\'s reason', () => {
+  const source = `revision = 'abc'\ndown_revision = 'x\n`;
+  const problems = fileProblems(migrationFromText('/v/x.py', '/v', source));
+  assert.deepEqual(problems.map((p) => p.ruleId), ['unparsable-migration']);
+  assert.match(problems[0].message, /`down_revision` opens a string that never closes \(Python: "unterminated string literal"\)/);
+  assert.equal(textAt(source, problems[0].range), "'x");
 });
 
 test('ranges name the exact source text of each value', () => {

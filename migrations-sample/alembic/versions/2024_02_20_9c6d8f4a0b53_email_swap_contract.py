@@ -21,8 +21,8 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     # The contract step of expand/migrate/contract: deployed only once no running code reads
     # users.email, so dropping and renaming here is deliberate.
-    op.drop_index("idx_users_email_active", table_name="users")  # alembic: ignore[require-concurrent-index-deletion]
-    op.drop_index("ix_users_email", table_name="users")  # alembic: ignore[require-concurrent-index-deletion]
+    op.drop_index("idx_users_email_active", table_name="users")
+    op.drop_index("ix_users_email", table_name="users")
     op.drop_column("users", "email")  # alembic: ignore[ban-drop-column]
     op.alter_column("users", "email_new", new_column_name="email")  # alembic: ignore[renaming-column]
 

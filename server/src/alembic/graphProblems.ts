@@ -49,6 +49,7 @@ function computeFileProblems(m: MigrationFile): Problem[] {
   const out: Problem[] = [];
   if (m.readProblem) return [problem('unparsable-migration', m.file, ZERO_RANGE, `Not a readable migration: ${m.readProblem}.`)];
   const d = m.decls;
+  if (d.syntaxError) return [problem('unparsable-migration', m.file, d.syntaxError.range, d.syntaxError.message)];
   if (!d.revision) {
     out.push(problem('unparsable-migration', m.file, ZERO_RANGE, 'This file is in a versions folder but declares no `revision = "…"`, so Alembic cannot load it. Add the revision identifiers or move the file out of the versions folder.'));
   }

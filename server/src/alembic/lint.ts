@@ -30,9 +30,9 @@ export const CHECKED_RULES = new Set([
 
 type Call = Expr & { kind: 'call' };
 
-const EXECUTE = /(?:^|\.)execute$/;
-const TEXT = /^(?:sa\.|sqlalchemy\.|sqlalchemy\.sql\.)?text$/;
-const DRIVER = /(?:^|\.)exec_driver_sql$/;
+export const EXECUTE = /(?:^|\.)execute$/;
+export const TEXT = /^(?:sa\.|sqlalchemy\.|sqlalchemy\.sql\.)?text$/;
+export const DRIVER = /(?:^|\.)exec_driver_sql$/;
 
 function severity(id: string): Severity {
   const s = ruleInfo(id)?.defaultSeverity;
@@ -46,7 +46,7 @@ function firstPositional(call: Call): Arg | undefined {
 }
 
 /** The value a name had where it is used: the last assignment before it in the same function, else at module level. */
-function resolveName(parsed: ParsedMigration, name: string, site: CallSite): Expr | undefined {
+export function resolveName(parsed: ParsedMigration, name: string, site: CallSite): Expr | undefined {
   const before = parsed.assignments.filter((a) => a.name === name && a.start < site.call.start);
   const local = before.filter((a) => a.functionName === site.functionName && site.functionName !== undefined);
   const chosen = (local.length ? local : parsed.assignments.filter((a) => a.name === name && a.functionName === undefined)).at(-1);
@@ -54,7 +54,7 @@ function resolveName(parsed: ParsedMigration, name: string, site: CallSite): Exp
 }
 
 /** `text("…")`, or a method chained on it (`text("…").bindparams(…)`, `.columns(…)`). */
-function isTextCall(e: Expr | undefined): boolean {
+export function isTextCall(e: Expr | undefined): boolean {
   if (e?.kind !== 'call') return false;
   if (TEXT.test(e.callee)) return true;
   return e.func.kind === 'attribute' && isTextCall(e.func.object);
@@ -75,7 +75,7 @@ export function mayHaveFindings(text: string): boolean {
 }
 
 /** `"…" % x`, `"…" + x`, `"…".format(…)`: SQL assembled from values. */
-function assembled(e: Expr): boolean {
+export function assembled(e: Expr): boolean {
   if (e.kind === 'binary' && (e.operator === '%' || e.operator === '+')) return hasString(e.left) || hasString(e.right);
   return e.kind === 'call' && e.func.kind === 'attribute' && e.func.attr === 'format' && e.func.object.kind === 'string';
 }

@@ -1,7 +1,7 @@
 /**
  * Reading one migration from disk for the index: regular files only (regularFile.ts), size
- * and binary guards, UTF-8 decoding and the fast scan. Every outcome of readMigrationFile is
- * a MigrationFile; it never throws.
+ * and binary guards, decoding as Python does (UTF-8, or the encoding a PEP 263 line declares)
+ * and the fast scan. Every outcome of readMigrationFile is a MigrationFile; it never throws.
  */
 import { scanMigration } from './migrationScanner';
 import { fileSignature } from './graphSnapshot';
@@ -12,6 +12,7 @@ import type { MigrationFile } from './types';
 export const MAX_MIGRATION_BYTES = 16 * 1024 * 1024;
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** True when the bytes look like a binary file rather than Python source (NUL bytes early on). */
 export function looksBinary(bytes: Uint8Array): boolean {
@@ -20,10 +21,136 @@ export function looksBinary(bytes: Uint8Array): boolean {
   return false;
 }
 
-/** Decodes source bytes as Python does by default (UTF-8), dropping a BOM. */
+/** Source text as Python would read it, and why Python could not, if it could not. */
+export interface DecodedSource {
+  /** The text (best effort when `problem` is set: undecodable bytes become U+FFFD). */
+  text: string;
+  /** Why Python refuses the bytes (SyntaxError at import), as a sentence fragment. */
+  problem?: string;
+}
+
+/** A PEP 263 encoding declaration: `coding[:=]name` in a comment on line 1, or on line 2 after a comment or blank line 1. */
+const COOKIE = /^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)/;
+const BLANK_OR_COMMENT = /^[ \t\f]*(?:#.*)?\r?$/;
+
+/** The encoding name declared on the first two lines of `bytes`, if any. */
+function codingCookie(bytes: Uint8Array): string | undefined {
+  // The declaration is ASCII: reading the lines byte per byte is enough to find it.
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 1024)).toString('latin1');
+  const lines = head.split('\n', 2);
+  const first = COOKIE.exec(lines[0]);
+  if (first) return first[1];
+  if (lines.length > 1 && BLANK_OR_COMMENT.test(lines[0])) return COOKIE.exec(lines[1])?.[1];
+  return undefined;
+}
+
+/** Line (1-based) and value of the first byte that is not valid UTF-8. */
+function firstBadUtf8(bytes: Uint8Array): { line: number; byte: number } {
+  let line = 1;
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    if (b === 10) line++;
+    if (b < 0x80) { i++; continue; }
+    const len = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (len === 0 || i + len > bytes.length) return { line, byte: b };
+    // The one exact check: does this sequence alone decode?
+    try { strictUtf8.decode(bytes.subarray(i, i + len)); } catch { return { line, byte: b }; }
+    i += len;
+  }
+  return { line, byte: bytes[bytes.length - 1] ?? 0 };
+}
+
+const hex = (b: number): string => `0x${b.toString(16).toUpperCase().padStart(2, '0')}`;
+
+type Codec = 'utf-8' | 'latin-1' | 'ascii' | 'cp1252' | InstanceType<typeof TextDecoder>;
+
+/**
+ * cp1252's 0x80–0x9F (Python's table: five bytes are undefined). Node 20's TextDecoder decodes
+ * windows-1252 as latin-1, so this one is done here.
+ */
+const CP1252_HIGH = '€\u0000‚ƒ„…†‡ˆ‰Š‹Œ\u0000Ž\u0000\u0000‘’“”•–—˜™š›œ\u0000žŸ';
+
+/** Python's codec for a declared encoding name (CPython's normalisation and common aliases), or undefined if unknown. */
+function pythonCodec(declared: string): Codec | undefined {
+  const lower = declared.toLowerCase();
+  const n = lower.replace(/_/g, '-');
+  if (/^(?:utf-8(?:-.*)?|utf8|u8|utf|cp65001)$/.test(n)) return 'utf-8';
+  // Python's latin-1 maps every byte to the same code point (WHATWG's "latin1" label means windows-1252).
+  if (/^(?:(?:latin-1|iso-8859-1|iso-latin-1)(?:-.*)?|latin1|latin|l1|iso8859-1|8859|cp819|iso-ir-100|csisolatin1|ibm819)$/.test(n)) return 'latin-1';
+  if (/^(?:cp1252|windows-1252|x-cp1252)$/.test(n)) return 'cp1252';
+  if (/^(?:ascii|us-ascii|646|us|ansi-x3\.4-1968|ansi-x3-4-1968|ansi-x3\.4-1986|cp367|csascii|ibm367|iso646-us|iso-646\.irv-1991|iso-ir-6)$/.test(n)) return 'ascii';
+  for (const label of new Set([lower, n, lower.replace(/-/g, '_')])) {
+    try {
+      const d = new TextDecoder(label, { fatal: true });
+      // Python refuses source encodings that are not ASCII-compatible.
+      return d.encoding.startsWith('utf-16') ? undefined : d;
+    } catch {
+      // not a label this runtime knows: try the next spelling
+    }
+  }
+  return undefined;
+}
+
+const CANNOT_IMPORT = 'so Python (and so Alembic) cannot import it';
+
+/**
+ * Decodes source bytes as Python does: UTF-8 unless a PEP 263 coding declaration
+ * (`# -*- coding: latin-1 -*-` on line 1 or 2) names another encoding, a UTF-8 BOM dropped.
+ * Bytes Python would refuse are decoded anyway (U+FFFD) and `problem` says why.
+ */
+export function decodePythonSource(bytes: Uint8Array): DecodedSource {
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const body = bom ? bytes.subarray(3) : bytes;
+  const declared = codingCookie(body);
+  const codec = declared === undefined ? 'utf-8' : pythonCodec(declared);
+  if (codec === undefined) {
+    return { text: utf8.decode(body), problem: `the file declares \`coding: ${declared}\`, an encoding Python does not know (SyntaxError: unknown encoding), ${CANNOT_IMPORT}` };
+  }
+  if (bom && codec !== 'utf-8') {
+    return { text: utf8.decode(body), problem: `the file starts with a UTF-8 byte order mark but declares \`coding: ${declared}\`, ${CANNOT_IMPORT}` };
+  }
+  if (codec === 'latin-1') return { text: Buffer.from(body.buffer, body.byteOffset, body.length).toString('latin1') };
+  if (codec === 'utf-8') {
+    try {
+      return { text: strictUtf8.decode(body) };
+    } catch {
+      const bad = firstBadUtf8(body);
+      const why = declared === undefined
+        ? `declares no other encoding (a \`# -*- coding: latin-1 -*-\` line 1 or 2, PEP 263), ${CANNOT_IMPORT}`
+        : `declares \`coding: ${declared}\`, ${CANNOT_IMPORT}`;
+      return { text: utf8.decode(body), problem: `the file is not valid UTF-8 (byte ${hex(bad.byte)} on line ${bad.line}) and ${why}` };
+    }
+  }
+  if (codec === 'cp1252') {
+    let text = '';
+    for (let i = 0; i < body.length; i++) {
+      const b = body[i];
+      const c = b >= 0x80 && b <= 0x9f ? CP1252_HIGH[b - 0x80] : String.fromCharCode(b);
+      if (c === '\u0000' && b !== 0) {
+        const line = 1 + body.subarray(0, i).filter((x) => x === 10).length;
+        return { text: utf8.decode(body), problem: `the file declares \`coding: ${declared}\` but has byte ${hex(b)} on line ${line}, which cp1252 does not define, ${CANNOT_IMPORT}` };
+      }
+      text += c;
+    }
+    return { text };
+  }
+  if (codec === 'ascii') {
+    const at = body.findIndex((b) => b >= 0x80);
+    if (at < 0) return { text: utf8.decode(body) };
+    const line = 1 + body.subarray(0, at).filter((b) => b === 10).length;
+    return { text: utf8.decode(body), problem: `the file declares \`coding: ${declared}\` but has the non-ASCII byte ${hex(body[at])} on line ${line}, ${CANNOT_IMPORT}` };
+  }
+  try {
+    return { text: codec.decode(body) };
+  } catch {
+    return { text: new TextDecoder(codec.encoding).decode(body), problem: `the file is not valid ${declared} (its declared \`coding\`), ${CANNOT_IMPORT}` };
+  }
+}
+
+/** Decodes source bytes as Python does (see decodePythonSource), dropping a BOM; never throws. */
 export function decodeSource(bytes: Uint8Array): string {
-  const text = utf8.decode(bytes);
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  return decodePythonSource(bytes).text;
 }
 
 /** Scans source text that is already in memory (an open editor buffer). */
@@ -61,7 +188,9 @@ export function readMigrationFile(file: string, versionLocation: string, opts: {
     return unreadable(file, versionLocation, undefined, `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   if (looksBinary(bytes)) return unreadable(file, versionLocation, signature, 'the file is binary, not Python source');
-  const m = migrationFromText(file, versionLocation, decodeSource(bytes));
+  const decoded = decodePythonSource(bytes);
+  if (decoded.problem) return unreadable(file, versionLocation, signature, decoded.problem);
+  const m = migrationFromText(file, versionLocation, decoded.text);
   if (signature) m.signature = signature;
   return m;
 }

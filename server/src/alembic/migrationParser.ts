@@ -11,6 +11,7 @@ import {
   type StringPiece,
   makeStringRef,
   readDocstring,
+  scanMigration,
 } from './migrationScanner';
 import { decodePythonStringBody } from './pythonLiteral';
 import { loadPythonParser, type PythonParser, type SyntaxNode } from './pythonParser';
@@ -195,7 +196,13 @@ class Extractor {
       }
     }
     this.collect(root, result);
-    if (root.hasError) this.collectErrors(root, result.syntaxErrors);
+    if (root.hasError) {
+      this.collectErrors(root, result.syntaxErrors);
+      // tree-sitter recovers after a string that never closes and reads on (even a truncated
+      // id); Python stops there. The scanner's tokenizer decides, so both agree.
+      const scanned = scanMigration(this.text);
+      if (scanned.syntaxError) result.decls = scanned;
+    }
     return result;
   }
 

@@ -120,6 +120,8 @@ interface StringToken {
   end: number;
   prefix: string;
   quoteLen: number;
+  /** False when the literal runs into the end of its line (or of the file) without its closing quote. */
+  closed: boolean;
 }
 
 /** Parses the declarations of one migration's source text. Never throws. */
@@ -132,6 +134,8 @@ class Scanner {
   private readonly n: number;
   private readonly lines: LineIndex;
   private readonly result: MigrationDeclarations = { header: {}, message: '' };
+  /** Whether the string skipString last read had its closing quote. */
+  private lastClosed = true;
 
   constructor(private readonly t: string) {
     this.n = t.length;
@@ -154,6 +158,7 @@ class Scanner {
       if (first) {
         first = false;
         const s = this.stringAt(j);
+        if (s && !s.closed) { this.unclosed(s, 'The module docstring'); break; }
         if (s && this.isDocstringStatement(s)) {
           this.readDocstring(s);
           i = this.skipLogicalLine(s.end);
@@ -162,7 +167,20 @@ class Scanner {
       }
       i = this.statement(j);
     }
+    if (this.result.syntaxError) return { header: {}, message: '', syntaxError: this.result.syntaxError };
     return this.result;
+  }
+
+  /** Records a string literal that never closes (Python stops at it: nothing of the file is loaded). */
+  private unclosed(s: StringToken, what: string): void {
+    const t = this.t;
+    const nl = t.indexOf('\n', s.start);
+    const end = nl < 0 ? this.n : t.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+    const kind = s.quoteLen === 3 ? 'unterminated triple-quoted string literal' : 'unterminated string literal';
+    this.result.syntaxError = {
+      message: `${what} opens a string that never closes (Python: "${kind}"), so Python cannot import this file and Alembic cannot load it. Close the string.`,
+      range: this.lines.range(s.start, Math.max(end, s.start + 1)),
+    };
   }
 
   /** A top-level statement starting at `j`; returns the offset after it. */
@@ -186,6 +204,10 @@ class Scanner {
     }
     p = this.skipSpaces(p);
     const parsed = this.parseValue(p);
+    if (parsed.unclosed) {
+      this.unclosed(parsed.unclosed, `\`${name}\``);
+      return this.n;
+    }
     const decl: Declaration = { nameRange: this.lines.range(j, nameEnd), value: parsed.value };
     this.result[key] = decl;
     return parsed.next;
@@ -266,19 +288,20 @@ class Scanner {
       let p = k + 3;
       for (;;) {
         const c = t.indexOf(closer, p);
-        if (c < 0) return this.n;
+        if (c < 0) { this.lastClosed = false; return this.n; }
         let b = 0;
         for (let x = c - 1; x >= p && t.charCodeAt(x) === BSL; x--) b++;
-        if (b % 2 === 0) return c + 3;
+        if (b % 2 === 0) { this.lastClosed = true; return c + 3; }
         p = c + 1;
       }
     }
     let p = k + 1;
+    this.lastClosed = false;
     while (p < this.n) {
       const c = t.charCodeAt(p);
-      if (c === BSL) { p += 2; continue; }
-      if (c === q) return p + 1;
-      if (c === NL) return p;
+      if (c === BSL) { p += t.charCodeAt(p + 1) === CR && t.charCodeAt(p + 2) === NL ? 3 : 2; continue; }
+      if (c === q) { this.lastClosed = true; return p + 1; }
+      if (c === NL || (c === CR && t.charCodeAt(p + 1) !== NL)) return p;
       p++;
     }
     return this.n;
@@ -294,7 +317,8 @@ class Scanner {
     const prefix = t.slice(j, p);
     if (prefix && !/^(?:[rRuUbBfF]|[rR][bBfF]|[bBfF][rR])$/.test(prefix)) return undefined;
     const triple = t.charCodeAt(p + 1) === q && t.charCodeAt(p + 2) === q;
-    return { start: j, end: this.skipString(p), prefix, quoteLen: triple ? 3 : 1 };
+    const end = this.skipString(p);
+    return { start: j, end, prefix, quoteLen: triple ? 3 : 1, closed: this.lastClosed };
   }
 
   /** True when the string token is the whole first statement (a docstring, not `'a' + b`). */
@@ -310,8 +334,9 @@ class Scanner {
   }
 
   /** Parses the right-hand side of a declaration starting at `p`. */
-  private parseValue(p: number): { value: DeclValue; next: number } {
+  private parseValue(p: number): { value: DeclValue; next: number; unclosed?: StringToken } {
     const toks = this.valueTokens(p);
+    if (toks.unclosed) return { value: { kind: 'dynamic', text: '', range: this.lines.range(p, p) }, next: this.n, unclosed: toks.unclosed };
     const next = toks.next;
     const list = toks.tokens;
     const last = list.length ? list[list.length - 1].end : p;
@@ -367,7 +392,7 @@ class Scanner {
    * Tokens of the rest of a logical line: strings, names, brackets and commas, enough to
    * recognise literal values. `bad` is set when anything else appears (the value is computed).
    */
-  private valueTokens(p: number): { tokens: Tok[]; next: number; bad: boolean } {
+  private valueTokens(p: number): { tokens: Tok[]; next: number; bad: boolean; unclosed?: StringToken } {
     const t = this.t;
     const tokens: Tok[] = [];
     let depth = 0;
@@ -380,6 +405,7 @@ class Scanner {
       if (c === BSL) { p += 2; continue; }
       if (c === SEMI && depth === 0) return { tokens, next: this.skipLogicalLine(p + 1), bad };
       const s = this.stringAt(p);
+      if (s && !s.closed) return { tokens, next: this.n, bad: true, unclosed: s };
       if (s) {
         tokens.push({ kind: 'str', start: s.start, end: s.end, prefix: s.prefix, quoteLen: s.quoteLen });
         p = s.end;

@@ -4,9 +4,10 @@
  * table does with it. Tables created earlier in the same function are new (no rows, no
  * readers), so operations on them are not flagged.
  */
-import type { Arg, CallSite, Expr, ParsedMigration } from './migrationParser';
+import type { Arg, CallSite, Expr, FunctionInfo, ParsedMigration } from './migrationParser';
 import { argOf, stringArg } from './downgradeGen';
 import { ruleInfo } from './rules';
+import { cascades, droppedBy, nameOf, removes, schemaObjects, type FunctionObjects } from './schemaObjects';
 import type { Problem, Range, Severity } from './types';
 
 type Call = Expr & { kind: 'call' };
@@ -48,6 +49,15 @@ function exprText(parsed: ParsedMigration, e: Expr): string {
   return parsed.text.slice(e.start, e.end);
 }
 
+/** Longest source excerpt a message quotes: one finding stays one line in any output. */
+const MAX_QUOTE = 60;
+
+/** Source text as a message quotes it: whitespace runs (newlines too) collapsed, long text cut with `…`. */
+export function quoteSource(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= MAX_QUOTE ? flat : flat.slice(0, MAX_QUOTE - 1).trimEnd() + '…';
+}
+
 /** Types in an expression tree: `sa.DateTime(...)`, `DateTime`, `postgresql.TIMESTAMP()`. */
 function typeCalls(e: Expr, out: Expr[] = []): Expr[] {
   if (e.kind === 'call') {
@@ -71,8 +81,11 @@ export function checkOperations(parsed: ParsedMigration, file: string): Problem[
   const report = (ruleId: string, range: Range, message: string): void => {
     out.push({ ruleId, severity: severity(ruleId), message, file, range });
   };
-  const created = new Map<string | undefined, Set<string>>();
-  const isNew = (site: CallSite, table: string | undefined): boolean => !!table && !!created.get(site.functionName)?.has(table);
+  const objects = schemaObjects(parsed);
+  const here = (site: CallSite): FunctionObjects | undefined => (site.functionName === undefined ? undefined : objects.get(site.functionName));
+  /** Created earlier in the same function (by op.* or SQL): new, so no rows and no readers yet. */
+  const createdBefore = (site: CallSite, key: string): boolean => !!here(site)?.created.some((c) => c.key === key && c.at < site.call.start);
+  const isNew = (site: CallSite, table: string | undefined): boolean => !!table && createdBefore(site, `table:${table}`);
   let upgradeChanges = false;
 
   for (const site of parsed.calls) {
@@ -90,7 +103,7 @@ export function checkOperations(parsed: ParsedMigration, file: string): Problem[
       for (const t of call.args.flatMap((a) => typeCalls(a.value))) {
         const tn = typeName(t);
         if ((tn === 'DateTime' || tn === 'TIMESTAMP') && !(t.kind === 'call' && isTrue(kw(t, 'timezone')))) {
-          report('prefer-timestamptz', t.range, `${exprText(parsed, t)} stores a timestamp without time zone: use \`sa.DateTime(timezone=True)\` (timestamptz), which PostgreSQL stores as an absolute instant.`);
+          report('prefer-timestamptz', t.range, `${quoteSource(exprText(parsed, t))} stores a timestamp without time zone: use \`sa.DateTime(timezone=True)\` (timestamptz), which PostgreSQL stores as an absolute instant.`);
         }
         if (tn === 'CHAR' || tn === 'NCHAR') report('ban-char-field', t.range, 'CHAR(n) pads with spaces and is no faster than text in PostgreSQL: use sa.Text() or sa.String().');
         if ((tn === 'String' || tn === 'VARCHAR' || tn === 'Unicode') && t.kind === 'call' && t.args.some((a) => a.name === undefined || a.name === 'length')) {
@@ -126,15 +139,6 @@ export function checkOperations(parsed: ParsedMigration, file: string): Problem[
     }
 
     switch (o.op) {
-      case 'create_table': {
-        const t = stringArg(call, 0, 'table_name');
-        if (t) {
-          const set = created.get(site.functionName) ?? new Set<string>();
-          set.add(t);
-          created.set(site.functionName, set);
-        }
-        break;
-      }
       case 'add_column': {
         if (!inUpgrade || isNew(site, table)) break;
         const col = argOf(call, 1 - shift, 'column')?.value;
@@ -146,7 +150,7 @@ export function checkOperations(parsed: ParsedMigration, file: string): Problem[
           report('adding-required-field', (nullable ?? kw(col, 'primary_key'))!.range, `Adding a NOT NULL column without a server_default fails on a populated ${table ?? 'table'}. Add it nullable (or with a server_default), backfill it, then set NOT NULL in a later migration.`);
         }
         if (def && VOLATILE.test(exprText(parsed, def.value))) {
-          report('adding-field-with-volatile-default', def.range, `A volatile server_default (${exprText(parsed, def.value)}) makes PostgreSQL rewrite the whole ${table ?? 'table'} under ACCESS EXCLUSIVE (or gives every existing row the migration's timestamp). Add the column without a default, then set the default and backfill in batches.`);
+          report('adding-field-with-volatile-default', def.range, `A volatile server_default (${quoteSource(exprText(parsed, def.value))}) makes PostgreSQL rewrite the whole ${table ?? 'table'} under ACCESS EXCLUSIVE (or gives every existing row the migration's timestamp). Add the column without a default, then set the default and backfill in batches.`);
         }
         break;
       }
@@ -183,10 +187,20 @@ export function checkOperations(parsed: ParsedMigration, file: string): Problem[
       }
       case 'drop_index': {
         const concurrent = isTrue(kw(call, 'postgresql_concurrently'));
+        const t = o.batch ? o.table : stringArg(call, 1, 'table_name');
+        const index = nameOf(argOf(call, 0, 'index_name'));
+        // Quiet when nothing live is locked: the index or its table is new in this function; or
+        // when this function drops the index's table or one of its columns anyway (that locks
+        // the table the same, and would drop the index with it).
+        const fn = here(site);
+        // The index as this migration creates it somewhere (downgrade() re-creating what upgrade() drops): its columns.
+        const known = index === undefined ? [] : [...objects.values()].flatMap((f) => f.created.filter((x) => x.key === `index:${index}`));
+        const quiet = (index !== undefined && createdBefore(site, `index:${index}`)) || isNew(site, t)
+          || (!!t && !!fn?.dropped.tables.has(t)) || (!!fn && known.some((x) => cascades(fn.dropped, x)));
         if (concurrent && !site.inAutocommitBlock) {
           report('concurrent-index-in-transaction', kw(call, 'postgresql_concurrently')!.range, 'DROP INDEX CONCURRENTLY cannot run inside a transaction block: wrap the call in `with op.get_context().autocommit_block():`.');
-        } else if (!concurrent && inUpgrade) {
-          report('require-concurrent-index-deletion', name, 'DROP INDEX takes an ACCESS EXCLUSIVE lock on the table: pass postgresql_concurrently=True inside `with op.get_context().autocommit_block():`.');
+        } else if (!concurrent && (inUpgrade || site.functionName === 'downgrade') && !quiet) {
+          report('require-concurrent-index-deletion', name, `DROP INDEX takes an ACCESS EXCLUSIVE lock on ${t ?? 'the table'}${inUpgrade ? '' : ' (a downgrade runs against the live table too)'}: pass postgresql_concurrently=True inside \`with op.get_context().autocommit_block():\`.`);
         }
         break;
       }
@@ -207,7 +221,7 @@ export function checkOperations(parsed: ParsedMigration, file: string): Problem[
   }
 
   const down = parsed.functions.find((f) => f.name === 'downgrade');
-  if (down && !down.isEmpty) out.push(...notReversed(parsed, file));
+  if (down && !down.isEmpty && !refusesToRun(parsed, down)) out.push(...notReversed(objects, file));
   out.push(...offlineUnsafe(parsed, file));
   if (upgradeChanges && down?.isEmpty) {
     report('empty-downgrade', down.nameRange, 'upgrade() changes the schema but downgrade() does nothing, so `alembic downgrade` silently leaves the changes in place. Write the reverse operations (quick fix: generate them).');
@@ -222,59 +236,32 @@ export function checkOperations(parsed: ParsedMigration, file: string): Problem[
   return out;
 }
 
-/** A key for the object an operation creates or drops (`table:users`, `index:ix`, `column:users.email`). */
-function objectKey(site: CallSite, creating: boolean): { key: string; what: string } | undefined {
-  const o = operation(site);
-  if (!o) return undefined;
-  const call = site.call;
-  const shift = o.batch ? 1 : 0;
-  const table = o.batch ? o.table : stringArg(call, 0, 'table_name');
-  const name = (i: number, k: string): string | undefined => stringArg(call, i, k);
-  if (creating) {
-    switch (o.op) {
-      case 'create_table': return table ? { key: `table:${table}`, what: `table ${table}` } : undefined;
-      case 'create_index': { const n = name(0, 'index_name'); return n ? { key: `index:${n}`, what: `index ${n}` } : undefined; }
-      case 'add_column': {
-        const col = argOf(call, 1 - shift, 'column')?.value;
-        const c = isColumn(col) && col.args[0]?.value.kind === 'string' ? (col.args[0].value as { value: string }).value : undefined;
-        return table && c ? { key: `column:${table}.${c}`, what: `column ${table}.${c}` } : undefined;
-      }
-      case 'create_foreign_key': case 'create_check_constraint': case 'create_unique_constraint': case 'create_primary_key': {
-        const n = name(0, 'constraint_name');
-        return n ? { key: `constraint:${n}`, what: `constraint ${n}` } : undefined;
-      }
-    }
-    return undefined;
-  }
-  switch (o.op) {
-    case 'drop_table': return table ? { key: `table:${table}`, what: '' } : undefined;
-    case 'drop_index': { const n = name(0, 'index_name'); return n ? { key: `index:${n}`, what: '' } : undefined; }
-    case 'drop_column': { const c = name(1 - shift, 'column_name'); return table && c ? { key: `column:${table}.${c}`, what: '' } : undefined; }
-    case 'drop_constraint': { const n = name(0, 'constraint_name'); return n ? { key: `constraint:${n}`, what: '' } : undefined; }
-  }
-  return undefined;
+/**
+ * A function whose first statement is `raise` (after comments and a docstring): a downgrade
+ * written that way declares the migration irreversible, so it has nothing to remove.
+ */
+function refusesToRun(parsed: ParsedMigration, fn: FunctionInfo): boolean {
+  const body = parsed.text.slice(parsed.lines.offsetAt(fn.bodyRange.start), parsed.lines.offsetAt(fn.bodyRange.end));
+  return /^(?:\s+|#[^\n]*|[rRuU]?("""|''')[\s\S]*?\1|[rRuU]?("|')[^\n]*?\2)*raise\b/.test(body);
 }
 
-/** Objects `upgrade()` creates that `downgrade()` never removes. */
-function notReversed(parsed: ParsedMigration, file: string): Problem[] {
-  const dropped = new Set<string>();
-  const droppedTables = new Set<string>();
-  for (const site of parsed.calls) {
-    if (site.functionName !== 'downgrade') continue;
-    const k = objectKey(site, false);
-    if (k) dropped.add(k.key);
-    if (k?.key.startsWith('table:')) droppedTables.add(k.key.slice(6));
-  }
+/**
+ * Objects `upgrade()` creates (op.* or SQL) that `downgrade()` leaves: not dropped by name,
+ * nor with their table or one of their columns (PostgreSQL's cascade). Silent when the
+ * downgrade runs SQL that cannot be read, and for `IF NOT EXISTS` creations (re-running them
+ * over a leftover is harmless).
+ */
+function notReversed(objects: Map<string, FunctionObjects>, file: string): Problem[] {
+  const up = objects.get('upgrade');
+  const down = droppedBy(objects, 'downgrade');
+  if (!up || down.opaque) return [];
   const out: Problem[] = [];
-  for (const site of parsed.calls) {
-    if (site.functionName !== 'upgrade') continue;
-    const k = objectKey(site, true);
-    if (!k || dropped.has(k.key)) continue;
-    // Dropping the table removes its columns, indexes and constraints with it.
-    const table = operation(site)?.batch ? site.batch?.table : stringArg(site.call, site.call.callee.endsWith('create_index') || /create_(foreign_key|check_constraint|unique_constraint|primary_key)$/.test(site.call.callee) ? 1 : 0, 'table_name');
-    if (!k.key.startsWith('table:') && table && droppedTables.has(table)) continue;
-    out.push({ ruleId: 'downgrade-not-reversing', severity: severity('downgrade-not-reversing'), file, range: site.call.func.range,
-      message: `upgrade() creates ${k.what}, but downgrade() does not remove it: a downgrade followed by an upgrade fails on the leftover.` });
+  for (const o of up.created) {
+    // Dropped or renamed away in upgrade() (a replacement of an object that existed before,
+    // or a scratch table), or removed by downgrade().
+    if (o.ifNotExists || removes(up.dropped, o) || up.renamedAway.has(o.key) || removes(down.dropped, o)) continue;
+    out.push({ ruleId: 'downgrade-not-reversing', severity: severity('downgrade-not-reversing'), file, range: o.range,
+      message: `upgrade() creates ${o.what}, but downgrade() does not remove it: a downgrade followed by an upgrade fails on the leftover.` });
   }
   return out;
 }

@@ -82,6 +82,12 @@ export interface MigrationDeclarations {
   longMessage?: string;
   /** Range of the module docstring, if any. */
   docstringRange?: Range;
+  /**
+   * Set when the docstring or a declaration's string literal never closes: Python cannot
+   * tokenize the file, so Alembic cannot load it (`unparsable-migration`). Everything else is
+   * then left empty, so no truncated id reaches the graph.
+   */
+  syntaxError?: { message: string; range: Range };
 }
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
