@@ -62,7 +62,7 @@ rule('require-concurrent-index-creation', '`create_index` (or `CREATE INDEX`) wi
  'A plain CREATE INDEX blocks every INSERT, UPDATE and DELETE on the table until the index is built — minutes on a large table.',
  'Build it concurrently, outside the migration\'s transaction.',
  'with op.get_context().autocommit_block():\n    op.create_index("ix_users_email", "users", ["email"], postgresql_concurrently=True)')
-rule('require-concurrent-index-deletion', '`drop_index` without `postgresql_concurrently=True` in `upgrade()`.',
+rule('require-concurrent-index-deletion', '`drop_index` without `postgresql_concurrently=True`, in `upgrade()` or `downgrade()` (a rollback on a live table locks it just the same). Quiet when the same function created the index or its table, or also drops the table or one of the indexed columns.',
  'DROP INDEX takes ACCESS EXCLUSIVE on the table.', 'Drop it concurrently inside `autocommit_block()`.',
  'with op.get_context().autocommit_block():\n    op.drop_index("ix_old", table_name="users", postgresql_concurrently=True)')
 rule('concurrent-index-in-transaction', '`postgresql_concurrently=True` (or `CONCURRENTLY` in SQL) outside `with op.get_context().autocommit_block():`.',
@@ -82,7 +82,7 @@ rule('prefer-text-field', '`sa.String(n)` / `VARCHAR(n)` (off by default).', 'Ch
 rule('identifier-too-long', 'A table, column, index or constraint name over 63 bytes.', 'PostgreSQL silently truncates it, so later operations by the full name (drop, rename) miss.', 'Shorten the name (Alembic\'s naming conventions can generate short ones).')
 rule('empty-downgrade', '`upgrade()` changes the schema but `downgrade()` is empty or `pass`.',
  '`alembic downgrade` reports success and leaves the schema changed: rollbacks lie.', 'Write the reverse operations (the quick fix generates the mechanical ones).')
-rule('downgrade-not-reversing', 'An object created in `upgrade()` is not removed in `downgrade()`, or the reverse.',
+rule('downgrade-not-reversing', 'An object created in `upgrade()` (by an `op.*` call or by SQL such as `CREATE TABLE`/`CREATE INDEX`) is not removed in `downgrade()`. Removal counts PostgreSQL's own cascade: `DROP TABLE [IF EXISTS] x` in SQL drops `x`, and dropping a table or a column drops the indexes and constraints on it.',
  'Downgrades leave debris that makes the next upgrade fail.', 'Make `downgrade()` the mirror of `upgrade()`.')
 rule('offline-unsafe-data-access', '`op.get_bind()` results fetched or inspected without an `is_offline_mode()` guard.',
  '`alembic upgrade --sql` renders SQL without a database: reading from the bind crashes it.', 'Guard data reads with `if not context.is_offline_mode():`, or express the change as plain SQL.')
