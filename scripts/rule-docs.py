@@ -82,7 +82,7 @@ rule('prefer-text-field', '`sa.String(n)` / `VARCHAR(n)` (off by default).', 'Ch
 rule('identifier-too-long', 'A table, column, index or constraint name over 63 bytes.', 'PostgreSQL silently truncates it, so later operations by the full name (drop, rename) miss.', 'Shorten the name (Alembic\'s naming conventions can generate short ones).')
 rule('empty-downgrade', '`upgrade()` changes the schema but `downgrade()` is empty or `pass`.',
  '`alembic downgrade` reports success and leaves the schema changed: rollbacks lie.', 'Write the reverse operations (the quick fix generates the mechanical ones).')
-rule('downgrade-not-reversing', 'An object created in `upgrade()` (by an `op.*` call or by SQL such as `CREATE TABLE`/`CREATE INDEX`) is not removed in `downgrade()`. Removal counts PostgreSQL's own cascade: `DROP TABLE [IF EXISTS] x` in SQL drops `x`, and dropping a table or a column drops the indexes and constraints on it.',
+rule('downgrade-not-reversing', 'An object created in `upgrade()` (by an `op.*` call or by SQL such as `CREATE TABLE`/`CREATE INDEX`) is not removed in `downgrade()`. Removal counts PostgreSQL\'s own cascade: `DROP TABLE [IF EXISTS] x` in SQL drops `x`, and dropping a table or a column drops the indexes and constraints on it.',
  'Downgrades leave debris that makes the next upgrade fail.', 'Make `downgrade()` the mirror of `upgrade()`.')
 rule('offline-unsafe-data-access', '`op.get_bind()` results fetched or inspected without an `is_offline_mode()` guard.',
  '`alembic upgrade --sql` renders SQL without a database: reading from the bind crashes it.', 'Guard data reads with `if not context.is_offline_mode():`, or express the change as plain SQL.')
