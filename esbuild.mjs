@@ -46,7 +46,7 @@ const common = {
 const bundles = [
   { entryPoints: { client: 'client/src/extension.ts' }, external: ['vscode'] },
   { entryPoints: { server: 'server/src/server.ts' } },
-  { entryPoints: { cli: 'server/src/cli.ts' }, banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: { cli: 'server/src/cli/main.ts' }, banner: { js: '#!/usr/bin/env node' } },
 ].filter((b) => Object.values(b.entryPoints).every((f) => fs.existsSync(path.join(root, f))));
 
 function listTs(dir) {

@@ -7,16 +7,16 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ProjectInfo } from '../../server/src/shared/protocol';
-import { alembicCommand, buildAlembicInvocation, InvalidAlembicArgumentError, type AlembicAction } from './runner/alembicArgv';
-import { classifyAlembicFailure, type AlembicFailure } from './runner/classifyFailure';
-import { parseMigrationStep } from './runner/parseOutput';
-import { runProcess, type RunResult } from './runner/processRunner';
+import { alembicCommand, buildAlembicInvocation, InvalidAlembicArgumentError, type AlembicAction } from './alembicCli/alembicArgv';
+import { classifyAlembicFailure, type AlembicFailure } from './alembicCli/classifyFailure';
+import { parseMigrationStep } from './alembicCli/parseOutput';
+import { runProcess, type RunResult } from './alembicCli/processRunner';
 import { parseDatabaseUrl, redactText, type PgConnectionOptions } from './db/databaseUrl';
 import { terminateSessions } from './db/versionTable';
-import type { DatabaseMonitor } from './database';
+import type { DatabaseMonitor } from './databaseMonitor';
 import { reportFailure } from './ctx';
 import type { ProbeResult, TargetProbe } from './targetProbe';
-import { describeTarget, targetUrl } from './runner/alembicTarget';
+import { describeTarget, targetUrl } from './alembicCli/alembicTarget';
 
 export interface RunOptions {
   /** Shown in the progress notification and the log: "Upgrading to head". */

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { ProjectInfo } from '../../server/src/shared/protocol';
 import type { GraphStore } from './graphStore';
-import type { DatabaseMonitor } from './database';
+import type { DatabaseMonitor } from './databaseMonitor';
 import type { AlembicRunner } from './alembicRunner';
 import type { RevisionTreeProvider, TreeNode, ViewCache } from './views';
 import type { OfflineSqlDocuments } from './commands/sql';

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import { createLanguageClient } from './languageClient';
 import { GraphStore } from './graphStore';
-import { DatabaseMonitor } from './database';
+import { DatabaseMonitor } from './databaseMonitor';
 import { AlembicRunner } from './alembicRunner';
 import { TargetProbe } from './targetProbe';
 import { RevisionCodeLensProvider, RevisionTreeProvider, StatusBar, ViewCache, type TreeNode } from './views';

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseProbeOutput, probeInterpreter, type AlembicTarget } from './runner/alembicTarget';
+import { parseProbeOutput, probeInterpreter, type AlembicTarget } from './alembicCli/alembicTarget';
 
 export interface ProbeRequest {
   projectId: string;

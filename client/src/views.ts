@@ -8,7 +8,7 @@ import type { ProjectInfo, RevisionNode } from '../../server/src/shared/protocol
 import { GraphView, parentRows, topRows, type RevisionState, type TreeRow } from './model/graphModel';
 import { statusView, type GraphInfo } from './model/statusModel';
 import type { GraphStore } from './graphStore';
-import type { DatabaseMonitor } from './database';
+import type { DatabaseMonitor } from './databaseMonitor';
 import type { AlembicRunner } from './alembicRunner';
 
 /** Graph views cached per project generation (ancestor walks are reused across views). */

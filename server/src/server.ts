@@ -18,9 +18,9 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { pathToUri, uriToPath } from './uris';
 import { ServerState } from './serverState';
 import * as handlers from './handlers';
-import { SnapshotStore } from './snapshots';
+import { SnapshotStore } from './cache/snapshotStore';
 import { createServerConnection } from './transport';
-import { statSignature } from './alembic/graphSnapshot';
+import { statSignature } from './cache/graphSnapshot';
 import {
   type InitializationOptions,
   DatabaseStateNotification,

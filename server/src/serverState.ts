@@ -16,7 +16,7 @@ import { ProjectIndex } from './alembic/projectIndex';
 import { discoverProjects, listMigrationFiles } from './alembic/discovery';
 import type { AlembicProject } from './alembic/project';
 import type { Problem } from './alembic/types';
-import type { SnapshotSource, SnapshotStore } from './snapshots';
+import type { SnapshotSource, SnapshotStore } from './cache/snapshotStore';
 import type { HandlerContext } from './handlers/context';
 import { ErrorBoundary } from './state/errorBoundary';
 import { Readiness } from './state/readiness';

@@ -18,8 +18,8 @@ import { tempDir } from '../support/tempDir';
 import { Client } from 'pg';
 import { openConnection, readDatabaseState, terminateSessions, VersionTableReader } from '../../client/src/db/versionTable';
 import { parseDatabaseUrl } from '../../client/src/db/databaseUrl';
-import { buildAlembicInvocation, type AlembicAction } from '../../client/src/runner/alembicArgv';
-import { classifyAlembicFailure } from '../../client/src/runner/classifyFailure';
+import { buildAlembicInvocation, type AlembicAction } from '../../client/src/alembicCli/alembicArgv';
+import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
 import { newRevisionFile } from '../../server/src/alembic/newRevision';
 import { readProject } from '../../server/src/alembic/project';
 

@@ -12,10 +12,10 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 import { writeProject } from '../support/generateProject';
-import { buildAlembicInvocation, type AlembicAction } from '../../client/src/runner/alembicArgv';
-import { groupAlive, runProcess } from '../../client/src/runner/processRunner';
-import { classifyAlembicFailure } from '../../client/src/runner/classifyFailure';
-import { parseMigrationStep } from '../../client/src/runner/parseOutput';
+import { buildAlembicInvocation, type AlembicAction } from '../../client/src/alembicCli/alembicArgv';
+import { groupAlive, runProcess } from '../../client/src/alembicCli/processRunner';
+import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
+import { parseMigrationStep } from '../../client/src/alembicCli/parseOutput';
 import { readDatabaseState, terminateSessions, VersionTableReader } from '../../client/src/db/versionTable';
 import { parseDatabaseUrl } from '../../client/src/db/databaseUrl';
 

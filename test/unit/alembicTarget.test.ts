@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeTarget, isLocalTarget, parseProbeOutput, probeInterpreter, sameDatabase, targetUrl, type AlembicTarget } from '../../client/src/runner/alembicTarget';
+import { describeTarget, isLocalTarget, parseProbeOutput, probeInterpreter, sameDatabase, targetUrl, type AlembicTarget } from '../../client/src/alembicCli/alembicTarget';
 import { confirmation } from '../../client/src/model/confirmation';
 
 const probe = (o: Record<string, unknown>): AlembicTarget => parseProbeOutput(`some env.py noise\n${JSON.stringify({ kind: 'ok', via: 'engine_from_config', drivername: 'postgresql+psycopg2', host: null, port: null, database: null, username: null, query: {}, connectArgs: {}, env: {}, hasPassword: false, ...o })}\n`);

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { main } from '../../server/src/cli';
-import { lintKey } from '../../server/src/alembic/check';
+import { main } from '../../server/src/cli/main';
+import { lintKey } from '../../server/src/cli/check';
 import { writeProject, type GenRevision } from '../support/generateProject';
 import { tempDir } from '../support/tempDir';
 

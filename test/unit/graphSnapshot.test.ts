@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { discoverProjects, listMigrationFiles } from '../../server/src/alembic/discovery';
-import { readSnapshot, writeSnapshot, snapshotFile } from '../../server/src/alembic/graphSnapshot';
+import { readSnapshot, writeSnapshot, snapshotFile } from '../../server/src/cache/graphSnapshot';
 import { readMigrationFile } from '../../server/src/alembic/migrationFile';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'alembic-snapshot-unit-'));

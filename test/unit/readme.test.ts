@@ -71,7 +71,7 @@ test('every setting that runs or connects is restricted in an untrusted workspac
   for (const k of ['command', 'env', 'xArgs', 'databaseUrl', 'confirmDowngrade', 'versionTable', 'versionTableSchema']) assert.ok(restricted.has(`alembic.${k}`), `alembic.${k} is restricted`);
   // Whatever the runner, the database monitor and the probe read decides what runs or where it connects.
   const harmless = new Set(['statusRefreshSeconds']);
-  for (const f of ['alembicRunner.ts', 'database.ts', 'targetProbe.ts']) {
+  for (const f of ['alembicRunner.ts', 'databaseMonitor.ts', 'targetProbe.ts']) {
     const text = fs.readFileSync(path.join(root, 'client', 'src', f), 'utf8');
     for (const m of text.matchAll(/\.get<[^>]+>\('([\w.]+)'/g)) {
       if (!harmless.has(m[1])) assert.ok(restricted.has(`alembic.${m[1]}`), `${f} reads alembic.${m[1]}, which an untrusted workspace could plant`);

@@ -4,8 +4,8 @@
  */
 import * as vscode from 'vscode';
 import type { ProjectInfo, RevisionNode } from '../../../server/src/shared/protocol';
-import type { AlembicAction } from '../runner/alembicArgv';
-import { describeTarget } from '../runner/alembicTarget';
+import type { AlembicAction } from '../alembicCli/alembicArgv';
+import { describeTarget } from '../alembicCli/alembicTarget';
 import { confirmation } from '../model/confirmation';
 import { shortId, type RevisionState } from '../model/graphModel';
 import type { Ctx, Target } from '../ctx';

@@ -1,7 +1,7 @@
 /** Offline SQL (`alembic upgrade a:b --sql`) shown in read-only documents. */
 import * as vscode from 'vscode';
 import type { ProjectInfo } from '../../../server/src/shared/protocol';
-import { isRevisionSpec } from '../runner/alembicArgv';
+import { isRevisionSpec } from '../alembicCli/alembicArgv';
 import { shortId } from '../model/graphModel';
 import type { Ctx } from '../ctx';
 import { nodeOf, pickRevision } from './pickers';

@@ -4,7 +4,7 @@
  * and the fast scan. Every outcome of readMigrationFile is a MigrationFile; it never throws.
  */
 import { scanMigration } from './migrationScanner';
-import { fileSignature } from './graphSnapshot';
+import { fileSignature } from '../cache/graphSnapshot';
 import { readRegularFile, UnreadableFileError } from './regularFile';
 import type { MigrationFile } from './types';
 

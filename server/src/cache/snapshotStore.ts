@@ -6,11 +6,11 @@
  * `initializationOptions.cacheDir`) nothing is read or written.
  */
 import * as fs from 'node:fs';
-import type { AlembicProject } from './alembic/project';
-import { readSnapshot, statSignature, writeSnapshot } from './alembic/graphSnapshot';
-import { decodeSource } from './alembic/migrationFile';
-import type { RevisionGraphResult } from './shared/protocol';
-import type { ProjectIndex } from './alembic/projectIndex';
+import type { AlembicProject } from '../alembic/project';
+import { readSnapshot, statSignature, writeSnapshot } from './graphSnapshot';
+import { decodeSource } from '../alembic/migrationFile';
+import type { RevisionGraphResult } from '../shared/protocol';
+import type { ProjectIndex } from '../alembic/projectIndex';
 
 /** How long a project's graph must stay unchanged before it is saved. */
 const SAVE_DELAY_MS = 3000;

@@ -7,15 +7,15 @@ import * as crypto from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { ProjectIndex } from './projectIndex';
-import type { AlembicProject } from './project';
-import { listMigrationFiles } from './discovery';
-import type { Problem } from './types';
-import { lintMigration, mayHaveFindings, prepareLinter } from './lint';
-import { parseMigrationWith } from './migrationParser';
-import { loadPythonParser, type PythonParser } from './pythonParser';
-import { resolveRuleConfig } from './ruleConfig';
-import { decodeSource, looksBinary, readSourceBytes } from './migrationFile';
+import { ProjectIndex } from '../alembic/projectIndex';
+import type { AlembicProject } from '../alembic/project';
+import { listMigrationFiles } from '../alembic/discovery';
+import type { Problem } from '../alembic/types';
+import { lintMigration, mayHaveFindings, prepareLinter } from '../alembic/lint';
+import { parseMigrationWith } from '../alembic/migrationParser';
+import { loadPythonParser, type PythonParser } from '../alembic/pythonParser';
+import { resolveRuleConfig } from '../alembic/ruleConfig';
+import { decodeSource, looksBinary, readSourceBytes } from '../alembic/migrationFile';
 
 /** Below this many files a worker's start-up (~150 ms) costs more than it saves. */
 const PARALLEL_THRESHOLD = 400;

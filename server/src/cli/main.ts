@@ -15,15 +15,15 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { discoverProjects } from './alembic/discovery';
-import { readProject, type AlembicProject } from './alembic/project';
-import { ProjectIndex } from './alembic/projectIndex';
-import { formatHeads, formatHistory } from './alembic/alembicFormat';
-import { checkProject } from './alembic/check';
-import { loadLintCache, saveLintCache } from './alembic/lintCache';
-import { graphJson } from './alembic/graphJson';
-import type { Problem } from './alembic/types';
-import { escapeCiCommands } from './outputEscape';
+import { discoverProjects } from '../alembic/discovery';
+import { readProject, type AlembicProject } from '../alembic/project';
+import { ProjectIndex } from '../alembic/projectIndex';
+import { formatHeads, formatHistory } from '../alembic/alembicFormat';
+import { checkProject } from './check';
+import { loadLintCache, saveLintCache } from '../cache/lintCache';
+import { graphJson } from '../alembic/graphJson';
+import type { Problem } from '../alembic/types';
+import { escapeCiCommands } from '../outputEscape';
 
 const USAGE = `usage: alembic-migrations <command> [PATH] [options]
 

@@ -10,7 +10,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AlembicProject } from './project';
+import type { AlembicProject } from '../alembic/project';
 import { readCacheFile, writeCacheFile } from './cacheFile';
 
 const FORMAT = 1;

@@ -9,8 +9,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import type { Problem, Range, RelatedLocation } from './types';
-import type { LintCache } from './check';
+import type { Problem, Range, RelatedLocation } from '../alembic/types';
+import type { LintCache } from '../cli/check';
 import { ensureCacheFolder, readCacheFile, writeCacheFile } from './cacheFile';
 
 const FORMAT = 1;
