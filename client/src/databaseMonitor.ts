@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { DatabaseStateNotification, type DatabaseState, type ProjectInfo } from '../../server/src/shared/protocol';
 import { parseIni } from '../../server/src/shared/iniFile';
+import { MAX_CONFIG_BYTES, readRegularText } from '../../server/src/shared/regularFile';
 import { describeDatabase, isLocalDatabase, parseDatabaseUrl, redactUrl, resolveConnection, urlWithoutPassword, type PgConnectionOptions } from './db/databaseUrl';
 import { keepAliveMs, readDatabaseState, VersionTableReader, type DatabaseReading } from './db/versionTable';
 import type { DbStatus } from './model/statusModel';
@@ -99,7 +100,8 @@ export class DatabaseMonitor implements vscode.Disposable {
     let iniUrl: string | undefined;
     if (project.iniUri && project.hasSqlalchemyUrl) {
       try {
-        const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.parse(project.iniUri)));
+        // A regular file of bounded size only: a FIFO planted as alembic.ini must not stall the status bar.
+        const text = readRegularText(vscode.Uri.parse(project.iniUri).fsPath, MAX_CONFIG_BYTES);
         iniUrl = parseIni(text).sections.get('alembic')?.values.get('sqlalchemy.url')?.raw;
       } catch {
         // An unreadable ini is reported by the server as a project problem.

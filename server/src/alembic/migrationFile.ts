@@ -5,7 +5,7 @@
  */
 import { scanMigration } from './migrationScanner';
 import { fileSignature } from '../cache/graphSnapshot';
-import { readRegularFile, UnreadableFileError } from './regularFile';
+import { readRegularFile, UnreadableFileError } from '../shared/regularFile';
 import type { MigrationFile } from './types';
 
 /** Files above this size are not read: no real migration is this large. */

@@ -7,7 +7,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readRegularText, UnreadableFileError } from './regularFile';
+import { readRegularText, UnreadableFileError } from '../shared/regularFile';
 import type { ProjectIndex } from './projectIndex';
 
 /** A script.py.mako is a page of text; anything near this size is not one. */

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { interpolate, parseIni, type IniDocument } from '../shared/iniFile';
-import { readRegularText, UnreadableFileError } from './regularFile';
+import { MAX_CONFIG_BYTES, readRegularText, UnreadableFileError } from '../shared/regularFile';
 import type { Problem, Range } from './types';
 
 // smol-toml ships CommonJS under `require`; its type declarations are ESM-only.
@@ -76,8 +76,6 @@ function configProblem(file: string, range: Range, message: string, severity: 'e
 }
 
 /** Config files are small: a bigger one is not read (nor a FIFO or a device, which could stall us). */
-const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
-
 function readText(file: string, problems: Problem[]): string | undefined {
   try {
     return readRegularText(file, MAX_CONFIG_BYTES);

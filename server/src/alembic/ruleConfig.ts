@@ -6,7 +6,8 @@
 import { RULES, isRuleId, ruleInfo, type RuleSetting } from './rules';
 import type { Problem, Range } from './types';
 import { ZERO_RANGE } from './types';
-import * as fs from 'node:fs';
+import { MAX_CONFIG_BYTES, readRegularText } from '../shared/regularFile';
+
 
 const VALUES: Record<string, RuleSetting> = { off: 'off', info: 'information', information: 'information', hint: 'hint', warning: 'warning', warn: 'warning', error: 'error' };
 
@@ -25,7 +26,7 @@ export interface RuleConfig {
 function lineOf(file: string | undefined, key: string): Range {
   if (!file) return ZERO_RANGE;
   try {
-    const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
+    const lines = readRegularText(file, MAX_CONFIG_BYTES).split(/\r?\n/);
     const i = lines.findIndex((l) => new RegExp(`^\\s*["']?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*=`).test(l));
     return i >= 0 ? { start: { line: i, character: 0 }, end: { line: i, character: lines[i].length } } : ZERO_RANGE;
   } catch {

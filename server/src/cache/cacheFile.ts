@@ -8,7 +8,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readRegularText } from '../alembic/regularFile';
+import { readRegularText } from '../shared/regularFile';
 
 interface Tagged {
   format: number;

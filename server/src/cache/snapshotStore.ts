@@ -5,10 +5,10 @@
  * few seconds after it last changed. Without a cache folder (the client sends one in
  * `initializationOptions.cacheDir`) nothing is read or written.
  */
-import * as fs from 'node:fs';
 import type { AlembicProject } from '../alembic/project';
 import { readSnapshot, statSignature, writeSnapshot } from './graphSnapshot';
-import { decodeSource } from '../alembic/migrationFile';
+import { decodeSource, MAX_MIGRATION_BYTES } from '../alembic/migrationFile';
+import { readRegularFile } from '../shared/regularFile';
 import type { RevisionGraphResult } from '../shared/protocol';
 import type { ProjectIndex } from '../alembic/projectIndex';
 
@@ -123,7 +123,7 @@ function bufferSignature(file: string, text: string | undefined): string | undef
   if (text === undefined) return undefined;
   const signature = statSignature(file);
   try {
-    return decodeSource(fs.readFileSync(file)) === text ? signature : undefined;
+    return decodeSource(readRegularFile(file, MAX_MIGRATION_BYTES)) === text ? signature : undefined;
   } catch {
     return undefined;
   }

@@ -83,3 +83,6 @@ function tooLarge(size: number, maxBytes: number): UnreadableFileError {
 export function readRegularText(file: string, maxBytes: number): string {
   return readRegularFile(file, maxBytes).toString('utf8');
 }
+
+/** Config files (alembic.ini, pyproject.toml, templates) above this size are not read. */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
