@@ -139,19 +139,19 @@ export function lintMigration(parsed: ParsedMigration, file: string, _opts: { co
       report('sql-string-interpolation', 'SQL built with an f-string: values pasted into SQL are an injection risk and defeat the checks. Use bind parameters (`:name` with `sa.text(...).bindparams(...)`), or `sa.table()`/`op.f()` for names.', value.range, anchorLine);
     }
     const ctx = { insideAutocommitBlock: site.inAutocommitBlock, tablesCreated: tablesCreated.get(site.functionName) ?? new Set<string>() };
-    const params = kind === 'driver' ? 'pyformat' as const : 'text' as const;
+    // op.execute() and text() strings go through SQLAlchemy's text(): `:name` binds. A plain
+    // string given to a connection (`conn.execute(sql, params)`, `exec_driver_sql`) reaches the
+    // driver: `%s`, `%(name)s`, `$1` as well.
+    const params = kind === 'text' || /^op\./.test(callee) ? 'text' as const : 'driver' as const;
+    const fields = decoded.interpolations.map((i) => ({ index: i.index, source: parsed.text.slice(i.start, i.end) }));
     let findings: SqlFinding[];
     const statementish = kind !== 'text' || executeArgs.has(site.call.start);
-    if (statementish) {
-      findings = checkSql(decoded.value, ctx, { params });
-    } else {
+    findings = checkSql(decoded.value, ctx, { params, fields });
+    if (!statementish && findings.some((f) => f.ruleId === 'sql-syntax-error' || f.ruleId === 'non-literal-sql')) {
       // text() elsewhere is often a fragment (server_default=, postgresql_where=): a statement
       // that does not parse may still be a valid expression.
-      findings = checkSql(decoded.value, ctx, { params });
-      if (findings.some((f) => f.ruleId === 'sql-syntax-error')) {
-        const asExpr = checkSql(decoded.value, ctx, { params, expression: true });
-        if (!asExpr.some((f) => f.ruleId === 'sql-syntax-error')) findings = asExpr;
-      }
+      const asExpr = checkSql(decoded.value, ctx, { params, fields, expression: true });
+      if (!asExpr.some((f) => f.ruleId === 'sql-syntax-error' || f.ruleId === 'non-literal-sql')) findings = asExpr;
     }
     for (const f of findings) {
       // Like the op.* rules, the locking rules judge what upgrade() does to live tables.
