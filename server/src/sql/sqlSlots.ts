@@ -30,9 +30,9 @@ export interface FieldInSql {
 /**
  * Shapes for a field in the middle of SQL: a name (also a type or a column), a value, a
  * parenthesised list (`IN {ids}`, `VALUES {rows}`), nothing (an optional clause or keyword),
- * a condition, a column definition (`name type`) and an operator.
+ * a condition, a column definition (`name type`), an operator and the arms of a CASE.
  */
-const FIELD_SHAPES = [INTERPOLATION_PLACEHOLDER, '1', '(1)', '', 'TRUE', `${INTERPOLATION_PLACEHOLDER} = 1`, `${INTERPOLATION_PLACEHOLDER} ${INTERPOLATION_PLACEHOLDER}`, '='];
+const FIELD_SHAPES = [INTERPOLATION_PLACEHOLDER, '1', '(1)', '', 'TRUE', `${INTERPOLATION_PLACEHOLDER} = 1`, `${INTERPOLATION_PLACEHOLDER} ${INTERPOLATION_PLACEHOLDER}`, '=', 'WHEN 1 THEN 1'];
 
 /** `{"UNIQUE" if unique else ""}`: the two literal strings the field can produce. */
 const CONDITIONAL = /^\{\s*(?:[rR]?(["'])(.*?)\1)\s+if\s+[\s\S]+?\s+else\s+(?:[rR]?(["'])(.*?)\3)\s*\}$/;
@@ -45,16 +45,22 @@ const DRIVER_PARAM = /%%|%\(\w+\)s|%s|(?<![:\w\\]):\w+(?![:\w])|(?<![\w$])\$\d+/
 export function findSlots(sql: string, code: Array<[number, number]>, fields: FieldInSql[], params?: 'text' | 'driver'): SqlSlot[] {
   const slots: SqlSlot[] = [];
   const inCode = (at: number): boolean => code.some(([s, e]) => at >= s && at < e);
-  for (const f of fields) {
-    const start = f.index;
-    const end = start + INTERPOLATION_PLACEHOLDER.length;
-    // Inside a literal or glued to a word (`ix_{table}`) the field is part of one token.
-    if (!inCode(start) || /[\w$]/.test(sql[start - 1] ?? '') || /\w/.test(sql[end] ?? '')) continue;
-    const shapes = [...FIELD_SHAPES];
-    const cond = CONDITIONAL.exec(f.source);
+  // Fields written back to back (`{cols}{pk_clause}`) make one fragment.
+  const runs: Array<{ start: number; end: number; sources: string[] }> = [];
+  for (const f of [...fields].sort((a, b) => a.index - b.index)) {
+    const last = runs.at(-1);
+    if (last && last.end === f.index) { last.end += INTERPOLATION_PLACEHOLDER.length; last.sources.push(f.source); }
+    else runs.push({ start: f.index, end: f.index + INTERPOLATION_PLACEHOLDER.length, sources: [f.source] });
+  }
+  for (const { start, end, sources } of runs) {
+    if (!inCode(start)) continue; // inside a literal, a quoted name or a comment: any text fits
+    const cond = sources.length === 1 ? CONDITIONAL.exec(sources[0]) : null;
+    // Glued to a word (`ix_{table}`, `{'CONCURRENTLY ' if c else ''}IF`) the field is part of a token.
+    const glued = /[\w$]/.test(sql[start - 1] ?? '') || /\w/.test(sql[end] ?? '');
+    const shapes = glued ? [INTERPOLATION_PLACEHOLDER] : [...FIELD_SHAPES];
     if (cond) shapes.unshift(cond[2], cond[4]);
     // `{x!r}` is Python's repr: a quoted string for the usual str values.
-    if (/![ra](?::[^}]*)?\}$/.test(f.source)) shapes.unshift(`'${INTERPOLATION_PLACEHOLDER}'`);
+    if (sources.length === 1 && /![ra](?::[^}]*)?\}$/.test(sources[0]) && !glued) shapes.unshift(`'${INTERPOLATION_PLACEHOLDER}'`);
     slots.push({ start, end, shapes: [...new Set(shapes)], fragment: true });
   }
   if (params) {
