@@ -118,8 +118,9 @@ function relName(rv: unknown): string | undefined {
 /** Rules that fire on something missing: a field that may supply it (an optional clause left out) makes them uncertain. */
 const ABSENCE_RULES = new Set(['update-without-where', 'delete-without-where', 'require-concurrent-index-creation', 'require-concurrent-index-deletion', 'constraint-missing-not-valid', 'adding-required-field']);
 
-/** Most parses tried for one text with slots (a few ms at worst). */
-const MAX_ATTEMPTS = 64;
+/** Most parses tried for one text with slots, and most characters parsed in all (a few ms at worst). */
+const MAX_ATTEMPTS = 128;
+const MAX_PARSED_CHARS = 400_000;
 /** Slots before a syntax error that are tried with other shapes, nearest first. */
 const SLOTS_PER_STEP = 3;
 
@@ -151,27 +152,39 @@ function attempt(sql: string, slots: SqlSlot[], choice: number[], wrapper: strin
  * fails, with other shapes for the few slots before the error, keeping a change only when the
  * text parses or the error moves further on. Bounded: never the full cross product.
  */
-function parseWithSlots(sql: string, slots: SqlSlot[], wrapper: string): Attempt {
+function parseWithSlots(sql: string, slots: SqlSlot[], wrapper: string): Attempt & { exhausted: boolean } {
   let best = attempt(sql, slots, slots.map(() => 0), wrapper);
   let tries = 1;
-  while (!best.tree && tries < MAX_ATTEMPTS) {
+  let parsed = best.rw.text.length;
+  let exhausted = false;
+  let lastHelp: string | undefined;
+  search: while (!best.tree) {
     const near = slots.map((s, i) => ({ s, i })).filter(({ s }) => s.start <= best.origAt! && s.shapes.length > 1).reverse().slice(0, SLOTS_PER_STEP);
     let next: Attempt | undefined;
     for (const { s, i } of near) {
-      for (let k = 0; k < s.shapes.length && tries < MAX_ATTEMPTS && !next?.tree; k++) {
+      // Fields in a row are alike (`VALUES {a}, {b}, …`): the shape that helped last goes first,
+      // and is taken at once when it helps again.
+      const order = s.shapes.map((_, k) => k).sort((a, b) => Number(s.shapes[b] === lastHelp) - Number(s.shapes[a] === lastHelp));
+      for (const k of order) {
         if (k === best.choice[i]) continue;
+        if (tries >= MAX_ATTEMPTS || parsed >= MAX_PARSED_CHARS) { exhausted = true; break search; }
         const choice = [...best.choice];
         choice[i] = k;
         const a = attempt(sql, slots, choice, wrapper);
         tries++;
-        if (a.tree || a.origAt! > (next?.origAt ?? best.origAt!)) next = a;
+        parsed += a.rw.text.length;
+        if (a.tree) { best = a; break search; }
+        if (a.origAt! > (next?.origAt ?? best.origAt!)) next = a;
+        if (next && s.shapes[k] === lastHelp) break;
       }
-      if (next?.tree) break;
+      if (next) lastHelp = s.shapes[next.choice[i]];
+      // The nearest slot whose shapes move the error on is the one to change.
+      if (next) break;
     }
     if (!next) break;
     best = next;
   }
-  return best;
+  return { ...best, exhausted };
 }
 
 export interface CheckSqlOptions {
@@ -208,7 +221,11 @@ export function checkSql(sql: string, ctx: SqlContext, opts: CheckSqlOptions = {
     if (findings.length) return findings; // the SQLite-ism explains the failure
     const { rw } = result;
     const rat = result.at!;
-    const field = slots.findIndex((s, i) => s.fragment && rw.spans[i][0] <= rat && !rw.text.slice(rw.spans[i][1], rat).trim());
+    // Right at a field, or anywhere after one when the search was cut short, the error may be
+    // the field's doing.
+    const field = result.exhausted
+      ? slots.map((s, i) => (s.fragment && rw.spans[i][0] <= rat ? i : -1)).reduce((a, b) => Math.max(a, b), -1)
+      : slots.findIndex((s, i) => s.fragment && rw.spans[i][0] <= rat && !rw.text.slice(rw.spans[i][1], rat).trim());
     if (field >= 0) {
       const s = slots[field];
       findings.push({ ruleId: 'non-literal-sql', message: `This SQL parses with none of the names, values, lists or fragments tried for this f-string field (PostgreSQL: ${result.message}): what the field inserts decides, so the statement is not checked.`, start: s.start, end: s.end });

@@ -58,6 +58,8 @@ export function findSlots(sql: string, code: Array<[number, number]>, fields: Fi
     // Glued to a word (`ix_{table}`, `{'CONCURRENTLY ' if c else ''}IF`) the field is part of a token.
     const glued = /[\w$]/.test(sql[start - 1] ?? '') || /\w/.test(sql[end] ?? '');
     const shapes = glued ? [INTERPOLATION_PLACEHOLDER] : [...FIELD_SHAPES];
+    // After IN or VALUES a field is most likely a parenthesised list.
+    if (!glued && /\b(?:IN|VALUES)\s*$/i.test(sql.slice(Math.max(0, start - 10), start))) shapes.unshift('(1)');
     if (cond) shapes.unshift(cond[2], cond[4]);
     // `{x!r}` is Python's repr: a quoted string for the usual str values.
     if (sources.length === 1 && /![ra](?::[^}]*)?\}$/.test(sources[0]) && !glued) shapes.unshift(`'${INTERPOLATION_PLACEHOLDER}'`);
