@@ -105,3 +105,27 @@ test('code under `== "postgresql"` or `in ("postgresql", …)` is still checked,
   assert.deepEqual(got, ['sql-syntax-error: FORM', 'ban-drop-column: op.drop_column', 'ban-drop-column: op.drop_column', 'ban-drop-column: op.drop_column']);
   assert.equal(await dialectOf(src, 'op.execute("DELETE FORM'), 'postgresql');
 });
+
+test('after `if <dialect test>: … return` the rest of the function runs only on the other side; substring tests', async () => {
+  const src = migration([
+    '    bind = op.get_bind()',
+    "    if 'sqlite' in bind.dialect.name:",
+    "        op.execute('PRAGMA foreign_keys=OFF')",
+    '    is_postgres = bind.dialect.name == "postgresql"',
+    '    if is_postgres:',
+    '        op.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_a ON a (b)")',
+    '        return',
+    "    op.execute('ALTER TABLE a MODIFY b VARCHAR(10) NOT NULL')",
+    "    op.drop_column('a', 'c')",
+  ].join('\n'));
+  assert.deepEqual(await found(src), ['concurrent-index-in-transaction: CREATE']);
+  assert.equal(await dialectOf(src, "op.execute('ALTER TABLE a MODIFY"), 'other');
+  assert.equal(await dialectOf(src, "op.execute('PRAGMA"), 'other');
+  const pgOnly = migration([
+    '    if op.get_bind().dialect.name != "postgresql":',
+    '        raise NotImplementedError()',
+    '    op.execute("DELETE FORM users")',
+  ].join('\n'));
+  assert.deepEqual(await found(pgOnly), ['sql-syntax-error: FORM']);
+  assert.equal(await dialectOf(pgOnly, 'op.execute("DELETE'), 'postgresql');
+});

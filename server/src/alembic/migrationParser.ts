@@ -181,6 +181,8 @@ class Extractor {
    * one (`is_sqlite = ….dialect.name == 'sqlite'`), in document order as the assignments are met.
    */
   private readonly dialectNames = new Map<string, 'name' | DialectTest>();
+  /** earlyExits() of a block, by node id. */
+  private readonly exitCache = new Map<number, Array<{ end: number; condition: SyntaxNode }>>();
 
   constructor(private readonly text: string, private readonly py: PythonParser) {
     this.lines = new LineIndex(text);
@@ -408,6 +410,14 @@ class Extractor {
       this.withContext(p, w);
       if (w.inAutocommitBlock) ctx.inAutocommitBlock = true;
       if (w.batch) ctx.batch = w.batch;
+    } else if (type === 'block' || type === 'module') {
+      // After `if <dialect test>: … return`, the rest of the block runs only when the test failed.
+      for (const e of this.earlyExits(p)) {
+        if (e.end > child.startIndex) break;
+        // Tested when first needed: by then every name assigned before the test is known.
+        const d = this.dialectTest(e.condition).whenFalse;
+        if (d) ctx.dialect = d;
+      }
     } else if (type === 'if_statement' || type === 'elif_clause') {
       const cond = p.childForFieldName('condition');
       const mode = cond && type === 'if_statement' ? offlineCondition(cond) : undefined;
@@ -429,6 +439,22 @@ class Extractor {
       }
       if (dialect) ctx.dialect = dialect;
     }
+  }
+
+  /** The `if …: … return/raise` statements (no elif/else) of a block, once per block. */
+  private earlyExits(block: SyntaxNode): Array<{ end: number; condition: SyntaxNode }> {
+    let exits = this.exitCache.get(block.id);
+    if (exits) return exits;
+    exits = [];
+    for (const st of block.namedChildren) {
+      if (st?.type !== 'if_statement' || st.childForFieldName('alternative')) continue;
+      const body = st.childForFieldName('consequence')?.namedChildren.filter((c) => c && c.type !== 'comment');
+      const last = body?.at(-1);
+      const condition = st.childForFieldName('condition');
+      if (condition && (last?.type === 'return_statement' || last?.type === 'raise_statement')) exits.push({ end: st.endIndex, condition });
+    }
+    this.exitCache.set(block.id, exits);
+    return exits;
   }
 
   /** Remembers (or forgets, when reassigned) a name holding a dialect name or a test of one. */
@@ -478,6 +504,12 @@ class Extractor {
         if (operands.length !== 2) return {};
         const [l, r] = operands;
         const op = this.text.slice(l.endIndex, r.startIndex).replace(/\s+/g, ' ').trim();
+        if (l.type === 'string' && (op === 'in' || op === 'not in') && this.isDialectName(r)) {
+          // A substring of the name: `"postgres" in bind.dialect.name`.
+          const part = stringSet(l)?.[0] ?? '';
+          const test: DialectTest = !'postgresql'.includes(part) ? { whenTrue: 'other' } : part.length >= 5 ? { whenTrue: 'postgresql', whenFalse: 'other' } : {};
+          return op === 'in' ? test : { whenTrue: test.whenFalse, whenFalse: test.whenTrue };
+        }
         const names = this.isDialectName(l) ? stringSet(r) : this.isDialectName(r) && (op === '==' || op === '!=') ? stringSet(l) : undefined;
         if (!names?.length) return {};
         const pg = names.filter((v) => /^postgres/i.test(v)).length;
