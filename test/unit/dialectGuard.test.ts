@@ -129,3 +129,21 @@ test('after `if <dialect test>: … return` the rest of the function runs only o
   assert.deepEqual(await found(pgOnly), ['sql-syntax-error: FORM']);
   assert.equal(await dialectOf(pgOnly, 'op.execute("DELETE'), 'postgresql');
 });
+
+test('a test on the database URL: `url = str(bind.engine.url)` then `if url.startswith("mysql"):` (CTFd)', async () => {
+  const src = migration([
+    '    bind = op.get_bind()',
+    '    url = str(bind.engine.url)',
+    '    if url.startswith("mysql"):',
+    '        get_columns = "SELECT `TABLE_NAME` FROM `information_schema`.`COLUMNS` WHERE `table_schema`=DATABASE()"',
+    '        columns = bind.execute(get_columns).fetchall()',
+    "        op.alter_column('t', 'c', type_=sa.DateTime(timezone=True))",
+    '    elif bind.engine.url.drivername.startswith("postgresql"):',
+    '        op.execute("UPDATE t SET c = now()")',
+    '    if not op.get_bind().dialect.name.startswith(("postgres", "cockroach")):',
+    "        op.execute('PRAGMA foreign_keys=ON')",
+  ].join('\n'));
+  assert.deepEqual(await found(src), ['update-without-where: UPDATE']);
+  assert.equal(await dialectOf(src, 'op.execute("UPDATE'), 'postgresql');
+  assert.equal(await dialectOf(src, "op.alter_column('t'"), 'other');
+});

@@ -90,8 +90,12 @@ function either(a: Dialect | undefined, b: Dialect | undefined): Dialect | undef
   return a === b ? a : undefined;
 }
 
-/** `bind.dialect.name`, `op.get_bind().engine.name`, `context.get_context().dialect.name`, `migrate_engine.name`. */
-const DIALECT_NAME = /(?:dialect|engine)\s*\.\s*name$/;
+/**
+ * `bind.dialect.name`, `op.get_bind().engine.name`, `context.get_context().dialect.name`,
+ * `migrate_engine.name`; and the database URL, whose scheme names the dialect
+ * (`str(bind.engine.url)`, `….url.drivername`, `….url.get_backend_name()`).
+ */
+const DIALECT_NAME = /(?:dialect|engine)\s*\.\s*name$|\.url(?:\.drivername|\.get_backend_name\(\))?\)?$/;
 
 export interface Assignment {
   name: string;
@@ -494,6 +498,17 @@ class Extractor {
         return cond.childForFieldName('operator')?.type === 'and'
           ? { whenTrue: both(a.whenTrue, b.whenTrue), whenFalse: either(a.whenFalse, b.whenFalse) }
           : { whenTrue: either(a.whenTrue, b.whenTrue), whenFalse: both(a.whenFalse, b.whenFalse) };
+      }
+      case 'call': {
+        // `url.startswith("mysql")`, `bind.dialect.name.startswith(("postgres", "pg"))`
+        const fn = cond.childForFieldName('function');
+        const args = cond.childForFieldName('arguments')?.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+        const obj = fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'startswith' ? fn.childForFieldName('object') : null;
+        const prefixes = obj && args?.length === 1 && this.isDialectName(obj) ? stringSet(args[0]) : undefined;
+        if (!prefixes?.length) return {};
+        const pg = prefixes.filter((v) => v.length >= 5 && 'postgresql'.startsWith(v)).length;
+        const none = prefixes.every((v) => !'postgresql'.startsWith(v));
+        return { whenTrue: pg === prefixes.length ? 'postgresql' : none ? 'other' : undefined, whenFalse: pg > 0 ? 'other' : undefined };
       }
       case 'identifier': {
         const t = this.dialectNames.get(cond.text);
