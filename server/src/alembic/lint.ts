@@ -120,8 +120,11 @@ export function lintMigration(parsed: ParsedMigration, file: string, _opts: { co
     let value: Expr | undefined = arg.value;
     if (value.kind === 'name') value = resolveName(parsed, value.name, site) ?? value;
     if (kind !== 'text' && isTextCall(value)) continue; // the text() call is checked itself
+    // Under a test for another database (`if bind.dialect.name == "mysql":`) the SQL is not
+    // PostgreSQL's to judge; pasting values into it is still reported.
+    const otherDialect = site.dialect === 'other';
     if (value.kind === 'call' && !assembled(value)) {
-      if (site.dialect === 'other') continue;
+      if (otherDialect) continue;
       if (kind === 'execute' && !/^op\./.test(callee) && !isTextCall(value)) continue; // e.g. conn.execute(select(...))
       if (/^op\./.test(callee)) report('non-literal-sql', `The SQL passed to ${callee} is built at run time (${value.callee || 'a call'}), so it is not checked.`, arg.range, anchorLine);
       continue;
@@ -130,9 +133,6 @@ export function lintMigration(parsed: ParsedMigration, file: string, _opts: { co
       report('sql-string-interpolation', 'SQL assembled with `%`, `+` or `.format()` from values: an injection risk and never checked. Use bind parameters: `sa.text("… WHERE id = :id").bindparams(id=…)`.', value.range, anchorLine);
       continue;
     }
-    // Under a test for another database (`if bind.dialect.name == "mysql":`) the SQL is not
-    // PostgreSQL's to judge; pasting values into it is still reported above and below.
-    const otherDialect = site.dialect === 'other';
     if (value.kind !== 'string') {
       if (otherDialect) continue;
       if (/^op\./.test(callee) || kind !== 'execute') report('non-literal-sql', `The SQL passed to ${callee} is a value the checker cannot see, so it is not checked.`, arg.range, anchorLine);
@@ -150,9 +150,8 @@ export function lintMigration(parsed: ParsedMigration, file: string, _opts: { co
     // driver: `%s`, `%(name)s`, `$1` as well.
     const params = kind === 'text' || /^op\./.test(callee) ? 'text' as const : 'driver' as const;
     const fields = decoded.interpolations.map((i) => ({ index: i.index, source: parsed.text.slice(i.start, i.end) }));
-    let findings: SqlFinding[];
     const statementish = kind !== 'text' || executeArgs.has(site.call.start);
-    findings = checkSql(decoded.value, ctx, { params, fields });
+    let findings: SqlFinding[] = checkSql(decoded.value, ctx, { params, fields });
     if (!statementish && findings.some((f) => f.ruleId === 'sql-syntax-error' || f.ruleId === 'non-literal-sql')) {
       // text() elsewhere is often a fragment (server_default=, postgresql_where=): a statement
       // that does not parse may still be a valid expression.
