@@ -127,6 +127,13 @@ test('after `if <dialect test>: … return` the rest of the function runs only o
     '    op.execute("DELETE FORM users")',
   ].join('\n'));
   assert.deepEqual(await found(pgOnly), ['sql-syntax-error: FORM']);
+  const loop = migration([
+    '    for table in ("a", "b"):',
+    "        if op.get_bind().dialect.name == 'postgresql':",
+    '            continue',
+    '        op.execute(f"ALTER TABLE {table} CONVERT TO CHARACTER SET utf8mb4")',
+  ].join('\n'));
+  assert.deepEqual(await found(loop), ['sql-string-interpolation: f"ALTER TABLE {table} CONVERT TO CHARACTER SET utf8mb4"']);
   assert.equal(await dialectOf(pgOnly, 'op.execute("DELETE'), 'postgresql');
 });
 

@@ -415,7 +415,8 @@ class Extractor {
       if (w.inAutocommitBlock) ctx.inAutocommitBlock = true;
       if (w.batch) ctx.batch = w.batch;
     } else if (type === 'block' || type === 'module') {
-      // After `if <dialect test>: … return`, the rest of the block runs only when the test failed.
+      // After `if <dialect test>: … return` (or raise, continue, break), the rest of the block
+      // runs only when the test failed.
       for (const e of this.earlyExits(p)) {
         if (e.end > child.startIndex) break;
         // Tested when first needed: by then every name assigned before the test is known.
@@ -445,7 +446,7 @@ class Extractor {
     }
   }
 
-  /** The `if …: … return/raise` statements (no elif/else) of a block, once per block. */
+  /** The `if …: … return/raise/continue/break` statements (no elif/else) of a block, once per block. */
   private earlyExits(block: SyntaxNode): Array<{ end: number; condition: SyntaxNode }> {
     let exits = this.exitCache.get(block.id);
     if (exits) return exits;
@@ -455,7 +456,7 @@ class Extractor {
       const body = st.childForFieldName('consequence')?.namedChildren.filter((c) => c && c.type !== 'comment');
       const last = body?.at(-1);
       const condition = st.childForFieldName('condition');
-      if (condition && (last?.type === 'return_statement' || last?.type === 'raise_statement')) exits.push({ end: st.endIndex, condition });
+      if (condition && last && /^(?:return|raise|continue|break)_statement$/.test(last.type)) exits.push({ end: st.endIndex, condition });
     }
     this.exitCache.set(block.id, exits);
     return exits;
