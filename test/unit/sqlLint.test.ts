@@ -167,6 +167,9 @@ test('an f-string field may stand for a value, a list, a name, a keyword or a wh
     'op.execute(f"CREATE {\'UNIQUE\' if unique else \'\'} INDEX CONCURRENTLY ix ON t (a)")',
     'op.execute(f"UPDATE t SET a = {value!r} WHERE b = {other}")',
     'op.execute(f"SELECT {cols} FROM t {where} {order} LIMIT {n}")',
+    'op.execute(f"CREATE OR REPLACE VIEW {name} AS {query}")',
+    'op.execute(f"DELETE FROM t WHERE EXISTS ({subquery})")',
+    'op.execute(f"UPDATE event_registration.form_items SET internal_name = CASE personal_data_type {case_expr} END WHERE TRUE")',
   ];
   for (const body of bodies) {
     const p = await lint(wrap(`    with op.get_context().autocommit_block():\n        ${body}`));

@@ -30,7 +30,9 @@ export interface FieldInSql {
 /**
  * Shapes for a field in the middle of SQL: a name (also a type or a column), a value, a
  * parenthesised list (`IN {ids}`, `VALUES {rows}`), nothing (an optional clause or keyword),
- * a condition, a column definition (`name type`), an operator and the arms of a CASE.
+ * a condition, a column definition (`name type`), an operator and the arms of a CASE; and a query
+ * where one may stand (`AS {query}`, `EXISTS ({subquery})`, `UNION {query}`): anywhere else a
+ * query shape would let any field swallow the start of a statement and move errors past it.
  */
 const FIELD_SHAPES = [INTERPOLATION_PLACEHOLDER, '1', '(1)', '', 'TRUE', `${INTERPOLATION_PLACEHOLDER} = 1`, `${INTERPOLATION_PLACEHOLDER} ${INTERPOLATION_PLACEHOLDER}`, '=', 'WHEN 1 THEN 1'];
 
@@ -59,7 +61,9 @@ export function findSlots(sql: string, code: Array<[number, number]>, fields: Fi
     const glued = /[\w$]/.test(sql[start - 1] ?? '') || /\w/.test(sql[end] ?? '');
     const shapes = glued ? [INTERPOLATION_PLACEHOLDER] : [...FIELD_SHAPES];
     // After IN or VALUES a field is most likely a parenthesised list.
-    if (!glued && /\b(?:IN|VALUES)\s*$/i.test(sql.slice(Math.max(0, start - 10), start))) shapes.unshift('(1)');
+    const before = sql.slice(Math.max(0, start - 16), start);
+    if (!glued && /\b(?:IN|VALUES)\s*$/i.test(before)) shapes.unshift('(1)');
+    if (!glued && /(?:\bAS|\(|\bUNION(?:\s+ALL)?|\bEXCEPT|\bINTERSECT)\s*$/i.test(before)) shapes.push('SELECT 1');
     if (cond) shapes.unshift(cond[2], cond[4]);
     // `{x!r}` is Python's repr: a quoted string for the usual str values.
     if (sources.length === 1 && /![ra](?::[^}]*)?\}$/.test(sources[0]) && !glued) shapes.unshift(`'${INTERPOLATION_PLACEHOLDER}'`);
