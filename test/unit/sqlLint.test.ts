@@ -182,6 +182,17 @@ test('a field that may hold the WHERE clause does not make an UPDATE or DELETE u
   assert.deepEqual((await lint(src)).map((p) => p.ruleId), ['sql-string-interpolation', 'sql-string-interpolation']);
 });
 
+test('a conditional field takes each of its values: a rule is reported only when it holds for every one that parses', async () => {
+  const src = wrap([
+    '    op.execute(f"CREATE INDEX {\'CONCURRENTLY \' if concurrently else \'\'}IF NOT EXISTS ix_a ON accounts (a)")',
+    '    op.execute(f"UPDATE accounts SET a = 1 {\'WHERE b IS NULL\' if only_missing else \'\'}")',
+    '    op.execute(f"{\'DROP\' if undo else \'CREATE\'} INDEX ix_b ON accounts (b)")',
+    '    op.execute(f"UPDATE accounts SET {\'a\' if x else \'b\'} = 1")',
+  ].join('\n'));
+  const got = (await lint(src)).filter((p) => p.ruleId !== 'sql-string-interpolation').map((p) => `${p.ruleId}: ${textAt(src, p.range)}`);
+  assert.deepEqual(got, ['require-concurrent-index-creation: {\'DROP\' if undo else \'CREATE\'}', 'update-without-where: UPDATE']);
+});
+
 test('a real error in an f-string keeps its exact position; one only at an unguessable field is non-literal-sql', async () => {
   assert.deepEqual(await covered(wrap('    op.execute(f"ALTER TABEL {table} ADD COLUMN {col} integer")'), 'sql-syntax-error'), ['TABEL']);
   assert.deepEqual(await covered(wrap('    op.execute(f"DELETE FROM {table} WHERE id IN {ids} AND )")'), 'sql-syntax-error'), [')']);

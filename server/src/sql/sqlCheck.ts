@@ -240,7 +240,18 @@ export function checkSql(sql: string, ctx: SqlContext, opts: CheckSqlOptions = {
   if (opts.expression) return findings;
   const placeholder = new RegExp(`\\b${INTERPOLATION_PLACEHOLDER}\\b`, 'g');
   const { rw, choice } = result;
-  for (const f of statementFindings(rw.text, result.tree, ctx)) {
+  let stmtFindings = statementFindings(rw.text, result.tree, ctx);
+  // A conditional field takes each of its values at run time: keep what holds for all that parse.
+  slots.forEach((s, i) => {
+    for (const k of s.alternatives ?? []) {
+      if (k === choice[i] || !stmtFindings.length || !s.alternatives!.includes(choice[i])) continue;
+      const other = attempt(sql, slots, choice.map((c, j) => (j === i ? k : c)), wrapper);
+      if (!other.tree) continue;
+      const ids = new Set(statementFindings(other.rw.text, other.tree, ctx).map((f) => f.ruleId));
+      stmtFindings = stmtFindings.filter((f) => ids.has(f.ruleId));
+    }
+  });
+  for (const f of stmtFindings) {
     const start = rw.back[f.start];
     const stmt: [number, number] = [rw.back[f.statement[0]], rw.back[f.statement[1]]];
     if (ABSENCE_RULES.has(f.ruleId) && slots.some((s, i) => s.fragment && s.start >= stmt[0] && s.end <= stmt[1] && (s.shapes[choice[i]] === '' || optionalClause(sql, s, stmt)))) continue;

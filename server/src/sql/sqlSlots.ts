@@ -17,6 +17,11 @@ export interface SqlSlot {
    * Bind parameters always stand for a value or a list.
    */
   fragment: boolean;
+  /**
+   * Indices into `shapes` of the values a conditional field takes (`{"A" if c else ""}`): every
+   * one of them happens at run time, so a rule must hold for each that parses.
+   */
+  alternatives?: number[];
 }
 
 /** An f-string replacement field placed in the SQL text (see DecodedString.interpolations). */
@@ -67,7 +72,8 @@ export function findSlots(sql: string, code: Array<[number, number]>, fields: Fi
     if (cond) shapes.unshift(cond[2], cond[4]);
     // `{x!r}` is Python's repr: a quoted string for the usual str values.
     if (sources.length === 1 && /![ra](?::[^}]*)?\}$/.test(sources[0]) && !glued) shapes.unshift(`'${INTERPOLATION_PLACEHOLDER}'`);
-    slots.push({ start, end, shapes: [...new Set(shapes)], fragment: true });
+    const unique = [...new Set(shapes)];
+    slots.push({ start, end, shapes: unique, fragment: true, ...(cond ? { alternatives: [unique.indexOf(cond[2]), unique.indexOf(cond[4])] } : {}) });
   }
   if (params) {
     const re = params === 'text' ? TEXT_PARAM : DRIVER_PARAM;
