@@ -65,7 +65,38 @@ export interface CallSite {
   guardedMode?: 'offline' | 'online';
   /** Inside `with op.batch_alter_table('t') as batch_op:`: the table and the alias. */
   batch?: { table?: string; alias?: string };
+  /**
+   * Inside a branch that runs only on PostgreSQL (`if bind.dialect.name == "postgresql":`) or
+   * only on another database (`if … == "mysql":`, the `else` of a PostgreSQL test, `!= "postgresql"`);
+   * undefined when no dialect test decides it. Calls marked `other` are not checked as PostgreSQL.
+   */
+  dialect?: Dialect;
 }
+
+export type Dialect = 'postgresql' | 'other';
+
+/** What a condition tells about the database when it holds and when it does not. */
+interface DialectTest {
+  whenTrue?: Dialect;
+  whenFalse?: Dialect;
+}
+
+/** Both facts hold: undefined when they contradict each other. */
+function both(a: Dialect | undefined, b: Dialect | undefined): Dialect | undefined {
+  return a && b && a !== b ? undefined : a ?? b;
+}
+
+/** One of the two facts holds: known only when they agree. */
+function either(a: Dialect | undefined, b: Dialect | undefined): Dialect | undefined {
+  return a === b ? a : undefined;
+}
+
+/**
+ * `bind.dialect.name`, `op.get_bind().engine.name`, `context.get_context().dialect.name`,
+ * `migrate_engine.name`; and the database URL, whose scheme names the dialect
+ * (`str(bind.engine.url)`, `….url.drivername`, `….url.get_backend_name()`).
+ */
+const DIALECT_NAME = /(?:dialect|engine)\s*\.\s*name$|\.url(?:\.drivername|\.get_backend_name\(\))?\)?$/;
 
 export interface Assignment {
   name: string;
@@ -150,6 +181,13 @@ class Extractor {
   private readonly callCache = new Map<number, Expr>();
   /** Context of a node (by id) as `context` computes it. */
   private readonly contextCache = new Map<number, Omit<CallSite, 'call'>>();
+  /**
+   * Names assigned a dialect name (`dialect = op.get_bind().dialect.name`: 'name') or a test of
+   * one (`is_sqlite = ….dialect.name == 'sqlite'`), in document order as the assignments are met.
+   */
+  private readonly dialectNames = new Map<string, 'name' | DialectTest>();
+  /** earlyExits() of a block, by node id. */
+  private readonly exitCache = new Map<number, Array<{ end: number; condition: SyntaxNode }>>();
 
   constructor(private readonly text: string, private readonly py: PythonParser) {
     this.lines = new LineIndex(text);
@@ -331,6 +369,7 @@ class Extractor {
         const left = n.childForFieldName('left');
         const right = n.childForFieldName('right');
         if (left?.type === 'identifier' && right) {
+          this.noteDialectName(left.text, right);
           out.assignments.push({ name: left.text, value: this.expr(right, 0), functionName: this.context(n).functionName, start: n.startIndex });
         }
       } else if (n.type === 'import_from_statement') {
@@ -382,15 +421,129 @@ class Extractor {
       this.withContext(p, w);
       if (w.inAutocommitBlock) ctx.inAutocommitBlock = true;
       if (w.batch) ctx.batch = w.batch;
-    } else if (type === 'if_statement') {
+    } else if (type === 'block' || type === 'module') {
+      // After `if <dialect test>: … return` (or raise, continue, break), the rest of the block
+      // runs only when the test failed.
+      for (const e of this.earlyExits(p)) {
+        if (e.end > child.startIndex) break;
+        // Tested when first needed: by then every name assigned before the test is known.
+        const d = this.dialectTest(e.condition).whenFalse;
+        if (d) ctx.dialect = d;
+      }
+    } else if (type === 'if_statement' || type === 'elif_clause') {
       const cond = p.childForFieldName('condition');
-      const mode = cond ? offlineCondition(cond) : undefined;
+      const mode = cond && type === 'if_statement' ? offlineCondition(cond) : undefined;
+      const inConsequence = p.childForFieldName('consequence')?.equals(child) ?? false;
       if (mode) {
-        const inConsequence = p.childForFieldName('consequence')?.equals(child) ?? false;
         if (inConsequence) ctx.guardedMode = mode;
         else if (child.type === 'else_clause') ctx.guardedMode = mode === 'offline' ? 'online' : 'offline';
       }
+      let dialect: Dialect | undefined;
+      if (inConsequence) dialect = cond ? this.dialectTest(cond).whenTrue : undefined;
+      else if (type === 'if_statement' && (child.type === 'elif_clause' || child.type === 'else_clause')) {
+        // Every condition before this branch was false.
+        dialect = cond ? this.dialectTest(cond).whenFalse : undefined;
+        for (const alt of p.childrenForFieldName('alternative')) {
+          if (!alt || alt.equals(child)) break;
+          const c = alt.childForFieldName('condition');
+          dialect = both(dialect, c ? this.dialectTest(c).whenFalse : undefined);
+        }
+      }
+      if (dialect) ctx.dialect = dialect;
     }
+  }
+
+  /** The `if …: … return/raise/continue/break` statements (no elif/else) of a block, once per block. */
+  private earlyExits(block: SyntaxNode): Array<{ end: number; condition: SyntaxNode }> {
+    let exits = this.exitCache.get(block.id);
+    if (exits) return exits;
+    exits = [];
+    for (const st of block.namedChildren) {
+      if (st?.type !== 'if_statement' || st.childForFieldName('alternative')) continue;
+      const body = st.childForFieldName('consequence')?.namedChildren.filter((c) => c && c.type !== 'comment');
+      const last = body?.at(-1);
+      const condition = st.childForFieldName('condition');
+      if (condition && last && /^(?:return|raise|continue|break)_statement$/.test(last.type)) exits.push({ end: st.endIndex, condition });
+    }
+    this.exitCache.set(block.id, exits);
+    return exits;
+  }
+
+  /** Remembers (or forgets, when reassigned) a name holding a dialect name or a test of one. */
+  private noteDialectName(name: string, value: SyntaxNode): void {
+    if (this.isDialectName(value)) { this.dialectNames.set(name, 'name'); return; }
+    const test = value.type === 'comparison_operator' || value.type === 'not_operator' || value.type === 'boolean_operator' ? this.dialectTest(value) : {};
+    const before = this.dialectNames.get(name);
+    if (test.whenTrue || test.whenFalse) this.dialectNames.set(name, test);
+    // `except …: is_sqlite = False`: the flag can still be true only through its test.
+    else if ((value.type === 'false' || value.type === 'none') && before && before !== 'name') this.dialectNames.set(name, { whenTrue: before.whenTrue });
+    else this.dialectNames.delete(name);
+  }
+
+  private isDialectName(n: SyntaxNode): boolean {
+    if (n.type === 'identifier') return this.dialectNames.get(n.text) === 'name';
+    return (n.type === 'attribute' || n.type === 'call') && DIALECT_NAME.test(n.text);
+  }
+
+  /** What `cond` says about the database: `dialect.name == "mysql"`, `… in ("mysql", "mariadb")`, `not`, `and`, `or`. */
+  private dialectTest(cond: SyntaxNode): DialectTest {
+    switch (cond.type) {
+      case 'parenthesized_expression': {
+        const inner = cond.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+        return inner.length === 1 ? this.dialectTest(inner[0]) : {};
+      }
+      case 'not_operator': {
+        const arg = cond.childForFieldName('argument');
+        const t = arg ? this.dialectTest(arg) : {};
+        return { whenTrue: t.whenFalse, whenFalse: t.whenTrue };
+      }
+      case 'boolean_operator': {
+        const l = cond.childForFieldName('left');
+        const r = cond.childForFieldName('right');
+        if (!l || !r) return {};
+        const a = this.dialectTest(l);
+        const b = this.dialectTest(r);
+        return cond.childForFieldName('operator')?.type === 'and'
+          ? { whenTrue: both(a.whenTrue, b.whenTrue), whenFalse: either(a.whenFalse, b.whenFalse) }
+          : { whenTrue: either(a.whenTrue, b.whenTrue), whenFalse: both(a.whenFalse, b.whenFalse) };
+      }
+      case 'call': {
+        // `url.startswith("mysql")`, `bind.dialect.name.startswith(("postgres", "pg"))`
+        const fn = cond.childForFieldName('function');
+        const args = cond.childForFieldName('arguments')?.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+        const obj = fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'startswith' ? fn.childForFieldName('object') : null;
+        const prefixes = obj && args?.length === 1 && this.isDialectName(obj) ? stringSet(args[0]) : undefined;
+        if (!prefixes?.length) return {};
+        const pg = prefixes.filter((v) => v.length >= 5 && 'postgresql'.startsWith(v)).length;
+        const none = prefixes.every((v) => !'postgresql'.startsWith(v));
+        return { whenTrue: pg === prefixes.length ? 'postgresql' : none ? 'other' : undefined, whenFalse: pg > 0 ? 'other' : undefined };
+      }
+      case 'identifier': {
+        const t = this.dialectNames.get(cond.text);
+        return t && t !== 'name' ? t : {};
+      }
+      case 'comparison_operator': {
+        const operands = cond.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+        if (operands.length !== 2) return {};
+        const [l, r] = operands;
+        const op = this.text.slice(l.endIndex, r.startIndex).replace(/\s+/g, ' ').trim();
+        if (l.type === 'string' && (op === 'in' || op === 'not in') && this.isDialectName(r)) {
+          // A substring of the name: `"postgres" in bind.dialect.name`.
+          const part = stringSet(l)?.[0] ?? '';
+          const test: DialectTest = !'postgresql'.includes(part) ? { whenTrue: 'other' } : part.length >= 5 ? { whenTrue: 'postgresql', whenFalse: 'other' } : {};
+          return op === 'in' ? test : { whenTrue: test.whenFalse, whenFalse: test.whenTrue };
+        }
+        const names = this.isDialectName(l) ? stringSet(r) : this.isDialectName(r) && (op === '==' || op === '!=') ? stringSet(l) : undefined;
+        if (!names?.length) return {};
+        const pg = names.filter((v) => /^postgres/i.test(v)).length;
+        // Holds: PostgreSQL when every name listed is, another database when none is.
+        const test: DialectTest = { whenTrue: pg === names.length ? 'postgresql' : pg === 0 ? 'other' : undefined, whenFalse: pg > 0 ? 'other' : undefined };
+        if (op === '==' || op === 'in') return test;
+        if (op === '!=' || op === 'not in') return { whenTrue: test.whenFalse, whenFalse: test.whenTrue };
+        return {};
+      }
+    }
+    return {};
   }
 
   private withContext(w: SyntaxNode, ctx: Omit<CallSite, 'call'>): void {
@@ -508,6 +661,26 @@ class Extractor {
       }
     }
   }
+}
+
+/** The literal strings of `"mysql"`, `("mysql", "mariadb")`, `['sqlite']`, `{…}`; undefined for anything else. */
+function stringSet(n: SyntaxNode): string[] | undefined {
+  if (n.type === 'string') {
+    if (n.namedChildren.some((c) => c?.type === 'interpolation')) return undefined;
+    const body = n.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c!.text).join('');
+    return [body];
+  }
+  if (n.type === 'tuple' || n.type === 'list' || n.type === 'set' || n.type === 'parenthesized_expression') {
+    const out: string[] = [];
+    for (const c of n.namedChildren) {
+      if (!c || c.type === 'comment') continue;
+      const s = stringSet(c);
+      if (!s || c.type !== 'string') return undefined;
+      out.push(...s);
+    }
+    return out;
+  }
+  return undefined;
 }
 
 /** `context.is_offline_mode()` → 'offline'; `not context.is_offline_mode()` → 'online'; `….as_sql` likewise. */

@@ -77,6 +77,7 @@ const NAMING_OPS = new Set(['create_table', 'add_column', 'alter_column', 'renam
   'create_check_constraint', 'create_unique_constraint', 'create_primary_key', 'create_exclude_constraint']);
 
 export function checkOperations(parsed: ParsedMigration, file: string): Problem[] {
+  parsed = { ...parsed, calls: parsed.calls.filter((s) => s.dialect !== 'other') }; // not PostgreSQL's operations (CallSite.dialect)
   const out: Problem[] = [];
   const report = (ruleId: string, range: Range, message: string): void => {
     out.push({ ruleId, severity: severity(ruleId), message, file, range });

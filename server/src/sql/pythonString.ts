@@ -13,8 +13,8 @@ export interface DecodedString {
   value: string;
   /** `map[i]` is the source offset of `value[i]`; `map[value.length]` is the offset after the last piece's body. */
   map: number[];
-  /** Source spans of f-string replacement fields. */
-  interpolations: Array<{ start: number; end: number }>;
+  /** f-string replacement fields: their source spans and where their placeholder sits in `value`. */
+  interpolations: Array<{ start: number; end: number; index: number }>;
 }
 
 const SIMPLE: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0' };
@@ -23,7 +23,7 @@ const SIMPLE: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', 
 export function decodePythonString(source: string, pieces: StringPiece[]): DecodedString {
   let value = '';
   const map: number[] = [];
-  const interpolations: Array<{ start: number; end: number }> = [];
+  const interpolations: DecodedString['interpolations'] = [];
   let end = 0;
   const push = (s: string, at: number): void => {
     for (let k = 0; k < s.length; k++) map.push(at);
@@ -48,7 +48,7 @@ export function decodePythonString(source: string, pieces: StringPiece[]): Decod
         if (source[i + 1] === c) { push(c, i); i += 2; continue; }
         if (c === '{') {
           const close = fieldEnd(source, i, bodyEnd);
-          interpolations.push({ start: i, end: close });
+          interpolations.push({ start: i, end: close, index: value.length });
           push(INTERPOLATION_PLACEHOLDER, i);
           i = close;
           continue;

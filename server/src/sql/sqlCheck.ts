@@ -5,6 +5,8 @@
  * the SQL text; the caller maps them back into the Python source.
  */
 import { loadModule, parseSync } from 'libpg-query';
+import { INTERPOLATION_PLACEHOLDER } from './pythonString';
+import { findSlots, rewrite, type FieldInSql, type Rewritten, type SqlSlot } from './sqlSlots';
 
 let ready: Promise<void> | undefined;
 
@@ -27,30 +29,6 @@ export interface SqlContext {
   insideAutocommitBlock: boolean;
   /** Tables created earlier in the same migration (no existing rows, no concurrent readers). */
   tablesCreated: Set<string>;
-}
-
-/** SQLAlchemy `text()` bind parameters (`:name`, not `::cast`, not after a word character). */
-const BIND = /(?<![:\w\\]):(\w+)(?![:\w])/g;
-/** DB-API pyformat parameters used with `exec_driver_sql` (`%(name)s`, `%s`). */
-const PYFORMAT = /%\(\w+\)s|%s/g;
-
-/**
- * Replaces bind parameters by `$1` padded with spaces to the same length, outside quotes and
- * comments, so every other character keeps its offset.
- */
-export function replaceParameters(sql: string, style: 'text' | 'pyformat'): string {
-  const out = sql.split('');
-  for (const [start, end] of codeSpans(sql)) {
-    const chunk = sql.slice(start, end);
-    const re = style === 'text' ? BIND : PYFORMAT;
-    re.lastIndex = 0;
-    for (let m = re.exec(chunk); m; m = re.exec(chunk)) {
-      const at = start + m.index;
-      const rep = ('$1' + ' '.repeat(m[0].length)).slice(0, m[0].length);
-      for (let k = 0; k < m[0].length; k++) out[at + k] = rep[k];
-    }
-  }
-  return out.join('');
 }
 
 /** Spans of SQL outside string literals, quoted identifiers, dollar quotes and comments. */
@@ -137,17 +115,98 @@ function relName(rv: unknown): string | undefined {
   return r?.relname;
 }
 
+/** Rules that fire on something missing: a field that may supply it (an optional clause left out) makes them uncertain. */
+const ABSENCE_RULES = new Set(['update-without-where', 'delete-without-where', 'require-concurrent-index-creation', 'require-concurrent-index-deletion', 'constraint-missing-not-valid', 'adding-required-field']);
+
+/** Most parses tried for one text with slots, and most characters parsed in all (a few ms at worst). */
+const MAX_ATTEMPTS = 128;
+const MAX_PARSED_CHARS = 400_000;
+/** Slots before a syntax error that are tried with other shapes, nearest first. */
+const SLOTS_PER_STEP = 3;
+
+interface Attempt {
+  choice: number[];
+  rw: Rewritten;
+  tree?: { stmts: ParsedStmt[] };
+  /** On failure: the parser's message and the error's offset in the rewritten text. */
+  message?: string;
+  at?: number;
+  /** On failure: the error's offset in the original text (for comparing attempts). */
+  origAt?: number;
+}
+
+function attempt(sql: string, slots: SqlSlot[], choice: number[], wrapper: string): Attempt {
+  const rw = rewrite(sql, slots, choice);
+  if (!rw.text.trim() && !wrapper) return { choice, rw, tree: { stmts: [] } };
+  try {
+    return { choice, rw, tree: parseSync(wrapper + rw.text) as { stmts: ParsedStmt[] } };
+  } catch (e) {
+    const cp = (e as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition ?? 0;
+    const at = Math.max(0, Math.min(codePointToUtf16(wrapper + rw.text, cp) - wrapper.length, rw.text.length));
+    return { choice, rw, message: (e as Error).message, at, origAt: rw.back[at] };
+  }
+}
+
 /**
- * Checks one SQL text. `expression` parses it as a fragment (`server_default=sa.text(...)`)
- * instead of a statement list.
+ * Parses `sql` with its slots filled in: first with every slot's first shape, then, while it
+ * fails, with other shapes for the few slots before the error, keeping a change only when the
+ * text parses or the error moves further on. Bounded: never the full cross product.
  */
-export function checkSql(sql: string, ctx: SqlContext, opts: { expression?: boolean; params?: 'text' | 'pyformat' } = {}): SqlFinding[] {
-  const prepared = opts.params ? replaceParameters(sql, opts.params) : sql;
+function parseWithSlots(sql: string, slots: SqlSlot[], wrapper: string): Attempt & { exhausted: boolean } {
+  let best = attempt(sql, slots, slots.map(() => 0), wrapper);
+  let tries = 1;
+  let parsed = best.rw.text.length;
+  let exhausted = false;
+  let lastHelp: string | undefined;
+  search: while (!best.tree) {
+    const near = slots.map((s, i) => ({ s, i })).filter(({ s }) => s.start <= best.origAt! && s.shapes.length > 1).reverse().slice(0, SLOTS_PER_STEP);
+    let next: Attempt | undefined;
+    for (const { s, i } of near) {
+      // Fields in a row are alike (`VALUES {a}, {b}, …`): the shape that helped last goes first,
+      // and is taken at once when it helps again.
+      const order = s.shapes.map((_, k) => k).sort((a, b) => Number(s.shapes[b] === lastHelp) - Number(s.shapes[a] === lastHelp));
+      for (const k of order) {
+        if (k === best.choice[i]) continue;
+        if (tries >= MAX_ATTEMPTS || parsed >= MAX_PARSED_CHARS) { exhausted = true; break search; }
+        const choice = [...best.choice];
+        choice[i] = k;
+        const a = attempt(sql, slots, choice, wrapper);
+        tries++;
+        parsed += a.rw.text.length;
+        if (a.tree) { best = a; break search; }
+        if (a.origAt! > (next?.origAt ?? best.origAt!)) next = a;
+        if (next && s.shapes[k] === lastHelp) break;
+      }
+      if (next) lastHelp = s.shapes[next.choice[i]];
+      // The nearest slot whose shapes move the error on is the one to change.
+      if (next) break;
+    }
+    if (!next) break;
+    best = next;
+  }
+  return { ...best, exhausted };
+}
+
+export interface CheckSqlOptions {
+  /** Parse as a fragment (`server_default=sa.text(...)`) instead of a statement list. */
+  expression?: boolean;
+  /** Bind parameters to read as values: `text` (`:name`, SQLAlchemy), `driver` (also `%s`, `%(name)s`, `%%`). */
+  params?: 'text' | 'driver';
+  /** f-string replacement fields in the text (placeholders, see pythonString.ts). */
+  fields?: FieldInSql[];
+}
+
+/**
+ * Checks one SQL text. Parameters and f-string fields are tried with the shapes they may
+ * stand for; a syntax error is reported only when no tried choice parses, and an error right
+ * at an f-string field (whose content is unknown) is `non-literal-sql`, not a syntax error.
+ */
+export function checkSql(sql: string, ctx: SqlContext, opts: CheckSqlOptions = {}): SqlFinding[] {
   const findings: SqlFinding[] = [];
-  const code = codeSpans(prepared);
+  const code = codeSpans(sql);
   for (const { re, message } of SQLITE) {
     for (const [s, e] of code) {
-      const m = re.exec(prepared.slice(s, e));
+      const m = re.exec(sql.slice(s, e));
       if (m) {
         const lead = m[0].length - m[0].trimStart().length;
         findings.push({ ruleId: 'sqlite-syntax', message, start: s + m.index + lead, end: s + m.index + m[0].length });
@@ -155,22 +214,63 @@ export function checkSql(sql: string, ctx: SqlContext, opts: { expression?: bool
       }
     }
   }
+  const slots = findSlots(sql, code, opts.fields ?? [], opts.params);
   const wrapper = opts.expression ? 'SELECT ' : '';
-  let tree: { stmts: ParsedStmt[] };
-  try {
-    tree = parseSync(wrapper + prepared) as { stmts: ParsedStmt[] };
-  } catch (e) {
+  const result = parseWithSlots(sql, slots, wrapper);
+  if (!result.tree) {
     if (findings.length) return findings; // the SQLite-ism explains the failure
-    const details = (e as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
-    const cp = details?.cursorPosition ?? 0;
-    let at = codePointToUtf16(wrapper + prepared, cp) - wrapper.length;
-    at = Math.max(0, Math.min(at, prepared.length));
+    const { rw } = result;
+    const rat = result.at!;
+    // Right at a field, or anywhere after one when the search was cut short, the error may be
+    // the field's doing.
+    const field = result.exhausted
+      ? slots.map((s, i) => (s.fragment && rw.spans[i][0] <= rat ? i : -1)).reduce((a, b) => Math.max(a, b), -1)
+      : slots.findIndex((s, i) => s.fragment && rw.spans[i][0] <= rat && !rw.text.slice(rw.spans[i][1], rat).trim());
+    if (field >= 0) {
+      const s = slots[field];
+      findings.push({ ruleId: 'non-literal-sql', message: `This SQL parses with none of the names, values, lists or fragments tried for this f-string field (PostgreSQL: ${result.message}): what the field inserts decides, so the statement is not checked.`, start: s.start, end: s.end });
+      return findings;
+    }
+    let at = result.origAt!;
     // At the end of the text, point at its last token rather than past it.
-    if (at >= prepared.trimEnd().length) at = Math.max(0, prepared.trimEnd().length - 1);
-    findings.push({ ruleId: 'sql-syntax-error', message: `PostgreSQL: ${(e as Error).message}`, start: at, end: Math.max(at + 1, tokenEnd(prepared, at)) });
+    if (at >= sql.trimEnd().length) at = Math.max(0, sql.trimEnd().length - 1);
+    findings.push({ ruleId: 'sql-syntax-error', message: `PostgreSQL: ${result.message}`, start: at, end: Math.max(at + 1, tokenEnd(sql, at)) });
     return findings;
   }
   if (opts.expression) return findings;
+  const placeholder = new RegExp(`\\b${INTERPOLATION_PLACEHOLDER}\\b`, 'g');
+  const { rw, choice } = result;
+  let stmtFindings = statementFindings(rw.text, result.tree, ctx);
+  // A conditional field takes each of its values at run time: keep what holds for all that parse.
+  slots.forEach((s, i) => {
+    for (const k of s.alternatives ?? []) {
+      if (k === choice[i] || !stmtFindings.length || !s.alternatives!.includes(choice[i])) continue;
+      const other = attempt(sql, slots, choice.map((c, j) => (j === i ? k : c)), wrapper);
+      if (!other.tree) continue;
+      const ids = new Set(statementFindings(other.rw.text, other.tree, ctx).map((f) => f.ruleId));
+      stmtFindings = stmtFindings.filter((f) => ids.has(f.ruleId));
+    }
+  });
+  for (const f of stmtFindings) {
+    const start = rw.back[f.start];
+    const stmt: [number, number] = [rw.back[f.statement[0]], rw.back[f.statement[1]]];
+    if (ABSENCE_RULES.has(f.ruleId) && slots.some((s, i) => s.fragment && s.start >= stmt[0] && s.end <= stmt[1] && (s.shapes[choice[i]] === '' || optionalClause(sql, s, stmt)))) continue;
+    findings.push({ ruleId: f.ruleId, message: slots.length ? f.message.replace(placeholder, '{…}') : f.message, start, end: Math.max(start, rw.back[f.end]) });
+  }
+  return findings;
+}
+
+/**
+ * A field at the end of its statement after a complete term (`DELETE FROM t {where_clause}`)
+ * may hold an optional clause, even though a name (an alias) also fits there.
+ */
+function optionalClause(sql: string, slot: SqlSlot, stmt: [number, number]): boolean {
+  return /^[\s;]*$/.test(sql.slice(slot.end, stmt[1])) && /[\w)"']\s*$/.test(sql.slice(stmt[0], slot.start));
+}
+
+/** Statement-level rules read from the parse tree of `prepared` (offsets into `prepared`). */
+function statementFindings(prepared: string, tree: { stmts: ParsedStmt[] }, ctx: SqlContext): Array<SqlFinding & { statement: [number, number] }> {
+  const findings: Array<SqlFinding & { statement: [number, number] }> = [];
   for (const s of tree.stmts ?? []) {
     const start = byteToUtf16(prepared, s.stmt_location ?? 0);
     const end = s.stmt_len ? byteToUtf16(prepared, (s.stmt_location ?? 0) + s.stmt_len) : prepared.length;
@@ -178,7 +278,7 @@ export function checkSql(sql: string, ctx: SqlContext, opts: { expression?: bool
     const first = start + lead;
     const keyword = { start: first, end: tokenEnd(prepared, first) };
     const [kind, body] = Object.entries(s.stmt)[0] as [string, Record<string, unknown>];
-    const add = (ruleId: string, message: string, range = keyword): void => { findings.push({ ruleId, message, ...range }); };
+    const add = (ruleId: string, message: string, range = keyword): void => { findings.push({ ruleId, message, ...range, statement: [first, end] }); };
     switch (kind) {
       case 'UpdateStmt':
         if (!body.whereClause) add('update-without-where', 'UPDATE without WHERE rewrites every row in one transaction, holding row locks on the whole table: batch by key ranges (`WHERE id BETWEEN … AND …`) or add the WHERE you meant.');
