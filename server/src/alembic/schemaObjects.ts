@@ -11,7 +11,8 @@ import type { Arg, CallSite, Expr, ParsedMigration } from './migrationParser';
 import { argOf } from './downgradeGen';
 import { DRIVER, EXECUTE, TEXT, assembled, isTextCall, resolveName } from './lint';
 import { decodePythonString, INTERPOLATION_PLACEHOLDER } from '../sql/pythonString';
-import { replaceParameters } from '../sql/sqlCheck';
+import { codeSpans } from '../sql/sqlCheck';
+import { findSlots, rewrite } from '../sql/sqlSlots';
 import type { Range } from './types';
 
 type Call = Expr & { kind: 'call' };
@@ -240,7 +241,7 @@ function readOpCall(parsed: ParsedMigration, site: CallSite, f: FunctionObjects)
  * through variables), 'opaque' when it runs something that cannot be read, undefined for
  * calls that run no DDL (not an execute, or a SQLAlchemy query object).
  */
-function executedSql(parsed: ParsedMigration, site: CallSite): { sql: string; params: 'text' | 'pyformat'; range: Range } | 'opaque' | undefined {
+function executedSql(parsed: ParsedMigration, site: CallSite): { sql: string; params: 'text' | 'driver'; range: Range } | 'opaque' | undefined {
   const call = site.call;
   const driver = DRIVER.test(call.callee);
   if (!driver && !EXECUTE.test(call.callee)) return undefined;
@@ -263,7 +264,7 @@ function executedSql(parsed: ParsedMigration, site: CallSite): { sql: string; pa
   }
   if (value.kind === 'string') {
     if (value.pieces.some((p) => /[bB]/.test(p.prefix))) return undefined;
-    return { sql: decodePythonString(parsed.text, value.pieces).value, params: driver ? 'pyformat' : 'text', range: value.range };
+    return { sql: decodePythonString(parsed.text, value.pieces).value, params: driver ? 'driver' : 'text', range: value.range };
   }
   // `users.update().values(...)`, `select(...)`: data, not schema. SQLAlchemy DDL constructs (`DropTable(...)`) are.
   if (value.kind === 'call' && !assembled(value)) return /(?:^|\.)(?:Create|Drop)\w*$/.test(value.callee) ? 'opaque' : undefined;
@@ -278,10 +279,16 @@ function lastName(items: unknown): string | undefined {
 }
 
 /** What one SQL text creates and drops, added to `f`. */
-function readSql(sql: string, params: 'text' | 'pyformat', range: Range, at: number, f: FunctionObjects): void {
+/** The SQL with each bind parameter replaced by a value, as the checker's first try does. */
+function withParameters(sql: string, params: 'text' | 'driver'): string {
+  const slots = findSlots(sql, codeSpans(sql), [], params);
+  return rewrite(sql, slots, slots.map(() => 0)).text;
+}
+
+function readSql(sql: string, params: 'text' | 'driver', range: Range, at: number, f: FunctionObjects): void {
   let stmts: RawStmt[];
   try {
-    stmts = (parseSync(replaceParameters(sql, params)) as { stmts?: RawStmt[] }).stmts ?? [];
+    stmts = (parseSync(withParameters(sql, params)) as { stmts?: RawStmt[] }).stmts ?? [];
   } catch {
     f.opaque = true;
     return;
