@@ -234,3 +234,11 @@ test('many fields stay fast: 40 rows after VALUES, 30 fields of every shape in o
   assert.deepEqual(await covered(hard, 'sql-syntax-error'), []);
   assert.equal((await covered(hard, 'non-literal-sql')).length, 1);
 });
+
+test('DROP INDEX in SQL in downgrade() is reported like drop_index: a rollback locks the live table too', async () => {
+  const src = `revision = 'r1'\ndown_revision = None\nfrom alembic import op\n\n\ndef upgrade():\n    with op.get_context().autocommit_block():\n        op.execute("CREATE INDEX CONCURRENTLY ix_users_email ON users (email)")\n\n\ndef downgrade():\n    op.execute("DROP INDEX ix_users_email")\n    op.execute("DROP INDEX CONCURRENTLY ix_other")\n`;
+  assert.equal((await covered(src, 'require-concurrent-index-deletion')).length, 1, 'the plain DROP INDEX, not the concurrent one');
+  const ids = (await lint(src)).map((p) => p.ruleId);
+  assert.ok(ids.includes('require-concurrent-index-deletion'), ids.join());
+  assert.ok(ids.includes('concurrent-index-in-transaction'), `CONCURRENTLY outside autocommit_block fails in downgrade too: ${ids.join()}`);
+});

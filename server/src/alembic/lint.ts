@@ -30,6 +30,9 @@ export const CHECKED_RULES = new Set([
 
 type Call = Expr & { kind: 'call' };
 
+/** Operation rules that hold in downgrade() too (op.* calls and SQL alike). */
+const DOWNGRADE_RULES = new Set(['require-concurrent-index-deletion', 'concurrent-index-in-transaction']);
+
 export const EXECUTE = /(?:^|\.)execute$/;
 export const TEXT = /^(?:sa\.|sqlalchemy\.|sqlalchemy\.sql\.)?text$/;
 export const DRIVER = /(?:^|\.)exec_driver_sql$/;
@@ -157,8 +160,9 @@ export function lintMigration(parsed: ParsedMigration, file: string, _opts: { co
       if (!asExpr.some((f) => f.ruleId === 'sql-syntax-error' || f.ruleId === 'non-literal-sql')) findings = asExpr;
     }
     for (const f of findings) {
-      // Like the op.* rules, the locking rules judge what upgrade() does to live tables.
-      if (site.functionName === 'downgrade' && ruleInfo(f.ruleId)?.category === 'operations') continue;
+      // Like the op.* rules, most locking rules judge what upgrade() does to live tables; a
+      // rollback drops indexes on the same live tables, and CONCURRENTLY fails in a transaction either way.
+      if (site.functionName === 'downgrade' && ruleInfo(f.ruleId)?.category === 'operations' && !DOWNGRADE_RULES.has(f.ruleId)) continue;
       const start = decoded.map[Math.min(f.start, decoded.map.length - 1)];
       const end = decoded.map[Math.min(f.end, decoded.map.length - 1)];
       report(f.ruleId, f.message, lines.range(start, Math.max(end, start + 1)), anchorLine);
