@@ -23,7 +23,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { startServer, uri, DidChangeWatchedFilesNotification, type TestServer } from '../support/lspClient';
 import { RevisionGraphRequest, ProjectsRequest, type RevisionGraphResult } from '../../server/src/shared/protocol';
-import { LineIndex } from '../../server/src/alembic/migrationScanner';
+import { LineIndex } from '../../server/src/text/sourceText';
 
 function migration(rev: string, down: string | null, message: string, body = 'pass', extra = ''): string {
   return `"""${message}

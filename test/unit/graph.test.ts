@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { RevisionGraph } from '../../server/src/alembic/revisionGraph';
 import { resolveRevisionSpec, upgradeSteps, revisionsInRange } from '../../server/src/alembic/revisionSpec';
 import { graphProblems } from '../../server/src/alembic/graphProblems';
-import { scanMigration, LineIndex } from '../../server/src/alembic/migrationScanner';
+import { scanMigration } from '../../server/src/alembic/migrationScanner';
+import { LineIndex } from '../../server/src/text/sourceText';
 import type { MigrationFile, Range } from '../../server/src/alembic/types';
 
 /** A migration file from source text, as the index would hold it. */

@@ -13,7 +13,7 @@ import { newRevision } from '../../server/src/handlers/codeActions';
 import type { HandlerContext } from '../../server/src/handlers/context';
 import { discoverProjects } from '../../server/src/alembic/discovery';
 import { ProjectIndex } from '../../server/src/alembic/projectIndex';
-import { LineIndex } from '../../server/src/alembic/migrationScanner';
+import { LineIndex } from '../../server/src/text/sourceText';
 import { pathToUri, uriToPath } from '../../server/src/uris';
 import type { DatabaseState } from '../../server/src/shared/protocol';
 import { writeProject } from '../support/generateProject';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scanMigration, LineIndex } from '../../server/src/alembic/migrationScanner';
+import { scanMigration } from '../../server/src/alembic/migrationScanner';
+import { LineIndex } from '../../server/src/text/sourceText';
 import { parseMigration } from '../../server/src/alembic/migrationParser';
 import type { DeclValue, MigrationDeclarations, Range } from '../../server/src/alembic/types';
 import { migrationFromText } from '../../server/src/alembic/migrationFile';

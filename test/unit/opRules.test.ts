@@ -2,7 +2,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMigration } from '../../server/src/alembic/migrationParser';
 import { checkOperations } from '../../server/src/alembic/opRules';
-import { LineIndex } from '../../server/src/alembic/migrationScanner';
+import { LineIndex } from '../../server/src/text/sourceText';
 import { fixEdits } from '../../server/src/alembic/lint';
 import type { Problem } from '../../server/src/alembic/types';
 import { ensureSqlParser } from '../../server/src/sql/sqlCheck';

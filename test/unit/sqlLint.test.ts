@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseMigration } from '../../server/src/alembic/migrationParser';
 import { lintMigration, prepareLinter } from '../../server/src/alembic/lint';
-import { LineIndex } from '../../server/src/alembic/migrationScanner';
+import { LineIndex } from '../../server/src/text/sourceText';
 import { resolveRuleConfig } from '../../server/src/alembic/ruleConfig';
 import type { Problem, Range } from '../../server/src/alembic/types';
 

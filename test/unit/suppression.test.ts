@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMigration } from '../../server/src/alembic/migrationParser';
 import { lintMigration, prepareLinter } from '../../server/src/alembic/lint';
-import { LineIndex } from '../../server/src/alembic/migrationScanner';
+import { LineIndex } from '../../server/src/text/sourceText';
 import { suppressLineEdit, SUPPRESSION_PATTERN } from '../../server/src/alembic/suppression';
 import type { Problem } from '../../server/src/alembic/types';
 

@@ -6,13 +6,8 @@
  * is freed before returning, so callers hold plain data only.
  */
 import type { DeclValue, MigrationDeclarations, Range, StringRef } from './types';
-import {
-  LineIndex,
-  type StringPiece,
-  makeStringRef,
-  readDocstring,
-  scanMigration,
-} from './migrationScanner';
+import { makeStringRef, readDocstring, scanMigration } from './migrationScanner';
+import { LineIndex, type StringPiece } from '../text/sourceText';
 import { decodePythonStringBody } from './pythonLiteral';
 import { loadPythonParser, type PythonParser, type SyntaxNode } from './pythonParser';
 

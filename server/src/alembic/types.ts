@@ -5,15 +5,9 @@
  */
 
 /** 0-based line and UTF-16 code-unit column (LSP's default position encoding). */
-export interface Position {
-  line: number;
-  character: number;
-}
+import type { Position, Range } from '../text/sourceText';
 
-export interface Range {
-  start: Position;
-  end: Position;
-}
+export type { Position, Range };
 
 /** A string literal found in source: its decoded value and the range of the whole literal (quotes included). */
 export interface StringRef {

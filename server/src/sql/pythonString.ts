@@ -4,7 +4,7 @@
  * literal: through escapes, raw strings, triple quotes, CRLF, implicit concatenation and
  * f-string replacement fields (replaced by a placeholder and reported as interpolations).
  */
-import type { StringPiece } from '../alembic/migrationScanner';
+import type { StringPiece } from '../text/sourceText';
 
 /** Stands in for an f-string `{…}` field: parses both as an identifier and as a value. */
 export const INTERPOLATION_PLACEHOLDER = '__f';
