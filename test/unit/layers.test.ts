@@ -45,3 +45,13 @@ test('one rule for applied, current, pending and unknown, whoever asks', () => {
   assert.equal(pendingCount({ heads: ['c'], messages: new Map([['a', ''], ['b', ''], ['c', '']]), ancestors: (id) => view.ancestors(id) }, ['a']), 2);
   assert.equal(shortId('3c8b1f04a6e2aaaa'), '3c8b1f04a6e2');
 });
+
+test('every alembic/* message of the protocol module is documented in docs/protocol.md, and every initialization option', () => {
+  const protocol = fs.readFileSync(path.join(root, 'server', 'src', 'shared', 'protocol.ts'), 'utf8');
+  const docs = fs.readFileSync(path.join(root, 'docs', 'protocol.md'), 'utf8');
+  const methods = [...protocol.matchAll(/new (?:RequestType0?|NotificationType)<[^>]*>\('(alembic\/\w+)'\)/g)].map((m) => m[1]);
+  assert.ok(methods.length >= 5, methods.join());
+  for (const m of methods) assert.ok(docs.includes(`## \`${m}\``), `${m} has a section in docs/protocol.md`);
+  const init = protocol.slice(protocol.indexOf('export interface InitializationOptions'), protocol.indexOf('}', protocol.indexOf('export interface InitializationOptions')));
+  for (const m of init.matchAll(/^\s+(\w+)\?:/gm)) assert.ok(docs.includes(`${m[1]}?:`), `initialization option ${m[1]} is documented`);
+});
