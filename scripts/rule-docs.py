@@ -88,7 +88,7 @@ rule('offline-unsafe-data-access', '`op.get_bind()` results fetched or inspected
  '`alembic upgrade --sql` renders SQL without a database: reading from the bind crashes it.', 'Guard data reads with `if not context.is_offline_mode():`, or express the change as plain SQL.')
 rule('model-import', 'The migration imports application models.',
  'Migrations must describe the schema as it was; today\'s models change and old migrations break.', 'Use `sa.table()` / `sa.column()` inside the migration.')
-rule('sql-syntax-error', 'A SQL string that is not valid PostgreSQL, according to PostgreSQL\'s own parser (libpg-query).',
+rule('sql-syntax-error', 'A SQL string that is not valid PostgreSQL, according to PostgreSQL\'s own parser (libpg-query). Parameters are not syntax: `:name` binds (a list after `IN`), `%s`/`%(name)s` and `$1` for SQL handed to a connection, are checked as values; an f-string field is tried as a value, a list, a name or a fragment, and the string is an error only when no shape parses. SQL under a test for another database (`if bind.dialect.name == "mysql":`, the `else` of `== "postgresql"`) is not checked as PostgreSQL.',
  'The migration fails halfway at deploy time.', 'Fix the SQL; the diagnostic points at the exact character inside the Python string.')
 rule('sqlite-syntax', 'SQLite-isms: `AUTOINCREMENT`, `PRAGMA`, `INSERT OR REPLACE/IGNORE`, backtick identifiers, `datetime(\'now\')`.',
  'The project is PostgreSQL-only; these fail or mean something else there.',
@@ -102,7 +102,7 @@ rule('ban-truncate-cascade', '`TRUNCATE … CASCADE`.', 'Also empties every tabl
 rule('ban-drop-database', '`DROP DATABASE`.', 'Has no place in a migration.', 'Remove it.')
 rule('sql-string-interpolation', 'SQL built with f-strings, `%`, `.format()` or `+` from values.', 'An injection risk, and the checker cannot see the final SQL.',
  'Use bind parameters.', 'op.execute(sa.text("UPDATE users SET plan = :plan WHERE id = :id").bindparams(plan="pro", id=7))')
-rule('non-literal-sql', 'SQL passed as a value the checker cannot see (built at run time).', 'It is not checked.', 'Use a literal (a module constant is followed), or suppress.')
+rule('non-literal-sql', 'SQL passed as a value the checker cannot see (built at run time), or an f-string whose fields could not be settled to a shape that parses.', 'It is not checked.', 'Use a literal (a module constant is followed), or suppress.')
 rule('unused-suppression', 'An `# alembic: ignore[...]` that suppresses nothing (or names an unknown rule).', 'Stale suppressions hide future problems.', 'Remove it.')
 rule('invalid-project-config', 'alembic.ini / pyproject.toml / rule settings that cannot be used (missing `script_location`, missing folders, unknown rule ids, bad severities).', 'Alembic (or the extension) cannot find or read the migrations as configured.', 'Fix the named key.')
 
