@@ -28,7 +28,7 @@ export interface AlembicExtensionApi {
 
 let client: LanguageClient | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<AlembicExtensionApi | undefined> {
+export function activate(context: vscode.ExtensionContext): AlembicExtensionApi | undefined {
   const log = vscode.window.createOutputChannel('Alembic', { log: true });
   context.subscriptions.push(log);
   try {
@@ -79,18 +79,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<Alembi
     }));
 
     const ready = (async () => {
-      await client!.start();
+      await client.start();
       await store.refreshAll();
       log.info(`[client] ready: ${store.projects().length} project(s), ${store.projects().reduce((n, p) => n + p.revisionCount, 0)} revisions in ${Date.now() - t0} ms`);
       await database.refreshAll('start');
     })();
     ready.catch((e: unknown) => {
-      log.error(`[client] start failed: ${(e as Error).stack ?? e}`);
+      log.error(`[client] start failed: ${(e as Error).stack ?? String(e)}`);
       void reportFailure(log, `Alembic Migrations could not start its language server: ${(e as Error).message}`);
     });
     return { store, database, runner, tree, ready };
   } catch (e) {
-    log.error(`[client] activation failed: ${(e as Error).stack ?? e}`);
+    log.error(`[client] activation failed: ${(e as Error).stack ?? String(e)}`);
     void reportFailure(log, `Alembic Migrations failed to activate: ${(e as Error).message}`);
     return undefined;
   }

@@ -54,7 +54,7 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   }
 
   states(projectId: string): Map<string, RevisionState> {
-    return this.views.view(projectId)?.states(this.database.get(projectId)?.rows) ?? new Map();
+    return this.views.view(projectId)?.states(this.database.get(projectId)?.rows) ?? new Map<string, RevisionState>();
   }
 
   getChildren(element?: TreeNode): TreeNode[] {

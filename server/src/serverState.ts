@@ -54,7 +54,7 @@ export class ServerState implements HandlerContext {
   private pendingFolders: string[];
 
   constructor(private readonly opts: ServerStateOptions) {
-    this.boundary = new ErrorBoundary(opts.output.log);
+    this.boundary = new ErrorBoundary((m) => opts.output.log(m));
     this.trusted = opts.initOptions.workspaceTrusted !== false;
     this.pendingFolders = opts.folders;
     this.snapshots = opts.snapshots;

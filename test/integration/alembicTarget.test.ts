@@ -12,7 +12,7 @@ import { startPostgres, type TestPostgres } from '../support/postgres';
 import { writeProject } from '../support/generateProject';
 import { tempDir } from '../support/tempDir';
 import { TargetProbe } from '../../client/src/targetProbe';
-import { describeTarget, targetUrl, type AlembicTarget } from '../../client/src/alembicCli/alembicTarget';
+import { describeTarget, targetUrl } from '../../client/src/alembicCli/alembicTarget';
 import { confirmation } from '../../client/src/model/confirmation';
 import { GraphView } from '../../client/src/model/graphModel';
 import { buildAlembicInvocation } from '../../client/src/alembicCli/alembicArgv';
@@ -83,7 +83,7 @@ test('env.py that connects elsewhere: the confirmation names alembic’s databas
   const runEnv = { DATABASE_URL: statusUrl, APP_DB_URL: realUrl };
   const r = await probe.probe(request(runEnv));
   assert.equal(r.target.kind, 'ok', JSON.stringify(r.target));
-  const t = r.target as AlembicTarget & { kind: 'ok' };
+  const t = r.target;
   assert.equal(t.database, 'app_real');
   assert.equal(t.user, pg.user);
   assert.deepEqual(t.hosts, [{ host: '127.0.0.1', port: pg.port }]);
@@ -147,7 +147,7 @@ test('a hostless URL takes PGHOST and PGPORT from the environment env.py sees; a
   const probe = new TargetProbe(script);
   const r = await probe.probe(request({ APP_DB_URL: `postgresql://${pg.user}@/app_real`, PGHOST: '/var/run/postgresql', PGPORT: '6543' }));
   assert.equal(r.target.kind, 'ok', JSON.stringify(r.target));
-  const t = r.target as AlembicTarget & { kind: 'ok' };
+  const t = r.target;
   assert.deepEqual(t.hosts, [{ host: '/var/run/postgresql', port: 6543 }]);
   assert.equal(describeTarget(t), `\`app_real\` on \`socket /var/run/postgresql\` as \`${pg.user}\``);
   assert.equal(r.password, undefined);

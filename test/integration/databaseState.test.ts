@@ -83,7 +83,7 @@ test('a branch and a merge written natively (Create Revision, Merge Heads) are w
       { scriptLocation: project.scriptLocation, versionLocation: project.versionLocations[0], fileTemplate: project.fileTemplate, truncateSlugLength: project.truncateSlugLength },
       { id, message, parents, createDate: new Date() },
     );
-    fs.writeFileSync(f.file, f.text.replace(/def upgrade\(\) -> None:\n    pass/, `def upgrade() -> None:\n    ${upgrade}`));
+    fs.writeFileSync(f.file, f.text.replace(/def upgrade\(\) -> None:\n {4}pass/, `def upgrade() -> None:\n    ${upgrade}`));
   };
   write('0b1e2c3d4f5a', 'audit log', ['3c8b1f04a6e2'], 'op.execute("CREATE TABLE audit_log (id bigint)")');
   const heads = await alembic({ kind: 'heads' });

@@ -21,6 +21,7 @@ import {
   type CompletionItem,
   type CodeAction,
 } from 'vscode-languageserver-protocol/node';
+import { posOf, textAt } from '../support/sourceText';
 import { startServer, uri, DidChangeWatchedFilesNotification, type TestServer } from '../support/lspClient';
 import { RevisionGraphRequest, ProjectsRequest, type RevisionGraphResult } from '../../server/src/shared/protocol';
 import { LineIndex } from '../../server/src/text/sourceText';
@@ -49,18 +50,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     pass
 `;
-}
-
-/** The position of `needle` in `text` (plus `delta` characters), as LSP line/character. */
-function posOf(text: string, needle: string, delta = 0): { line: number; character: number } {
-  const i = text.indexOf(needle);
-  assert.ok(i >= 0, `'${needle}' not in text`);
-  return new LineIndex(text).positionAt(i + delta);
-}
-
-function textAt(text: string, range: { start: { line: number; character: number }; end: { line: number; character: number } }): string {
-  const li = new LineIndex(text);
-  return text.slice(li.offsetAt(range.start), li.offsetAt(range.end));
 }
 
 /** Applies single-file text edits (in reverse order) to a text. */
@@ -418,7 +407,7 @@ test('a suppression quick fix silences the rule on that line, and the problem le
   const fix = actions.find((a) => a.title === 'Suppress require-concurrent-index-creation on this line');
   assert.ok(fix, actions.map((a) => a.title).join(', '));
   const fixed = applyEdits(text, fix.edit!.changes![uri(file)]);
-  assert.match(fixed, /op\.create_index\('ix_users_email', 'users', \['email'\]\)  # alembic: ignore\[require-concurrent-index-creation\]/);
+  assert.match(fixed, /op\.create_index\('ix_users_email', 'users', \['email'\]\) {2}# alembic: ignore\[require-concurrent-index-creation\]/);
   await server.change(file, fixed, 2);
   await server.waitForDiagnostics(uri(file), (d) => !d.some((x) => x.code === 'require-concurrent-index-creation' || x.code === 'unused-suppression'));
 });

@@ -58,8 +58,8 @@ export async function startServer(workspaceFolder: string, opts: { settings?: Re
   const nodeArgs = (process.env.ALEMBIC_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
-  const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+  const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const diagnostics = new Map<string, Diagnostic[]>();
   const graphChanges: GraphChangedParams[] = [];
   const diagWaiters: Array<() => void> = [];
@@ -141,7 +141,7 @@ export async function startServer(workspaceFolder: string, opts: { settings?: Re
     },
     stderr: () => stderr,
   };
-  if (process.env.ALEMBIC_SERVER_STDERR) child.stderr!.on('data', (b: Buffer) => process.stderr.write(b));
+  if (process.env.ALEMBIC_SERVER_STDERR) child.stderr.on('data', (b: Buffer) => process.stderr.write(b));
   return api;
 }
 

@@ -10,7 +10,7 @@ import { confirmation } from '../../client/src/model/confirmation';
 const probe = (o: Record<string, unknown>): AlembicTarget => parseProbeOutput(`some env.py noise\n${JSON.stringify({ kind: 'ok', via: 'engine_from_config', drivername: 'postgresql+psycopg2', host: null, port: null, database: null, username: null, query: {}, connectArgs: {}, env: {}, hasPassword: false, ...o })}\n`);
 const ok = (t: AlembicTarget): AlembicTarget & { kind: 'ok' } => {
   assert.equal(t.kind, 'ok');
-  return t as AlembicTarget & { kind: 'ok' };
+  return t;
 };
 
 test('hosts and ports follow libpq: URL, then ?host=/?port= lists, then connect_args, then PGHOST/PGPORT, then the socket and 5432', () => {

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parseDatabaseUrl, redactUrl, redactText, resolveConnection, isLocalDatabase } from '../../client/src/db/databaseUrl';
 import { buildAlembicInvocation, isRevisionSpec, InvalidAlembicArgumentError } from '../../client/src/alembicCli/alembicArgv';

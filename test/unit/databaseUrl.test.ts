@@ -9,7 +9,7 @@ import { parseDatabaseUrl, redactText, redactUrl, urlWithoutPassword, type Parse
 function ok(url: string): Extract<ParsedDatabaseUrl, { kind: 'ok' }> {
   const r = parseDatabaseUrl(url);
   assert.equal(r.kind, 'ok', r.kind === 'error' ? r.message : '');
-  return r as Extract<ParsedDatabaseUrl, { kind: 'ok' }>;
+  return r;
 }
 
 test('a raw password may hold @ ? # / : & = % and spaces: the userinfo ends at the last @', () => {

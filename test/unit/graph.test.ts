@@ -4,8 +4,8 @@ import { RevisionGraph } from '../../server/src/alembic/revisionGraph';
 import { resolveRevisionSpec, upgradeSteps, revisionsInRange } from '../../server/src/alembic/revisionSpec';
 import { graphProblems } from '../../server/src/alembic/graphProblems';
 import { scanMigration } from '../../server/src/alembic/migrationScanner';
-import { LineIndex } from '../../server/src/text/sourceText';
-import type { MigrationFile, Range } from '../../server/src/alembic/types';
+import { textAt } from '../support/sourceText';
+import type { MigrationFile } from '../../server/src/alembic/types';
 
 /** A migration file from source text, as the index would hold it. */
 function file(name: string, source: string): MigrationFile {
@@ -15,11 +15,6 @@ function file(name: string, source: string): MigrationFile {
 function rev(id: string, down: string | string[] | null, extra = ''): MigrationFile {
   const d = down === null ? 'None' : Array.isArray(down) ? `(${down.map((x) => `'${x}'`).join(', ')})` : `'${down}'`;
   return file(id, `"""${id} message\n\nRevision ID: ${id}\nRevises: ${Array.isArray(down) ? down.join(', ') : down ?? ''}\n"""\nrevision = '${id}'\ndown_revision = ${d}\n${extra}`);
-}
-
-function textAt(m: MigrationFile, source: string, r: Range): string {
-  const li = new LineIndex(source);
-  return source.slice(li.offsetAt(r.start), li.offsetAt(r.end));
 }
 
 const ids = (r: ReturnType<typeof resolveRevisionSpec>): string[] | string => (r.kind === 'revisions' ? r.ids : `error: ${r.message}`);
@@ -100,7 +95,7 @@ test('graph problems: missing parent on the exact string, duplicates point at ea
   const g = new RevisionGraph(files);
   const problems = graphProblems(g, files);
   const missing = problems.find((p) => p.ruleId === 'missing-parent')!;
-  assert.equal(textAt(orphan, orphanSrc, missing.range), "'gone99'");
+  assert.equal(textAt(orphanSrc, missing.range), "'gone99'");
   const dups = problems.filter((p) => p.ruleId === 'duplicate-revision');
   assert.deepEqual(dups.map((p) => p.file).sort(), ['/p/versions/dupe1.py', '/p/versions/other.py']);
   assert.equal(dups[0].related![0].file, dups[1].file);

@@ -1,18 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scanMigration } from '../../server/src/alembic/migrationScanner';
-import { LineIndex } from '../../server/src/text/sourceText';
 import { parseMigration } from '../../server/src/alembic/migrationParser';
-import type { DeclValue, MigrationDeclarations, Range } from '../../server/src/alembic/types';
+import type { DeclValue, MigrationDeclarations } from '../../server/src/alembic/types';
 import { migrationFromText } from '../../server/src/alembic/migrationFile';
+import { textAt } from '../support/sourceText';
 import { fileProblems } from '../../server/src/alembic/graphProblems';
-
-/** The text a range covers in `source` (BOM excluded, as editors do). */
-function textAt(source: string, range: Range): string {
-  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
-  const lines = new LineIndex(text);
-  return text.slice(lines.offsetAt(range.start), lines.offsetAt(range.end));
-}
 
 function ids(v: DeclValue | undefined): string[] | 'none' | 'dynamic' | undefined {
   if (!v) return undefined;

@@ -51,7 +51,7 @@ test('SQL in a triple-quoted string: the comment goes on the statement line or a
 test('a problem on a line that ends in code gets the comment at the end of that line, merged with an existing one', async () => {
   const src = wrap('    op.execute("UPDATE accounts SET a = 1")  # alembic: ignore[sql-string-interpolation]');
   const fixed = await suppressFirst(src, 'update-without-where');
-  assert.match(fixed, /op\.execute\("UPDATE accounts SET a = 1"\)  # alembic: ignore\[sql-string-interpolation, update-without-where\]/);
+  assert.match(fixed, /op\.execute\("UPDATE accounts SET a = 1"\) {2}# alembic: ignore\[sql-string-interpolation, update-without-where\]/);
 });
 
 test('one pattern reads every spelling the docs allow', () => {

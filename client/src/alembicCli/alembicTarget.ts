@@ -63,7 +63,7 @@ export function parseProbeOutput(stdout: string): AlembicTarget {
   const ca = (raw.connectArgs ?? {}) as Record<string, unknown>;
   const env = (raw.env ?? {}) as Record<string, unknown>;
   const hostList = str(raw.host) ?? first(q.host) ?? str(ca.host) ?? str(env.PGHOST);
-  const portList = (raw.port !== null && raw.port !== undefined ? String(raw.port) : undefined) ?? first(q.port) ?? str(ca.port) ?? str(env.PGPORT);
+  const portList = str(raw.port) ?? first(q.port) ?? str(ca.port) ?? str(env.PGPORT);
   const hostNames = hostList ? hostList.split(',') : [''];
   const ports = portList ? portList.split(',') : [];
   const hosts = hostNames.map((h, i) => ({ ...(h ? { host: h } : {}), port: portOf(ports[i] ?? ports[0]) ?? 5432 }));

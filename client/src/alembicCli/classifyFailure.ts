@@ -38,7 +38,7 @@ export interface FailureInput {
   exitCode: number | null;
   stderr: string;
   stdout?: string;
-  signal?: NodeJS.Signals | string | null;
+  signal?: string | null;
   cancelled?: boolean;
   /** `error.code` when the process could not be started (ENOENT, EACCES). */
   spawnErrorCode?: string;

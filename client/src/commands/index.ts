@@ -21,7 +21,7 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
       try {
         await handler(arg);
       } catch (e) {
-        ctx.log.error(`[command] ${id}: ${(e as Error).stack ?? e}`);
+        ctx.log.error(`[command] ${id}: ${(e as Error).stack ?? String(e)}`);
         void reportFailure(ctx.log, `Alembic: ${id} failed — ${(e as Error).message}`);
       }
     });

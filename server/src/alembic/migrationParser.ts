@@ -553,7 +553,7 @@ class Extractor {
         const args = call.childForFieldName('arguments');
         const first = args?.namedChildren.find((a) => a && a.type !== 'keyword_argument' && a.type !== 'comment');
         const alias = value.type === 'as_pattern' ? value.childForFieldName('alias')?.text : undefined;
-        const table = first?.type === 'string' ? decodePythonStringBody(first.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c!.text).join(''), false) : undefined;
+        const table = first?.type === 'string' ? decodePythonStringBody(first.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c.text).join(''), false) : undefined;
         ctx.batch = { table, alias };
       }
     }
@@ -662,7 +662,7 @@ class Extractor {
 function stringSet(n: SyntaxNode): string[] | undefined {
   if (n.type === 'string') {
     if (n.namedChildren.some((c) => c?.type === 'interpolation')) return undefined;
-    const body = n.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c!.text).join('');
+    const body = n.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c.text).join('');
     return [body];
   }
   if (n.type === 'tuple' || n.type === 'list' || n.type === 'set' || n.type === 'parenthesized_expression') {

@@ -144,7 +144,7 @@ class Scanner {
     if (!Object.hasOwn(DECL_KEYS, name)) return this.skipLogicalLine(j);
     const key = DECL_KEYS[name];
     let p = this.skipSpaces(nameEnd);
-    let c = t.charCodeAt(p);
+    const c = t.charCodeAt(p);
     if (c === COLON) {
       const eq = this.findAnnotationEquals(p + 1);
       if (eq < 0) return this.skipLogicalLine(j);

@@ -11,7 +11,7 @@ import { MAX_CONFIG_BYTES, readRegularText, UnreadableFileError } from '../share
 import type { Problem, Range } from './types';
 
 // smol-toml ships CommonJS under `require`; its type declarations are ESM-only.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-assignment -- typed through the ESM declarations above
 const { parse: parseToml } = require('smol-toml') as typeof import('smol-toml', { with: { 'resolution-mode': 'import' } });
 import { ZERO_RANGE } from './types';
 
@@ -96,7 +96,7 @@ function readPyproject(file: string, problems: Problem[]): PyprojectData {
   if (text === undefined) return { rules: {} };
   let data: Record<string, unknown>;
   try {
-    data = parseToml(text) as Record<string, unknown>;
+    data = parseToml(text);
   } catch (e) {
     const line = /line (\d+)/.exec(String((e as Error).message));
     problems.push(configProblem(file, line ? lineRange(Number(line[1]) - 1) : ZERO_RANGE, `pyproject.toml is not valid TOML: ${String((e as Error).message).split('\n')[0]}`));

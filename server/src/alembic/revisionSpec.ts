@@ -89,7 +89,7 @@ class Resolver {
       return [];
     }
     if (/^-\d+$/.test(id)) {
-      const heads = label ? this.g.realHeads.filter((h) => this.g.get(h)!.labels.has(label!)) : [...this.g.realHeads];
+      const heads = label ? this.g.realHeads.filter((h) => this.g.get(h)!.labels.has(label)) : [...this.g.realHeads];
       return heads.map((h) => this.walk(h, Number(id))).filter((x): x is string => x !== undefined && x !== 'base');
     }
     return [this.ident(id, label)];

@@ -23,7 +23,7 @@ const MIN_SAVE_INTERVAL_MS = 30_000;
 /** What the store saves from: the indexed projects and the open buffers. */
 export interface SnapshotSource {
   projects(): ProjectIndex[];
-  openText(file: string): string | undefined;
+  openText: (file: string) => string | undefined;
 }
 
 export class SnapshotStore {

@@ -21,7 +21,6 @@ import type { AlembicProject } from '../alembic/project';
 import { targetAt } from './navigation';
 import type {
   ProjectInfo,
-  RevisionFlag,
   RevisionGraphParams,
   RevisionGraphResult,
   RevisionNode,

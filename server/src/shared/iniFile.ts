@@ -79,6 +79,9 @@ export function parseIni(source: string): IniDocument {
 
 export type Interpolated = { ok: true; value: string } | { ok: false; error: string };
 
+/** Stands for a `%%` while the rest is expanded (a character no ini value holds). */
+const ESCAPED_PERCENT = String.fromCharCode(0);
+
 /** BasicInterpolation of one key of a section, with extra defaults (Alembic's `here`). */
 export function interpolate(doc: IniDocument, section: string, key: string, vars: Record<string, string> = {}): Interpolated | undefined {
   const values = doc.sections.get(section)?.values;
@@ -90,8 +93,8 @@ export function interpolate(doc: IniDocument, section: string, key: string, vars
   };
   const expand = (s: string, depth: number): string => {
     if (depth > 10) throw new Error(`interpolation of '${key}' is nested too deeply`);
-    return s.replace(/%(%|\(([^)]+)\)s)/g, (all, tok: string, name: string | undefined) => {
-      if (tok === '%') return '\u0000';
+    return s.replace(/%(%|\(([^)]+)\)s)/g, (_all, tok: string, name: string | undefined) => {
+      if (tok === '%') return ESCAPED_PERCENT;
       const v = lookup(name!);
       if (v === undefined) throw new Error(`'${key}' refers to %(${name})s, which is not defined`);
       return expand(v, depth + 1);
@@ -99,10 +102,10 @@ export function interpolate(doc: IniDocument, section: string, key: string, vars
   };
   try {
     const out = expand(raw.raw, 0);
-    if (/%(?![(%])/.test(out.replace(/\u0000/g, ''))) {
+    if (/%(?![(%])/.test(out.split(ESCAPED_PERCENT).join(''))) {
       return { ok: false, error: `'${key}' has a '%' that is neither '%%' nor '%(name)s'` };
     }
-    return { ok: true, value: out.replace(/\u0000/g, '%') };
+    return { ok: true, value: out.split(ESCAPED_PERCENT).join('%') };
   } catch (e) {
     return { ok: false, error: (e as Error).message };
   }

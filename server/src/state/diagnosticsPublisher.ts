@@ -13,7 +13,7 @@ import type { ProjectIndex } from '../alembic/projectIndex';
 import type { Problem, Severity } from '../alembic/types';
 import type { Workspace } from '../workspace';
 import type { DocumentCache } from './documentCache';
-import { SettingsStore, type ServerSettings } from './settingsStore';
+import { SettingsStore } from './settingsStore';
 
 const PUBLISH_DELAY_MS = 10;
 /** Time one publishing slice may take before requests that arrived meanwhile are answered. */

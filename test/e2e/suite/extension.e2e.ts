@@ -100,11 +100,11 @@ describe('Alembic Migrations in a real extension host', function () {
     await waitFor('missing-parent on 0002 (never opened)', () => vscode.languages.getDiagnostics(missing).some((x) => codeOf(x) === 'missing-parent') || undefined);
   });
 
-  it('the revision tree lists the sample heads first, down to base, with the merge expandable', async () => {
-    const top = await api.tree.getChildren();
+  it('the revision tree lists the sample heads first, down to base, with the merge expandable', () => {
+    const top = api.tree.getChildren();
     const project = top.find((n) => n.kind === 'project' && n.project.id === sampleId);
     assert.ok(project, 'one root per project when there are two');
-    const rows = await api.tree.getChildren(project);
+    const rows = api.tree.getChildren(project);
     const ids = rows.map((r) => (r.kind === 'revision' ? r.row.revision : ''));
     assert.equal(ids.length, 12);
     assert.equal(ids[0], 'c3f9a1d7e586');
@@ -112,7 +112,7 @@ describe('Alembic Migrations in a real extension host', function () {
     const merge = rows[0];
     const item = api.tree.getTreeItem(merge);
     assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
-    const parents = (await api.tree.getChildren(merge)).map((r) => (r.kind === 'revision' ? r.row.revision : ''));
+    const parents = api.tree.getChildren(merge).map((r) => (r.kind === 'revision' ? r.row.revision : ''));
     assert.deepEqual(parents.sort(), ['9c6d8f4a0b53', 'b2e8f0c6d475']);
   });
 
@@ -159,9 +159,9 @@ describe('Alembic Migrations in a real extension host', function () {
     const file = path.join(root(), 'alembic', 'versions', '2024_03_01_e2e0a1b2c3d4_live_update.py');
     fs.writeFileSync(file, `"""live update\n\nRevision ID: e2e0a1b2c3d4\nRevises: c3f9a1d7e586\n"""\nrevision = 'e2e0a1b2c3d4'\ndown_revision = 'c3f9a1d7e586'\nbranch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n`);
     try {
-      await waitFor('the new head in the tree', async () => {
-        const project = (await api.tree.getChildren()).find((n) => n.kind === 'project' && n.project.id === sampleId);
-        const rows = project ? await api.tree.getChildren(project) : [];
+      await waitFor('the new head in the tree', () => {
+        const project = api.tree.getChildren().find((n) => n.kind === 'project' && n.project.id === sampleId);
+        const rows = project ? api.tree.getChildren(project) : [];
         return rows[0]?.kind === 'revision' && rows[0].row.revision === 'e2e0a1b2c3d4';
       });
     } finally {
