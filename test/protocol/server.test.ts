@@ -22,35 +22,12 @@ import {
   type CodeAction,
 } from 'vscode-languageserver-protocol/node';
 import { posOf, textAt } from '../support/sourceText';
+import { migrationText } from '../support/generateProject';
 import { startServer, uri, DidChangeWatchedFilesNotification, type TestServer } from '../support/lspClient';
 import { RevisionGraphRequest, ProjectsRequest, type RevisionGraphResult } from '../../server/src/shared/protocol';
 import { LineIndex } from '../../server/src/text/sourceText';
 
-function migration(rev: string, down: string | null, message: string, body = 'pass', extra = ''): string {
-  return `"""${message}
-
-Revision ID: ${rev}
-Revises: ${down ?? ''}
-Create Date: 2024-01-01 00:00:00
-
-"""
-from alembic import op
-import sqlalchemy as sa
-
-revision = '${rev}'
-down_revision = ${down === null ? 'None' : `'${down}'`}
-branch_labels = None
-depends_on = None
-${extra}
-
-def upgrade() -> None:
-    ${body}
-
-
-def downgrade() -> None:
-    pass
-`;
-}
+const migration = migrationText;
 
 /** Applies single-file text edits (in reverse order) to a text. */
 function applyEdits(text: string, edits: TextEdit[]): string {

@@ -199,3 +199,30 @@ export function benchRevisions(count: number, opts: { mergeEvery?: number; final
   while (i < count) add(prev ? [prev] : []);
   return revs;
 }
+
+/** The text `alembic revision` writes from the stock template (with optional module-level `extra` lines). */
+export function migrationText(rev: string, down: string | null, message: string, body = 'pass', extra = ''): string {
+  return `"""${message}
+
+Revision ID: ${rev}
+Revises: ${down ?? ''}
+Create Date: 2024-01-01 00:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '${rev}'
+down_revision = ${down === null ? 'None' : `'${down}'`}
+branch_labels = None
+depends_on = None
+${extra}
+
+def upgrade() -> None:
+    ${body}
+
+
+def downgrade() -> None:
+    pass
+`;
+}

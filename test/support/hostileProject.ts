@@ -9,32 +9,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { tempDir } from './tempDir';
-
-export function migrationText(rev: string, down: string | null, message: string, body = 'pass'): string {
-  return `"""${message}
-
-Revision ID: ${rev}
-Revises: ${down ?? ''}
-Create Date: 2024-01-01 00:00:00
-
-"""
-from alembic import op
-import sqlalchemy as sa
-
-revision = '${rev}'
-down_revision = ${down === null ? 'None' : `'${down}'`}
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    ${body}
-
-
-def downgrade() -> None:
-    pass
-`;
-}
+import { migrationText } from './generateProject';
 
 export interface HostileWorkspace {
   /** The workspace folder. */

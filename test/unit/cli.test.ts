@@ -3,19 +3,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { main } from '../../server/src/cli/main';
 import { lintKey } from '../../server/src/cli/check';
 import { writeProject, type GenRevision } from '../support/generateProject';
 import { tempDir } from '../support/tempDir';
+import { cli } from '../support/cli';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, (s) => { out += s; }, (s) => { err += s; });
-  return { code, out, err };
-}
 
 function project(revs: GenRevision[]): { dir: string; ini: string } {
   const dir = tempDir('alembic-cli-');

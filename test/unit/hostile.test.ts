@@ -9,25 +9,19 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { main } from '../../server/src/cli/main';
 import { lintKey } from '../../server/src/cli/check';
 import { containedRevisionPath, newRevisionFile } from '../../server/src/alembic/newRevision';
 import { readMigrationFile } from '../../server/src/alembic/migrationFile';
 import { escapeCiCommands } from '../../server/src/outputEscape';
 import { writeProject, type GenRevision } from '../support/generateProject';
-import { makeHostileWorkspace, migrationText, type HostileWorkspace } from '../support/hostileProject';
+import { makeHostileWorkspace, type HostileWorkspace } from '../support/hostileProject';
+import { migrationText } from '../support/generateProject';
+import { cli } from '../support/cli';
 import { tempDir } from '../support/tempDir';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(repoRoot, 'dist', 'cli.js');
 const OUT_SERVER = path.join(repoRoot, 'out', 'server', 'src');
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, (s) => { out += s; }, (s) => { err += s; });
-  return { code, out, err };
-}
 
 /**
  * Runs a node script in a child whose stdin stays open (so a read of /dev/stdin would wait

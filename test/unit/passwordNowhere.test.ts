@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { main } from '../../server/src/cli/main';
+import { cli } from '../support/cli';
 import { discoverProjects } from '../../server/src/alembic/discovery';
 import { ProjectIndex } from '../../server/src/alembic/projectIndex';
 import { SnapshotStore } from '../../server/src/cache/snapshotStore';
@@ -17,12 +17,6 @@ import type { HandlerContext } from '../../server/src/handlers/context';
 import { pathToUri } from '../../server/src/uris';
 import { writeProject } from '../support/generateProject';
 import { tempDir } from '../support/tempDir';
-
-async function cli(args: string[]): Promise<string> {
-  let text = '';
-  await main(args, (s) => { text += s; }, (s) => { text += s; });
-  return text;
-}
 
 test('an ini password is in no server answer, snapshot or CLI output', async () => {
   await fc.assert(fc.asyncProperty(fc.string({ minLength: 6, maxLength: 24, unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!$&*+,;=~_-.'.split('')) }), async (password) => {
@@ -42,7 +36,7 @@ test('an ini password is in no server answer, snapshot or CLI output', async () 
     const saved = fs.readdirSync(cacheDir).map((f) => fs.readFileSync(path.join(cacheDir, f), 'utf8'));
     assert.ok(saved.length > 0, 'a snapshot was written');
     outputs.push(...saved);
-    for (const args of [['check', dir], ['check', dir, '--format', 'json'], ['heads', dir], ['history', dir], ['graph', dir, '--json']]) outputs.push(await cli(args));
+    for (const args of [['check', dir], ['check', dir, '--format', 'json'], ['heads', dir], ['history', dir], ['graph', dir, '--json']]) { const r = await cli(args); outputs.push(r.out + r.err); }
     for (const o of outputs) assert.ok(o.includes('aaa000000001') || o.includes('bbb000000002') || /problem/.test(o), `an output says nothing of the project: ${o.slice(0, 300)}`);
     for (const o of outputs) for (const s of secrets) assert.ok(!o.includes(s), `found the password in:\n${o.slice(0, 400)}`);
   }), { numRuns: 15 });
