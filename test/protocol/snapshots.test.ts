@@ -1,21 +1,14 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { HoverRequest } from 'vscode-languageserver-protocol/node';
 import { startServer, uri, type TestServer } from '../support/lspClient';
 import { ProjectsRequest, RevisionGraphRequest, type RevisionGraphResult } from '../../server/src/shared/protocol';
 import { benchRevisions, writeProject } from '../support/generateProject';
+import { tempDir } from '../support/tempDir';
 
-const dirs: string[] = [];
-after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
-
-function tmp(prefix: string): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
+const tmp = tempDir;
 
 async function graphOf(server: TestServer): Promise<RevisionGraphResult> {
   const [project] = await server.connection.sendRequest(ProjectsRequest);

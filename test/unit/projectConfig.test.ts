@@ -1,20 +1,13 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { tempDir } from '../support/tempDir';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { readProject } from '../../server/src/alembic/project';
 import { discoverProjects, listMigrationFiles } from '../../server/src/alembic/discovery';
 import { interpolate, parseIni } from '../../server/src/shared/iniFile';
 
-const made: string[] = [];
-after(() => { for (const d of made) fs.rmSync(d, { recursive: true, force: true }); });
-
-function tmp(): string {
-  const d = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'alembic-cfg-')));
-  made.push(d);
-  return d;
-}
+const tmp = (): string => fs.realpathSync(tempDir('alembic-cfg-'));
 
 function write(file: string, text: string): string {
   fs.mkdirSync(path.dirname(file), { recursive: true });
