@@ -1,9 +1,10 @@
 /**
  * The shape of an `op.*` rule module (ESLint's rule shape): an id from the catalog, its meta,
- * and hooks that `checkOperations` (opRules.ts) calls — `check` once per `op.x(...)` /
- * `batch_op.x(...)` call, `checkFile` once per migration. The modules are in rules/op/.
+ * and hooks that `checkOperations` (opRules.ts) calls — `checkColumnType` once per column type
+ * a call declares, `check` once per `op.x(...)` / `batch_op.x(...)` call, `checkFile` once per
+ * migration. The modules are in rules/op/.
  */
-import type { CallSite, ParsedMigration } from './migrationParser';
+import type { CallSite, Expr, ParsedMigration } from './migrationParser';
 import type { RuleMeta } from './rules';
 import type { FunctionObjects } from './schemaObjects';
 import type { Range } from './types';
@@ -45,6 +46,12 @@ export interface OpRule {
   /** The catalog id (rules.ts) this module reports, and no other. */
   readonly id: string;
   readonly meta: RuleMeta;
+  /**
+   * Called for every call and name in the arguments of a `create_table`, `add_column` or
+   * `alter_column` call — the column types among them (`sa.DateTime()`, `postgresql.TIMESTAMP`,
+   * nested ones too) — one by one in source order, before `check`.
+   */
+  checkColumnType?(type: Expr, context: OpSiteContext): void;
   /** Called for every operation call. */
   check?(site: CallSite, context: OpSiteContext): void;
   /** Called once per migration, after every call was checked. */

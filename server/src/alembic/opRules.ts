@@ -5,7 +5,7 @@
  * readers), so operations on them are not flagged. The rules are modules (rules/op/); this
  * builds what they share once per call and runs them.
  */
-import type { CallSite, ParsedMigration } from './migrationParser';
+import type { CallSite, Expr, ParsedMigration } from './migrationParser';
 import { stringArg } from './downgradeGen';
 import type { OpFileContext, OpRule, OpSiteContext } from './opRule';
 import { OP_RULES } from './rules/op';
@@ -25,6 +25,21 @@ function operation(site: CallSite): { op: string; table?: string; batch: boolean
   if (m[1] === 'op') return { op: m[2], table: undefined, batch: false };
   if (site.batch?.alias === m[1]) return { op: m[2], table: site.batch.table, batch: true };
   return undefined;
+}
+
+/** Types in an expression tree: `sa.DateTime(...)`, `DateTime`, `postgresql.TIMESTAMP()`. */
+function typeCalls(e: Expr, out: Expr[] = []): Expr[] {
+  if (e.kind === 'call') {
+    out.push(e);
+    for (const a of e.args) typeCalls(a.value, out);
+  } else if (e.kind === 'name') out.push(e);
+  return out;
+}
+
+/** Column types anywhere in the call (create_table columns, add_column, alter_column type_=). */
+function columnTypes(site: CallSite, op: string): Expr[] {
+  if (!/^(create_table|add_column|alter_column)$/.test(op)) return [];
+  return site.call.args.flatMap((a) => typeCalls(a.value));
 }
 
 /**
@@ -58,6 +73,9 @@ export function checkOperations(parsed: ParsedMigration, file: string, rules: re
       isNew: (table) => !!table && createdBefore(`table:${table}`),
     };
     operations.push({ site, context });
+    for (const type of columnTypes(site, o.op)) {
+      for (const rule of rules) rule.checkColumnType?.(type, context);
+    }
     for (const rule of rules) rule.check?.(site, context);
   }
   for (const rule of rules) rule.checkFile?.(parsed, fileContext);

@@ -1,6 +1,5 @@
 /** Reading the arguments of an operation call, for the rules in this folder. */
-import type { Arg, CallSite, Expr, ParsedMigration } from '../../migrationParser';
-import type { OpSiteContext } from '../../opRule';
+import type { Arg, Expr, ParsedMigration } from '../../migrationParser';
 
 export type Call = Expr & { kind: 'call' };
 
@@ -32,21 +31,6 @@ const MAX_QUOTE = 60;
 export function quoteSource(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= MAX_QUOTE ? flat : flat.slice(0, MAX_QUOTE - 1).trimEnd() + '…';
-}
-
-/** Types in an expression tree: `sa.DateTime(...)`, `DateTime`, `postgresql.TIMESTAMP()`. */
-function typeCalls(e: Expr, out: Expr[] = []): Expr[] {
-  if (e.kind === 'call') {
-    out.push(e);
-    for (const a of e.args) typeCalls(a.value, out);
-  } else if (e.kind === 'name') out.push(e);
-  return out;
-}
-
-/** Column types anywhere in the call (create_table columns, add_column, alter_column type_=). */
-export function columnTypes(site: CallSite, context: OpSiteContext): Expr[] {
-  if (!/^(create_table|add_column|alter_column)$/.test(context.op)) return [];
-  return site.call.args.flatMap((a) => typeCalls(a.value));
 }
 
 export function typeName(e: Expr): string {
