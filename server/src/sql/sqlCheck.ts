@@ -201,7 +201,7 @@ export function checkSql(sql: string, ctx: SqlContext, opts: CheckSqlOptions = {
   const wrapper = opts.expression ? 'SELECT ' : '';
   const result = parseWithSlots(sql, slots, wrapper);
   if (!result.tree) {
-    // A SQLite-ism explains the failure.
+    // A text rule's finding that explains the failure (a SQLite-ism) stands instead of a syntax error.
     const explains = new Set(rules.filter((r) => r.meta.explainsSyntaxError).map((r) => r.id));
     if (findings.some((f) => explains.has(f.ruleId))) return findings;
     const { rw } = result;
