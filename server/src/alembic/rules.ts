@@ -76,6 +76,23 @@ export function ruleInfo(id: string): RuleInfo | undefined {
   return byId.get(id);
 }
 
+/** What a rule module says about itself (ESLint's `meta`), op.* and SQL rules alike. */
+export interface RuleMeta {
+  category: RuleCategory;
+  /** One line: what the rule catches. */
+  description: string;
+}
+
+/**
+ * The meta of a catalog rule, read from the catalog so each text lives in one place. An id
+ * missing from the catalog is a programming error, caught when the rule modules load.
+ */
+export function catalogMeta(id: string): RuleMeta {
+  const info = byId.get(id);
+  if (!info) throw new Error(`'${id}' is not in the rule catalog (rules.ts)`);
+  return { category: info.category, description: info.summary };
+}
+
 export function isRuleId(id: string): boolean {
   return byId.has(id);
 }
