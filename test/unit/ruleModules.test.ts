@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseMigration } from '../../server/src/alembic/migrationParser';
-import { LineIndex } from '../../server/src/alembic/migrationScanner';
+import { LineIndex } from '../../server/src/text/sourceText';
 import type { OpRule } from '../../server/src/alembic/opRule';
 import { checkOperations } from '../../server/src/alembic/opRules';
 import { OP_RULES } from '../../server/src/alembic/rules/op';
@@ -146,7 +146,7 @@ test('an op module added to the list is run on every call, every column type and
     id: 'team-no-add-column',
     meta: { category: 'operations', description: 'a team-defined rule' },
     checkColumnType(type, context) { seen.push(`type ${source.slice(type.start, type.end)} in ${context.op}`); },
-    check(site, context) {
+    check(_site, context) {
       if (context.op === 'add_column' && context.table === 'users' && context.inUpgrade) context.report('team-no-add-column', context.name, 'No add_column on users.');
     },
     checkFile(_parsed, context) { seen.push(`file: ${context.operations.map((o) => o.context.op).join()}`); },
@@ -165,7 +165,7 @@ test('a SQL module added to the list is run on the text, every statement and eve
   const teamRule: SqlRule = {
     id: 'team-no-sleep',
     meta: { category: 'sql', description: 'a team-defined rule' },
-    checkText(text, context) { seen.push(`text ${context.code.length} span(s)`); },
+    checkText(_text, context) { seen.push(`text ${context.code.length} span(s)`); },
     check(statement, context) {
       seen.push(statement.kind);
       const r = context.at(/\bpg_sleep\b/);
