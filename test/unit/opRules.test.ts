@@ -218,7 +218,7 @@ async function applyFix(source: string, ruleId: string): Promise<string> {
 test('quick fix: a blocking index becomes concurrent inside autocommit_block, and the rule stops firing', async () => {
   const src = wrap("    op.create_index(\n        'ix_users_email', 'users', ['email'],\n    )", REVERSIBLE);
   const fixed = await applyFix(src, 'require-concurrent-index-creation');
-  assert.match(fixed, /    with op\.get_context\(\)\.autocommit_block\(\):\n        op\.create_index\(\n            'ix_users_email', 'users', \['email'\], postgresql_concurrently=True\n        \)/);
+  assert.match(fixed, / {4}with op\.get_context\(\)\.autocommit_block\(\):\n {8}op\.create_index\(\n {12}'ix_users_email', 'users', \['email'\], postgresql_concurrently=True\n {8}\)/);
   assert.deepEqual((await findings(fixed)).filter((f) => !f.startsWith('downgrade-not-reversing')), []);
 });
 

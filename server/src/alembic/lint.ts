@@ -205,7 +205,7 @@ export function applySuppressions(parsed: ParsedMigration, file: string, problem
   const sups = readSuppressions(parsed);
   const kept: Problem[] = [];
   for (const p of [...problems, ...extra]) {
-    const lines = new Set([p.range.start.line, (p as Located).anchorLine ?? p.range.start.line]);
+    const lines = new Set([p.range.start.line, (p).anchorLine ?? p.range.start.line]);
     const s = sups.find((x) => (x.line === undefined || lines.has(x.line)) && (x.ids.includes(p.ruleId) || x.ids.includes('*')));
     if (s) { s.used.add(s.ids.includes(p.ruleId) ? p.ruleId : '*'); continue; }
     kept.push(p);
