@@ -54,8 +54,9 @@ function listTs(dir) {
   if (!fs.existsSync(dir)) return out;
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) { if (e.name !== 'node_modules' && e.name !== 'fixtures') out.push(...listTs(p)); }
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
+    if (e.isDirectory()) {
+      if (e.name !== 'node_modules' && e.name !== 'fixtures') out.push(...listTs(p));
+    } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
   }
   return out;
 }
@@ -63,8 +64,15 @@ function listTs(dir) {
 if (args.has('--tests')) {
   const entryPoints = ['server/src', 'client/src', 'test', 'bench'].flatMap((d) => listTs(path.join(root, d)));
   await esbuild.build({
-    entryPoints, outdir: path.join(root, 'out'), outbase: root, bundle: false, platform: 'node',
-    target: 'node20', format: 'cjs', sourcemap: 'inline', logLevel: 'warning',
+    entryPoints,
+    outdir: path.join(root, 'out'),
+    outbase: root,
+    bundle: false,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'inline',
+    logLevel: 'warning',
   });
 } else {
   const outdir = path.join(root, 'dist');

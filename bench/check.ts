@@ -25,12 +25,16 @@ async function main(): Promise<void> {
   fs.rmSync(cacheDir, { recursive: true, force: true });
 
   await prepareLinter();
-  const body = (k: number): string[] => Array.from({ length: k }, (_, i) => [
-    `op.add_column('t${i}', sa.Column('c${i}', sa.Text(), nullable=True))`,
-    `op.execute("UPDATE t${i} SET c${i} = lower(name) WHERE id BETWEEN ${i * 1000} AND ${i * 1000 + 999}")`,
-  ]).flat();
+  const body = (k: number): string[] =>
+    Array.from({ length: k }, (_, i) => [
+      `op.add_column('t${i}', sa.Column('c${i}', sa.Text(), nullable=True))`,
+      `op.execute("UPDATE t${i} SET c${i} = lower(name) WHERE id BETWEEN ${i * 1000} AND ${i * 1000 + 999}")`,
+    ]).flat();
   const sizes: Array<[string, string]> = [];
-  for (const [label, k] of [['2 KB', 16], ['100 KB', 660]] as const) {
+  for (const [label, k] of [
+    ['2 KB', 16],
+    ['100 KB', 660],
+  ] as const) {
     sizes.push([label, migrationSource({ id: 'abc123abc123', down: ['def456def456'], upgrade: body(k), downgrade: ['pass'] })]);
   }
   const rows: Array<Array<string | number>> = [
@@ -50,4 +54,7 @@ async function main(): Promise<void> {
   console.log('\nTarget: check over 5,000 revisions < 3 s on 2 cores.');
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -61,9 +61,24 @@ async function main(): Promise<void> {
   } finally {
     await pg.stop();
   }
-  console.log(table(['revisions', 'pg, fresh connection (median of 20)', 'pg, open connection (the extension\'s refresh, median of 50)', '`alembic current` (median of 3, bytecode warm)', 'speed-up, fresh', 'speed-up, open'], rows));
+  console.log(
+    table(
+      [
+        'revisions',
+        'pg, fresh connection (median of 20)',
+        "pg, open connection (the extension's refresh, median of 50)",
+        '`alembic current` (median of 3, bytecode warm)',
+        'speed-up, fresh',
+        'speed-up, open',
+      ],
+      rows,
+    ),
+  );
   console.log('\nTarget: ≥ 100× faster than alembic current at 1,000 revisions. A fresh connection pays TCP + SCRAM authentication; the');
   console.log('extension keeps one connection per project open between refreshes (closed after the refresh interval + 15 s idle) and pays one query.');
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -33,11 +33,19 @@ for (const n of sizes) {
   const oursHistory = wallTime(process.execPath, [cli, 'history', ini], runs);
   const alHeads = wallTime('/usr/bin/alembic', ['-c', ini, 'heads'], runs, { env: alembicEnv });
   const alHistory = wallTime('/usr/bin/alembic', ['-c', ini, 'history'], runs, { env: alembicEnv });
-  cliRows.push([n, fmt(oursHeads), fmt(alHeads), `${(alHeads / oursHeads).toFixed(1)}×`, fmt(oursHistory), fmt(alHistory), `${(alHistory / oursHistory).toFixed(1)}×`]);
+  cliRows.push([
+    n,
+    fmt(oursHeads),
+    fmt(alHeads),
+    `${(alHeads / oursHeads).toFixed(1)}×`,
+    fmt(oursHistory),
+    fmt(alHistory),
+    `${(alHistory / oursHistory).toFixed(1)}×`,
+  ]);
 }
 
 console.log('In-process index (fresh Node process; files in the OS cache):\n');
 console.log(table(['revisions', 'indexed', 'cold index + graph + problems', 'one-file update', 'peak RSS'], rows));
-console.log('\nCLI wall time, ours (`node dist/cli.js`) vs Debian\'s alembic 1.8.1 (bytecode cache warm), median:\n');
+console.log("\nCLI wall time, ours (`node dist/cli.js`) vs Debian's alembic 1.8.1 (bytecode cache warm), median:\n");
 console.log(table(['revisions', 'ours heads', 'alembic heads', 'speed-up', 'ours history', 'alembic history', 'speed-up'], cliRows));
 console.log('\nTargets at 5,000: cold index ≤ 100 ms, one-file update ≤ 5 ms, CLI heads ≥ 5× faster than alembic (goal 10×), RSS ≤ 150 MB.');

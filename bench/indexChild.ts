@@ -26,7 +26,13 @@ for (let i = 0; i < 60; i++) {
   index.problems();
   updates.push(performance.now() - s);
 }
-process.stdout.write(JSON.stringify({
-  revisions: graph.size, heads: graph.heads.length, problems: problems.length,
-  coldMs: cold, updateMs: median(updates.slice(10)), maxRssMb: process.resourceUsage().maxRSS / 1024,
-}));
+process.stdout.write(
+  JSON.stringify({
+    revisions: graph.size,
+    heads: graph.heads.length,
+    problems: problems.length,
+    coldMs: cold,
+    updateMs: median(updates.slice(10)),
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  }),
+);

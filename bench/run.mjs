@@ -16,9 +16,16 @@ for (const args of [['esbuild.mjs'], ['esbuild.mjs', '--tests']]) {
 let failed = 0;
 for (const name of wanted) {
   const file = path.join(root, 'out', 'bench', `${name}.js`);
-  if (!fs.existsSync(file)) { console.error(`bench ${name}: ${file} missing`); failed++; continue; }
+  if (!fs.existsSync(file)) {
+    console.error(`bench ${name}: ${file} missing`);
+    failed++;
+    continue;
+  }
   console.log(`\n## ${name}\n`);
   const r = spawnSync(process.execPath, ['--expose-gc', file], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) { console.error(`bench ${name} exited with ${r.status}`); failed++; }
+  if (r.status !== 0) {
+    console.error(`bench ${name} exited with ${r.status}`);
+    failed++;
+  }
 }
 process.exit(failed ? 1 : 0);

@@ -31,7 +31,10 @@ async function main(): Promise<void> {
 
   // Edit a file in the middle: break its down_revision (missing-parent appears), then fix it.
   const idx = Math.floor(n / 2);
-  const name = fs.readdirSync(versions).filter((f) => f.endsWith('.py')).sort()[idx];
+  const name = fs
+    .readdirSync(versions)
+    .filter((f) => f.endsWith('.py'))
+    .sort()[idx];
   const file = path.join(versions, name);
   const original = fs.readFileSync(file, 'utf8');
   const parent = /down_revision = '([^']+)'/.exec(original)![1];
@@ -59,12 +62,22 @@ async function main(): Promise<void> {
   if (JSON.stringify(graph2?.nodes) !== JSON.stringify(graph.nodes)) throw new Error('the reopened graph differs from the first one');
 
   const mb = (m: RegExpMatchArray | null): string => (m ? `${Math.round(Number(m[1]) / 1024)} MB` : '?');
-  console.log(table(['revisions', 'start', 'spawn → initialize answered', 'initialize → first revisionGraph', 'edit → diagnostics p50', 'p95', 'server peak RSS'], [
-    [n, 'first open (no snapshot)', fmt(startup), fmt(firstGraph), fmt(median(latencies)), fmt(percentile(latencies, 95)), mb(rss)],
-    [n, 'reopen (snapshot saved at shutdown)', fmt(again.initializedAt - again.spawnedAt), fmt(graph2At - again.initializedAt), '', '', mb(rss2)],
-  ]));
+  console.log(
+    table(
+      ['revisions', 'start', 'spawn → initialize answered', 'initialize → first revisionGraph', 'edit → diagnostics p50', 'p95', 'server peak RSS'],
+      [
+        [n, 'first open (no snapshot)', fmt(startup), fmt(firstGraph), fmt(median(latencies)), fmt(percentile(latencies, 95)), mb(rss)],
+        [n, 'reopen (snapshot saved at shutdown)', fmt(again.initializedAt - again.spawnedAt), fmt(graph2At - again.initializedAt), '', '', mb(rss2)],
+      ],
+    ),
+  );
   console.log('\nTargets at 5,000: first revisionGraph ≤ 300 ms, edit → diagnostics ≤ 50 ms (p95), RSS ≤ 200 MB.');
-  console.log('Each edit changes down_revision: the graph is updated in place (RevisionGraph.updateDownRevision), its problems recomputed and the affected files republished.');
+  console.log(
+    'Each edit changes down_revision: the graph is updated in place (RevisionGraph.updateDownRevision), its problems recomputed and the affected files republished.',
+  );
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -9,18 +9,34 @@ import { loadModule, parseSync } from 'libpg-query';
 import { parse as astParse } from 'pgsql-ast-parser';
 import { table } from './benchUtil';
 
-interface Row { sql: string; valid: boolean; source: string }
+interface Row {
+  sql: string;
+  valid: boolean;
+  source: string;
+}
 
 async function main(): Promise<void> {
   const corpus = path.resolve(__dirname, '..', '..', '..', 'shared', 'corpora', 'postgres-statements.jsonl');
-  const rows = fs.readFileSync(corpus, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+  const rows = fs
+    .readFileSync(corpus, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Row);
   await loadModule();
   type Outcome = { ok: boolean; pos?: number };
   const runPg = (sql: string): Outcome => {
-    try { parseSync(sql); return { ok: true }; } catch (e) { return { ok: false, pos: (e as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition }; }
+    try {
+      parseSync(sql);
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, pos: (e as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition };
+    }
   };
   const runAst = (sql: string): Outcome => {
-    try { astParse(sql); return { ok: true }; } catch (e) {
+    try {
+      astParse(sql);
+      return { ok: true };
+    } catch (e) {
       const m = /line (\d+) col (\d+)/.exec(String((e as Error).message));
       if (!m) return { ok: false };
       const lines = sql.split('\n');
@@ -31,7 +47,10 @@ async function main(): Promise<void> {
   };
   const results: Array<Array<string | number>> = [];
   const pgOutcomes = rows.map((r) => runPg(r.sql));
-  for (const [name, fn] of [['libpg-query 18 (PostgreSQL grammar, WASM)', runPg], ['pgsql-ast-parser 12', runAst]] as const) {
+  for (const [name, fn] of [
+    ['libpg-query 18 (PostgreSQL grammar, WASM)', runPg],
+    ['pgsql-ast-parser 12', runAst],
+  ] as const) {
     const t0 = performance.now();
     const outcomes = rows.map((r) => fn(r.sql));
     const secs = (performance.now() - t0) / 1000;
@@ -50,8 +69,11 @@ async function main(): Promise<void> {
       `${Math.round(rows.length / secs).toLocaleString('en-US')}`,
     ]);
   }
-  console.log(table(['parser', 'accepts valid', 'rejects invalid', 'error position = PostgreSQL\'s (±1 char)', 'statements/s'], results));
+  console.log(table(['parser', 'accepts valid', 'rejects invalid', "error position = PostgreSQL's (±1 char)", 'statements/s'], results));
   console.log(`\nCorpus: ${rows.length} statements (PostgreSQL regression tests and linter fixtures), ../shared/corpora/postgres-statements.jsonl.`);
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -37,7 +37,12 @@ const UPGRADE_TO = '4d2e9a7c5b18';
 function onPath(cmd) {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     const p = path.join(dir, cmd);
-    try { fs.accessSync(p, fs.constants.X_OK); return p; } catch { /* next */ }
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
   }
   return undefined;
 }
@@ -57,7 +62,10 @@ const stops = [];
 let stopping;
 function stopAll() {
   stopping ??= (async () => {
-    while (stops.length) await stops.pop()().catch(() => undefined);
+    while (stops.length)
+      await stops
+        .pop()()
+        .catch(() => undefined);
   })();
   return stopping;
 }
@@ -66,11 +74,22 @@ function stopAll() {
 const tempDirs = [];
 const groups = [];
 process.on('exit', () => {
-  for (const pid of groups) { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
 });
-process.on('SIGINT', () => { say('\nstopping everything the demo started…'); stopAll().finally(() => process.exit(130)); });
-process.on('SIGTERM', () => { stopAll().finally(() => process.exit(143)); });
+process.on('SIGINT', () => {
+  say('\nstopping everything the demo started…');
+  stopAll().finally(() => process.exit(130));
+});
+process.on('SIGTERM', () => {
+  stopAll().finally(() => process.exit(143));
+});
 
 /** Stops a started process group at clean-up (and kills it on exit whatever happens). */
 function killGroup(pid) {
@@ -100,7 +119,16 @@ async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'alembic-demo-pg-'));
   tempDirs.push(dataDir);
   stops.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
-  const server = new EmbeddedPostgres({ databaseDir: dataDir, user: 'demo', password, port, persistent: false, createPostgresUser: true, onLog: () => {}, onError: () => {} });
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: 'demo',
+    password,
+    port,
+    persistent: false,
+    createPostgresUser: true,
+    onLog: () => {},
+    onError: () => {},
+  });
   await server.initialise();
   await server.start();
   stops.push(() => server.stop());
@@ -115,8 +143,8 @@ async function main() {
   const alembic = findAlembic();
   const env = { ...process.env, DATABASE_URL: url, PYTHONDONTWRITEBYTECODE: '1' };
   if (!alembic) {
-    say('\nalembic is not installed here (it needs Python with alembic and psycopg2, e.g. Debian\'s `alembic` and');
-    say('`python3-psycopg2`), so nothing can upgrade the database: the editor\'s Upgrade/Downgrade actions will say so.');
+    say("\nalembic is not installed here (it needs Python with alembic and psycopg2, e.g. Debian's `alembic` and");
+    say("`python3-psycopg2`), so nothing can upgrade the database: the editor's Upgrade/Downgrade actions will say so.");
     say('Everything else works without it: the graph, the diagnostics, the database state read with pg.');
   } else {
     step(`alembic upgrade ${UPGRADE_TO} with your own alembic (${alembic})`);
@@ -147,10 +175,17 @@ async function main() {
   // The editor reads the database from the workspace settings (the throwaway database's URL
   // lives only in this temporary copy) and runs the alembic found above.
   fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-  fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({
-    'alembic.databaseUrl': url,
-    ...(alembic ? { 'alembic.command': [alembic] } : {}),
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify(
+      {
+        'alembic.databaseUrl': url,
+        ...(alembic ? { 'alembic.command': [alembic] } : {}),
+      },
+      null,
+      2,
+    ),
+  );
 
   const code = !headless && onPath('code');
   if (code) {
@@ -177,10 +212,21 @@ async function main() {
   if (pack.status !== 0) throw new Error(`packaging failed:\n${pack.stderr || pack.stdout}`);
   const run = path.join(work, 'code-server');
   fs.mkdirSync(path.join(run, 'ud', 'User'), { recursive: true });
-  fs.writeFileSync(path.join(run, 'ud', 'User', 'settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false, 'update.mode': 'none', 'workbench.colorTheme': 'Default Light Modern',
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(run, 'ud', 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'update.mode': 'none',
+        'workbench.colorTheme': 'Default Light Modern',
+      },
+      null,
+      2,
+    ),
+  );
   const csEnv = codeServerEnv(run, env);
   installVsix(run, vsix, csEnv);
   // A person answers the Workspace Trust prompt; the headless check has nobody to answer it.
@@ -190,7 +236,11 @@ async function main() {
 
   if (headless) {
     const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
     stops.push(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(workbench);
@@ -198,7 +248,10 @@ async function main() {
     const want = rows.length ? rows[0].version_num.slice(0, 12) : 'base';
     const item = page.locator('.statusbar-item', { hasText: want }).first();
     await item.waitFor({ timeout: 60_000 });
-    await page.getByRole('treeitem', { name: new RegExp(UPGRADE_TO) }).first().waitFor({ timeout: 30_000 });
+    await page
+      .getByRole('treeitem', { name: new RegExp(UPGRADE_TO) })
+      .first()
+      .waitFor({ timeout: 30_000 });
     fs.mkdirSync(path.join(root, '.test-artifacts'), { recursive: true });
     await page.screenshot({ path: path.join(root, '.test-artifacts', 'demo.png') });
     say(`the workbench shows the extension: status bar "${(await item.innerText()).trim()}"; screenshot in .test-artifacts/demo.png`);

@@ -12,15 +12,23 @@ const out = path.resolve(outArg > 0 ? process.argv[outArg + 1] : path.join(root,
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) { console.error(`${path.basename(args[0] ?? cmd)} failed`); process.exit(r.status ?? 1); }
+  if (r.status !== 0) {
+    console.error(`${path.basename(args[0] ?? cmd)} failed`);
+    process.exit(r.status ?? 1);
+  }
 }
 
 run(process.execPath, [path.join(root, 'esbuild.mjs'), '--production']);
 // Sourcemaps from a previous development build would not match the minified bundles.
 for (const f of fs.readdirSync(path.join(root, 'dist'))) if (f.endsWith('.map')) fs.rmSync(path.join(root, 'dist', f));
 run(process.execPath, [
-  path.join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies',
-  '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out,
+  path.join(root, 'node_modules/@vscode/vsce/vsce'),
+  'package',
+  '--no-dependencies',
+  '--allow-missing-repository',
+  '--no-rewrite-relative-links',
+  '--out',
+  out,
 ]);
 const bytes = fs.statSync(out).size;
 console.log(`${path.relative(process.cwd(), out)}: ${(bytes / 1024 / 1024).toFixed(2)} MiB (${bytes} bytes)`);

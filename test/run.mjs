@@ -46,12 +46,19 @@ const steps = [
   ['build', ['esbuild.mjs']],
   ['transpile tests', ['esbuild.mjs', '--tests']],
   ['typecheck', [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']],
+  // typescript-eslint (type-checked) and Prettier: `npm run lint`, `npm run format` to fix.
+  ['lint', [path.join(root, 'node_modules/eslint/bin/eslint.js'), '.']],
+  ['format', [path.join(root, 'node_modules/prettier/bin/prettier.cjs'), '--check', '--log-level', 'warn', '.']],
 ];
 for (const [name, args] of steps) {
   const t0 = Date.now();
   const status = run(process.execPath, args);
-  if (status === 0) { summary.push(`ok    ${name} (${Date.now() - t0} ms)`); }
-  else { failed++; summary.push(`FAIL  ${name}`); }
+  if (status === 0) {
+    summary.push(`ok    ${name} (${Date.now() - t0} ms)`);
+  } else {
+    failed++;
+    summary.push(`FAIL  ${name}`);
+  }
 }
 
 for (const suite of suites) {
@@ -67,7 +74,10 @@ for (const suite of suites) {
     if (status !== 0 && counts.failed === 0) counts.failed = 1;
   } else {
     const files = testFiles(path.join(root, 'out', 'test', suite));
-    if (files.length === 0) { summary.push(`--    ${suite}: no tests yet`); continue; }
+    if (files.length === 0) {
+      summary.push(`--    ${suite}: no tests yet`);
+      continue;
+    }
     counts = runNodeTests(files, suite);
   }
   passed += counts.passed;
@@ -79,9 +89,13 @@ for (const suite of suites) {
 function runNodeTests(files, suite) {
   const tap = path.join(root, 'out', `${suite}.tap`);
   const status = run(process.execPath, [
-    '--enable-source-maps', '--test', '--test-concurrency=2',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+    '--enable-source-maps',
+    '--test',
+    '--test-concurrency=2',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
     ...files,
   ]);
   const text = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';

@@ -122,7 +122,11 @@ export class AlembicRunner implements vscode.Disposable {
       void vscode.window.showErrorMessage(`Alembic: ${message}`);
       return { kind: 'not-run', message };
     }
-    const secrets = [...this.database.secretsInUse(), ...(db.kind === 'ok' && db.pg.password ? [db.pg.password] : []), ...(target?.password ? [target.password] : [])];
+    const secrets = [
+      ...this.database.secretsInUse(),
+      ...(db.kind === 'ok' && db.pg.password ? [db.pg.password] : []),
+      ...(target?.password ? [target.password] : []),
+    ];
     const clean = (s: string): string => redactText(s, secrets);
     const shown = [invocation.file, ...invocation.args].map((a) => (/[\s'"]/.test(a) ? JSON.stringify(a) : a)).join(' ');
     this.log.info(`[run] ${project.name}: ${clean(shown)} (cwd ${invocation.cwd})`);
@@ -149,7 +153,10 @@ export class AlembicRunner implements vscode.Disposable {
               if (stream === 'stdout') this.log.info(text);
               else this.log.info(`  ${text}`);
               const step = parseMigrationStep(line);
-              if (step && !line.startsWith('--')) progress.report({ message: `${step.direction} ${step.from.join(', ') || 'base'} → ${step.to.join(', ') || 'base'}${step.message ? `: ${step.message}` : ''}` });
+              if (step && !line.startsWith('--'))
+                progress.report({
+                  message: `${step.direction} ${step.from.join(', ') || 'base'} → ${step.to.join(', ') || 'base'}${step.message ? `: ${step.message}` : ''}`,
+                });
             },
           });
         },
@@ -179,14 +186,22 @@ export class AlembicRunner implements vscode.Disposable {
       outcome = { kind: 'ok', result };
     } else {
       const failure = classifyAlembicFailure({
-        exitCode: result.exitCode, stderr: result.stderr, stdout: result.stdout, signal: result.signal,
-        ...(result.spawnErrorCode ? { spawnErrorCode: result.spawnErrorCode } : {}), secrets,
+        exitCode: result.exitCode,
+        stderr: result.stderr,
+        stdout: result.stdout,
+        signal: result.signal,
+        ...(result.spawnErrorCode ? { spawnErrorCode: result.spawnErrorCode } : {}),
+        secrets,
       });
       this.log.error(`[run] ${project.name}: ${failure.kind} — ${failure.message}`);
       void this.reportFailure(failure, opts.title);
       outcome = { kind: 'failed', result, failure };
     }
-    if (opts.refreshDatabase !== false && (action.kind === 'upgrade' || action.kind === 'downgrade' || action.kind === 'stamp') && !('sql' in action && action.sql)) {
+    if (
+      opts.refreshDatabase !== false &&
+      (action.kind === 'upgrade' || action.kind === 'downgrade' || action.kind === 'stamp') &&
+      !('sql' in action && action.sql)
+    ) {
       await this.database.refresh(project, 'after run');
     }
     return outcome;
@@ -228,7 +243,9 @@ export class AlembicRunner implements vscode.Disposable {
     });
     if (result.durationMs > 0) {
       const t = result.target;
-      this.log.info(`[target] ${project.name}: ${t.kind === 'ok' ? `alembic changes ${describeTarget(t, (s) => s)} (${t.via} in env.py)` : `unknown — ${redactText(t.reason, result.password ? [result.password] : [])}`} (${result.durationMs} ms)`);
+      this.log.info(
+        `[target] ${project.name}: ${t.kind === 'ok' ? `alembic changes ${describeTarget(t, (s) => s)} (${t.via} in env.py)` : `unknown — ${redactText(t.reason, result.password ? [result.password] : [])}`} (${result.durationMs} ms)`,
+      );
     }
     return result;
   }
@@ -257,12 +274,14 @@ export class AlembicRunner implements vscode.Disposable {
     if (f.kind === 'multiple-heads') actions.push('Merge Heads');
     if (f.kind === 'auth-failed' || f.kind === 'connection-refused' || f.kind === 'database-missing') actions.push('Configure Database');
     const choice = await reportFailure(this.log, `Alembic: ${title} failed — ${f.message} ${f.nextStep}`, { actions });
-    if (choice === 'Select Interpreter') void vscode.commands.executeCommand('python.setInterpreter').then(undefined, () => vscode.commands.executeCommand('workbench.action.openSettings', 'alembic.command'));
+    if (choice === 'Select Interpreter')
+      void vscode.commands
+        .executeCommand('python.setInterpreter')
+        .then(undefined, () => vscode.commands.executeCommand('workbench.action.openSettings', 'alembic.command'));
     else if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'alembic.command');
     else if (choice === 'Merge Heads') void vscode.commands.executeCommand('alembic.mergeHeads');
     else if (choice === 'Configure Database') void vscode.commands.executeCommand('alembic.configureDatabase');
   }
-
 
   /** Cancels every run (on deactivate). */
   dispose(): void {

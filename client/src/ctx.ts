@@ -36,7 +36,11 @@ const SELECTED_KEY = 'alembic.selectedProject';
  * Shows a failure once, with *Show Output* (and any other actions); returns the action chosen.
  * Every "something went wrong" message of the client goes through here.
  */
-export async function reportFailure(log: vscode.LogOutputChannel, message: string, opts: { level?: 'error' | 'warning'; actions?: string[] } = {}): Promise<string | undefined> {
+export async function reportFailure(
+  log: vscode.LogOutputChannel,
+  message: string,
+  opts: { level?: 'error' | 'warning'; actions?: string[] } = {},
+): Promise<string | undefined> {
   const show = opts.level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
   const choice = await show(message, ...(opts.actions ?? []), 'Show Output');
   if (choice === 'Show Output') log.show(true);
@@ -94,7 +98,7 @@ export class Ctx implements CtxParts {
     const projects = this.store.projects();
     const editor = vscode.window.activeTextEditor;
     const fromEditor = editor && this.store.projectOfUri(editor.document.uri);
-    return fromEditor ?? (projects.length === 1 ? projects[0] : projects.find((p) => p.id === this.selectedProjectId) ?? projects[0]);
+    return fromEditor ?? (projects.length === 1 ? projects[0] : (projects.find((p) => p.id === this.selectedProjectId) ?? projects[0]));
   }
 
   async pickProject(): Promise<ProjectInfo | undefined> {

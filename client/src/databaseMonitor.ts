@@ -9,7 +9,15 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { DatabaseStateNotification, type DatabaseState, type ProjectInfo } from '../../server/src/shared/protocol';
 import { parseIni } from '../../server/src/shared/iniFile';
 import { MAX_CONFIG_BYTES, readRegularText } from '../../server/src/shared/regularFile';
-import { describeDatabase, isLocalDatabase, parseDatabaseUrl, redactUrl, resolveConnection, urlWithoutPassword, type PgConnectionOptions } from './db/databaseUrl';
+import {
+  describeDatabase,
+  isLocalDatabase,
+  parseDatabaseUrl,
+  redactUrl,
+  resolveConnection,
+  urlWithoutPassword,
+  type PgConnectionOptions,
+} from './db/databaseUrl';
 import { keepAliveMs, readDatabaseState, VersionTableReader, type DatabaseReading } from './db/versionTable';
 import type { DbStatus } from './model/statusModel';
 import type { GraphStore } from './graphStore';
@@ -57,7 +65,11 @@ export class DatabaseMonitor implements vscode.Disposable {
         if (s.focused) void this.refreshAll('focus');
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('alembic.databaseUrl') || e.affectsConfiguration('alembic.versionTable') || e.affectsConfiguration('alembic.versionTableSchema')) {
+        if (
+          e.affectsConfiguration('alembic.databaseUrl') ||
+          e.affectsConfiguration('alembic.versionTable') ||
+          e.affectsConfiguration('alembic.versionTableSchema')
+        ) {
           void this.refreshAll('settings');
         }
         if (e.affectsConfiguration('alembic.statusRefreshSeconds')) this.schedule();
@@ -94,7 +106,12 @@ export class DatabaseMonitor implements vscode.Disposable {
   }
 
   /** The connection a project uses, or why there is none. Reads settings, environment and alembic.ini. */
-  async connectionOf(project: ProjectInfo): Promise<{ kind: 'ok'; pg: PgConnectionOptions; url: string; source: 'setting' | 'env' | 'ini'; sourceLabel: string; notes: string[]; needsPassword: boolean } | { kind: 'none'; message: string }> {
+  async connectionOf(
+    project: ProjectInfo,
+  ): Promise<
+    | { kind: 'ok'; pg: PgConnectionOptions; url: string; source: 'setting' | 'env' | 'ini'; sourceLabel: string; notes: string[]; needsPassword: boolean }
+    | { kind: 'none'; message: string }
+  > {
     const scope = vscode.Uri.parse(project.rootUri);
     const settingUrl = vscode.workspace.getConfiguration('alembic', scope).get<string>('databaseUrl', '');
     let iniUrl: string | undefined;
@@ -109,7 +126,10 @@ export class DatabaseMonitor implements vscode.Disposable {
     }
     const resolved = resolveConnection({ settingUrl, env: process.env, iniUrl, iniHere: vscode.Uri.parse(project.rootUri).fsPath });
     if (resolved.kind === 'prompt') {
-      return { kind: 'none', message: ['No database URL: set alembic.databaseUrl or DATABASE_URL, or sqlalchemy.url in alembic.ini.', ...resolved.skipped].join(' ') };
+      return {
+        kind: 'none',
+        message: ['No database URL: set alembic.databaseUrl or DATABASE_URL, or sqlalchemy.url in alembic.ini.', ...resolved.skipped].join(' '),
+      };
     }
     const parsed = parseDatabaseUrl(resolved.url);
     if (parsed.kind === 'error') return { kind: 'none', message: `${parsed.message} (from ${resolved.sourceLabel})` };
@@ -118,7 +138,15 @@ export class DatabaseMonitor implements vscode.Disposable {
       const stored = await this.secrets.get(secretKey(pg));
       if (stored !== undefined) pg.password = stored;
     }
-    return { kind: 'ok', pg, url: resolved.url, source: resolved.source, sourceLabel: resolved.sourceLabel, notes: [...resolved.skipped, ...parsed.notes], needsPassword: parsed.needsPassword && pg.password === undefined };
+    return {
+      kind: 'ok',
+      pg,
+      url: resolved.url,
+      source: resolved.source,
+      sourceLabel: resolved.sourceLabel,
+      notes: [...resolved.skipped, ...parsed.notes],
+      needsPassword: parsed.needsPassword && pg.password === undefined,
+    };
   }
 
   private async read(project: ProjectInfo, reason: string): Promise<ProjectDatabase> {
@@ -150,10 +178,20 @@ export class DatabaseMonitor implements vscode.Disposable {
         }
         const t0 = Date.now();
         const reading: DatabaseReading = await entry.reader.read();
-        this.log.debug(`[db] ${project.name}: ${reading.kind}${reading.kind === 'ok' ? ` ${reading.revisions.join(',') || 'base'}` : ` — ${reading.message}`} (${Date.now() - t0} ms, ${reason}, ${redactUrl(conn.url)})`);
-        next = reading.kind === 'ok'
-          ? { status: { kind: 'ok', revisions: reading.revisions, database, readAt: new Date(reading.readAt) }, rows: reading.revisions, target, pg: conn.pg, url: conn.url, urlSource: conn.source }
-          : { status: { kind: reading.kind, message: reading.message, database }, target, pg: conn.pg, url: conn.url, urlSource: conn.source };
+        this.log.debug(
+          `[db] ${project.name}: ${reading.kind}${reading.kind === 'ok' ? ` ${reading.revisions.join(',') || 'base'}` : ` — ${reading.message}`} (${Date.now() - t0} ms, ${reason}, ${redactUrl(conn.url)})`,
+        );
+        next =
+          reading.kind === 'ok'
+            ? {
+                status: { kind: 'ok', revisions: reading.revisions, database, readAt: new Date(reading.readAt) },
+                rows: reading.revisions,
+                target,
+                pg: conn.pg,
+                url: conn.url,
+                urlSource: conn.source,
+              }
+            : { status: { kind: reading.kind, message: reading.message, database }, target, pg: conn.pg, url: conn.url, urlSource: conn.source };
         if (reading.kind === 'auth-failed' && reading.passwordMissing) void this.offerPassword(project, conn.pg);
       }
     }
@@ -164,7 +202,10 @@ export class DatabaseMonitor implements vscode.Disposable {
   /** Reads a project's version table once on a fresh connection to `pg` (confirmations: never a cached row). */
   async readOnce(project: ProjectInfo, pg: PgConnectionOptions): Promise<{ kind: 'ok'; rows: string[] } | { kind: 'error'; message: string }> {
     const cfg = vscode.workspace.getConfiguration('alembic', vscode.Uri.parse(project.rootUri));
-    const r = await readDatabaseState(pg, { versionTable: cfg.get<string>('versionTable', '') || 'alembic_version', schema: cfg.get<string>('versionTableSchema', '') || undefined });
+    const r = await readDatabaseState(pg, {
+      versionTable: cfg.get<string>('versionTable', '') || 'alembic_version',
+      schema: cfg.get<string>('versionTableSchema', '') || undefined,
+    });
     return r.kind === 'ok' ? { kind: 'ok', rows: r.revisions } : { kind: 'error', message: r.message };
   }
 
@@ -178,7 +219,8 @@ export class DatabaseMonitor implements vscode.Disposable {
 
   private set(projectId: string, next: ProjectDatabase): void {
     const before = this.states.get(projectId);
-    if (before?.alembicTarget && next.alembicTarget === undefined && JSON.stringify(before.target) === JSON.stringify(next.target)) next = { ...next, alembicTarget: before.alembicTarget };
+    if (before?.alembicTarget && next.alembicTarget === undefined && JSON.stringify(before.target) === JSON.stringify(next.target))
+      next = { ...next, alembicTarget: before.alembicTarget };
     this.states.set(projectId, next);
     const configured = [...this.states.values()].some((s) => s.status.kind !== 'not-configured');
     if (configured !== this.configuredContext) {
@@ -194,11 +236,12 @@ export class DatabaseMonitor implements vscode.Disposable {
   private sendToServer(projectId: string): void {
     const status = this.states.get(projectId)?.status;
     if (!status || !this.client.isRunning()) return;
-    const state: DatabaseState = status.kind === 'ok'
-      ? { kind: 'ok', revisions: status.revisions, database: status.database, readAt: status.readAt.toISOString() }
-      : status.kind === 'loading'
-        ? { kind: 'unknown' }
-        : { kind: 'error', reason: status.kind, message: 'message' in status ? status.message : status.kind };
+    const state: DatabaseState =
+      status.kind === 'ok'
+        ? { kind: 'ok', revisions: status.revisions, database: status.database, readAt: status.readAt.toISOString() }
+        : status.kind === 'loading'
+          ? { kind: 'unknown' }
+          : { kind: 'error', reason: status.kind, message: 'message' in status ? status.message : status.kind };
     void this.client.sendNotification(DatabaseStateNotification, { projectId, state }).catch(() => undefined);
   }
 
@@ -220,7 +263,12 @@ export class DatabaseMonitor implements vscode.Disposable {
   /** Asks for the password and keeps it in SecretStorage (never in settings, never in logs). */
   async askPassword(project: ProjectInfo, pg: PgConnectionOptions): Promise<void> {
     const { database, host } = describeDatabase(pg);
-    const password = await vscode.window.showInputBox({ title: `Password for ${pg.user ?? 'the database user'} on ${database} (${host})`, password: true, ignoreFocusOut: true, prompt: 'Kept in VS Code’s secret storage.' });
+    const password = await vscode.window.showInputBox({
+      title: `Password for ${pg.user ?? 'the database user'} on ${database} (${host})`,
+      password: true,
+      ignoreFocusOut: true,
+      prompt: 'Kept in VS Code’s secret storage.',
+    });
     if (password === undefined) return;
     await this.secrets.store(secretKey(pg), password);
     this.log.info(`[db] password stored for ${pg.user ?? ''}@${host}/${database}`);

@@ -45,7 +45,13 @@ export function activate(context: vscode.ExtensionContext): AlembicExtensionApi 
     const status = new StatusBar(store, views, database, runner, () => ctx.currentProject());
     const lenses = new RevisionCodeLensProvider(store, views, database);
     context.subscriptions.push(
-      store, database, runner, tree, treeView, status, lenses,
+      store,
+      database,
+      runner,
+      tree,
+      treeView,
+      status,
+      lenses,
       vscode.workspace.registerTextDocumentContentProvider(OFFLINE_SQL_SCHEME, sqlDocs),
       vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'python' }, lenses),
       ...registerCommands(ctx),
@@ -63,25 +69,41 @@ export function activate(context: vscode.ExtensionContext): AlembicExtensionApi 
     const sendTrust = (): void => {
       if (client?.isRunning()) void client.sendNotification(WorkspaceTrustNotification, { trusted: vscode.workspace.isTrusted }).catch(() => undefined);
     };
-    context.subscriptions.push(database.onDidChange(updateTreeMessage), vscode.workspace.onDidGrantWorkspaceTrust(() => { updateTreeMessage(); sendTrust(); }));
+    context.subscriptions.push(
+      database.onDidChange(updateTreeMessage),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        updateTreeMessage();
+        sendTrust();
+      }),
+    );
     void vscode.commands.executeCommand('setContext', 'alembic.databaseConfigured', false);
     updateTreeMessage();
 
     // After a crash the client restarts the server (languageClient.ts); the new server knows
     // nothing the old one was told, and its graph generations start again: reload both.
     let started = false;
-    context.subscriptions.push(client.onDidChangeState((e) => {
-      if (e.newState !== State.Running) return;
-      if (!started) { started = true; return; }
-      log.info('[client] language server restarted: reloading projects, graphs and the database state');
-      sendTrust();
-      void store.refreshAll().then(() => database.resendAll()).catch((err: unknown) => log.error(`[client] reload after restart failed: ${(err as Error).message}`));
-    }));
+    context.subscriptions.push(
+      client.onDidChangeState((e) => {
+        if (e.newState !== State.Running) return;
+        if (!started) {
+          started = true;
+          return;
+        }
+        log.info('[client] language server restarted: reloading projects, graphs and the database state');
+        sendTrust();
+        void store
+          .refreshAll()
+          .then(() => database.resendAll())
+          .catch((err: unknown) => log.error(`[client] reload after restart failed: ${(err as Error).message}`));
+      }),
+    );
 
     const ready = (async () => {
       await client.start();
       await store.refreshAll();
-      log.info(`[client] ready: ${store.projects().length} project(s), ${store.projects().reduce((n, p) => n + p.revisionCount, 0)} revisions in ${Date.now() - t0} ms`);
+      log.info(
+        `[client] ready: ${store.projects().length} project(s), ${store.projects().reduce((n, p) => n + p.revisionCount, 0)} revisions in ${Date.now() - t0} ms`,
+      );
       await database.refreshAll('start');
     })();
     ready.catch((e: unknown) => {

@@ -32,13 +32,16 @@ class RestartingErrorHandler implements ErrorHandler {
     this.crashes.push(now);
     while (this.crashes.length && now - this.crashes[0] > RESTART_WINDOW_MS) this.crashes.shift();
     if (this.crashes.length > MAX_RESTARTS) {
-      void vscode.window.showErrorMessage(
-        `The Alembic language server crashed ${this.crashes.length} times in 3 minutes and was stopped. Diagnostics and navigation are off until the window is reloaded.`,
-        'Show Output', 'Reload Window',
-      ).then((choice) => {
-        if (choice === 'Show Output') this.output.show(true);
-        if (choice === 'Reload Window') void vscode.commands.executeCommand('workbench.action.reloadWindow');
-      });
+      void vscode.window
+        .showErrorMessage(
+          `The Alembic language server crashed ${this.crashes.length} times in 3 minutes and was stopped. Diagnostics and navigation are off until the window is reloaded.`,
+          'Show Output',
+          'Reload Window',
+        )
+        .then((choice) => {
+          if (choice === 'Show Output') this.output.show(true);
+          if (choice === 'Reload Window') void vscode.commands.executeCommand('workbench.action.reloadWindow');
+        });
       return { action: CloseAction.DoNotRestart, handled: true };
     }
     this.output.appendLine(`[client] language server stopped unexpectedly; restarting (${this.crashes.length}/${MAX_RESTARTS})`);

@@ -94,8 +94,12 @@ export class TargetProbe {
     const env: NodeJS.ProcessEnv = { ...baseEnv, ...req.env, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8', PYTHONDONTWRITEBYTECODE: '1' };
     // A run's application name is random per run: it does not change the target.
     delete env.PGAPPNAME;
-    const envText = Object.keys(env).sort().map((k) => `${k}=${env[k]}`).join('\0');
-    const fingerprint = crypto.createHash('sha256')
+    const envText = Object.keys(env)
+      .sort()
+      .map((k) => `${k}=${env[k]}`)
+      .join('\0');
+    const fingerprint = crypto
+      .createHash('sha256')
       .update(JSON.stringify([req.alembicArgv, req.iniFile, req.cwd, req.xArgs, envText, [req.iniFile, ...req.inputs].map(fileMark)]))
       .digest('hex');
     const hit = this.cache.get(req.projectId);
@@ -137,16 +141,24 @@ export class TargetProbe {
         }
         done({ kind: 'unknown', reason: `env.py did not finish within ${PROBE_TIMEOUT_MS / 1000} s` });
       }, PROBE_TIMEOUT_MS);
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => { if (stdout.length < 65536) stdout += d; });
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        if (stdout.length < 65536) stdout += d;
+      });
       child.stderr!.resume();
       const secret = child.stdio[3] as NodeJS.ReadableStream | null;
       secret?.setEncoding('utf8');
-      secret?.on('data', (d: string) => { if (password.length < 4096) password += d; });
+      secret?.on('data', (d: string) => {
+        if (password.length < 4096) password += d;
+      });
       secret?.on('error', () => undefined);
       child.on('error', (e: NodeJS.ErrnoException) => done({ kind: 'unknown', reason: `could not start ${file} (${e.code ?? 'error'})` }));
       child.on('close', (code) => {
         const target = parseProbeOutput(stdout);
-        done(target.kind === 'unknown' && code !== 0 && !stdout ? { kind: 'unknown', reason: `the probe failed with exit code ${code} (is ${file} the interpreter alembic uses?)` } : target);
+        done(
+          target.kind === 'unknown' && code !== 0 && !stdout
+            ? { kind: 'unknown', reason: `the probe failed with exit code ${code} (is ${file} the interpreter alembic uses?)` }
+            : target,
+        );
       });
     });
   }

@@ -50,7 +50,10 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     private readonly views: ViewCache,
     private readonly database: DatabaseMonitor,
   ) {
-    this.disposables.push(store.onDidChange(() => this.emitter.fire(undefined)), database.onDidChange(() => this.emitter.fire(undefined)));
+    this.disposables.push(
+      store.onDidChange(() => this.emitter.fire(undefined)),
+      database.onDidChange(() => this.emitter.fire(undefined)),
+    );
   }
 
   states(projectId: string): Map<string, RevisionState> {
@@ -102,7 +105,11 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     item.contextValue = r.contextValue;
     const node = this.views.view(r.projectId)?.byId.get(r.revision);
     if (node) {
-      item.command = { command: 'vscode.open', title: 'Open Migration', arguments: [vscode.Uri.parse(node.uri), { selection: toRange(node), preview: true } satisfies vscode.TextDocumentShowOptions] };
+      item.command = {
+        command: 'vscode.open',
+        title: 'Open Migration',
+        arguments: [vscode.Uri.parse(node.uri), { selection: toRange(node), preview: true } satisfies vscode.TextDocumentShowOptions],
+      };
     }
     return item;
   }
@@ -137,7 +144,10 @@ export class RevisionCodeLensProvider implements vscode.CodeLensProvider, vscode
     private readonly views: ViewCache,
     private readonly database: DatabaseMonitor,
   ) {
-    this.disposables.push(store.onDidChange(() => this.emitter.fire()), database.onDidChange(() => this.emitter.fire()));
+    this.disposables.push(
+      store.onDidChange(() => this.emitter.fire()),
+      database.onDidChange(() => this.emitter.fire()),
+    );
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
@@ -154,15 +164,44 @@ export class RevisionCodeLensProvider implements vscode.CodeLensProvider, vscode
       const range = new vscode.Range(node.range.start.line, 0, node.range.start.line, 0);
       const state = states?.get(node.id) ?? 'unknown';
       const target = { projectId: project.id, revision: node.id };
-      if (state !== 'unknown') lenses.push(new vscode.CodeLens(range, { title: LENS_STATE[state], command: 'alembic.revealInTree', arguments: [target], tooltip: `${node.id} is ${state} in ${this.database.get(project.id)?.target?.database ?? 'the database'}` }));
+      if (state !== 'unknown')
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: LENS_STATE[state],
+            command: 'alembic.revealInTree',
+            arguments: [target],
+            tooltip: `${node.id} is ${state} in ${this.database.get(project.id)?.target?.database ?? 'the database'}`,
+          }),
+        );
       if (state !== 'applied' && state !== 'current') {
-        lenses.push(new vscode.CodeLens(range, { title: 'Upgrade to here', command: 'alembic.tree.upgradeHere', arguments: [target], tooltip: `alembic upgrade ${node.id}` }));
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: 'Upgrade to here',
+            command: 'alembic.tree.upgradeHere',
+            arguments: [target],
+            tooltip: `alembic upgrade ${node.id}`,
+          }),
+        );
       }
       if (state !== 'pending') {
         const parents = node.parents.length === 1 ? node.parents[0] : node.parents.length === 0 ? 'base' : `${node.id}-1`;
-        lenses.push(new vscode.CodeLens(range, { title: 'Downgrade to before this', command: 'alembic.downgradeBefore', arguments: [target], tooltip: `alembic downgrade ${parents}` }));
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: 'Downgrade to before this',
+            command: 'alembic.downgradeBefore',
+            arguments: [target],
+            tooltip: `alembic downgrade ${parents}`,
+          }),
+        );
       }
-      lenses.push(new vscode.CodeLens(range, { title: 'Show SQL', command: 'alembic.tree.showSql', arguments: [target], tooltip: `alembic upgrade ${node.parents[0] ?? 'base'}:${node.id} --sql` }));
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: 'Show SQL',
+          command: 'alembic.tree.showSql',
+          arguments: [target],
+          tooltip: `alembic upgrade ${node.parents[0] ?? 'base'}:${node.id} --sql`,
+        }),
+      );
     }
     return lenses;
   }
@@ -212,7 +251,9 @@ export class StatusBar implements vscode.Disposable {
     const elsewhere = db?.alembicTarget?.differs ? db.alembicTarget.label : undefined;
     const text = elsewhere ? v.text.replace(/^\$\([^)]*\)/, '$(warning)') : v.text;
     this.item.text = this.spinning ? `$(sync~spin) ${prefix}${text.replace(/^\$\([^)]*\)\s*/, '')}` : text.replace(/^(\$\([^)]*\)\s*)/, `$1${prefix}`);
-    const tooltip = new vscode.MarkdownString(`${elsewhere ? `**alembic changes ${elsewhere}** (as env.py builds it), not the database shown here.\n\n` : ''}${v.tooltip}${db?.target ? `\n\n${db.target.database} on ${db.target.host} — from ${db.target.source}` : ''}${db?.target?.notes.length ? `\n\n${db.target.notes.map((n) => `- ${n}`).join('\n')}` : ''}`);
+    const tooltip = new vscode.MarkdownString(
+      `${elsewhere ? `**alembic changes ${elsewhere}** (as env.py builds it), not the database shown here.\n\n` : ''}${v.tooltip}${db?.target ? `\n\n${db.target.database} on ${db.target.host} — from ${db.target.source}` : ''}${db?.target?.notes.length ? `\n\n${db.target.notes.map((n) => `- ${n}`).join('\n')}` : ''}`,
+    );
     this.item.tooltip = tooltip;
     this.item.command = { command: v.command, title: 'Alembic', arguments: [{ projectId: project.id }] };
     this.item.show();

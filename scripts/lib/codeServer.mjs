@@ -27,7 +27,9 @@ export async function waitHttp(url, ms) {
   while (Date.now() < end) {
     try {
       if ((await fetch(url)).ok) return true;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     await new Promise((r) => setTimeout(r, 150));
   }
   return false;
@@ -35,23 +37,44 @@ export async function waitHttp(url, ms) {
 
 /** Stops a process group: SIGTERM, then SIGKILL after 5 s. */
 export async function stopGroup(pid) {
-  try { process.kill(-pid, 'SIGTERM'); } catch { return; }
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    return;
+  }
   for (const end = Date.now() + 5000; Date.now() < end;) {
-    try { process.kill(-pid, 0); } catch { return; }
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      return;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
-  try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
 }
 
 /** The environment code-server needs on top of `env`: XDG dirs in the run folder, no marketplace. */
 export function codeServerEnv(run, env) {
   const xdg = path.join(run, 'xdg');
-  return { ...env, XDG_CONFIG_HOME: path.join(xdg, 'config'), XDG_DATA_HOME: path.join(xdg, 'data'), XDG_CACHE_HOME: path.join(xdg, 'cache'), EXTENSIONS_GALLERY: '{}' };
+  return {
+    ...env,
+    XDG_CONFIG_HOME: path.join(xdg, 'config'),
+    XDG_DATA_HOME: path.join(xdg, 'data'),
+    XDG_CACHE_HOME: path.join(xdg, 'cache'),
+    EXTENSIONS_GALLERY: '{}',
+  };
 }
 
 /** Installs a .vsix into `<run>/ext`; returns the installed extension's folder. */
 export function installVsix(run, vsix, env, { userData = path.join(run, 'ud'), extensionId } = {}) {
-  const r = spawnSync(codeServerBin, ['--user-data-dir', userData, '--extensions-dir', path.join(run, 'ext'), '--install-extension', vsix], { env, encoding: 'utf8' });
+  const r = spawnSync(codeServerBin, ['--user-data-dir', userData, '--extensions-dir', path.join(run, 'ext'), '--install-extension', vsix], {
+    env,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`code-server could not install ${path.basename(vsix)}:\n${(r.stderr || r.stdout || '').slice(-2000)}`);
   const dir = fs.readdirSync(path.join(run, 'ext')).find((d) => !extensionId || d.startsWith(`${extensionId}-`));
   if (!dir) throw new Error(`the .vsix did not install into ${path.join(run, 'ext')}`);
@@ -66,12 +89,28 @@ export async function startCodeServer({ run, folder, env, userData = path.join(r
   const port = await freePort();
   const log = path.join(run, 'code-server.log');
   const out = fs.openSync(log, 'a');
-  const child = spawn(codeServerBin, [
-    '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    ...(trust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--ignore-last-opened',
-    '--user-data-dir', userData, '--extensions-dir', path.join(run, 'ext'), '--config', path.join(run, 'config.yaml'),
-    folder,
-  ], { env, stdio: ['ignore', out, out], detached: true });
+  const child = spawn(
+    codeServerBin,
+    [
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      ...(trust ? [] : ['--disable-workspace-trust']),
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      '--user-data-dir',
+      userData,
+      '--extensions-dir',
+      path.join(run, 'ext'),
+      '--config',
+      path.join(run, 'config.yaml'),
+      folder,
+    ],
+    { env, stdio: ['ignore', out, out], detached: true },
+  );
   fs.closeSync(out);
   const stop = () => stopGroup(child.pid);
   if (!(await waitHttp(`http://127.0.0.1:${port}/healthz`, 30_000))) {

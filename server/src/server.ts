@@ -44,12 +44,16 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   const initOptions = (params.initializationOptions ?? {}) as InitializationOptions;
   const cacheDir = initOptions.cacheDir;
   // A snapshot applies only to the build that wrote it (the scanner may have changed).
-  const snapshots = typeof cacheDir === 'string' && cacheDir
-    ? new SnapshotStore(
-      cacheDir, `${SERVER_VERSION}:${statSignature(__filename) ?? ''}`, (p) => handlers.graphResult(state, p),
-      (what, e) => state.boundary.logError(what, e), (m) => connection.console.info(m),
-    )
-    : undefined;
+  const snapshots =
+    typeof cacheDir === 'string' && cacheDir
+      ? new SnapshotStore(
+          cacheDir,
+          `${SERVER_VERSION}:${statSignature(__filename) ?? ''}`,
+          (p) => handlers.graphResult(state, p),
+          (what, e) => state.boundary.logError(what, e),
+          (m) => connection.console.info(m),
+        )
+      : undefined;
   state = new ServerState({
     folders: folders.map((f) => uriToPath(f.uri)),
     initOptions,
@@ -85,15 +89,19 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
 connection.onInitialized(async () => {
   // The registration request goes out first; indexing starts without waiting for its answer.
   const watching = capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration
-    ? connection.client.register(DidChangeWatchedFilesNotification.type, {
-      watchers: [{ globPattern: '**/alembic.ini' }, { globPattern: '**/pyproject.toml' }, { globPattern: '**/*.py' }],
-    }).catch((e: unknown) => state.boundary.logError('registering file watchers', e))
+    ? connection.client
+        .register(DidChangeWatchedFilesNotification.type, {
+          watchers: [{ globPattern: '**/alembic.ini' }, { globPattern: '**/pyproject.toml' }, { globPattern: '**/*.py' }],
+        })
+        .catch((e: unknown) => state.boundary.logError('registering file watchers', e))
     : undefined;
   if (capabilities.workspace?.workspaceFolders) {
-    connection.workspace.onDidChangeWorkspaceFolders((e) => state.guard('workspace folders', () => {
-      for (const f of e.removed) state.removeFolder(uriToPath(f.uri));
-      for (const f of e.added) state.addFolder(uriToPath(f.uri));
-    }));
+    connection.workspace.onDidChangeWorkspaceFolders((e) =>
+      state.guard('workspace folders', () => {
+        for (const f of e.removed) state.removeFolder(uriToPath(f.uri));
+        for (const f of e.added) state.addFolder(uriToPath(f.uri));
+      }),
+    );
   }
   await Promise.all([watching, state.start()]);
 });
@@ -104,12 +112,16 @@ documents.onDidOpen((e) => state.guard('didOpen', () => state.documentChanged(e.
 documents.onDidChangeContent((e) => state.guard('didChange', () => state.documentChanged(e.document)));
 documents.onDidClose((e) => state.guard('didClose', () => state.documentClosed(e.document)));
 
-connection.onDidChangeWatchedFiles((params) => state.guard('watched files', () => {
-  state.filesChanged(params.changes.map((c) => ({
-    file: uriToPath(c.uri),
-    kind: c.type === FileChangeType.Created ? 'created' : c.type === FileChangeType.Deleted ? 'deleted' : 'changed',
-  })));
-}));
+connection.onDidChangeWatchedFiles((params) =>
+  state.guard('watched files', () => {
+    state.filesChanged(
+      params.changes.map((c) => ({
+        file: uriToPath(c.uri),
+        kind: c.type === FileChangeType.Created ? 'created' : c.type === FileChangeType.Deleted ? 'deleted' : 'changed',
+      })),
+    );
+  }),
+);
 connection.onDidChangeConfiguration(() => state.guard('configuration', () => state.settingsChanged()));
 
 connection.onDefinition((p, token) => state.handle('definition', null, () => handlers.definition(state, p, token)));
@@ -121,10 +133,32 @@ connection.onRenameRequest((p) => state.handle('rename', null, () => handlers.re
 connection.onDocumentSymbol((p) => state.handle('documentSymbol', null, () => handlers.documentSymbols(state, p)));
 connection.onWorkspaceSymbol((p, token) => state.handle('workspaceSymbol', null, () => handlers.workspaceSymbols(state, p, token)));
 connection.onCodeAction((p, token) => state.handle('codeAction', null, () => handlers.codeActions(state, p, token)));
-connection.onRequest(ProjectsRequest, () => state.handleEarly('alembic/projects', [], () => handlers.projectsFromSnapshots(state), () => handlers.projects(state)));
-connection.onRequest(NewRevisionRequest, (p) => state.handle('alembic/newRevision', { kind: 'error', message: 'The language server failed to render the revision: see the Alembic output.' }, () => handlers.newRevision(state, p)));
-connection.onRequest(RevisionGraphRequest, (p, token) => state.handleEarly('alembic/revisionGraph', null, () => handlers.revisionGraphFromSnapshot(state, p), () => handlers.revisionGraph(state, p, token)));
-connection.onNotification(WorkspaceTrustNotification, (p) => state.guard('alembic/workspaceTrust', () => { state.trusted = p.trusted === true; }));
+connection.onRequest(ProjectsRequest, () =>
+  state.handleEarly(
+    'alembic/projects',
+    [],
+    () => handlers.projectsFromSnapshots(state),
+    () => handlers.projects(state),
+  ),
+);
+connection.onRequest(NewRevisionRequest, (p) =>
+  state.handle('alembic/newRevision', { kind: 'error', message: 'The language server failed to render the revision: see the Alembic output.' }, () =>
+    handlers.newRevision(state, p),
+  ),
+);
+connection.onRequest(RevisionGraphRequest, (p, token) =>
+  state.handleEarly(
+    'alembic/revisionGraph',
+    null,
+    () => handlers.revisionGraphFromSnapshot(state, p),
+    () => handlers.revisionGraph(state, p, token),
+  ),
+);
+connection.onNotification(WorkspaceTrustNotification, (p) =>
+  state.guard('alembic/workspaceTrust', () => {
+    state.trusted = p.trusted === true;
+  }),
+);
 connection.onNotification(DatabaseStateNotification, (p) => state.guard('alembic/databaseState', () => state.setDatabaseState(p.projectId, p.state)));
 
 documents.listen(connection);

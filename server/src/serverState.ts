@@ -31,7 +31,10 @@ export interface ServerStateOptions {
   /** Asks the client for a folder's settings; undefined when the client cannot be asked. */
   pullSettings: ((folder: string) => Promise<unknown>) | undefined;
   /** Where diagnostics, graph changes, warnings and logs go. */
-  output: Omit<PublisherOutput, 'flushed' | 'logError' | 'graphChanged'> & { graphChanged(projectId: string, generation: number): void; log(message: string): void };
+  output: Omit<PublisherOutput, 'flushed' | 'logError' | 'graphChanged'> & {
+    graphChanged(projectId: string, generation: number): void;
+    log(message: string): void;
+  };
   /** Resolves when the connection has no output waiting (start-up reading pauses for it). */
   outputIdle: () => Promise<void>;
   /** Graph snapshots, when the client gave a cache folder. */
@@ -77,10 +80,11 @@ export class ServerState implements HandlerContext {
   async start(): Promise<void> {
     // The parsers are only needed for lint: they load after the index, so their start-up
     // (wasm instantiation, ~0.1 s of this thread) does not delay the first graph answers.
-    const loadParsers = (): Promise<void> => (async () => {
-      this.documents.python = await loadPythonParser();
-      await prepareLinter();
-    })().catch((e: unknown) => this.boundary.logError('loading the Python and SQL parsers (diagnostics limited to the revision graph)', e));
+    const loadParsers = (): Promise<void> =>
+      (async () => {
+        this.documents.python = await loadPythonParser();
+        await prepareLinter();
+      })().catch((e: unknown) => this.boundary.logError('loading the Python and SQL parsers (diagnostics limited to the revision graph)', e));
     try {
       await this.indexStartupFolders();
     } catch (e) {
@@ -102,14 +106,18 @@ export class ServerState implements HandlerContext {
     for (const p of found.flatMap((f) => f.projects)) {
       const listing = listMigrationFiles(p);
       listings.set(p.id, listing);
-      this.snapshots?.load(p, listing.map((f) => f.file));
+      this.snapshots?.load(
+        p,
+        listing.map((f) => f.file),
+      );
     }
     this.startupProjects = found.flatMap((f) => f.projects);
     this.readiness.markDiscovered();
     // Read in slices: requests answered from snapshots go out in between.
     for (const { folder, projects } of found) {
       const indexes: ProjectIndex[] = [];
-      for (const p of projects) indexes.push(await ProjectIndex.loadInSlices(p, { signatures: this.workspace.signatures, listing: listings.get(p.id), pause: this.opts.outputIdle }));
+      for (const p of projects)
+        indexes.push(await ProjectIndex.loadInSlices(p, { signatures: this.workspace.signatures, listing: listings.get(p.id), pause: this.opts.outputIdle }));
       this.publisher.markDirty(this.workspace.addIndexedFolder(folder, indexes));
     }
   }

@@ -16,9 +16,10 @@ export function pathToUri(file: string): string {
   let uri = uriCache.get(file);
   if (uri === undefined) {
     // pathToFileURL costs ~9 µs; a graph answer converts every migration's path.
-    uri = process.platform !== 'win32' && PLAIN_PATH.test(file) && !file.includes('//') && !/(^|\/)\.\.?(\/|$)/.test(file)
-      ? `file://${file}`
-      : pathToFileURL(file).href;
+    uri =
+      process.platform !== 'win32' && PLAIN_PATH.test(file) && !file.includes('//') && !/(^|\/)\.\.?(\/|$)/.test(file)
+        ? `file://${file}`
+        : pathToFileURL(file).href;
     if (uriCache.size >= URI_CACHE_LIMIT) uriCache.clear();
     uriCache.set(file, uri);
   }

@@ -117,13 +117,17 @@ export class Workspace {
   /** An editor opened or changed a document: its text now wins over disk. */
   setDocument(file: string, text: string): string[] {
     this.open.set(file, text);
-    return this.projectsOfFile(file).filter((p) => p.setFile(file, text)).map((p) => p.project.id);
+    return this.projectsOfFile(file)
+      .filter((p) => p.setFile(file, text))
+      .map((p) => p.project.id);
   }
 
   /** An editor closed a document: the file on disk is what counts again. */
   closeDocument(file: string): string[] {
     this.open.delete(file);
-    return this.projectsOfFile(file).filter((p) => p.setFile(file)).map((p) => p.project.id);
+    return this.projectsOfFile(file)
+      .filter((p) => p.setFile(file))
+      .map((p) => p.project.id);
   }
 
   /**
@@ -158,7 +162,9 @@ export class Workspace {
       return folder ? this.reloadFolder(folder) : [];
     }
     if (kind === 'deleted') {
-      const affected = this.allProjects().filter((p) => p.removeFile(file)).map((p) => p.project.id);
+      const affected = this.allProjects()
+        .filter((p) => p.removeFile(file))
+        .map((p) => p.project.id);
       if (affected.length === 0) {
         // A deleted folder: forget every indexed file below it.
         const prefix = file + path.sep;
@@ -171,6 +177,8 @@ export class Workspace {
       return affected;
     }
     if (this.open.has(file)) return [];
-    return this.projectsOfFile(file).filter((p) => p.setFile(file)).map((p) => p.project.id);
+    return this.projectsOfFile(file)
+      .filter((p) => p.setFile(file))
+      .map((p) => p.project.id);
   }
 }

@@ -109,7 +109,10 @@ for (const [name, revisions] of Object.entries(CASES)) {
     const ini = project(name.replace(/\W+/g, '-'), revisions);
     const index = ours(ini);
     const [heads, history, headsDeps, headsVerbose] = await Promise.all([
-      alembic(ini, ['heads']), alembic(ini, ['history']), alembic(ini, ['heads', '--resolve-dependencies']), alembic(ini, ['heads', '--verbose']),
+      alembic(ini, ['heads']),
+      alembic(ini, ['history']),
+      alembic(ini, ['heads', '--resolve-dependencies']),
+      alembic(ini, ['heads', '--verbose']),
     ]);
     assert.equal(heads.code, 0, heads.stderr);
     assert.equal(text(formatHeads(index.graph)), heads.stdout);
@@ -151,7 +154,7 @@ test('label@head, label@base-relative and upgrades along a labelled branch match
   for (const spec of ['reports@head', 'reports@+1', 'reports@+2', 'aaaa00000002', 'heads', 'reports@base']) await assertSameUpgrade(ini, index, spec);
 });
 
-test('the repository\'s migrations-sample reads exactly as alembic reads it', async (t) => {
+test("the repository's migrations-sample reads exactly as alembic reads it", async (t) => {
   const ini = path.join(repoRoot, 'migrations-sample', 'alembic.ini');
   assert.ok(fs.existsSync(ini), 'migrations-sample/alembic.ini must exist');
   const index = ours(ini);

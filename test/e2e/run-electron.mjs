@@ -33,7 +33,10 @@ try {
   fs.cpSync(path.join(root, 'migrations-sample'), workspace, { recursive: true, filter: (s) => !s.includes('__pycache__') });
   const userData = path.join(run, 'user-data');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({ 'alembic.command': [alembicBin], 'security.workspace.trust.enabled': false }));
+  fs.writeFileSync(
+    path.join(userData, 'User', 'settings.json'),
+    JSON.stringify({ 'alembic.command': [alembicBin], 'security.workspace.trust.enabled': false }),
+  );
   const results = path.join(run, 'results.json');
   await runTests({
     version: process.env.VSCODE_VERSION ?? '1.100.3',

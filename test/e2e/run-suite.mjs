@@ -29,7 +29,15 @@ const artifacts = path.join(root, '.test-artifacts', 'e2e');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const alembicBin = process.env.ALEMBIC_BIN ?? '/usr/bin/alembic';
 const EXT_ID = 'alembic-migrations.alembic-migrations';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const counts = { passed: 0, failed: 0 };
 const results = [];
@@ -37,7 +45,11 @@ const log = (s) => process.stdout.write(`[e2e] ${s}\n`);
 function record(name, error) {
   if (error) {
     counts.failed++;
-    results.push(`  ✖ ${name}\n      ${String(error.message ?? error).split('\n').join('\n      ')}`);
+    results.push(
+      `  ✖ ${name}\n      ${String(error.message ?? error)
+        .split('\n')
+        .join('\n      ')}`,
+    );
   } else {
     counts.passed++;
     results.push(`  ✔ ${name}`);
@@ -49,13 +61,19 @@ function writeCounts() {
 
 const cleanups = [];
 async function cleanup() {
-  while (cleanups.length) await cleanups.pop()().catch((e) => log(`cleanup: ${e.message}`));
+  while (cleanups.length)
+    await cleanups
+      .pop()()
+      .catch((e) => log(`cleanup: ${e.message}`));
 }
-process.on('SIGINT', () => { cleanup().finally(() => process.exit(130)); });
+process.on('SIGINT', () => {
+  cleanup().finally(() => process.exit(130));
+});
 
 function runSync(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', ...opts });
-  if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.slice(0, 2).join(' ')} failed (${r.status ?? r.signal}):\n${(r.stderr || r.stdout || '').slice(-2000)}`);
+  if (r.status !== 0)
+    throw new Error(`${path.basename(cmd)} ${args.slice(0, 2).join(' ')} failed (${r.status ?? r.signal}):\n${(r.stderr || r.stdout || '').slice(-2000)}`);
   return r.stdout;
 }
 
@@ -69,7 +87,12 @@ async function startCodeServer(run, folder, env, { userData, trustPrompt = false
 async function launchBrowser(run, name) {
   const { chromium } = require('playwright-core');
   const udd = fs.mkdtempSync(path.join(run, `chromium-${name}-`));
-  const ctx = await chromium.launchPersistentContext(udd, { executablePath: chromiumPath, headless: true, viewport: { width: 1440, height: 900 }, args: CHROMIUM_ARGS });
+  const ctx = await chromium.launchPersistentContext(udd, {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1440, height: 900 },
+    args: CHROMIUM_ARGS,
+  });
   cleanups.push(() => ctx.close());
   return ctx;
 }
@@ -108,17 +131,24 @@ async function main() {
   fs.cpSync(path.join(root, 'migrations-sample'), workspace, { recursive: true, filter: (src) => !src.includes('__pycache__') });
   const userSettings = path.join(run, 'ud', 'User', 'settings.json');
   fs.mkdirSync(path.dirname(userSettings), { recursive: true });
-  fs.writeFileSync(userSettings, JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'workbench.tips.enabled': false,
-    'workbench.welcomePage.walkthroughs.openOnInstall': false,
-    'telemetry.telemetryLevel': 'off',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'update.mode': 'none',
-    'security.workspace.trust.enabled': false,
-    'alembic.command': [alembicBin],
-  }, null, 2));
+  fs.writeFileSync(
+    userSettings,
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'workbench.welcomePage.walkthroughs.openOnInstall': false,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'update.mode': 'none',
+        'security.workspace.trust.enabled': false,
+        'alembic.command': [alembicBin],
+      },
+      null,
+      2,
+    ),
+  );
   const phaseAResults = path.join(run, 'exthost-results.json');
   const env = codeServerEnv(run, {
     ...process.env,
@@ -129,17 +159,47 @@ async function main() {
   t0 = Date.now();
   const extDir = installVsix(run, vsix, env, { extensionId: EXT_ID });
   log(`installed ${path.basename(extDir)} from the .vsix in ${Date.now() - t0} ms`);
-  record(`the .vsix (${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB) holds only the bundles, wasm, grammars, manifest, media, rule docs, README, CHANGELOG, LICENSE`, (() => {
-    const files = [];
-    const walk = (d) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const f = path.join(d, e.name); if (e.isDirectory()) walk(f); else files.push(path.relative(extDir, f)); } };
-    walk(extDir);
-    const allowed = [/^package\.json$/, /^(README|CHANGELOG)\.md$/i, /^LICENSE(\.txt)?$/i, /^\.vsixmanifest$/, /^dist\/(client|server|cli)\.js$/, /^dist\/[\w-]+\.wasm$/, /^dist\/alembic_target\.py$/,
-      /^syntaxes\/[\w.-]+\.json$/, /^media\/(icon\.png|alembic\.svg|walkthrough\/[\w-]+\.md)$/, /^docs\/rules\/[\w-]+\.md$/];
-    const extra = files.filter((f) => !allowed.some((r) => r.test(f)));
-    const required = ['package.json', 'dist/client.js', 'dist/server.js', 'dist/cli.js', 'dist/libpg-query.wasm', 'dist/tree-sitter-python.wasm', 'dist/web-tree-sitter.wasm', 'dist/alembic_target.py', 'media/icon.png', 'docs/rules/sqlite-syntax.md'];
-    const missing = required.filter((f) => !files.includes(f));
-    return extra.length || missing.length ? new Error(`unexpected: ${extra.join(', ') || '-'}; missing: ${missing.join(', ') || '-'}`) : undefined;
-  })());
+  record(
+    `the .vsix (${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB) holds only the bundles, wasm, grammars, manifest, media, rule docs, README, CHANGELOG, LICENSE`,
+    (() => {
+      const files = [];
+      const walk = (d) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+          const f = path.join(d, e.name);
+          if (e.isDirectory()) walk(f);
+          else files.push(path.relative(extDir, f));
+        }
+      };
+      walk(extDir);
+      const allowed = [
+        /^package\.json$/,
+        /^(README|CHANGELOG)\.md$/i,
+        /^LICENSE(\.txt)?$/i,
+        /^\.vsixmanifest$/,
+        /^dist\/(client|server|cli)\.js$/,
+        /^dist\/[\w-]+\.wasm$/,
+        /^dist\/alembic_target\.py$/,
+        /^syntaxes\/[\w.-]+\.json$/,
+        /^media\/(icon\.png|alembic\.svg|walkthrough\/[\w-]+\.md)$/,
+        /^docs\/rules\/[\w-]+\.md$/,
+      ];
+      const extra = files.filter((f) => !allowed.some((r) => r.test(f)));
+      const required = [
+        'package.json',
+        'dist/client.js',
+        'dist/server.js',
+        'dist/cli.js',
+        'dist/libpg-query.wasm',
+        'dist/tree-sitter-python.wasm',
+        'dist/web-tree-sitter.wasm',
+        'dist/alembic_target.py',
+        'media/icon.png',
+        'docs/rules/sqlite-syntax.md',
+      ];
+      const missing = required.filter((f) => !files.includes(f));
+      return extra.length || missing.length ? new Error(`unexpected: ${extra.join(', ') || '-'}; missing: ${missing.join(', ') || '-'}`) : undefined;
+    })(),
+  );
   const cs = await startCodeServer(run, workspace, env);
   const base = `http://127.0.0.1:${cs.port}`;
   log(`code-server ${base}`);
@@ -151,19 +211,31 @@ async function main() {
     const page = ctx.pages()[0] ?? (await ctx.newPage());
     const lines = [];
     page.on('console', (m) => {
-      const t = m.text().replace(/%c/g, '').replace(/color: [^;]+;?|font-weight: [^;]+;?/g, '').trim();
+      const t = m
+        .text()
+        .replace(/%c/g, '')
+        .replace(/color: [^;]+;?|font-weight: [^;]+;?/g, '')
+        .trim();
       if (t && !/Failed to load resource/.test(t)) lines.push(t);
     });
     const exit = new Promise((resolve) => void page.exposeFunction('codeAutomationExit', (code) => resolve(code)));
     const remote = (p) => `vscode-remote://127.0.0.1:${cs.port}${p}`;
-    const payload = JSON.stringify([['extensionDevelopmentPath', remote(extDir)], ['extensionTestsPath', remote(path.join(root, 'out/test/e2e/suite/index.js'))]]);
+    const payload = JSON.stringify([
+      ['extensionDevelopmentPath', remote(extDir)],
+      ['extensionTestsPath', remote(path.join(root, 'out/test/e2e/suite/index.js'))],
+    ]);
     await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`);
     const code = await Promise.race([exit, new Promise((r) => setTimeout(() => r('timeout after 300 s'), 300_000))]);
     fs.writeFileSync(path.join(artifacts, 'exthost-console.log'), lines.join('\n'));
     await page.screenshot({ path: path.join(artifacts, '0-exthost-suite.png') }).catch(() => undefined);
     await ctx.close();
     cleanups.pop();
-    process.stdout.write(lines.filter((l) => /^\s*(✔|✓|\d+\)|[0-9]+ passing|[0-9]+ failing|Alembic Migrations|Error|AssertionError|at )/.test(l) || /passing|failing/.test(l)).map((l) => `  [exthost] ${l}\n`).join(''));
+    process.stdout.write(
+      lines
+        .filter((l) => /^\s*(✔|✓|\d+\)|[0-9]+ passing|[0-9]+ failing|Alembic Migrations|Error|AssertionError|at )/.test(l) || /passing|failing/.test(l))
+        .map((l) => `  [exthost] ${l}\n`)
+        .join(''),
+    );
     const r = fs.existsSync(phaseAResults) ? JSON.parse(fs.readFileSync(phaseAResults, 'utf8')) : undefined;
     if (!r) {
       record(`extension-host mocha suite (exit ${code})`, new Error(`no results written; last console lines:\n${lines.slice(-30).join('\n')}`));
@@ -171,7 +243,14 @@ async function main() {
       counts.passed += r.passed;
       counts.failed += r.failed;
       results.push(`  extension host: ${r.passed} passed, ${r.failed} failed (exit ${code}, ${Date.now() - t0} ms)`);
-      if (r.failed) results.push(lines.filter((l) => /\d+\) |Error/.test(l)).slice(0, 40).map((l) => `      ${l}`).join('\n'));
+      if (r.failed)
+        results.push(
+          lines
+            .filter((l) => /\d+\) |Error/.test(l))
+            .slice(0, 40)
+            .map((l) => `      ${l}`)
+            .join('\n'),
+        );
     }
   }
 
@@ -184,11 +263,22 @@ async function main() {
 
   // ---- 7. The README's main command, as CI can run it: `npm run demo -- --headless`
   t0 = Date.now();
-  const demo = spawnSync(process.execPath, [path.join(root, 'scripts/demo.mjs'), '--headless'], { cwd: root, encoding: 'utf8', timeout: 240_000, env: { ...process.env, ALEMBIC: alembicBin } });
+  const demo = spawnSync(process.execPath, [path.join(root, 'scripts/demo.mjs'), '--headless'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 240_000,
+    env: { ...process.env, ALEMBIC: alembicBin },
+  });
   fs.writeFileSync(path.join(artifacts, 'demo.log'), `${demo.stdout}\n${demo.stderr}`);
   const shown = /the workbench shows the extension: status bar "([^"]*4d2e9a7[^"]*)"/.exec(demo.stdout ?? '');
-  record(`npm run demo -- --headless: embedded PostgreSQL, alembic, code-server; the status bar shows the upgraded revision (${Date.now() - t0} ms)`,
-    demo.status === 0 && shown ? undefined : new Error(`exit ${demo.status ?? demo.signal}; see .test-artifacts/e2e/demo.log:\n${(demo.stdout ?? '').slice(-800)}${(demo.stderr ?? '').slice(-800)}`));
+  record(
+    `npm run demo -- --headless: embedded PostgreSQL, alembic, code-server; the status bar shows the upgraded revision (${Date.now() - t0} ms)`,
+    demo.status === 0 && shown
+      ? undefined
+      : new Error(
+          `exit ${demo.status ?? demo.signal}; see .test-artifacts/e2e/demo.log:\n${(demo.stdout ?? '').slice(-800)}${(demo.stderr ?? '').slice(-800)}`,
+        ),
+  );
 }
 
 async function untrustedTests({ run, workspace, env, pgServer }) {
@@ -207,11 +297,14 @@ async function untrustedTests({ run, workspace, env, pgServer }) {
   const planted = path.join(workspace, '.vscode', 'settings.json');
   const marker = path.join(run, 'planted-command-ran');
   fs.mkdirSync(path.dirname(planted), { recursive: true });
-  fs.writeFileSync(planted, JSON.stringify({
-    'alembic.command': ['/bin/sh', '-c', `touch ${marker}`, 'alembic'],
-    'alembic.env': { PGAPPNAME: 'planted-by-repo' },
-    'alembic.databaseUrl': pgServer.url,
-  }));
+  fs.writeFileSync(
+    planted,
+    JSON.stringify({
+      'alembic.command': ['/bin/sh', '-c', `touch ${marker}`, 'alembic'],
+      'alembic.env': { PGAPPNAME: 'planted-by-repo' },
+      'alembic.databaseUrl': pgServer.url,
+    }),
+  );
   let failShot = async () => undefined;
   try {
     // Sessions of the trusted workbench end with its code-server; wait for the server to see it.
@@ -220,11 +313,17 @@ async function untrustedTests({ run, workspace, env, pgServer }) {
     const userData = path.join(run, 'ud-untrusted');
     fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
     // Trust enabled, no start-up prompt: the folder opens in Restricted Mode, as when a person answers "No".
-    fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
-      'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'extensions.autoCheckUpdates': false,
-      'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never',
-      'alembic.command': [alembicBin],
-    }));
+    fs.writeFileSync(
+      path.join(userData, 'User', 'settings.json'),
+      JSON.stringify({
+        'workbench.startupEditor': 'none',
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'security.workspace.trust.enabled': true,
+        'security.workspace.trust.startupPrompt': 'never',
+        'alembic.command': [alembicBin],
+      }),
+    );
     const cs = await startCodeServer(run, workspace, env, { userData, trustPrompt: true });
     const ctx = await launchBrowser(run, 'untrusted');
     const page = ctx.pages()[0] ?? (await ctx.newPage());
@@ -233,11 +332,17 @@ async function untrustedTests({ run, workspace, env, pgServer }) {
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await page.locator('.activitybar .action-label[aria-label^="Alembic"]').first().click({ timeout: 60_000 });
     // The tree still shows the graph (reading files is safe) …
-    await page.getByRole('treeitem', { name: /c3f9a1d7e586/ }).first().waitFor({ timeout: 60_000 });
+    await page
+      .getByRole('treeitem', { name: /c3f9a1d7e586/ })
+      .first()
+      .waitFor({ timeout: 60_000 });
     // … the status bar says why there is no database state …
     await page.locator('.statusbar-item', { hasText: 'restricted' }).first().waitFor({ timeout: 30_000 });
     // … the view says what Restricted Mode means here …
-    await page.locator('.pane-body', { hasText: /Restricted mode: .*alembic does not run/ }).first().waitFor({ timeout: 15_000 });
+    await page
+      .locator('.pane-body', { hasText: /Restricted mode: .*alembic does not run/ })
+      .first()
+      .waitFor({ timeout: 15_000 });
     // … and the commands that would run alembic are not offered (enablement: isWorkspaceTrusted).
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input').first();
@@ -245,17 +350,30 @@ async function untrustedTests({ run, workspace, env, pgServer }) {
     await input.fill('>Alembic: ');
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Alembic: Refresh' }).first().waitFor({ timeout: 10_000 });
     const offered = await page.locator('.quick-input-widget .monaco-list-row').allInnerTexts();
-    const running = offered.filter((t) => /Upgrade|Downgrade|Stamp|Autogenerate|Offline SQL|Show Current|Show History|Show Heads|Create Revision|Merge Heads/.test(t));
+    const running = offered.filter((t) =>
+      /Upgrade|Downgrade|Stamp|Autogenerate|Offline SQL|Show Current|Show History|Show Heads|Create Revision|Merge Heads/.test(t),
+    );
     if (running.length) throw new Error(`commands that run alembic or write revisions are offered in Restricted Mode: ${running.join(' | ')}`);
     // The view's title offers no Create Revision either.
     const titleActions = await page.locator('.pane-header .actions .action-label').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
-    if (titleActions.some((a) => /Create Revision|Upgrade|Downgrade/.test(a))) throw new Error(`the view title offers ${titleActions.join(' | ')} in Restricted Mode`);
+    if (titleActions.some((a) => /Create Revision|Upgrade|Downgrade/.test(a)))
+      throw new Error(`the view title offers ${titleActions.join(' | ')} in Restricted Mode`);
     await page.screenshot({ path: path.join(artifacts, '8-untrusted.png') });
     await page.keyboard.press('Escape');
     await new Promise((r) => setTimeout(r, 2000));
     const sessions = await otherSessions();
     if (sessions !== 0) throw new Error(`${sessions} database session(s) open while the workspace is untrusted`);
-    const rows = (await (async () => { const c = new pg.Client(pgServer.config); await c.connect(); try { return (await c.query('SELECT version_num FROM alembic_version')).rows; } finally { await c.end(); } })()).map((r) => r.version_num);
+    const rows = (
+      await (async () => {
+        const c = new pg.Client(pgServer.config);
+        await c.connect();
+        try {
+          return (await c.query('SELECT version_num FROM alembic_version')).rows;
+        } finally {
+          await c.end();
+        }
+      })()
+    ).map((r) => r.version_num);
     if (JSON.stringify(rows) !== JSON.stringify(['2a7e5d91c3b4'])) throw new Error(`the version table changed to ${JSON.stringify(rows)}`);
     if (fs.existsSync(marker)) throw new Error('the planted alembic.command ran in Restricted Mode');
     await ctx.close();
@@ -287,7 +405,9 @@ async function uiTests({ base, workspace, pgServer }) {
       try {
         const v = await fn();
         if (v) return v;
-      } catch (e) { last = e; }
+      } catch (e) {
+        last = e;
+      }
       await new Promise((r) => setTimeout(r, 250));
     }
     throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
@@ -297,11 +417,16 @@ async function uiTests({ base, workspace, pgServer }) {
   const ctx = await launchBrowser(run, 'ui');
   const page = ctx.pages()[0] ?? (await ctx.newPage());
   const consoleErrors = [];
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
   const shot = (name) => page.screenshot({ path: path.join(artifacts, `${name}.png`) });
   let broken = false; // after a failed step that later ones depend on, they fail with this reason
   const step = async (name, fn, { dependsOnPrevious = true } = {}) => {
-    if (broken && dependsOnPrevious) { record(name, new Error('not run: an earlier UI step failed')); return; }
+    if (broken && dependsOnPrevious) {
+      record(name, new Error('not run: an earlier UI step failed'));
+      return;
+    }
     const t0 = Date.now();
     try {
       await fn();
@@ -312,7 +437,8 @@ async function uiTests({ base, workspace, pgServer }) {
       record(name, e);
     }
   };
-  const statusItem = () => page.locator('.statusbar-item[id="alembic-migrations.alembic-migrations.alembic.status"], .statusbar-item[id$="alembic.status"]').first();
+  const statusItem = () =>
+    page.locator('.statusbar-item[id="alembic-migrations.alembic-migrations.alembic.status"], .statusbar-item[id$="alembic.status"]').first();
   const runCommand = async (title) => {
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input').first();
@@ -331,24 +457,47 @@ async function uiTests({ base, workspace, pgServer }) {
   await step('the Alembic view shows the revision tree, heads first, with the database state', async () => {
     await page.locator('.activitybar .action-item a[aria-label^="Alembic"], .activitybar .action-label[aria-label^="Alembic"]').first().click();
     // Two projects: a root per project; the sample's root is expanded by default.
-    await page.getByRole('treeitem', { name: /c3f9a1d7e586/ }).first().waitFor({ timeout: 60_000 });
-    await page.getByRole('treeitem', { name: /1f9a3c2b7d10/ }).first().waitFor({ timeout: 10_000 });
+    await page
+      .getByRole('treeitem', { name: /c3f9a1d7e586/ })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    await page
+      .getByRole('treeitem', { name: /1f9a3c2b7d10/ })
+      .first()
+      .waitFor({ timeout: 10_000 });
     // The extension-host phase upgraded to 2a7e5d91c3b4: the tree says it is current.
-    await waitUntil('2a7e5d91c3b4 marked current in the tree', async () => /current/i.test((await page.getByRole('treeitem', { name: /2a7e5d91c3b4/ }).first().getAttribute('aria-label')) ?? ''));
+    await waitUntil('2a7e5d91c3b4 marked current in the tree', async () =>
+      /current/i.test(
+        (await page
+          .getByRole('treeitem', { name: /2a7e5d91c3b4/ })
+          .first()
+          .getAttribute('aria-label')) ?? '',
+      ),
+    );
     await shot('1-revision-tree');
   });
 
   await step('clicking a tree row opens the migration; CodeLens "Upgrade to here" upgrades the database', async () => {
-    await page.getByRole('treeitem', { name: /3c8b1f04a6e2/ }).first().click();
+    await page
+      .getByRole('treeitem', { name: /3c8b1f04a6e2/ })
+      .first()
+      .click();
     // Monaco renders spaces as U+00A0: match with \s.
-    await page.locator('.monaco-editor .view-line', { hasText: /^revision\s*(:[^=]*)?=\s*'3c8b1f04a6e2'/ }).first().waitFor({ timeout: 20_000 });
+    await page
+      .locator('.monaco-editor .view-line', { hasText: /^revision\s*(:[^=]*)?=\s*'3c8b1f04a6e2'/ })
+      .first()
+      .waitFor({ timeout: 20_000 });
     const lens = page.locator('.codelens-decoration a', { hasText: 'Upgrade to here' }).first();
     await lens.waitFor({ timeout: 30_000 });
     await page.locator('.codelens-decoration a', { hasText: 'pending' }).first().waitFor({ timeout: 10_000 });
     await shot('2-codelens');
     await lens.click();
     // Progress while alembic runs, then the status bar follows the database.
-    await page.locator('.notification-list-item-message, .statusbar-item', { hasText: /upgrad/i }).first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+    await page
+      .locator('.notification-list-item-message, .statusbar-item', { hasText: /upgrad/i })
+      .first()
+      .waitFor({ timeout: 15_000 })
+      .catch(() => undefined);
     await waitUntil('status bar shows 3c8b1f0', async () => /3c8b1f0/.test(await statusItem().innerText()), 60_000);
     const rows = await versionRows();
     if (JSON.stringify(rows) !== JSON.stringify(['3c8b1f04a6e2'])) throw new Error(`alembic_version holds ${JSON.stringify(rows)}, expected ["3c8b1f04a6e2"]`);
@@ -372,93 +521,137 @@ async function uiTests({ base, workspace, pgServer }) {
     if (JSON.stringify(rows) !== JSON.stringify(['2a7e5d91c3b4'])) throw new Error(`alembic_version holds ${JSON.stringify(rows)}, expected ["2a7e5d91c3b4"]`);
   });
 
-  await step('hovering a down_revision id shows the parent migration and its state', async () => {
-    const target = page.locator('.monaco-editor .view-line', { hasText: /^down_revision/ }).first();
-    await target.waitFor({ timeout: 10_000 });
-    const span = target.locator('span', { hasText: '2a7e5d91c3b4' }).last();
-    await span.hover();
-    const hover = page.locator('.monaco-hover', { hasText: /create products table/i }).first();
-    await hover.waitFor({ state: 'visible', timeout: 20_000 });
-    const text = await hover.innerText();
-    if (!/current/.test(text)) throw new Error(`the hover does not give the database state:\n${text}`);
-    await page.waitForTimeout(400);
-    await shot('5-hover');
-    await page.keyboard.press('Escape');
-  }, { dependsOnPrevious: false });
+  await step(
+    'hovering a down_revision id shows the parent migration and its state',
+    async () => {
+      const target = page.locator('.monaco-editor .view-line', { hasText: /^down_revision/ }).first();
+      await target.waitFor({ timeout: 10_000 });
+      const span = target.locator('span', { hasText: '2a7e5d91c3b4' }).last();
+      await span.hover();
+      const hover = page.locator('.monaco-hover', { hasText: /create products table/i }).first();
+      await hover.waitFor({ state: 'visible', timeout: 20_000 });
+      const text = await hover.innerText();
+      if (!/current/.test(text)) throw new Error(`the hover does not give the database state:\n${text}`);
+      await page.waitForTimeout(400);
+      await shot('5-hover');
+      await page.keyboard.press('Escape');
+    },
+    { dependsOnPrevious: false },
+  );
 
-  await step('the Problems panel lists the broken sample\'s rule ids', async () => {
-    await runCommand('View: Focus Problems');
-    const panel = page.locator('.markers-panel');
-    await panel.waitFor({ timeout: 15_000 });
-    // The list is virtualised: type each rule id into the panel's filter, as a person would.
-    const filter = page.locator('.part.panel .markers-panel-action-filter input, .part.panel input[placeholder^="Filter"]').first();
-    const want = ['missing-parent', 'multiple-heads', 'duplicate-revision', 'sqlite-syntax', 'sql-syntax-error', 'require-concurrent-index-creation', 'empty-downgrade', 'sql-string-interpolation'];
-    const missing = [];
-    for (const id of want) {
-      await filter.fill(id);
-      const row = panel.locator('.monaco-list-row', { hasText: id }).first();
-      if (!(await row.waitFor({ timeout: 10_000 }).then(() => true, () => false))) missing.push(id);
-    }
-    if (missing.length) throw new Error(`not in the Problems panel: ${missing.join(', ')}`);
-    await filter.fill('');
-    await page.locator('.markers-panel .monaco-list-row', { hasText: 'sqlite-syntax' }).first().waitFor({ timeout: 10_000 });
-    await shot('6-problems');
-  }, { dependsOnPrevious: false });
-
-  await step('a SQL mistake inside op.execute is squiggled at the exact word, with PostgreSQL\'s spelling in the hover', async () => {
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input').first();
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill('0007_autoincrement');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: '0007_autoincrement.py' }).first().waitFor({ timeout: 10_000 });
-    await input.press('Enter');
-    const line = page.locator('.monaco-editor .view-line', { hasText: /op\.execute\("CREATE\sTABLE\saudit/ }).first();
-    await line.waitFor({ timeout: 20_000 });
-    const squiggle = page.locator('.monaco-editor .squiggly-error').first();
-    await squiggle.waitFor({ timeout: 20_000 });
-    // Where the word AUTOINCREMENT is drawn (a DOM range over the text), against the squiggle.
-    // Monaco re-renders lines as CodeLenses and decorations arrive: measure until it settles.
-    const measure = () => line.evaluate((el) => {
-      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-        const i = n.textContent.indexOf('AUTOINCREMENT');
-        if (i < 0) continue;
-        const r = document.createRange();
-        r.setStart(n, i);
-        r.setEnd(n, i + 'AUTOINCREMENT'.length);
-        const b = r.getBoundingClientRect();
-        return { x: b.x, y: b.y, width: b.width, height: b.height };
+  await step(
+    "the Problems panel lists the broken sample's rule ids",
+    async () => {
+      await runCommand('View: Focus Problems');
+      const panel = page.locator('.markers-panel');
+      await panel.waitFor({ timeout: 15_000 });
+      // The list is virtualised: type each rule id into the panel's filter, as a person would.
+      const filter = page.locator('.part.panel .markers-panel-action-filter input, .part.panel input[placeholder^="Filter"]').first();
+      const want = [
+        'missing-parent',
+        'multiple-heads',
+        'duplicate-revision',
+        'sqlite-syntax',
+        'sql-syntax-error',
+        'require-concurrent-index-creation',
+        'empty-downgrade',
+        'sql-string-interpolation',
+      ];
+      const missing = [];
+      for (const id of want) {
+        await filter.fill(id);
+        const row = panel.locator('.monaco-list-row', { hasText: id }).first();
+        if (
+          !(await row.waitFor({ timeout: 10_000 }).then(
+            () => true,
+            () => false,
+          ))
+        )
+          missing.push(id);
       }
-      return undefined;
-    });
-    let word;
-    let a;
-    const on = () => a && word && word.width > 0 && Math.abs(a.x - word.x) <= 3 && Math.abs(a.width - word.width) <= 4 && Math.abs(a.y - word.y) <= 6;
-    await waitUntil('the squiggle to sit on AUTOINCREMENT', async () => {
-      [word, a] = [await measure(), await squiggle.boundingBox()];
-      return on();
-    }, 10_000).catch(() => { throw new Error(`the squiggle (${JSON.stringify(a)}) is not on AUTOINCREMENT (${JSON.stringify(word)})`); });
-    await page.mouse.move(word.x + word.width / 2, word.y + word.height / 2);
-    const hover = page.locator('.monaco-hover', { hasText: 'GENERATED BY DEFAULT AS IDENTITY' }).first();
-    await hover.waitFor({ state: 'visible', timeout: 20_000 });
-    if (!/sqlite-syntax/.test(await hover.innerText())) throw new Error('the hover does not name the rule');
-    await page.waitForTimeout(400); // let the hover finish fading in for the screenshot
-    await shot('7-sql-diagnostic');
-    await page.keyboard.press('Escape');
-  }, { dependsOnPrevious: false });
+      if (missing.length) throw new Error(`not in the Problems panel: ${missing.join(', ')}`);
+      await filter.fill('');
+      await page.locator('.markers-panel .monaco-list-row', { hasText: 'sqlite-syntax' }).first().waitFor({ timeout: 10_000 });
+      await shot('6-problems');
+    },
+    { dependsOnPrevious: false },
+  );
 
-  await step('the language server keeps a graph snapshot per project in the workspace storage', async () => {
-    // <user data>/User/workspaceStorage/<workspace>/<extension id>/graph-snapshots/<project>.json
-    const storage = path.join(run, 'ud', 'User', 'workspaceStorage');
-    const snapshots = () => (fs.existsSync(storage) ? fs.readdirSync(storage) : [])
-      .map((w) => path.join(storage, w, EXT_ID, 'graph-snapshots'))
-      .filter((d) => fs.existsSync(d))
-      .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => path.join(d, f)));
-    // Saved a few seconds after the graph last changed: two projects in the sample workspace.
-    await waitUntil('two graph snapshots', async () => snapshots().length === 2, 30_000);
-    const ids = snapshots().flatMap((f) => JSON.parse(fs.readFileSync(f, 'utf8')).payload.nodes.map((n) => n.id));
-    if (!ids.includes('3c8b1f04a6e2')) throw new Error(`the snapshots do not hold the sample's graph: ${ids.join(', ')}`);
-  }, { dependsOnPrevious: false });
+  await step(
+    "a SQL mistake inside op.execute is squiggled at the exact word, with PostgreSQL's spelling in the hover",
+    async () => {
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input').first();
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill('0007_autoincrement');
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: '0007_autoincrement.py' }).first().waitFor({ timeout: 10_000 });
+      await input.press('Enter');
+      const line = page.locator('.monaco-editor .view-line', { hasText: /op\.execute\("CREATE\sTABLE\saudit/ }).first();
+      await line.waitFor({ timeout: 20_000 });
+      const squiggle = page.locator('.monaco-editor .squiggly-error').first();
+      await squiggle.waitFor({ timeout: 20_000 });
+      // Where the word AUTOINCREMENT is drawn (a DOM range over the text), against the squiggle.
+      // Monaco re-renders lines as CodeLenses and decorations arrive: measure until it settles.
+      const measure = () =>
+        line.evaluate((el) => {
+          const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+          for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            const i = n.textContent.indexOf('AUTOINCREMENT');
+            if (i < 0) continue;
+            const r = document.createRange();
+            r.setStart(n, i);
+            r.setEnd(n, i + 'AUTOINCREMENT'.length);
+            const b = r.getBoundingClientRect();
+            return { x: b.x, y: b.y, width: b.width, height: b.height };
+          }
+          return undefined;
+        });
+      let word;
+      let a;
+      const on = () => a && word && word.width > 0 && Math.abs(a.x - word.x) <= 3 && Math.abs(a.width - word.width) <= 4 && Math.abs(a.y - word.y) <= 6;
+      await waitUntil(
+        'the squiggle to sit on AUTOINCREMENT',
+        async () => {
+          [word, a] = [await measure(), await squiggle.boundingBox()];
+          return on();
+        },
+        10_000,
+      ).catch(() => {
+        throw new Error(`the squiggle (${JSON.stringify(a)}) is not on AUTOINCREMENT (${JSON.stringify(word)})`);
+      });
+      await page.mouse.move(word.x + word.width / 2, word.y + word.height / 2);
+      const hover = page.locator('.monaco-hover', { hasText: 'GENERATED BY DEFAULT AS IDENTITY' }).first();
+      await hover.waitFor({ state: 'visible', timeout: 20_000 });
+      if (!/sqlite-syntax/.test(await hover.innerText())) throw new Error('the hover does not name the rule');
+      await page.waitForTimeout(400); // let the hover finish fading in for the screenshot
+      await shot('7-sql-diagnostic');
+      await page.keyboard.press('Escape');
+    },
+    { dependsOnPrevious: false },
+  );
+
+  await step(
+    'the language server keeps a graph snapshot per project in the workspace storage',
+    async () => {
+      // <user data>/User/workspaceStorage/<workspace>/<extension id>/graph-snapshots/<project>.json
+      const storage = path.join(run, 'ud', 'User', 'workspaceStorage');
+      const snapshots = () =>
+        (fs.existsSync(storage) ? fs.readdirSync(storage) : [])
+          .map((w) => path.join(storage, w, EXT_ID, 'graph-snapshots'))
+          .filter((d) => fs.existsSync(d))
+          .flatMap((d) =>
+            fs
+              .readdirSync(d)
+              .filter((f) => f.endsWith('.json'))
+              .map((f) => path.join(d, f)),
+          );
+      // Saved a few seconds after the graph last changed: two projects in the sample workspace.
+      await waitUntil('two graph snapshots', async () => snapshots().length === 2, 30_000);
+      const ids = snapshots().flatMap((f) => JSON.parse(fs.readFileSync(f, 'utf8')).payload.nodes.map((n) => n.id));
+      if (!ids.includes('3c8b1f04a6e2')) throw new Error(`the snapshots do not hold the sample's graph: ${ids.join(', ')}`);
+    },
+    { dependsOnPrevious: false },
+  );
 
   fs.writeFileSync(path.join(artifacts, 'ui-console-errors.log'), consoleErrors.join('\n'));
   await ctx.close();

@@ -6,18 +6,28 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-const files = fs.readdirSync(path.join(root, 'test', 'grammar')).filter((f) => f.endsWith('.py')).map((f) => path.join('test', 'grammar', f));
+const files = fs
+  .readdirSync(path.join(root, 'test', 'grammar'))
+  .filter((f) => f.endsWith('.py'))
+  .map((f) => path.join('test', 'grammar', f));
 let passed = 0;
 let failed = 0;
 for (const file of files) {
-  const r = spawnSync(process.execPath, [
-    path.join(root, 'node_modules', 'vscode-tmgrammar-test', 'dist', 'unit.js'),
-    '-g', 'node_modules/tm-grammars/grammars/python.json',
-    '-g', 'node_modules/tm-grammars/grammars/sql.json',
-    file,
-  ], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(root, 'node_modules', 'vscode-tmgrammar-test', 'dist', 'unit.js'),
+      '-g',
+      'node_modules/tm-grammars/grammars/python.json',
+      '-g',
+      'node_modules/tm-grammars/grammars/sql.json',
+      file,
+    ],
+    { cwd: root, encoding: 'utf8' },
+  );
   process.stdout.write(r.stdout + r.stderr);
-  if (r.status === 0) passed++; else failed++;
+  if (r.status === 0) passed++;
+  else failed++;
 }
 if (files.length === 0) failed++;
 console.log(`grammar: ${passed} passed, ${failed} failed`);

@@ -33,7 +33,13 @@ let realUrl: string;
 const REVS = ['bbbb00000001', 'bbbb00000002', 'bbbb00000003'];
 
 async function alembic(env: Record<string, string>, ...args: string[]): Promise<void> {
-  const inv = buildAlembicInvocation({ command: ['/usr/bin/alembic'], iniFile: ini, cwd: dir, env, action: args[0] === 'upgrade' ? { kind: 'upgrade', target: args[1] } : { kind: 'downgrade', target: args[1] } });
+  const inv = buildAlembicInvocation({
+    command: ['/usr/bin/alembic'],
+    iniFile: ini,
+    cwd: dir,
+    env,
+    action: args[0] === 'upgrade' ? { kind: 'upgrade', target: args[1] } : { kind: 'downgrade', target: args[1] },
+  });
   const r = await runProcess({ file: inv.file, args: inv.args, cwd: inv.cwd, env: { ...process.env, ...inv.env } });
   assert.equal(r.exitCode, 0, r.stderr);
 }
@@ -51,10 +57,16 @@ before(async () => {
   statusUrl = other.url;
   realUrl = pg.url;
   dir = tempDir('alembic-target-');
-  ini = writeProject(dir, REVS.map((id, i) => ({
-    id, down: i ? [REVS[i - 1]] : [], message: `step ${i + 1}`,
-    upgrade: [`op.create_table('t${i}', sa.Column('id', sa.Integer, primary_key=True))`], downgrade: [`op.drop_table('t${i}')`],
-  })));
+  ini = writeProject(
+    dir,
+    REVS.map((id, i) => ({
+      id,
+      down: i ? [REVS[i - 1]] : [],
+      message: `step ${i + 1}`,
+      upgrade: [`op.create_table('t${i}', sa.Column('id', sa.Integer, primary_key=True))`],
+      downgrade: [`op.drop_table('t${i}')`],
+    })),
+  );
   // This project's env.py ignores DATABASE_URL (which the extension hands over from its setting).
   const envPy = path.join(dir, 'migrations', 'env.py');
   fs.writeFileSync(envPy, fs.readFileSync(envPy, 'utf8').replace('url = os.environ.get("DATABASE_URL") or', 'url = os.environ.get("APP_DB_URL") or'));
@@ -67,8 +79,15 @@ after(async () => {
 
 function graph(): GraphView {
   const nodes = [...REVS].reverse().map((id, i, all) => ({
-    id, message: `step ${REVS.indexOf(id) + 1}`, uri: `file://${dir}/${id}.py`, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-    parents: all[i + 1] ? [all[i + 1]] : [], children: i > 0 ? [all[i - 1]] : [], labels: [], dependencies: [], flags: [],
+    id,
+    message: `step ${REVS.indexOf(id) + 1}`,
+    uri: `file://${dir}/${id}.py`,
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    parents: all[i + 1] ? [all[i + 1]] : [],
+    children: i > 0 ? [all[i - 1]] : [],
+    labels: [],
+    dependencies: [],
+    flags: [],
   }));
   const g: RevisionGraphResult = { projectId: 'p', generation: 1, nodes, heads: [REVS[2]], bases: [REVS[0]] };
   return new GraphView(g);
@@ -99,10 +118,14 @@ test('env.py that connects elsewhere: the confirmation names alembic’s databas
   const shownPg = parseDatabaseUrl(statusUrl);
   assert.equal(shownPg.kind, 'ok');
   const c = confirmation({
-    verb: 'Downgrade', projectName: 'proj', spec: REVS[0], target: t,
+    verb: 'Downgrade',
+    projectName: 'proj',
+    spec: REVS[0],
+    target: t,
     targetRows: read.kind === 'ok' ? { kind: 'ok', rows: read.revisions } : { kind: 'error', message: 'x' },
     shown: { label: `\`app_status\` on \`127.0.0.1:${other.port}\``, read: shownPg.kind === 'ok' ? shownPg.pg : {} },
-    view: graph(), setting: 'remoteOnly',
+    view: graph(),
+    setting: 'remoteOnly',
   });
   assert.equal(c.kind, 'ask', 'a different database is never skipped, even remoteOnly on a local server');
   if (c.kind !== 'ask') return;
@@ -129,12 +152,23 @@ test('the answer is cached until env.py or the environment changes', async () =>
   const envPy = path.join(dir, 'migrations', 'env.py');
   const text = fs.readFileSync(envPy, 'utf8');
   try {
-    fs.writeFileSync(envPy, text.replace('config = context.config\n', 'config = context.config\nraise RuntimeError("no settings module: postgresql://u:hunter2@db/x")\n'));
+    fs.writeFileSync(
+      envPy,
+      text.replace('config = context.config\n', 'config = context.config\nraise RuntimeError("no settings module: postgresql://u:hunter2@db/x")\n'),
+    );
     const d = await probe.probe(request({ APP_DB_URL: statusUrl }));
     assert.equal(d.target.kind, 'unknown', 'env.py changed: asked again');
     assert.match(d.target.kind === 'unknown' ? d.target.reason : '', /env\.py raised RuntimeError/);
     assert.ok(!JSON.stringify(d).includes('hunter2'), 'the reason never carries a password');
-    const q = confirmation({ verb: 'Downgrade', projectName: 'proj', spec: 'base', target: d.target, targetRows: undefined, view: graph(), setting: 'remoteOnly' });
+    const q = confirmation({
+      verb: 'Downgrade',
+      projectName: 'proj',
+      spec: 'base',
+      target: d.target,
+      targetRows: undefined,
+      view: graph(),
+      setting: 'remoteOnly',
+    });
     assert.equal(q.kind, 'ask');
     assert.match(q.kind === 'ask' ? q.message : '', /^Could not determine which database alembic will change/);
     assert.equal(q.kind === 'ask' && q.button, 'Downgrade Anyway');

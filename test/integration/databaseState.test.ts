@@ -37,7 +37,13 @@ after(async () => {
 });
 
 async function alembic(action: AlembicAction): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const inv = buildAlembicInvocation({ command: ['/usr/bin/alembic'], iniFile: path.join(sample, 'alembic.ini'), cwd: sample, action, env: { DATABASE_URL: pg.url } });
+  const inv = buildAlembicInvocation({
+    command: ['/usr/bin/alembic'],
+    iniFile: path.join(sample, 'alembic.ini'),
+    cwd: sample,
+    action,
+    env: { DATABASE_URL: pg.url },
+  });
   try {
     const r = await promisify(execFile)(inv.file, inv.args, { cwd: inv.cwd, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...inv.env } });
     return { exitCode: 0, stdout: r.stdout, stderr: r.stderr };
@@ -80,7 +86,12 @@ test('a branch and a merge written natively (Create Revision, Merge Heads) are w
   const project = readProject(path.join(sample, 'alembic.ini'));
   const write = (id: string, message: string, parents: string[], upgrade = 'pass'): void => {
     const f = newRevisionFile(
-      { scriptLocation: project.scriptLocation, versionLocation: project.versionLocations[0], fileTemplate: project.fileTemplate, truncateSlugLength: project.truncateSlugLength },
+      {
+        scriptLocation: project.scriptLocation,
+        versionLocation: project.versionLocations[0],
+        fileTemplate: project.fileTemplate,
+        truncateSlugLength: project.truncateSlugLength,
+      },
       { id, message, parents, createDate: new Date() },
     );
     fs.writeFileSync(f.file, f.text.replace(/def upgrade\(\) -> None:\n {4}pass/, `def upgrade() -> None:\n    ${upgrade}`));
@@ -102,15 +113,17 @@ test('a branch and a merge written natively (Create Revision, Merge Heads) are w
   assert.deepEqual(await state(), ['5a6b7c8d9e0f']);
   assert.equal((await alembic({ kind: 'downgrade', target: 'base' })).exitCode, 0);
   assert.deepEqual(await state(), []);
-  for (const f of fs.readdirSync(project.versionLocations[0]).filter((n) => /0b1e2c3d4f5a|5a6b7c8d9e0f/.test(n))) fs.rmSync(path.join(project.versionLocations[0], f));
+  for (const f of fs.readdirSync(project.versionLocations[0]).filter((n) => /0b1e2c3d4f5a|5a6b7c8d9e0f/.test(n)))
+    fs.rmSync(path.join(project.versionLocations[0], f));
 });
 
 test('offline SQL for a range renders without touching the database', async () => {
   const r = await alembic({ kind: 'upgrade', from: '1f9a3c2b7d10', target: '4d2e9a7c5b18', sql: true });
   assert.equal(r.exitCode, 0, r.stderr);
-  assert.deepEqual([...r.stdout.matchAll(/^-- Running upgrade (.*)$/gm)].map((m) => m[1]), [
-    '1f9a3c2b7d10 -> 2a7e5d91c3b4', '2a7e5d91c3b4 -> 3c8b1f04a6e2', '3c8b1f04a6e2 -> 4d2e9a7c5b18',
-  ]);
+  assert.deepEqual(
+    [...r.stdout.matchAll(/^-- Running upgrade (.*)$/gm)].map((m) => m[1]),
+    ['1f9a3c2b7d10 -> 2a7e5d91c3b4', '2a7e5d91c3b4 -> 3c8b1f04a6e2', '3c8b1f04a6e2 -> 4d2e9a7c5b18'],
+  );
 });
 
 test('nothing listening: unreachable at once; a server that never answers: timeout within the limit', async () => {
@@ -148,21 +161,23 @@ test('no sslmode means prefer: TLS is asked first, and on refusal the startup pa
   // A listener that records what a client sends first on each connection: the 8-byte SSLRequest
   // (code 80877103), answered 'N' as a server without TLS does, or a startup packet.
   const seen: Array<{ kind: 'ssl-request' } | { kind: 'startup'; params: Record<string, string> }> = [];
-  const fake = net.createServer((sock) => {
-    sock.once('data', (buf) => {
-      const code = buf.readInt32BE(4);
-      if (code === 80877103) {
-        seen.push({ kind: 'ssl-request' });
-        sock.write('N');
-        return;
-      }
-      const fields = buf.subarray(8, buf.readInt32BE(0)).toString('utf8').split('\0');
-      const params: Record<string, string> = {};
-      for (let i = 0; i + 1 < fields.length && fields[i]; i += 2) params[fields[i]] = fields[i + 1];
-      seen.push({ kind: 'startup', params });
-      sock.destroy();
-    });
-  }).listen(0, '127.0.0.1');
+  const fake = net
+    .createServer((sock) => {
+      sock.once('data', (buf) => {
+        const code = buf.readInt32BE(4);
+        if (code === 80877103) {
+          seen.push({ kind: 'ssl-request' });
+          sock.write('N');
+          return;
+        }
+        const fields = buf.subarray(8, buf.readInt32BE(0)).toString('utf8').split('\0');
+        const params: Record<string, string> = {};
+        for (let i = 0; i + 1 < fields.length && fields[i]; i += 2) params[fields[i]] = fields[i + 1];
+        seen.push({ kind: 'startup', params });
+        sock.destroy();
+      });
+    })
+    .listen(0, '127.0.0.1');
   await new Promise((r) => fake.once('listening', r));
   const port = (fake.address() as net.AddressInfo).port;
   try {
@@ -170,7 +185,10 @@ test('no sslmode means prefer: TLS is asked first, and on refusal the startup pa
     assert.ok(parsed.kind === 'ok');
     const s = await readDatabaseState(parsed.pg, { connectTimeoutMs: 1000, statementTimeoutMs: 700 });
     assert.equal(s.kind, 'unreachable', JSON.stringify(s));
-    assert.deepEqual(seen.map((x) => x.kind), ['ssl-request', 'startup']);
+    assert.deepEqual(
+      seen.map((x) => x.kind),
+      ['ssl-request', 'startup'],
+    );
     const startup = seen[1].kind === 'startup' ? seen[1].params : {};
     assert.equal(startup.user, 'u');
     assert.equal(startup.statement_timeout, undefined, JSON.stringify(startup));
@@ -183,32 +201,54 @@ test('no sslmode means prefer: TLS is asked first, and on refusal the startup pa
 test('prefer uses TLS when the server accepts it, and an authentication failure over TLS is not retried in plain TCP', async () => {
   const dir = tempDir('faketls-');
   const [keyFile, certFile] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+    ],
+    { stdio: 'ignore' },
+  );
   const credentials = { key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) };
   // A listener that accepts TLS, reads the startup packet inside it and answers as a server
   // rejecting the password does (ErrorResponse, SQLSTATE 28P01).
   const seen: string[] = [];
-  const fake = net.createServer((sock) => {
-    sock.once('data', (buf) => {
-      if (buf.readInt32BE(4) !== 80877103) {
-        seen.push('plain startup');
-        sock.destroy();
-        return;
-      }
-      sock.write('S');
-      const secure = new tls.TLSSocket(sock, { isServer: true, ...credentials });
-      secure.once('data', () => {
-        seen.push('startup over TLS');
-        const fields = Buffer.from('SFATAL\0VFATAL\0C28P01\0Mpassword authentication failed for user "u"\0\0', 'utf8');
-        const head = Buffer.alloc(5);
-        head.write('E', 0);
-        head.writeInt32BE(fields.length + 4, 1);
-        secure.end(Buffer.concat([head, fields]));
+  const fake = net
+    .createServer((sock) => {
+      sock.once('data', (buf) => {
+        if (buf.readInt32BE(4) !== 80877103) {
+          seen.push('plain startup');
+          sock.destroy();
+          return;
+        }
+        sock.write('S');
+        const secure = new tls.TLSSocket(sock, { isServer: true, ...credentials });
+        secure.once('data', () => {
+          seen.push('startup over TLS');
+          const fields = Buffer.from('SFATAL\0VFATAL\0C28P01\0Mpassword authentication failed for user "u"\0\0', 'utf8');
+          const head = Buffer.alloc(5);
+          head.write('E', 0);
+          head.writeInt32BE(fields.length + 4, 1);
+          secure.end(Buffer.concat([head, fields]));
+        });
+        secure.on('error', () => undefined);
       });
-      secure.on('error', () => undefined);
-    });
-    sock.on('error', () => undefined);
-  }).listen(0, '127.0.0.1');
+      sock.on('error', () => undefined);
+    })
+    .listen(0, '127.0.0.1');
   await new Promise((r) => fake.once('listening', r));
   const port = (fake.address() as net.AddressInfo).port;
   try {
@@ -260,9 +300,13 @@ test('the kept connection closes when idle, so DROP DATABASE of the database it 
   await owner.end();
   const admin = new Client({ ...other.config, database: 'postgres' });
   await admin.connect();
-  const reader = new VersionTableReader({ host: other.host, port: other.port, user: other.user, password: other.password, database: other.database, applicationName: 'idle-reader' }, { idleMs: 400 });
+  const reader = new VersionTableReader(
+    { host: other.host, port: other.port, user: other.user, password: other.password, database: other.database, applicationName: 'idle-reader' },
+    { idleMs: 400 },
+  );
   try {
-    const sessions = async (): Promise<number> => (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'idle-reader'")).rows[0].n;
+    const sessions = async (): Promise<number> =>
+      (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'idle-reader'")).rows[0].n;
     const r = await reader.read();
     assert.equal(r.kind === 'ok' && r.revisions.join(), 'abc123');
     assert.equal(await sessions(), 1, 'the reader keeps its connection after a read');
@@ -294,7 +338,8 @@ test('terminateSessions stops only sessions with that application_name that star
   try {
     const t = await terminateSessions(opts.pg, 'run-x', startedAt);
     assert.deepEqual(t, { kind: 'ok', terminated: 1 });
-    const alive = async (pid: number): Promise<boolean> => (await earlier.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0].n === 1;
+    const alive = async (pid: number): Promise<boolean> =>
+      (await earlier.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0].n === 1;
     await until(async () => !(await alive(runPid)), 5000, 'the run session to end');
     assert.ok(await alive(earlierPid), 'the same name, started before the run: left alone');
     assert.ok(await alive(otherPid), 'another name: left alone');

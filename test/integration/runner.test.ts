@@ -26,11 +26,27 @@ let dir: string;
 before(async () => {
   pg = await startPostgres();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-'));
-  ini = writeProject(dir, [
-    { id: 'aaaa00000001', down: [], message: 'create t', upgrade: ["op.create_table('t', sa.Column('id', sa.Integer, primary_key=True))"], downgrade: ["op.drop_table('t')"] },
-    // A long statement: the cancel lands while the server is still running it.
-    { id: 'aaaa00000002', down: ['aaaa00000001'], message: 'slow step', upgrade: ["op.execute('SELECT pg_sleep(60)')", "op.add_column('t', sa.Column('x', sa.Integer))"], downgrade: ["op.drop_column('t', 'x')"] },
-  ], { logging: true });
+  ini = writeProject(
+    dir,
+    [
+      {
+        id: 'aaaa00000001',
+        down: [],
+        message: 'create t',
+        upgrade: ["op.create_table('t', sa.Column('id', sa.Integer, primary_key=True))"],
+        downgrade: ["op.drop_table('t')"],
+      },
+      // A long statement: the cancel lands while the server is still running it.
+      {
+        id: 'aaaa00000002',
+        down: ['aaaa00000001'],
+        message: 'slow step',
+        upgrade: ["op.execute('SELECT pg_sleep(60)')", "op.add_column('t', sa.Column('x', sa.Integer))"],
+        downgrade: ["op.drop_column('t', 'x')"],
+      },
+    ],
+    { logging: true },
+  );
 });
 after(async () => {
   await pg?.stop();
@@ -65,7 +81,12 @@ test('cancel mid-migration kills the process group, stops the server session, an
   const startedAt = new Date();
   let pid: number | undefined;
   const done = runProcess({
-    file: inv.file, args: inv.args, cwd: inv.cwd, env: { ...process.env, ...inv.env }, signal: abort.signal, killGraceMs: 1500,
+    file: inv.file,
+    args: inv.args,
+    cwd: inv.cwd,
+    env: { ...process.env, ...inv.env },
+    signal: abort.signal,
+    killGraceMs: 1500,
     onLine: (_s, line) => {
       // "Running upgrade aaaa00000001 -> aaaa00000002": the slow statement is about to run.
       if (/Running upgrade aaaa00000001 -> aaaa00000002/.test(line)) setTimeout(() => abort.abort(), 700);
@@ -122,7 +143,8 @@ test('the reusing reader answers from one connection and recovers when the serve
     assert.equal(a.kind === 'ok' && a.revisions.join(), 'aaaa00000001');
     const admin = new Client({ connectionString: pg.url });
     await admin.connect();
-    const sessions = async (): Promise<number> => (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'runner-test-reader'")).rows[0].n;
+    const sessions = async (): Promise<number> =>
+      (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'runner-test-reader'")).rows[0].n;
     await reader.read();
     await reader.read();
     assert.equal(await sessions(), 1, 'three reads, one session');

@@ -18,7 +18,9 @@ function within<T>(p: Promise<T>, what: string, ms = 10_000): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer to ${what} within ${ms} ms`)), ms); }),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer to ${what} within ${ms} ms`)), ms);
+    }),
   ]);
 }
 
@@ -44,7 +46,10 @@ after(async () => {
 });
 
 test('the graph of a versions folder with a FIFO, a socket and links to /dev/zero and /dev/stdin is answered', async () => {
-  const g = (await within(server.connection.sendRequest(RevisionGraphRequest, { projectId: projectOf(ws.hostile.dir).id }), 'alembic/revisionGraph')) as RevisionGraphResult;
+  const g = (await within(
+    server.connection.sendRequest(RevisionGraphRequest, { projectId: projectOf(ws.hostile.dir).id }),
+    'alembic/revisionGraph',
+  )) as RevisionGraphResult;
   assert.deepEqual(g.nodes.map((n) => n.id).sort(), ['aaa111', 'bbb222']);
 });
 
@@ -62,16 +67,28 @@ test('the server stays responsive: a hover afterwards answers', async () => {
   const i = text.indexOf("revision = 'aaa111'") + "revision = '".length + 2;
   const line = text.slice(0, i).split('\n').length - 1;
   const character = i - text.lastIndexOf('\n', i - 1) - 1;
-  const hover = await within(server.connection.sendRequest(HoverRequest.type, { textDocument: { uri: uri(ws.hostile.goodFile) }, position: { line, character } }), 'hover');
+  const hover = await within(
+    server.connection.sendRequest(HoverRequest.type, { textDocument: { uri: uri(ws.hostile.goodFile) }, position: { line, character } }),
+    'hover',
+  );
   assert.ok(hover, 'a hover on the revision id');
 });
 
 test('alembic/newRevision refuses a file_template that leaves the version location with ..', async () => {
-  const r = await within(server.connection.sendRequest(NewRevisionRequest, { projectId: projectOf(ws.hostile.dir).id, message: 'escape', parents: ['aaa111'] }), 'alembic/newRevision');
+  const r = await within(
+    server.connection.sendRequest(NewRevisionRequest, { projectId: projectOf(ws.hostile.dir).id, message: 'escape', parents: ['aaa111'] }),
+    'alembic/newRevision',
+  );
   assert.equal(r.kind, 'error');
   assert.match(r.kind === 'error' ? r.message : '', /file_template makes '\.\.\/\.\.\/escaped_\w+\.py', which leaves the version location .* through '\.\.'/);
-  assert.deepEqual(fs.readdirSync(ws.hostile.dir).filter((f) => f.startsWith('escaped_')), []);
-  assert.deepEqual(fs.readdirSync(ws.root).filter((f) => f.startsWith('escaped_')), []);
+  assert.deepEqual(
+    fs.readdirSync(ws.hostile.dir).filter((f) => f.startsWith('escaped_')),
+    [],
+  );
+  assert.deepEqual(
+    fs.readdirSync(ws.root).filter((f) => f.startsWith('escaped_')),
+    [],
+  );
 });
 
 test('the merge-heads quick fix is offered disabled, with the reason, when the template escapes', async () => {
@@ -79,9 +96,14 @@ test('the merge-heads quick fix is offered disabled, with the reason, when the t
   const withHeads = (ds: Diagnostic[]): boolean => ds.some((x) => x.code === 'multiple-heads');
   const [file, diags] = await Promise.any([ws.hostile.goodFile, head].map(async (f) => [f, await server.waitForDiagnostics(uri(f), withHeads)] as const));
   const d = diags.find((x) => x.code === 'multiple-heads')!;
-  const actions = (await within(server.connection.sendRequest(CodeActionRequest.type, {
-    textDocument: { uri: uri(file) }, range: d.range, context: { diagnostics: [d] },
-  }), 'codeAction')) as CodeAction[];
+  const actions = (await within(
+    server.connection.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri: uri(file) },
+      range: d.range,
+      context: { diagnostics: [d] },
+    }),
+    'codeAction',
+  )) as CodeAction[];
   const merge = actions.find((a) => /merge revision/i.test(a.title));
   assert.ok(merge, actions.map((a) => a.title).join('\n'));
   assert.equal(merge.edit, undefined);
@@ -89,14 +111,20 @@ test('the merge-heads quick fix is offered disabled, with the reason, when the t
 });
 
 test('alembic/newRevision refuses a version location that is a symlink out of the workspace', async () => {
-  const r = await within(server.connection.sendRequest(NewRevisionRequest, { projectId: projectOf(ws.linked.dir).id, message: 'out', parents: ['ddd444'] }), 'alembic/newRevision');
+  const r = await within(
+    server.connection.sendRequest(NewRevisionRequest, { projectId: projectOf(ws.linked.dir).id, message: 'out', parents: ['ddd444'] }),
+    'alembic/newRevision',
+  );
   assert.equal(r.kind, 'error');
   assert.match(r.kind === 'error' ? r.message : '', /resolves to .*, outside /);
   assert.deepEqual(fs.readdirSync(ws.linked.outside), ['ddd444_base.py']);
 });
 
 test('alembic/newRevision refuses a script.py.mako that is a FIFO, without waiting on it', async () => {
-  const r = await within(server.connection.sendRequest(NewRevisionRequest, { projectId: projectOf(ws.pipeTemplate.dir).id, message: 'next', parents: ['ccc333'] }), 'alembic/newRevision');
+  const r = await within(
+    server.connection.sendRequest(NewRevisionRequest, { projectId: projectOf(ws.pipeTemplate.dir).id, message: 'next', parents: ['ccc333'] }),
+    'alembic/newRevision',
+  );
   assert.equal(r.kind, 'error');
   assert.match(r.kind === 'error' ? r.message : '', /script\.py\.mako cannot be used: not a regular file/);
 });

@@ -87,7 +87,7 @@ test('alembic/projects and alembic/revisionGraph describe the project', async ()
   assert.ok(g.nodes.find((n) => n.id === 'ccc333')!.flags.includes('missing-parent'));
 });
 
-test('editing one file fixes the graph: the other files\' diagnostics clear without reopening them', async () => {
+test("editing one file fixes the graph: the other files' diagnostics clear without reopening them", async () => {
   const orphan = path.join(versions, 'ccc_orphan.py');
   const products = path.join(versions, 'bbb_products.py');
   // Two heads once the orphan is attached to aaa111 beside bbb222: multiple-heads on both heads.
@@ -105,7 +105,7 @@ test('editing one file fixes the graph: the other files\' diagnostics clear with
   files['ccc_orphan.py'] = chained;
 });
 
-test('go to definition on a down_revision id lands on the parent\'s revision line', async () => {
+test("go to definition on a down_revision id lands on the parent's revision line", async () => {
   const text = files['bbb_products.py'];
   const loc = (await server.connection.sendRequest(DefinitionRequest.type, {
     textDocument: { uri: uri(path.join(versions, 'bbb_products.py')) },
@@ -115,7 +115,7 @@ test('go to definition on a down_revision id lands on the parent\'s revision lin
   assert.equal(textAt(files['aaa_users.py'], loc.range), "'aaa111'");
 });
 
-test('find references on a revision lists its children\'s down_revision and header mentions', async () => {
+test("find references on a revision lists its children's down_revision and header mentions", async () => {
   const text = files['aaa_users.py'];
   const locs = (await server.connection.sendRequest(ReferencesRequest.type, {
     textDocument: { uri: uri(path.join(versions, 'aaa_users.py')) },
@@ -123,10 +123,10 @@ test('find references on a revision lists its children\'s down_revision and head
     context: { includeDeclaration: false },
   })) as Location[];
   const where = locs.map((l) => `${path.basename(new URL(l.uri).pathname)}:${textAt(files[path.basename(new URL(l.uri).pathname)], l.range)}`).sort();
-  assert.deepEqual(where, ['bbb_products.py:\'aaa111\'', 'bbb_products.py:aaa111']);
+  assert.deepEqual(where, ["bbb_products.py:'aaa111'", 'bbb_products.py:aaa111']);
 });
 
-test('hover on a down_revision shows the parent\'s message, id and children', async () => {
+test("hover on a down_revision shows the parent's message, id and children", async () => {
   const text = files['bbb_products.py'];
   const h = (await server.connection.sendRequest(HoverRequest.type, {
     textDocument: { uri: uri(path.join(versions, 'bbb_products.py')) },
@@ -152,7 +152,7 @@ test('completion inside down_revision offers revision ids, heads first', async (
   assert.equal(sorted[0].label, 'ccc333', 'the head comes first');
 });
 
-test('rename a revision id updates the declaration, the child\'s down_revision and both headers', async () => {
+test("rename a revision id updates the declaration, the child's down_revision and both headers", async () => {
   const text = files['aaa_users.py'];
   const edit = (await server.connection.sendRequest(RenameRequest.type, {
     textDocument: { uri: uri(path.join(versions, 'aaa_users.py')) },
@@ -176,7 +176,9 @@ test('a header that disagrees with the code gets a quick fix that rewrites it; a
   const ds = await server.waitForDiagnostics(uri(file), (d) => d.some((x) => x.code === 'header-mismatch'));
   const diag = ds.find((x) => x.code === 'header-mismatch')!;
   const actions = (await server.connection.sendRequest(CodeActionRequest.type, {
-    textDocument: { uri: uri(file) }, range: diag.range, context: { diagnostics: [diag] },
+    textDocument: { uri: uri(file) },
+    range: diag.range,
+    context: { diagnostics: [diag] },
   })) as CodeAction[];
   const fix = actions.find((a) => /header/i.test(a.title))!;
   assert.ok(fix, `no header fix among ${actions.map((a) => a.title).join(', ')}`);
@@ -187,18 +189,30 @@ test('a header that disagrees with the code gets a quick fix that rewrites it; a
 });
 
 test('document symbols list the revision, upgrade, downgrade and their op calls', async () => {
-  const syms = (await server.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri: uri(path.join(versions, 'aaa_users.py')) } })) as Array<{ name: string; children?: Array<{ name: string }> }>;
+  const syms = (await server.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri: uri(path.join(versions, 'aaa_users.py')) } })) as Array<{
+    name: string;
+    children?: Array<{ name: string }>;
+  }>;
   const names = syms.map((s) => s.name);
   assert.ok(names.includes('revision aaa111'));
   assert.ok(names.includes('upgrade') && names.includes('downgrade'));
-  assert.deepEqual(syms.find((s) => s.name === 'upgrade')!.children!.map((c) => c.name), ['op.create_table']);
+  assert.deepEqual(
+    syms.find((s) => s.name === 'upgrade')!.children!.map((c) => c.name),
+    ['op.create_table'],
+  );
 });
 
 test('workspace symbols find revisions by id prefix and by message words', async () => {
   const byId = (await server.connection.sendRequest(WorkspaceSymbolRequest.type, { query: 'bbb' })) as Array<{ name: string }>;
-  assert.deepEqual(byId.map((s) => s.name), ['bbb222 create products']);
+  assert.deepEqual(
+    byId.map((s) => s.name),
+    ['bbb222 create products'],
+  );
   const byWords = (await server.connection.sendRequest(WorkspaceSymbolRequest.type, { query: 'users create' })) as Array<{ name: string }>;
-  assert.deepEqual(byWords.map((s) => s.name), ['aaa111 create users']);
+  assert.deepEqual(
+    byWords.map((s) => s.name),
+    ['aaa111 create users'],
+  );
 });
 
 test('a file created on disk joins the graph and alembic/graphChanged is sent; deleting it removes it', async () => {
@@ -238,7 +252,10 @@ test('a cancelled graph request is answered with RequestCancelled or a result, n
   const source = new CancellationTokenSource();
   const pending = server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }, source.token);
   source.cancel();
-  const outcome = await pending.then(() => 'answered', (e: { code?: number }) => (e.code === -32800 ? 'cancelled' : `error ${e.code}`));
+  const outcome = await pending.then(
+    () => 'answered',
+    (e: { code?: number }) => (e.code === -32800 ? 'cancelled' : `error ${e.code}`),
+  );
   assert.ok(outcome === 'answered' || outcome === 'cancelled', outcome);
 });
 
@@ -268,19 +285,27 @@ test('hostile files (random bytes, 5 MB, deep nesting) leave the server answerin
 test('multiple heads offer a merge revision that follows script.py.mako; missing parents offer the current heads', async () => {
   const left = write('m1_left.py', migration('left0001', 'aaa111', 'left head'));
   const right = write('m2_right.py', migration('right002', 'aaa111', 'right head'));
-  fs.writeFileSync(path.join(dir, 'migrations', 'script.py.mako'), '"""${message}\n\nRevision ID: ${up_revision}\nRevises: ${down_revision | comma,n}\nCreate Date: ${create_date}\n\n"""\nrevision = ${repr(up_revision)}\ndown_revision = ${repr(down_revision)}\nbranch_labels = ${repr(branch_labels)}\ndepends_on = ${repr(depends_on)}\n');
+  fs.writeFileSync(
+    path.join(dir, 'migrations', 'script.py.mako'),
+    '"""${message}\n\nRevision ID: ${up_revision}\nRevises: ${down_revision | comma,n}\nCreate Date: ${create_date}\n\n"""\nrevision = ${repr(up_revision)}\ndown_revision = ${repr(down_revision)}\nbranch_labels = ${repr(branch_labels)}\ndepends_on = ${repr(depends_on)}\n',
+  );
   await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [left, right].map((f) => ({ uri: uri(f), type: 1 as const })) });
   const ds = await server.waitForDiagnostics(uri(left), (d) => d.some((x) => x.code === 'multiple-heads'));
   const diag = ds.find((x) => x.code === 'multiple-heads')!;
   assert.ok(diag.relatedInformation && diag.relatedInformation.length >= 1, 'the other heads are related information');
-  const actions = (await server.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri: uri(left) }, range: diag.range, context: { diagnostics: [diag] } })) as CodeAction[];
+  const actions = (await server.connection.sendRequest(CodeActionRequest.type, {
+    textDocument: { uri: uri(left) },
+    range: diag.range,
+    context: { diagnostics: [diag] },
+  })) as CodeAction[];
   const merge = actions.find((a) => a.title.startsWith('Create a merge revision'))!;
   assert.ok(merge, actions.map((a) => a.title).join(' | '));
   const changes = merge.edit!.documentChanges as Array<{ kind?: string; uri?: string; textDocument?: { uri: string }; edits?: TextEdit[] }>;
   const created = changes.find((c) => c.kind === 'create')!;
   const text = changes.find((c) => c.edits)!.edits![0].newText;
   assert.match(text, /^down_revision = \(/m);
-  for (const h of (await server.connection.sendRequest(RevisionGraphRequest, { projectId: (await server.connection.sendRequest(ProjectsRequest))[0].id }))!.heads) {
+  for (const h of (await server.connection.sendRequest(RevisionGraphRequest, { projectId: (await server.connection.sendRequest(ProjectsRequest))[0].id }))!
+    .heads) {
     if (h !== 'aaa111') assert.ok(text.includes(`'${h}'`), `merge names head ${h}`);
   }
   // Apply it as an editor would: write the file, tell the server.
@@ -293,31 +318,51 @@ test('multiple heads offer a merge revision that follows script.py.mako; missing
   await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(orphanFile), type: 1 as const }] });
   const od = await server.waitForDiagnostics(uri(orphanFile), (d) => d.some((x) => x.code === 'missing-parent'));
   const mp = od.find((x) => x.code === 'missing-parent')!;
-  const fixes = (await server.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri: uri(orphanFile) }, range: mp.range, context: { diagnostics: [mp] } })) as CodeAction[];
+  const fixes = (await server.connection.sendRequest(CodeActionRequest.type, {
+    textDocument: { uri: uri(orphanFile) },
+    range: mp.range,
+    context: { diagnostics: [mp] },
+  })) as CodeAction[];
   const repoint = fixes.find((a) => a.title.startsWith('Point down_revision at head'))!;
   assert.ok(repoint, fixes.map((a) => a.title).join(' | '));
   const fixed = applyEdits(files['m3_orphan.py'], repoint.edit!.changes![uri(orphanFile)]);
   assert.doesNotMatch(fixed, /gone0000'/);
   for (const f of [left, right, mergeFile, orphanFile]) fs.rmSync(f);
-  await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [left, right, mergeFile, orphanFile].map((f) => ({ uri: uri(f), type: 3 as const })) });
+  await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, {
+    changes: [left, right, mergeFile, orphanFile].map((f) => ({ uri: uri(f), type: 3 as const })),
+  });
 });
 
 test('generate downgrade() from upgrade() reverses the operations in reverse order', async () => {
   const file = path.join(versions, 'gen_down.py');
-  const text = migration('gendown1', 'aaa111', 'generate my downgrade', [
-    "op.create_table('tags', sa.Column('id', sa.BigInteger(), primary_key=True))",
-    "    op.add_column('users', sa.Column('nickname', sa.Text(), nullable=True))",
-    "    op.create_index('ix_users_nickname', 'users', ['nickname'])",
-    "    op.alter_column('users', 'name', new_column_name='full_name')",
-  ].join('\n'));
+  const text = migration(
+    'gendown1',
+    'aaa111',
+    'generate my downgrade',
+    [
+      "op.create_table('tags', sa.Column('id', sa.BigInteger(), primary_key=True))",
+      "    op.add_column('users', sa.Column('nickname', sa.Text(), nullable=True))",
+      "    op.create_index('ix_users_nickname', 'users', ['nickname'])",
+      "    op.alter_column('users', 'name', new_column_name='full_name')",
+    ].join('\n'),
+  );
   await server.open(file, text);
   const pos = posOf(text, 'def downgrade', 4);
-  const actions = (await server.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri: uri(file) }, range: { start: pos, end: pos }, context: { diagnostics: [] } })) as CodeAction[];
+  const actions = (await server.connection.sendRequest(CodeActionRequest.type, {
+    textDocument: { uri: uri(file) },
+    range: { start: pos, end: pos },
+    context: { diagnostics: [] },
+  })) as CodeAction[];
   const gen = actions.find((a) => a.title === 'Generate downgrade() from upgrade()')!;
   assert.ok(gen, actions.map((a) => a.title).join(' | '));
   const out = applyEdits(text, gen.edit!.changes![uri(file)]);
   const body = out.slice(out.indexOf('def downgrade'));
-  const order = ["op.alter_column('users', 'full_name', new_column_name='name')", "op.drop_index('ix_users_nickname', table_name='users')", "op.drop_column('users', 'nickname')", "op.drop_table('tags')"];
+  const order = [
+    "op.alter_column('users', 'full_name', new_column_name='name')",
+    "op.drop_index('ix_users_nickname', table_name='users')",
+    "op.drop_column('users', 'nickname')",
+    "op.drop_table('tags')",
+  ];
   let at = 0;
   for (const line of order) {
     const i = body.indexOf(line);
@@ -355,7 +400,10 @@ test('definition from depends_on, from the docstring header and from a branch la
   await server.open(core, coreText);
   await server.open(user, userText);
   const definitionAt = async (needle: string, delta: number): Promise<Location> => {
-    const loc = (await server.connection.sendRequest(DefinitionRequest.type, { textDocument: { uri: uri(user) }, position: posOf(userText, needle, delta) })) as Location | null;
+    const loc = (await server.connection.sendRequest(DefinitionRequest.type, {
+      textDocument: { uri: uri(user) },
+      position: posOf(userText, needle, delta),
+    })) as Location | null;
     assert.ok(loc, `no definition at ${needle}`);
     return loc;
   };
@@ -367,7 +415,8 @@ test('definition from depends_on, from the docstring header and from a branch la
   assert.equal(textAt(coreText, fromHeader.range).replace(/['"]/g, ''), 'lbl001');
   const fromLabel = await definitionAt("'core')", 2);
   assert.equal(fromLabel.uri, uri(core), 'a label names the revision that declares it');
-  const items = (await server.connection.sendRequest(CompletionRequest.type, { textDocument: { uri: uri(user) }, position: posOf(userText, "'core')", 1) })) as CompletionItem[] | { items: CompletionItem[] };
+  const items = (await server.connection.sendRequest(CompletionRequest.type, { textDocument: { uri: uri(user) }, position: posOf(userText, "'core')", 1) })) as
+    CompletionItem[] | { items: CompletionItem[] };
   const labels = (Array.isArray(items) ? items : items.items).map((i) => i.label);
   assert.ok(labels.includes('core') && labels.includes('core@head'), labels.join(', '));
 });
@@ -379,7 +428,9 @@ test('a suppression quick fix silences the rule on that line, and the problem le
   const ds = await server.waitForDiagnostics(uri(file), (d) => d.some((x) => x.code === 'require-concurrent-index-creation'));
   const diag = ds.find((x) => x.code === 'require-concurrent-index-creation')!;
   const actions = (await server.connection.sendRequest(CodeActionRequest.type, {
-    textDocument: { uri: uri(file) }, range: diag.range, context: { diagnostics: [diag] },
+    textDocument: { uri: uri(file) },
+    range: diag.range,
+    context: { diagnostics: [diag] },
   })) as CodeAction[];
   const fix = actions.find((a) => a.title === 'Suppress require-concurrent-index-creation on this line');
   assert.ok(fix, actions.map((a) => a.title).join(', '));
@@ -413,7 +464,10 @@ test('settings are pulled per folder and re-read on change; an edited alembic.in
       const more = path.join(root, 'more');
       fs.mkdirSync(more);
       fs.writeFileSync(path.join(more, 'extra.py'), migration('extra1', null, 'in another location'));
-      fs.writeFileSync(path.join(root, 'alembic.ini'), '[alembic]\nscript_location = migrations\nversion_locations = %(here)s/migrations/versions %(here)s/more\n');
+      fs.writeFileSync(
+        path.join(root, 'alembic.ini'),
+        '[alembic]\nscript_location = migrations\nversion_locations = %(here)s/migrations/versions %(here)s/more\n',
+      );
       const graphOf = async (): Promise<RevisionGraphResult> => {
         const [p] = await s2.connection.sendRequest(ProjectsRequest);
         return (await s2.connection.sendRequest(RevisionGraphRequest, { projectId: p.id }))!;
@@ -422,7 +476,10 @@ test('settings are pulled per folder and re-read on change; an edited alembic.in
       await s2.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(path.join(root, 'alembic.ini')), type: 2 }] });
       // The project is read again, and its generation still goes up (clients ignore older ones).
       await s2.waitForGraphChange((p) => p.generation > beforeIni.generation);
-      assert.ok((await graphOf()).nodes.some((n) => n.id === 'extra1'), 'the migration of the new version location is in the graph');
+      assert.ok(
+        (await graphOf()).nodes.some((n) => n.id === 'extra1'),
+        'the migration of the new version location is in the graph',
+      );
 
       // A checkout that writes 1,000 migrations: one batch of watcher events, one graphChanged.
       const start = await graphOf();

@@ -40,7 +40,10 @@ test('a reopened project answers with the graph saved at shutdown, the same as r
     const hover = await s.connection.sendRequest(HoverRequest.type, { textDocument: { uri: file }, position: first.nodes[0].range.start });
     return { g, hover, logs: [...s.logs] };
   });
-  assert.ok(second.logs.some((l) => /600 revisions shown from the graph saved last time/.test(l)), second.logs.join('\n'));
+  assert.ok(
+    second.logs.some((l) => /600 revisions shown from the graph saved last time/.test(l)),
+    second.logs.join('\n'),
+  );
   assert.deepEqual(second.g.nodes, first.nodes);
   assert.deepEqual(second.g.heads, first.heads);
   assert.deepEqual(second.g.bases, first.bases);
@@ -54,7 +57,10 @@ test('a migration edited while the editor was closed makes the snapshot unusable
   writeProject(dir, benchRevisions(50, { finalHeads: 1 }));
   const first = await session(dir, cacheDir, graphOf);
   const versions = path.join(dir, 'migrations', 'versions');
-  const name = fs.readdirSync(versions).filter((f) => f.endsWith('.py')).sort()[25];
+  const name = fs
+    .readdirSync(versions)
+    .filter((f) => f.endsWith('.py'))
+    .sort()[25];
   const file = path.join(versions, name);
   const text = fs.readFileSync(file, 'utf8');
   const parent = /down_revision = '([^']+)'/.exec(text)![1];

@@ -32,10 +32,22 @@ test('untrusted: no new revision and no merge file until the workspace is truste
   assert.equal(refused.kind, 'error');
   assert.match(refused.kind === 'error' ? refused.message : '', /not trusted/);
 
-  const left = path.join(dir, 'migrations', 'versions', fs.readdirSync(path.join(dir, 'migrations', 'versions')).find((f) => f.includes('left00000002'))!);
+  const left = path.join(
+    dir,
+    'migrations',
+    'versions',
+    fs.readdirSync(path.join(dir, 'migrations', 'versions')).find((f) => f.includes('left00000002'))!,
+  );
   const ds = await server.waitForDiagnostics(uri(left), (d) => d.some((x) => x.code === 'multiple-heads'));
   const diag = ds.find((x) => x.code === 'multiple-heads')!;
-  const ask = async (): Promise<CodeAction | undefined> => ((await server.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri: uri(left) }, range: diag.range, context: { diagnostics: [diag] } })) as CodeAction[]).find((a) => /merge revision/.test(a.title));
+  const ask = async (): Promise<CodeAction | undefined> =>
+    (
+      (await server.connection.sendRequest(CodeActionRequest.type, {
+        textDocument: { uri: uri(left) },
+        range: diag.range,
+        context: { diagnostics: [diag] },
+      })) as CodeAction[]
+    ).find((a) => /merge revision/.test(a.title));
   const untrusted = await ask();
   assert.ok(untrusted?.disabled, 'the merge is shown, disabled');
   assert.match(untrusted.disabled.reason, /not trusted/);

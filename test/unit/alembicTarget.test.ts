@@ -4,10 +4,21 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeTarget, isLocalTarget, parseProbeOutput, probeInterpreter, sameDatabase, targetUrl, type AlembicTarget } from '../../client/src/alembicCli/alembicTarget';
+import {
+  describeTarget,
+  isLocalTarget,
+  parseProbeOutput,
+  probeInterpreter,
+  sameDatabase,
+  targetUrl,
+  type AlembicTarget,
+} from '../../client/src/alembicCli/alembicTarget';
 import { confirmation } from '../../client/src/model/confirmation';
 
-const probe = (o: Record<string, unknown>): AlembicTarget => parseProbeOutput(`some env.py noise\n${JSON.stringify({ kind: 'ok', via: 'engine_from_config', drivername: 'postgresql+psycopg2', host: null, port: null, database: null, username: null, query: {}, connectArgs: {}, env: {}, hasPassword: false, ...o })}\n`);
+const probe = (o: Record<string, unknown>): AlembicTarget =>
+  parseProbeOutput(
+    `some env.py noise\n${JSON.stringify({ kind: 'ok', via: 'engine_from_config', drivername: 'postgresql+psycopg2', host: null, port: null, database: null, username: null, query: {}, connectArgs: {}, env: {}, hasPassword: false, ...o })}\n`,
+  );
 const ok = (t: AlembicTarget): AlembicTarget & { kind: 'ok' } => {
   assert.equal(t.kind, 'ok');
   return t;
@@ -15,14 +26,20 @@ const ok = (t: AlembicTarget): AlembicTarget & { kind: 'ok' } => {
 
 test('hosts and ports follow libpq: URL, then ?host=/?port= lists, then connect_args, then PGHOST/PGPORT, then the socket and 5432', () => {
   assert.deepEqual(ok(probe({ host: 'db.prod.internal', port: 5433 })).hosts, [{ host: 'db.prod.internal', port: 5433 }]);
-  assert.deepEqual(ok(probe({ query: { host: 'a,b', port: '5432,5433' } })).hosts, [{ host: 'a', port: 5432 }, { host: 'b', port: 5433 }]);
+  assert.deepEqual(ok(probe({ query: { host: 'a,b', port: '5432,5433' } })).hosts, [
+    { host: 'a', port: 5432 },
+    { host: 'b', port: 5433 },
+  ]);
   assert.deepEqual(ok(probe({ connectArgs: { host: 'ca-host', port: '6000' } })).hosts, [{ host: 'ca-host', port: 6000 }]);
   assert.deepEqual(ok(probe({ env: { PGHOST: '/tmp', PGPORT: '5999' } })).hosts, [{ host: '/tmp', port: 5999 }]);
   assert.deepEqual(ok(probe({})).hosts, [{ port: 5432 }]);
   const t = ok(probe({ username: 'deploy', env: { PGDATABASE: 'fromenv' } }));
   assert.equal(t.database, 'fromenv');
   assert.equal(ok(probe({ username: 'deploy' })).database, 'deploy', 'libpq: the database defaults to the user name');
-  assert.deepEqual(parseProbeOutput('{"kind": "unknown", "reason": "env.py raised KeyError: \'DB\'"}'), { kind: 'unknown', reason: "env.py raised KeyError: 'DB'" });
+  assert.deepEqual(parseProbeOutput('{"kind": "unknown", "reason": "env.py raised KeyError: \'DB\'"}'), {
+    kind: 'unknown',
+    reason: "env.py raised KeyError: 'DB'",
+  });
   assert.equal(parseProbeOutput('').kind, 'unknown');
   assert.equal(parseProbeOutput('{not json').kind, 'unknown');
 });
@@ -45,7 +62,10 @@ test('remoteOnly calls local only one loopback host, localhost or a default sock
 test('the target is named with database, host and user; the status bar database compares by host, port, database and user', () => {
   const t = ok(probe({ host: 'db.prod.internal', port: 5432, database: 'app', username: 'deploy' }));
   assert.equal(describeTarget(t), '`app` on `db.prod.internal:5432` as `deploy`');
-  assert.equal(describeTarget(ok(probe({ host: 'x', query: { service: 'prod' } })), (s) => s), '(default) on service prod');
+  assert.equal(
+    describeTarget(ok(probe({ host: 'x', query: { service: 'prod' } })), (s) => s),
+    '(default) on service prod',
+  );
   assert.equal(sameDatabase(t, { host: 'db.prod.internal', port: 5432, database: 'app', user: 'deploy' }), true);
   assert.equal(sameDatabase(t, { host: 'db.prod.internal', database: 'app' }), true);
   assert.equal(sameDatabase(t, { host: 'db.prod.internal', database: 'app_test' }), false);
@@ -53,11 +73,18 @@ test('the target is named with database, host and user; the status bar database 
   const local = ok(probe({ host: 'localhost', database: 'app' }));
   assert.equal(sameDatabase(local, { host: '127.0.0.1', database: 'app' }), true, 'loopback names are one host');
   assert.equal(targetUrl(t), 'postgresql://deploy@db.prod.internal:5432/app');
-  assert.equal(targetUrl(ok(probe({ database: 'app', env: { PGHOST: '/tmp', PGPORT: '5433' }, query: { sslmode: 'require' } }))), 'postgresql:///app?host=%2Ftmp&sslmode=require&port=5433');
+  assert.equal(
+    targetUrl(ok(probe({ database: 'app', env: { PGHOST: '/tmp', PGPORT: '5433' }, query: { sslmode: 'require' } }))),
+    'postgresql:///app?host=%2Ftmp&sslmode=require&port=5433',
+  );
 });
 
 test('the probe runs under the interpreter alembic runs under', () => {
-  const io = { which: (n: string) => (n === 'alembic' ? '/opt/venv/bin/alembic' : undefined), shebang: (f: string) => (f === '/opt/venv/bin/alembic' ? '#!/opt/venv/bin/python3.12' : f === '/usr/local/bin/alembic' ? '#!/usr/bin/env python3' : undefined) };
+  const io = {
+    which: (n: string) => (n === 'alembic' ? '/opt/venv/bin/alembic' : undefined),
+    shebang: (f: string) =>
+      f === '/opt/venv/bin/alembic' ? '#!/opt/venv/bin/python3.12' : f === '/usr/local/bin/alembic' ? '#!/usr/bin/env python3' : undefined,
+  };
   assert.deepEqual(probeInterpreter(['/usr/bin/python3', '-m', 'alembic'], io), ['/usr/bin/python3']);
   assert.deepEqual(probeInterpreter(['poetry', 'run', 'alembic'], io), ['poetry', 'run', 'python']);
   assert.deepEqual(probeInterpreter(['uv', 'run', '--frozen', 'run', 'alembic'], io), ['uv', 'run', '--frozen', 'run', 'python']);
@@ -76,7 +103,12 @@ test('the confirmation never skips an unknown or unreadable target, and skips a 
   const unreadable = confirmation({ ...base, target: local, targetRows: { kind: 'error', message: 'password authentication failed' }, setting: 'remoteOnly' });
   assert.equal(unreadable.kind, 'ask');
   assert.equal(unreadable.kind === 'ask' && unreadable.button, 'Stamp Anyway');
-  const remote = confirmation({ ...base, target: ok(probe({ host: 'db.prod', database: 'app' })), targetRows: { kind: 'ok', rows: ['abc'] }, setting: 'remoteOnly' });
+  const remote = confirmation({
+    ...base,
+    target: ok(probe({ host: 'db.prod', database: 'app' })),
+    targetRows: { kind: 'ok', rows: ['abc'] },
+    setting: 'remoteOnly',
+  });
   assert.equal(remote.kind, 'ask');
   assert.match(remote.kind === 'ask' ? remote.detail : '', /The version table of `app` on `db\.prod:5432` \(now abc\) will say head/);
 });

@@ -37,7 +37,10 @@ test('check reports file:line:col: severity rule-id message and exits 1 on error
   const json = await cli(['check', dir, '--format', 'json']);
   const doc = JSON.parse(json.out) as { summary: { errors: number }; projects: Array<{ problems: Array<{ ruleId: string }> }> };
   assert.equal(doc.summary.errors, 1);
-  assert.deepEqual(doc.projects[0].problems.map((p) => p.ruleId), ['missing-parent']);
+  assert.deepEqual(
+    doc.projects[0].problems.map((p) => p.ruleId),
+    ['missing-parent'],
+  );
 });
 
 test('warnings alone exit 0', async () => {
@@ -83,7 +86,14 @@ test('the built bundle runs with plain node, and the package bin runs it', () =>
 
 test('check on a large project lints on worker threads and still finds every problem', async () => {
   const revs: GenRevision[] = [{ id: 'big000000000', down: [], message: 'base' }];
-  for (let i = 1; i < 450; i++) revs.push({ id: `big${String(i).padStart(9, '0')}`, down: [revs[i - 1].id], message: `m${i}`, upgrade: [`op.execute("UPDATE t SET a = ${i} WHERE id = ${i}")`], downgrade: ['pass'] });
+  for (let i = 1; i < 450; i++)
+    revs.push({
+      id: `big${String(i).padStart(9, '0')}`,
+      down: [revs[i - 1].id],
+      message: `m${i}`,
+      upgrade: [`op.execute("UPDATE t SET a = ${i} WHERE id = ${i}")`],
+      downgrade: ['pass'],
+    });
   revs[300].upgrade = ['op.execute("UPDATE t SET a = 1 WHERE")'];
   revs[120].upgrade = ['op.execute("DELETE FROM t")'];
   const { ini } = project(revs);
@@ -99,8 +109,8 @@ test('check on a large project lints on worker threads and still finds every pro
 
 test('check --cache reuses the results of unchanged files, re-lints changed ones, and ignores a corrupt cache', async () => {
   const revs: GenRevision[] = [
-    { id: 'cach00000001', down: [], message: 'base', upgrade: ["op.execute(\"DELETE FROM t\")"], downgrade: ['pass'] },
-    { id: 'cach00000002', down: ['cach00000001'], message: 'two', upgrade: ["op.execute(\"UPDATE t SET a = 1 WHERE id = 2\")"], downgrade: ['pass'] },
+    { id: 'cach00000001', down: [], message: 'base', upgrade: ['op.execute("DELETE FROM t")'], downgrade: ['pass'] },
+    { id: 'cach00000002', down: ['cach00000001'], message: 'two', upgrade: ['op.execute("UPDATE t SET a = 1 WHERE id = 2")'], downgrade: ['pass'] },
   ];
   const { ini, dir } = project(revs);
   const cacheDir = path.join(dir, 'lint-cache');
@@ -113,14 +123,26 @@ test('check --cache reuses the results of unchanged files, re-lints changed ones
 
   // Plant a result for the second file's exact text: the next run reports it, so it was reused, not recomputed.
   const versions = path.join(dir, 'migrations', 'versions');
-  const second = path.join(versions, fs.readdirSync(versions).find((f) => f.includes('cach00000002'))!);
+  const second = path.join(
+    versions,
+    fs.readdirSync(versions).find((f) => f.includes('cach00000002'))!,
+  );
   const cacheFile = path.join(cacheDir, cacheName);
   const data = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as { entries: Array<[string, unknown[]]> };
   // Cached paths are relative to the project's folder.
-  const planted = { ruleId: 'update-without-where', severity: 'warning', message: 'PLANTED', file: path.relative(dir, second), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } } };
+  const planted = {
+    ruleId: 'update-without-where',
+    severity: 'warning',
+    message: 'PLANTED',
+    file: path.relative(dir, second),
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+  };
   const key = lintKey(path.relative(dir, second), fs.readFileSync(second, 'utf8'));
   data.entries = data.entries.map(([k, v]) => [k, k === key ? [planted] : v]);
-  assert.ok(data.entries.some(([k]) => k === key), 'the file is in the cache');
+  assert.ok(
+    data.entries.some(([k]) => k === key),
+    'the file is in the cache',
+  );
   fs.writeFileSync(cacheFile, JSON.stringify(data));
   assert.match((await cli(['check', ini, '--cache-location', cacheDir])).out, /PLANTED/);
 
@@ -160,19 +182,20 @@ test('check prints one finding per line: multi-line source quoted in a message i
   const revs: GenRevision[] = [
     { id: 'line00000001', down: [], message: 'base' },
     {
-      id: 'line00000002', down: ['line00000001'], message: 'created at',
-      upgrade: [
-        "op.add_column('users', sa.Column('created', sa.DateTime(), server_default=sa.text(\"\"\"",
-        '        now()',
-        '"""), nullable=False))',
-      ],
+      id: 'line00000002',
+      down: ['line00000001'],
+      message: 'created at',
+      upgrade: ["op.add_column('users', sa.Column('created', sa.DateTime(), server_default=sa.text(\"\"\"", '        now()', '"""), nullable=False))'],
       downgrade: ["op.drop_column('users', 'created')"],
     },
   ];
   const { dir, ini } = project(revs);
   // A computed branch_labels spread over lines: its message quotes the expression (graph rules).
   const versions = path.join(dir, 'migrations', 'versions');
-  const first = path.join(versions, fs.readdirSync(versions).find((f) => f.includes('line00000001'))!);
+  const first = path.join(
+    versions,
+    fs.readdirSync(versions).find((f) => f.includes('line00000001'))!,
+  );
   fs.writeFileSync(first, fs.readFileSync(first, 'utf8').replace('branch_labels = None', 'branch_labels = (\n    cli.EXPAND_BRANCH,\n)'));
   const r = await cli(['check', ini]);
   const lines = r.out.trimEnd().split('\n');
@@ -180,7 +203,10 @@ test('check prints one finding per line: multi-line source quoted in a message i
   const volatile = lines.find((l) => l.includes('adding-field-with-volatile-default'));
   assert.ok(volatile, r.out);
   assert.match(volatile, /\(sa\.text\(""" now\(\) """\)\)/);
-  assert.ok(lines.some((l) => / dynamic-revision-value .*`\( cli\.EXPAND_BRANCH, \)`/.test(l)), r.out);
+  assert.ok(
+    lines.some((l) => / dynamic-revision-value .*`\( cli\.EXPAND_BRANCH, \)`/.test(l)),
+    r.out,
+  );
   const timestamp = lines.find((l) => l.includes('prefer-timestamptz'));
   assert.match(timestamp ?? '', /: information prefer-timestamptz sa\.DateTime\(\) stores/);
 });
@@ -194,20 +220,34 @@ test('check: a file Python cannot read is unparsable-migration, whatever the rea
   ];
   const { dir, ini } = project(revs);
   const versions = path.join(dir, 'migrations', 'versions');
-  const file = (id: string): string => path.join(versions, fs.readdirSync(versions).find((f) => f.includes(id))!);
+  const file = (id: string): string =>
+    path.join(
+      versions,
+      fs.readdirSync(versions).find((f) => f.includes(id))!,
+    );
   const withCafe = (id: string): string => fs.readFileSync(file(id), 'utf8').replace('"""latin-1', '"""Café, latin-1');
   fs.writeFileSync(file('enc000000002'), Buffer.from(withCafe('enc000000002'), 'latin1'));
   fs.writeFileSync(file('enc000000003'), Buffer.from('# -*- coding: latin-1 -*-\n' + withCafe('enc000000003'), 'latin1'));
   fs.writeFileSync(file('enc000000004'), fs.readFileSync(file('enc000000004'), 'utf8').replace("revision = 'enc000000004'", "revision = 'enc000000004"));
   // Where the unclosed string opens: the line holding `revision = 'enc000000004`, at its quote.
-  const unclosedLine = fs.readFileSync(file('enc000000004'), 'utf8').split('\n').findIndex((l) => l === "revision = 'enc000000004") + 1;
+  const unclosedLine =
+    fs
+      .readFileSync(file('enc000000004'), 'utf8')
+      .split('\n')
+      .findIndex((l) => l === "revision = 'enc000000004") + 1;
   const r = await cli(['check', ini]);
   const lines = r.out.trimEnd().split('\n');
-  assert.deepEqual(lines.filter((l) => l.includes('unparsable-migration')).map((l) => l.replace(/^.*versions\//, '')), [
-    '00001_enc000000002.py:1:1: warning unparsable-migration Not a readable migration: the file is not valid UTF-8 (byte 0xE9 on line 1) and declares no other encoding (a `# -*- coding: latin-1 -*-` line 1 or 2, PEP 263), so Python (and so Alembic) cannot import it.',
-    `00003_enc000000004.py:${unclosedLine}:${"revision = ".length + 1}: warning unparsable-migration \`revision\` opens a string that never closes (Python: "unterminated string literal"), so Python cannot import this file and Alembic cannot load it. Close the string.`,
-  ]);
+  assert.deepEqual(
+    lines.filter((l) => l.includes('unparsable-migration')).map((l) => l.replace(/^.*versions\//, '')),
+    [
+      '00001_enc000000002.py:1:1: warning unparsable-migration Not a readable migration: the file is not valid UTF-8 (byte 0xE9 on line 1) and declares no other encoding (a `# -*- coding: latin-1 -*-` line 1 or 2, PEP 263), so Python (and so Alembic) cannot import it.',
+      `00003_enc000000004.py:${unclosedLine}:${'revision = '.length + 1}: warning unparsable-migration \`revision\` opens a string that never closes (Python: "unterminated string literal"), so Python cannot import this file and Alembic cannot load it. Close the string.`,
+    ],
+  );
   // The two files Python cannot import are not in the graph; the declared latin-1 one is, message decoded.
   assert.equal((await cli(['heads', ini])).out, 'enc000000003 (head)\n');
-  assert.equal((await cli(['history', ini])).out.split('\n').find((l) => l.includes('enc000000003')), 'enc000000001 -> enc000000003 (head), Café, latin-1 declared');
+  assert.equal(
+    (await cli(['history', ini])).out.split('\n').find((l) => l.includes('enc000000003')),
+    'enc000000001 -> enc000000003 (head), Café, latin-1 declared',
+  );
 });

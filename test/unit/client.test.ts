@@ -15,8 +15,13 @@ test('SQLAlchemy URLs become pg options; passwords are decoded, redacted and nev
   assert.equal(r.kind, 'ok');
   if (r.kind !== 'ok') return;
   assert.deepEqual(r.pg, {
-    host: 'db.internal', port: 6543, user: 'app', password: 'p@ss/w0rd', database: 'shop',
-    ssl: { rejectUnauthorized: false, checkHostname: false }, applicationName: 'x',
+    host: 'db.internal',
+    port: 6543,
+    user: 'app',
+    password: 'p@ss/w0rd',
+    database: 'shop',
+    ssl: { rejectUnauthorized: false, checkHostname: false },
+    applicationName: 'x',
   });
   assert.equal(r.needsPassword, false);
   assert.equal(r.driver, 'psycopg2');
@@ -35,8 +40,10 @@ test('SQLAlchemy URLs become pg options; passwords are decoded, redacted and nev
   assert.equal(parseDatabaseUrl('sqlite:///app.db').kind, 'error');
   assert.equal(redactUrl('postgresql://app:secret@h/db'), 'postgresql://app:***@h/db');
   assert.equal(redactUrl('postgresql://app:se@c/ret@h/db?password=x2'), 'postgresql://app:***@h/db?password=***');
-  assert.equal(redactText('connect postgresql://u:hunter22@h/d failed; password=hunter22 retry hunter22', ['hunter22']),
-    'connect postgresql://u:***@h/d failed; password=*** retry ***');
+  assert.equal(
+    redactText('connect postgresql://u:hunter22@h/d failed; password=hunter22 retry hunter22', ['hunter22']),
+    'connect postgresql://u:***@h/d failed; password=*** retry ***',
+  );
   assert.ok(isLocalDatabase({ host: '127.0.0.1' }) && isLocalDatabase({ host: '/run/pg' }) && !isLocalDatabase({ host: 'db.internal' }));
 });
 
@@ -52,7 +59,13 @@ test('connection resolution: setting (with ${env:VAR}) > DATABASE_URL > sqlalche
 });
 
 test('alembic argv: command, interpreter or PATH; -c and -x always; specs validated as data', () => {
-  const inv = buildAlembicInvocation({ command: ['poetry', 'run', 'alembic'], iniFile: '/p/alembic.ini', cwd: '/p', xArgs: ['dev_data=true'], action: { kind: 'upgrade', target: 'abc123+1' } });
+  const inv = buildAlembicInvocation({
+    command: ['poetry', 'run', 'alembic'],
+    iniFile: '/p/alembic.ini',
+    cwd: '/p',
+    xArgs: ['dev_data=true'],
+    action: { kind: 'upgrade', target: 'abc123+1' },
+  });
   assert.deepEqual([inv.file, ...inv.args], ['poetry', 'run', 'alembic', '-c', '/p/alembic.ini', '-x', 'dev_data=true', 'upgrade', 'abc123+1']);
   const py = buildAlembicInvocation({ pythonPath: '/venv/bin/python', iniFile: '/p/a.ini', cwd: '/p', action: { kind: 'downgrade', target: '-1' } });
   assert.deepEqual([py.file, ...py.args], ['/venv/bin/python', '-m', 'alembic', '-c', '/p/a.ini', 'downgrade', '-1']);
@@ -95,7 +108,11 @@ test('status text is a function of the database state and the graph', () => {
   const order = ['a1', 'b2', 'c3'];
   const graph: GraphInfo = {
     heads: ['c3'],
-    messages: new Map([['a1', 'users'], ['b2', 'products'], ['c3', 'indexes']]),
+    messages: new Map([
+      ['a1', 'users'],
+      ['b2', 'products'],
+      ['c3', 'indexes'],
+    ]),
     ancestors: (id) => new Set(order.slice(0, order.indexOf(id))),
   };
   const ok = (revisions: string[]) => statusView({ kind: 'ok', revisions, database: 'shop', readAt: new Date(0) }, graph);
@@ -110,24 +127,40 @@ test('status text is a function of the database state and the graph', () => {
 });
 
 test('alembic output readers: current/heads/history lines, Running steps, offline SQL split per step', () => {
-  const lines = parseRevisionLines([
-    'INFO  [alembic.runtime.migration] Context impl PostgresqlImpl.',
-    'c3f9a1d7e586 (head) (mergepoint)',
-    '5b2e8d41c0f3, 9e4f6a2b8c1d -> c3f9a1d7e586 (head) (mergepoint), merge reviews',
-    'a1 (dep1) -> b2 (reviews), add reviews, with a comma',
-    '<base> -> a1, create users',
-  ].join('\n'));
-  assert.deepEqual(lines.map((l) => [l.revision, l.parents, l.markers, l.labels, l.message]), [
-    ['c3f9a1d7e586', undefined, ['head', 'mergepoint'], [], undefined],
-    ['c3f9a1d7e586', ['5b2e8d41c0f3', '9e4f6a2b8c1d'], ['head', 'mergepoint'], [], 'merge reviews'],
-    ['b2', ['a1'], [], ['reviews'], 'add reviews, with a comma'],
-    ['a1', [], [], [], 'create users'],
-  ]);
+  const lines = parseRevisionLines(
+    [
+      'INFO  [alembic.runtime.migration] Context impl PostgresqlImpl.',
+      'c3f9a1d7e586 (head) (mergepoint)',
+      '5b2e8d41c0f3, 9e4f6a2b8c1d -> c3f9a1d7e586 (head) (mergepoint), merge reviews',
+      'a1 (dep1) -> b2 (reviews), add reviews, with a comma',
+      '<base> -> a1, create users',
+    ].join('\n'),
+  );
+  assert.deepEqual(
+    lines.map((l) => [l.revision, l.parents, l.markers, l.labels, l.message]),
+    [
+      ['c3f9a1d7e586', undefined, ['head', 'mergepoint'], [], undefined],
+      ['c3f9a1d7e586', ['5b2e8d41c0f3', '9e4f6a2b8c1d'], ['head', 'mergepoint'], [], 'merge reviews'],
+      ['b2', ['a1'], [], ['reviews'], 'add reviews, with a comma'],
+      ['a1', [], [], [], 'create users'],
+    ],
+  );
   assert.deepEqual(parseMigrationStep('INFO  [alembic.runtime.migration] Running downgrade c3 -> a1, b2, merge heads'), {
-    direction: 'downgrade', from: ['c3'], to: ['a1', 'b2'], message: 'merge heads',
+    direction: 'downgrade',
+    from: ['c3'],
+    to: ['a1', 'b2'],
+    message: 'merge heads',
   });
-  const sql = parseOfflineSql('BEGIN;\n\nCREATE TABLE alembic_version (x);\n\n-- Running upgrade  -> a1\n\nCREATE TABLE users (id int);\n\n-- Running upgrade a1 -> b2\n\nALTER TABLE users ADD c int;\n\nCOMMIT;\n');
+  const sql = parseOfflineSql(
+    'BEGIN;\n\nCREATE TABLE alembic_version (x);\n\n-- Running upgrade  -> a1\n\nCREATE TABLE users (id int);\n\n-- Running upgrade a1 -> b2\n\nALTER TABLE users ADD c int;\n\nCOMMIT;\n',
+  );
   assert.equal(sql.preamble, 'BEGIN;\n\nCREATE TABLE alembic_version (x);');
-  assert.deepEqual(sql.steps.map((s) => [s.from, s.to, s.sql]), [[[], ['a1'], 'CREATE TABLE users (id int);'], [['a1'], ['b2'], 'ALTER TABLE users ADD c int;']]);
+  assert.deepEqual(
+    sql.steps.map((s) => [s.from, s.to, s.sql]),
+    [
+      [[], ['a1'], 'CREATE TABLE users (id int);'],
+      [['a1'], ['b2'], 'ALTER TABLE users ADD c int;'],
+    ],
+  );
   assert.equal(sql.epilogue, 'COMMIT;');
 });

@@ -19,8 +19,15 @@ function graph(): RevisionGraphResult {
   ];
   const children = (id: string): string[] => spec.filter(([, ps]) => ps.includes(id)).map(([i]) => i);
   const nodes: RevisionNode[] = spec.map(([id, parents, message, flags, labels]) => ({
-    id, message, parents, children: children(id), labels: labels ?? [], dependencies: [], flags,
-    uri: `file:///p/versions/${id}.py`, range: { start: { line: 9, character: 11 }, end: { line: 9, character: 14 } },
+    id,
+    message,
+    parents,
+    children: children(id),
+    labels: labels ?? [],
+    dependencies: [],
+    flags,
+    uri: `file:///p/versions/${id}.py`,
+    range: { start: { line: 9, character: 11 }, end: { line: 9, character: 14 } },
     createDate: '2024-05-01 10:00:00.000000',
   }));
   return { projectId: 'file:///p/alembic.ini', generation: 3, nodes, heads: ['m', 'x'], bases: ['a'] };
@@ -30,13 +37,26 @@ test('states: version-table rows and their ancestors are applied, rows are curre
   const v = new GraphView(graph());
   const s = v.states(['c']);
   assert.deepEqual(Object.fromEntries(s), { m: 'pending', x: 'pending', r1: 'pending', c: 'current', b: 'applied', a: 'applied' });
-  assert.deepEqual([...v.states(undefined).values()].every((x) => x === 'unknown'), true);
-  assert.deepEqual(v.pending(['c']).map((n) => n.id), ['r1', 'x', 'm']);
+  assert.deepEqual(
+    [...v.states(undefined).values()].every((x) => x === 'unknown'),
+    true,
+  );
+  assert.deepEqual(
+    v.pending(['c']).map((n) => n.id),
+    ['r1', 'x', 'm'],
+  );
 });
 
 test('states: a stored revision the project does not know makes the rest unknown, not pending', () => {
   const v = new GraphView(graph());
-  assert.deepEqual(Object.fromEntries(v.states(['c', 'f00dfeed0000'])), { m: 'unknown', x: 'unknown', r1: 'unknown', c: 'current', b: 'applied', a: 'applied' });
+  assert.deepEqual(Object.fromEntries(v.states(['c', 'f00dfeed0000'])), {
+    m: 'unknown',
+    x: 'unknown',
+    r1: 'unknown',
+    c: 'current',
+    b: 'applied',
+    a: 'applied',
+  });
   assert.ok([...v.states(['f00dfeed0000']).values()].every((x) => x === 'unknown'));
 });
 
@@ -44,14 +64,20 @@ test('tree rows: heads first to base, merges expand to their parents, keys uniqu
   const v = new GraphView(graph());
   const states = v.states(['m']);
   const rows = topRows(v, states, 'P');
-  assert.deepEqual(rows.map((r) => r.revision), ['m', 'x', 'r1', 'c', 'b', 'a']);
+  assert.deepEqual(
+    rows.map((r) => r.revision),
+    ['m', 'x', 'r1', 'c', 'b', 'a'],
+  );
   const m = rows[0];
   assert.equal(m.collapsible, true);
   assert.equal(m.icon, 'current');
   assert.match(m.description, /^merge reviews · current, head, merge of 2 · 2024-05-01 10:00$/);
   assert.equal(rows[2].label, 'r1 (reviews)');
   const nested = parentRows(v, states, m);
-  assert.deepEqual(nested.map((r) => r.revision), ['c', 'r1']);
+  assert.deepEqual(
+    nested.map((r) => r.revision),
+    ['c', 'r1'],
+  );
   const keys = [...rows, ...nested].map((r) => r.key);
   assert.equal(new Set(keys).size, keys.length);
   assert.ok(nested.every((r) => r.key.startsWith(m.key) && !r.collapsible));
@@ -60,7 +86,10 @@ test('tree rows: heads first to base, merges expand to their parents, keys uniqu
 
 test('pickers list heads first, then newest first', () => {
   const v = new GraphView(graph());
-  assert.deepEqual(pickerOrder(v, v.states(undefined)).map((x) => x.node.id), ['m', 'x', 'r1', 'c', 'b', 'a']);
+  assert.deepEqual(
+    pickerOrder(v, v.states(undefined)).map((x) => x.node.id),
+    ['m', 'x', 'r1', 'c', 'b', 'a'],
+  );
 });
 
 test('downgrade plans name exactly the revisions alembic would revert', () => {

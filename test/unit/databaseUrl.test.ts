@@ -48,7 +48,11 @@ test('libpq keyword strings: bare and quoted values, backslash escapes, errors t
   const kw = String.raw`host=db port=5432 user=u password='a b\'c' dbname=x sslmode=verify-full sslrootcert=/ca.pem`;
   const r = ok(kw);
   assert.deepEqual(r.pg, {
-    host: 'db', port: 5432, user: 'u', password: "a b'c", database: 'x',
+    host: 'db',
+    port: 5432,
+    user: 'u',
+    password: "a b'c",
+    database: 'x',
     ssl: { rejectUnauthorized: true, checkHostname: true, caFile: '/ca.pem' },
   });
   assert.equal(redactUrl(kw), 'host=db port=5432 user=u password=*** dbname=x sslmode=verify-full sslrootcert=/ca.pem');
@@ -73,7 +77,10 @@ test('several hosts in the authority or the query; IPv6; unix sockets', () => {
   const a = ok('postgresql://u:pw@h1:5432,h2:5433/db');
   assert.equal(a.pg.host, 'h1');
   assert.equal(a.pg.port, 5432);
-  assert.deepEqual(a.parts.hosts, [{ host: 'h1', port: '5432' }, { host: 'h2', port: '5433' }]);
+  assert.deepEqual(a.parts.hosts, [
+    { host: 'h1', port: '5432' },
+    { host: 'h2', port: '5433' },
+  ]);
   assert.ok(a.notes.some((n) => /several hosts/.test(n)));
   const q = ok('postgresql://u@/db?host=a,b&port=6000,6001');
   assert.equal(q.pg.host, 'a');
@@ -129,7 +136,7 @@ test('redactText: URLs in text, PGPASSWORD=, password= in any case and quoting, 
     [String.raw`dsn "host=h password='a b\'c' dbname=d"`, `dsn "host=h password='***' dbname=d"`],
     ['password=***abc', 'password=***'],
     ["[SQL: CREATE ROLE app LOGIN ENCRYPTED PASSWORD 'it''s secret']", "[SQL: CREATE ROLE app LOGIN ENCRYPTED PASSWORD '***']"],
-    ["FATAL:  password authentication failed for user \"u\"", 'FATAL:  password authentication failed for user "u"'],
+    ['FATAL:  password authentication failed for user "u"', 'FATAL:  password authentication failed for user "u"'],
   ];
   for (const [input, want] of cases) assert.equal(redactText(input), want, input);
 });

@@ -22,13 +22,20 @@ test('publishing 2,500 files lets the event loop turn in between, and ends with 
   const sentAtTurn: number[] = [];
   let turns = 0;
   let spinning = true;
-  const spin = (): void => { turns++; if (spinning) setImmediate(spin); };
+  const spin = (): void => {
+    turns++;
+    if (spinning) setImmediate(spin);
+  };
   const done = new Promise<void>((resolve) => {
     const pub = new DiagnosticsPublisher(ws, new DocumentCache(() => undefined), new SettingsStore(undefined, undefined, () => undefined), {
-      diagnostics: () => { sentAtTurn.push(turns); },
+      diagnostics: () => {
+        sentAtTurn.push(turns);
+      },
       graphChanged: () => resolve(),
       warn: () => undefined,
-      logError: (w, e) => { throw new Error(`${w}: ${String(e)}`); },
+      logError: (w, e) => {
+        throw new Error(`${w}: ${String(e)}`);
+      },
       flushed: () => undefined,
     });
     pub.markDirty([id]);

@@ -14,7 +14,10 @@ function file(name: string, source: string): MigrationFile {
 
 function rev(id: string, down: string | string[] | null, extra = ''): MigrationFile {
   const d = down === null ? 'None' : Array.isArray(down) ? `(${down.map((x) => `'${x}'`).join(', ')})` : `'${down}'`;
-  return file(id, `"""${id} message\n\nRevision ID: ${id}\nRevises: ${Array.isArray(down) ? down.join(', ') : down ?? ''}\n"""\nrevision = '${id}'\ndown_revision = ${d}\n${extra}`);
+  return file(
+    id,
+    `"""${id} message\n\nRevision ID: ${id}\nRevises: ${Array.isArray(down) ? down.join(', ') : (down ?? '')}\n"""\nrevision = '${id}'\ndown_revision = ${d}\n${extra}`,
+  );
 }
 
 const ids = (r: ReturnType<typeof resolveRevisionSpec>): string[] | string => (r.kind === 'revisions' ? r.ids : `error: ${r.message}`);
@@ -35,7 +38,11 @@ test('a linear chain has one head and one base; walks run oldest first', () => {
 
 test('branch points, a three-parent merge and merge points', () => {
   const g = new RevisionGraph([
-    rev('base0', null), rev('left1', 'base0'), rev('mid11', 'base0'), rev('right', 'base0'), rev('merge', ['left1', 'mid11', 'right']),
+    rev('base0', null),
+    rev('left1', 'base0'),
+    rev('mid11', 'base0'),
+    rev('right', 'base0'),
+    rev('merge', ['left1', 'mid11', 'right']),
   ]);
   assert.ok(g.isBranchPoint('base0'));
   assert.ok(g.isMergePoint('merge'));
@@ -49,10 +56,7 @@ test('branch points, a three-parent merge and merge points', () => {
 });
 
 test('branch labels propagate to descendants; label@head and label@base resolve on the branch', () => {
-  const g = new RevisionGraph([
-    rev('core1', null), rev('core2', 'core1'),
-    rev('feat1', null, "branch_labels = ('feature',)\n"), rev('feat2', 'feat1'),
-  ]);
+  const g = new RevisionGraph([rev('core1', null), rev('core2', 'core1'), rev('feat1', null, "branch_labels = ('feature',)\n"), rev('feat2', 'feat1')]);
   assert.deepEqual(g.labelsOf('feat2'), ['feature']);
   assert.deepEqual(g.labelsOf('core2'), []);
   assert.deepEqual(ids(resolveRevisionSpec(g, 'feature@head')), ['feat2']);
@@ -61,14 +65,15 @@ test('branch labels propagate to descendants; label@head and label@base resolve 
   assert.match((resolveRevisionSpec(g, 'head') as { message: string }).message, /^Multiple head revisions are present for given argument 'head'/);
   assert.deepEqual(ids(resolveRevisionSpec(g, 'heads')).toString(), ['core2', 'feat2'].toString());
   // Independent labelled branches are not a multiple-heads problem for the unlabelled one alone.
-  const problems = graphProblems(g, g.nodes().map((n) => n.migration));
+  const problems = graphProblems(
+    g,
+    g.nodes().map((n) => n.migration),
+  );
   assert.ok(!problems.some((p) => p.ruleId === 'multiple-heads'), JSON.stringify(problems.map((p) => p.message)));
 });
 
 test('depends_on on a revision or a label: effective heads versus real heads', () => {
-  const g = new RevisionGraph([
-    rev('aaaa', null), rev('bbbb', null, "branch_labels = 'other'\n"), rev('cccc', 'aaaa', "depends_on = 'other'\n"),
-  ]);
+  const g = new RevisionGraph([rev('aaaa', null), rev('bbbb', null, "branch_labels = 'other'\n"), rev('cccc', 'aaaa', "depends_on = 'other'\n")]);
   assert.deepEqual(g.get('cccc')!.dependencies, ['bbbb']);
   assert.deepEqual(g.heads.sort(), ['bbbb', 'cccc'], 'bbbb is an effective head: alembic heads prints it');
   assert.deepEqual(g.realHeads, ['cccc'], 'but upgrade heads only needs cccc');
@@ -99,7 +104,10 @@ test('graph problems: missing parent on the exact string, duplicates point at ea
   const dups = problems.filter((p) => p.ruleId === 'duplicate-revision');
   assert.deepEqual(dups.map((p) => p.file).sort(), ['/p/versions/dupe1.py', '/p/versions/other.py']);
   assert.equal(dups[0].related![0].file, dups[1].file);
-  const cycles = problems.filter((p) => p.ruleId === 'revision-cycle').map((p) => p.file).sort();
+  const cycles = problems
+    .filter((p) => p.ruleId === 'revision-cycle')
+    .map((p) => p.file)
+    .sort();
   assert.deepEqual(cycles, ['/p/versions/cyc1.py', '/p/versions/cyc2.py']);
 });
 
@@ -142,21 +150,30 @@ test('updateDownRevision: random down_revision edits leave the graph equal to a 
     seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296 * n) | 0;
+    return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n) | 0;
   };
   const n = 60;
   const ids = Array.from({ length: n }, (_, i) => `r${String(i).padStart(3, '0')}`);
-  const extra = (i: number): string =>
-    (i % 17 === 5 ? `branch_labels = ('lbl${i}',)\n` : '') + (i % 13 === 9 ? `depends_on = '${ids[2]}'\n` : '');
+  const extra = (i: number): string => (i % 17 === 5 ? `branch_labels = ('lbl${i}',)\n` : '') + (i % 13 === 9 ? `depends_on = '${ids[2]}'\n` : '');
   const downs: Array<string | string[] | null> = ids.map((_, i) => (i === 0 ? null : i % 11 === 3 ? ids[i - 3] : ids[i - 1]));
   let files = ids.map((id, i) => rev(id, downs[i], extra(i)));
   let g = new RevisionGraph(files);
   const snapshot = (graph: RevisionGraph): unknown => ({
     nodes: graph.nodes().map((x) => ({
-      id: x.id, file: x.migration.file, down: x.downRevisions, parents: x.parents, children: x.children, allChildren: x.allChildren,
-      deps: x.dependencies, normalized: x.normalizedDependencies, labels: [...x.labels],
+      id: x.id,
+      file: x.migration.file,
+      down: x.downRevisions,
+      parents: x.parents,
+      children: x.children,
+      allChildren: x.allChildren,
+      deps: x.dependencies,
+      normalized: x.normalizedDependencies,
+      labels: [...x.labels],
     })),
-    heads: graph.heads, realHeads: graph.realHeads, bases: graph.bases, realBases: graph.realBases,
+    heads: graph.heads,
+    realHeads: graph.realHeads,
+    bases: graph.bases,
+    realBases: graph.realBases,
     issues: graph.issues.map((i) => JSON.stringify(i)).sort(),
     history: graph.nodesNewestFirst().map((x) => x.id),
   });
@@ -167,13 +184,20 @@ test('updateDownRevision: random down_revision edits leave the graph equal to a 
     const k = revert ?? random(n);
     const pick = revert !== undefined ? 9 : random(10);
     revert = pick === 4 ? k : undefined;
-    const down = pick === 0 ? null
-      : pick === 1 ? `zz${random(99)}`
-      : pick === 2 ? [ids[random(k + 1)], ids[random(k + 1)]] // now and then a self reference
-      : k === 0 ? null
-      : pick === 3 ? `lbl${[5, 22, 39, 56].filter((l) => l < k)[0] ?? 5}`
-      : pick === 4 ? ids[random(n)]
-      : ids[Math.max(0, k - 1 - random(4))];
+    const down =
+      pick === 0
+        ? null
+        : pick === 1
+          ? `zz${random(99)}`
+          : pick === 2
+            ? [ids[random(k + 1)], ids[random(k + 1)]] // now and then a self reference
+            : k === 0
+              ? null
+              : pick === 3
+                ? `lbl${[5, 22, 39, 56].filter((l) => l < k)[0] ?? 5}`
+                : pick === 4
+                  ? ids[random(n)]
+                  : ids[Math.max(0, k - 1 - random(4))];
     const next = rev(ids[k], down, extra(k));
     const updated = g.updateDownRevision(files[k], next);
     files = files.map((f, i) => (i === k ? next : f));

@@ -29,7 +29,12 @@ function setUp(): { cache: string; versions: string; check: (build?: string) => 
   save();
   const check = (build = 'build-1'): unknown => {
     const [p] = discoverProjects(dir);
-    return readSnapshot(cache, build, p, listMigrationFiles(p).map((f) => f.file))?.payload;
+    return readSnapshot(
+      cache,
+      build,
+      p,
+      listMigrationFiles(p).map((f) => f.file),
+    )?.payload;
   };
   return { cache, versions, check, save };
 }
@@ -77,7 +82,13 @@ test('a file without a signature (an unsaved editor buffer) and a corrupt cache 
   const s = setUp();
   const [project] = discoverProjects(path.dirname(path.dirname(s.versions)));
   const listing = listMigrationFiles(project).map((f) => f.file);
-  writeSnapshot(s.cache, 'build-1', project, listing.map((file, i) => ({ file, signature: i === 1 ? undefined : readMigrationFile(file, '', { signature: true }).signature })), { heads: [] });
+  writeSnapshot(
+    s.cache,
+    'build-1',
+    project,
+    listing.map((file, i) => ({ file, signature: i === 1 ? undefined : readMigrationFile(file, '', { signature: true }).signature })),
+    { heads: [] },
+  );
   assert.equal(s.check(), undefined);
   fs.writeFileSync(snapshotFile(s.cache, project), '{"format":1,"build":"build-1","files":');
   assert.equal(s.check(), undefined);

@@ -36,7 +36,10 @@ function fakeContext(dir: string, opts: { trusted?: boolean; db?: DatabaseState 
 }
 
 const token = new CancellationTokenSource().token;
-const REVS = [{ id: 'aaa000000001', down: [], message: 'create users' }, { id: 'bbb000000002', down: ['aaa000000001'], message: 'add orders table' }];
+const REVS = [
+  { id: 'aaa000000001', down: [], message: 'create users' },
+  { id: 'bbb000000002', down: ['aaa000000001'], message: 'add orders table' },
+];
 
 test('hover on a down_revision names the parent and its state in the database the client reported', () => {
   const dir = tempDir('handlers-');
@@ -57,8 +60,14 @@ test('workspace symbols find revisions by id prefix and by message words; projec
   const dir = tempDir('handlers-');
   writeProject(dir, REVS);
   const ctx = fakeContext(dir);
-  assert.deepEqual(workspaceSymbols(ctx, { query: 'orders table' }, token)!.map((s) => s.name), ['bbb000000002 add orders table']);
-  assert.deepEqual(workspaceSymbols(ctx, { query: 'aaa0' }, token)!.map((s) => s.name), ['aaa000000001 create users']);
+  assert.deepEqual(
+    workspaceSymbols(ctx, { query: 'orders table' }, token)!.map((s) => s.name),
+    ['bbb000000002 add orders table'],
+  );
+  assert.deepEqual(
+    workspaceSymbols(ctx, { query: 'aaa0' }, token)!.map((s) => s.name),
+    ['aaa000000001 create users'],
+  );
   assert.equal(projects(ctx)[0].revisionCount, 2);
 });
 

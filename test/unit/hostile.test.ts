@@ -27,16 +27,30 @@ const OUT_SERVER = path.join(repoRoot, 'out', 'server', 'src');
  * Runs a node script in a child whose stdin stays open (so a read of /dev/stdin would wait
  * forever), killed after `timeoutMs`: a hang fails the test instead of stalling it.
  */
-function runNode(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; out: string; err: string; timedOut: boolean }> {
+function runNode(
+  args: string[],
+  opts: { cwd?: string; timeoutMs?: number } = {},
+): Promise<{ code: number | null; out: string; err: string; timedOut: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let timedOut = false;
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, opts.timeoutMs ?? 20_000);
-    child.on('close', (code) => { clearTimeout(timer); child.stdin.destroy(); resolve({ code, out, err, timedOut }); });
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs ?? 20_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      child.stdin.destroy();
+      resolve({ code, out, err, timedOut });
+    });
   });
 }
 
@@ -44,7 +58,10 @@ let wsPromise: Promise<HostileWorkspace> | undefined;
 function hostile(): Promise<HostileWorkspace> {
   wsPromise ??= makeHostileWorkspace().then((ws) => {
     // Config files that are FIFOs too: an alembic.ini, and a pyproject.toml discovery would read.
-    for (const [dir, name] of [['fifoini', 'alembic.ini'], ['fifopyproject', 'pyproject.toml']]) {
+    for (const [dir, name] of [
+      ['fifoini', 'alembic.ini'],
+      ['fifopyproject', 'pyproject.toml'],
+    ]) {
       fs.mkdirSync(path.join(ws.root, dir));
       execFileSync('mkfifo', [path.join(ws.root, dir, name)]);
     }
@@ -52,7 +69,9 @@ function hostile(): Promise<HostileWorkspace> {
   });
   return wsPromise;
 }
-after(async () => { await (await wsPromise)?.close(); });
+after(async () => {
+  await (await wsPromise)?.close();
+});
 
 // ---- containment of new revision files ---------------------------------------------------
 
@@ -111,7 +130,10 @@ test('newRevisionFile refuses a file_template that escapes (before: a path outsi
   const input = { id: 'abc123def456', message: 'x', parents: [], createDate: new Date(2024, 0, 1) };
   assert.throws(() => newRevisionFile({ versionLocation: versions, fileTemplate: '../../../%(rev)s', boundary: root }, input), /through '\.\.'/);
   assert.throws(() => newRevisionFile({ versionLocation: versions, fileTemplate: '/tmp/%(rev)s' }, input), /absolute path/);
-  assert.equal(newRevisionFile({ versionLocation: versions, fileTemplate: '%(rev)s_%(slug)s', boundary: root }, input).file, path.join(versions, 'abc123def456_x.py'));
+  assert.equal(
+    newRevisionFile({ versionLocation: versions, fileTemplate: '%(rev)s_%(slug)s', boundary: root }, input).file,
+    path.join(versions, 'abc123def456_x.py'),
+  );
 });
 
 // ---- only regular files are read ---------------------------------------------------------
@@ -162,7 +184,11 @@ for (const args of [['check'], ['check', '--format', 'json'], ['heads'], ['histo
     const names = ['fifo.py', 'sock.py', 'zero.py', 'stdin.py'];
     if (args[0] === 'check' && args.length === 1) {
       for (const name of names) {
-        assert.match(r.out, new RegExp(`/hostile/migrations/versions/${name.replace('.', '\\.')}:1:1: warning unparsable-migration Not a readable migration: not a regular file`), r.out);
+        assert.match(
+          r.out,
+          new RegExp(`/hostile/migrations/versions/${name.replace('.', '\\.')}:1:1: warning unparsable-migration Not a readable migration: not a regular file`),
+          r.out,
+        );
       }
       assert.match(r.out, /\/fifoini\/alembic\.ini:1:1: error invalid-project-config Cannot read alembic\.ini: not a regular file \(it is a named pipe\)/);
     }
@@ -170,7 +196,10 @@ for (const args of [['check'], ['check', '--format', 'json'], ['heads'], ['histo
       const doc = JSON.parse(r.out) as { projects: Array<{ problems: Array<{ ruleId: string; file: string; message: string }> }> };
       const problems = doc.projects.flatMap((p) => p.problems);
       for (const name of names) {
-        assert.ok(problems.some((p) => p.ruleId === 'unparsable-migration' && path.basename(p.file) === name && /not a regular file/.test(p.message)), `${name} in\n${r.out}`);
+        assert.ok(
+          problems.some((p) => p.ruleId === 'unparsable-migration' && path.basename(p.file) === name && /not a regular file/.test(p.message)),
+          `${name} in\n${r.out}`,
+        );
       }
     }
   });
@@ -212,12 +241,14 @@ test('CLI check --cache with a FIFO planted as the cache file neither waits on i
 
 // ---- check --cache: a planted cache hides nothing -----------------------------------------
 
-const LINTED: GenRevision[] = [
-  { id: 'plnt00000001', down: [], message: 'base', upgrade: ['op.execute("DELETE FROM t")'], downgrade: ['pass'] },
-];
+const LINTED: GenRevision[] = [{ id: 'plnt00000001', down: [], message: 'base', upgrade: ['op.execute("DELETE FROM t")'], downgrade: ['pass'] }];
 
 function git(cwd: string, ...args: string[]): void {
-  execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', '-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], { cwd, stdio: 'pipe' });
+  execFileSync(
+    'git',
+    ['-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', '-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args],
+    { cwd, stdio: 'pipe' },
+  );
 }
 
 /** A project (in a git repository when asked) whose one migration has a lint warning; its cache, forged to say "no problems". */
@@ -231,7 +262,10 @@ async function forgedCache(): Promise<{ dir: string; ini: string; cacheDir: stri
   const cacheFile = path.join(cacheDir, name);
   const data = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as { entries: Array<[string, unknown[]]> };
   const versions = path.join(dir, 'migrations', 'versions');
-  const file = path.join(versions, fs.readdirSync(versions).find((f) => f.endsWith('.py'))!);
+  const file = path.join(
+    versions,
+    fs.readdirSync(versions).find((f) => f.endsWith('.py'))!,
+  );
   const key = lintKey(path.relative(dir, file), fs.readFileSync(file, 'utf8'));
   assert.ok(data.entries.some(([k]) => k === key));
   data.entries = [[key, []]];
@@ -262,9 +296,19 @@ test('check --cache ignores malformed entries, never crashes, still uses well-fo
   const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
   const good = { ruleId: 'delete-without-where', severity: 'warning', message: 'FROM CACHE', file: 'migrations/x.py', range };
   const malformed: unknown[] = [
-    null, 'junk', 42, [key], [key, null], [1, []], [key, [null]], [key, [{}]],
-    [key, [{ ...good, severity: 'fatal' }]], [key, [{ ...good, range: { start: { line: -1, character: 0 }, end: null } }]],
-    [key, [{ ...good, file: 7 }]], [key, [{ ...good, related: 'x' }]], [key, [{ ...good, related: [{ file: 'a' }] }]],
+    null,
+    'junk',
+    42,
+    [key],
+    [key, null],
+    [1, []],
+    [key, [null]],
+    [key, [{}]],
+    [key, [{ ...good, severity: 'fatal' }]],
+    [key, [{ ...good, range: { start: { line: -1, character: 0 }, end: null } }]],
+    [key, [{ ...good, file: 7 }]],
+    [key, [{ ...good, related: 'x' }]],
+    [key, [{ ...good, related: [{ file: 'a' }] }]],
   ];
   for (const entry of malformed) {
     fs.writeFileSync(cacheFile, JSON.stringify({ ...data, entries: [entry] }));
@@ -338,9 +382,14 @@ test('CLI output from data cannot inject workflow commands: messages, revision i
   process.chdir(versions);
   try {
     const runs = [
-      await cli(['check', dir]), await cli(['check', dir, '--format', 'json']), await cli(['heads', dir]),
-      await cli(['heads', dir, '--verbose']), await cli(['history', dir]), await cli(['history', dir, '--verbose']),
-      await cli(['graph', dir, '--json']), await cli(['history', dir, '-r', '::error::x:']),
+      await cli(['check', dir]),
+      await cli(['check', dir, '--format', 'json']),
+      await cli(['heads', dir]),
+      await cli(['heads', dir, '--verbose']),
+      await cli(['history', dir]),
+      await cli(['history', dir, '--verbose']),
+      await cli(['graph', dir, '--json']),
+      await cli(['history', dir, '-r', '::error::x:']),
     ];
     const all = runs.flatMap((r) => [...r.out.split('\n'), ...r.err.split('\n')]);
     const bad = all.filter((l) => /^\s*::/.test(l) || l.includes('\r') || /##\[/.test(l));

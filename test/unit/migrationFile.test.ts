@@ -27,7 +27,10 @@ function read(bytes: Buffer): ReturnType<typeof readMigrationFile> {
 test('latin-1 bytes without a coding declaration: unparsable-migration, Python cannot import it', () => {
   const m = read(migration([], 'café', latin1));
   const problems = fileProblems(m);
-  assert.deepEqual(problems.map((p) => p.ruleId), ['unparsable-migration']);
+  assert.deepEqual(
+    problems.map((p) => p.ruleId),
+    ['unparsable-migration'],
+  );
   assert.match(problems[0].message, /not valid UTF-8 \(byte 0xE9 on line 1\) and declares no other encoding .*Python \(and so Alembic\) cannot import it/);
   assert.equal(m.decls.revision, undefined, 'no declarations from a file Python refuses');
 });
@@ -52,13 +55,17 @@ test('a PEP 263 declaration on line 1 or 2 decodes the file as Python does, with
 });
 
 test('declarations Python rejects or ignores: each is a reason the file cannot be imported', () => {
-  const reasons = (head: string[], encode: (s: string) => Buffer, word = 'café'): string | undefined => decodePythonSource(migration(head, word, encode)).problem;
+  const reasons = (head: string[], encode: (s: string) => Buffer, word = 'café'): string | undefined =>
+    decodePythonSource(migration(head, word, encode)).problem;
   // Line 2 counts only after a comment or blank line 1.
   assert.match(reasons(['import os', '# coding: latin-1'], latin1)!, /not valid UTF-8 \(byte 0xE9 on line 3\)/);
   assert.match(reasons(['# coding: utf-8'], latin1)!, /not valid UTF-8 .* declares `coding: utf-8`/);
   assert.match(reasons(['# coding: klingon'], utf8)!, /`coding: klingon`, an encoding Python does not know/);
   assert.match(reasons(['# coding: ascii'], utf8)!, /non-ASCII byte 0xC3 on line 2/);
-  assert.match(decodePythonSource(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), migration(['# coding: latin-1'], 'x', latin1)])).problem!, /byte order mark but declares `coding: latin-1`/);
+  assert.match(
+    decodePythonSource(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), migration(['# coding: latin-1'], 'x', latin1)])).problem!,
+    /byte order mark but declares `coding: latin-1`/,
+  );
   // The coding word in a string on line 1 is no declaration.
   assert.match(reasons(['x = "# coding: latin-1"'], latin1)!, /not valid UTF-8/);
 });

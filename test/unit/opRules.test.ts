@@ -17,30 +17,113 @@ function wrap(up: string, down = '    pass'): string {
 /** `ruleId: covered source text` for every problem. */
 async function findings(source: string): Promise<string[]> {
   const li = new LineIndex(source);
-  return checkOperations(await parseMigration(source), '/x.py').map((p) => `${p.ruleId}: ${source.slice(li.offsetAt(p.range.start), li.offsetAt(p.range.end))}`);
+  return checkOperations(await parseMigration(source), '/x.py').map(
+    (p) => `${p.ruleId}: ${source.slice(li.offsetAt(p.range.start), li.offsetAt(p.range.end))}`,
+  );
 }
 
 const REVERSIBLE = "    op.drop_column('users', 'x')";
 
 const CASES: Array<{ name: string; up: string; down?: string; fire: string[] }> = [
-  { name: 'NOT NULL column without default', up: "    op.add_column('users', sa.Column('status', sa.Text(), nullable=False))", fire: ['adding-required-field: nullable=False'] },
-  { name: 'NOT NULL column with a server_default (near miss)', up: "    op.add_column('users', sa.Column('status', sa.Text(), nullable=False, server_default='new'))", fire: [] },
-  { name: 'volatile default', up: "    op.add_column('users', sa.Column('token', sa.Text(), server_default=sa.text('gen_random_uuid()')))", fire: ["adding-field-with-volatile-default: server_default=sa.text('gen_random_uuid()')"] },
-  { name: 'SET NOT NULL, type change, rename', up: "    op.alter_column('users', 'email', nullable=False, type_=sa.Text(), new_column_name='mail')", fire: ['adding-not-nullable-field: nullable=False', 'changing-column-type: type_=sa.Text()', "renaming-column: new_column_name='mail'"] },
-  { name: 'drop column and table in upgrade', up: "    op.drop_column('users', 'old')\n    op.drop_table('legacy')", down: "    op.add_column('users', sa.Column('old', sa.Text()))", fire: ['ban-drop-column: op.drop_column', 'ban-drop-table: op.drop_table'] },
-  { name: 'drops in downgrade (near miss)', up: "    op.create_table('t', sa.Column('id', sa.BigInteger(), primary_key=True))", down: "    op.drop_table('t')", fire: [] },
-  { name: 'blocking index on an existing table', up: "    op.create_index('ix_users_email', 'users', ['email'])", down: "    op.drop_index('ix_users_email', table_name='users', postgresql_concurrently=True)", fire: ['require-concurrent-index-creation: op.create_index', 'concurrent-index-in-transaction: postgresql_concurrently=True'] },
-  { name: 'index on a table created in the same migration (near miss)', up: "    op.create_table('t', sa.Column('id', sa.BigInteger(), primary_key=True))\n    op.create_index('ix_t_id', 't', ['id'])", down: "    op.drop_table('t')", fire: [] },
-  { name: 'concurrent index outside autocommit_block', up: "    op.create_index('ix', 'users', ['email'], postgresql_concurrently=True)", down: REVERSIBLE, fire: ['concurrent-index-in-transaction: postgresql_concurrently=True'] },
-  { name: 'concurrent index inside autocommit_block (near miss)', up: "    with op.get_context().autocommit_block():\n        op.create_index('ix', 'users', ['email'], postgresql_concurrently=True)", down: REVERSIBLE, fire: [] },
-  { name: 'drop index without concurrently', up: "    op.drop_index('ix', table_name='users')", down: REVERSIBLE, fire: ['require-concurrent-index-deletion: op.drop_index'] },
-  { name: 'foreign key without NOT VALID; with it (near miss)', up: "    op.create_foreign_key('fk_a', 'orders', 'users', ['user_id'], ['id'])\n    op.create_foreign_key('fk_b', 'orders', 'users', ['user_id'], ['id'], postgresql_not_valid=True)", down: REVERSIBLE, fire: ['constraint-missing-not-valid: op.create_foreign_key'] },
-  { name: 'unique constraint on an existing table', up: "    op.create_unique_constraint('uq_email', 'users', ['email'])", down: REVERSIBLE, fire: ['disallowed-unique-constraint: op.create_unique_constraint'] },
-  { name: 'timestamp without time zone; with it (near miss)', up: "    op.add_column('users', sa.Column('seen', sa.DateTime()))\n    op.add_column('users', sa.Column('seen2', sa.DateTime(timezone=True)))", down: REVERSIBLE, fire: ['prefer-timestamptz: sa.DateTime()'] },
+  {
+    name: 'NOT NULL column without default',
+    up: "    op.add_column('users', sa.Column('status', sa.Text(), nullable=False))",
+    fire: ['adding-required-field: nullable=False'],
+  },
+  {
+    name: 'NOT NULL column with a server_default (near miss)',
+    up: "    op.add_column('users', sa.Column('status', sa.Text(), nullable=False, server_default='new'))",
+    fire: [],
+  },
+  {
+    name: 'volatile default',
+    up: "    op.add_column('users', sa.Column('token', sa.Text(), server_default=sa.text('gen_random_uuid()')))",
+    fire: ["adding-field-with-volatile-default: server_default=sa.text('gen_random_uuid()')"],
+  },
+  {
+    name: 'SET NOT NULL, type change, rename',
+    up: "    op.alter_column('users', 'email', nullable=False, type_=sa.Text(), new_column_name='mail')",
+    fire: ['adding-not-nullable-field: nullable=False', 'changing-column-type: type_=sa.Text()', "renaming-column: new_column_name='mail'"],
+  },
+  {
+    name: 'drop column and table in upgrade',
+    up: "    op.drop_column('users', 'old')\n    op.drop_table('legacy')",
+    down: "    op.add_column('users', sa.Column('old', sa.Text()))",
+    fire: ['ban-drop-column: op.drop_column', 'ban-drop-table: op.drop_table'],
+  },
+  {
+    name: 'drops in downgrade (near miss)',
+    up: "    op.create_table('t', sa.Column('id', sa.BigInteger(), primary_key=True))",
+    down: "    op.drop_table('t')",
+    fire: [],
+  },
+  {
+    name: 'blocking index on an existing table',
+    up: "    op.create_index('ix_users_email', 'users', ['email'])",
+    down: "    op.drop_index('ix_users_email', table_name='users', postgresql_concurrently=True)",
+    fire: ['require-concurrent-index-creation: op.create_index', 'concurrent-index-in-transaction: postgresql_concurrently=True'],
+  },
+  {
+    name: 'index on a table created in the same migration (near miss)',
+    up: "    op.create_table('t', sa.Column('id', sa.BigInteger(), primary_key=True))\n    op.create_index('ix_t_id', 't', ['id'])",
+    down: "    op.drop_table('t')",
+    fire: [],
+  },
+  {
+    name: 'concurrent index outside autocommit_block',
+    up: "    op.create_index('ix', 'users', ['email'], postgresql_concurrently=True)",
+    down: REVERSIBLE,
+    fire: ['concurrent-index-in-transaction: postgresql_concurrently=True'],
+  },
+  {
+    name: 'concurrent index inside autocommit_block (near miss)',
+    up: "    with op.get_context().autocommit_block():\n        op.create_index('ix', 'users', ['email'], postgresql_concurrently=True)",
+    down: REVERSIBLE,
+    fire: [],
+  },
+  {
+    name: 'drop index without concurrently',
+    up: "    op.drop_index('ix', table_name='users')",
+    down: REVERSIBLE,
+    fire: ['require-concurrent-index-deletion: op.drop_index'],
+  },
+  {
+    name: 'foreign key without NOT VALID; with it (near miss)',
+    up: "    op.create_foreign_key('fk_a', 'orders', 'users', ['user_id'], ['id'])\n    op.create_foreign_key('fk_b', 'orders', 'users', ['user_id'], ['id'], postgresql_not_valid=True)",
+    down: REVERSIBLE,
+    fire: ['constraint-missing-not-valid: op.create_foreign_key'],
+  },
+  {
+    name: 'unique constraint on an existing table',
+    up: "    op.create_unique_constraint('uq_email', 'users', ['email'])",
+    down: REVERSIBLE,
+    fire: ['disallowed-unique-constraint: op.create_unique_constraint'],
+  },
+  {
+    name: 'timestamp without time zone; with it (near miss)',
+    up: "    op.add_column('users', sa.Column('seen', sa.DateTime()))\n    op.add_column('users', sa.Column('seen2', sa.DateTime(timezone=True)))",
+    down: REVERSIBLE,
+    fire: ['prefer-timestamptz: sa.DateTime()'],
+  },
   { name: 'CHAR column', up: "    op.add_column('users', sa.Column('code', sa.CHAR(2)))", down: REVERSIBLE, fire: ['ban-char-field: sa.CHAR(2)'] },
-  { name: 'identifier over 63 bytes', up: `    op.create_table('${'t'.repeat(64)}', sa.Column('id', sa.BigInteger(), primary_key=True))`, down: "    op.drop_table('x')", fire: [`identifier-too-long: '${'t'.repeat(64)}'`] },
-  { name: 'empty downgrade after a schema change', up: "    op.add_column('users', sa.Column('x', sa.Text()))", down: '    pass', fire: ['empty-downgrade: downgrade'] },
-  { name: 'batch_op inside batch_alter_table', up: "    with op.batch_alter_table('users') as batch_op:\n        batch_op.drop_column('old')", down: REVERSIBLE, fire: ['ban-drop-column: batch_op.drop_column'] },
+  {
+    name: 'identifier over 63 bytes',
+    up: `    op.create_table('${'t'.repeat(64)}', sa.Column('id', sa.BigInteger(), primary_key=True))`,
+    down: "    op.drop_table('x')",
+    fire: [`identifier-too-long: '${'t'.repeat(64)}'`],
+  },
+  {
+    name: 'empty downgrade after a schema change',
+    up: "    op.add_column('users', sa.Column('x', sa.Text()))",
+    down: '    pass',
+    fire: ['empty-downgrade: downgrade'],
+  },
+  {
+    name: 'batch_op inside batch_alter_table',
+    up: "    with op.batch_alter_table('users') as batch_op:\n        batch_op.drop_column('old')",
+    down: REVERSIBLE,
+    fire: ['ban-drop-column: batch_op.drop_column'],
+  },
 ];
 
 for (const c of CASES) {
@@ -74,37 +157,70 @@ test('data read through op.get_bind() without an offline guard; guarded reads do
 });
 
 test('an object created in upgrade() but not removed in a non-empty downgrade(); a dropped table covers its index', async () => {
-  const up = "    op.create_table('t', sa.Column('id', sa.BigInteger(), primary_key=True))\n    op.create_index('ix_t', 't', ['id'])\n    op.add_column('users', sa.Column('nick', sa.Text()))";
+  const up =
+    "    op.create_table('t', sa.Column('id', sa.BigInteger(), primary_key=True))\n    op.create_index('ix_t', 't', ['id'])\n    op.add_column('users', sa.Column('nick', sa.Text()))";
   const got = (await findings(wrap(up, "    op.drop_table('t')"))).filter((f) => f.startsWith('downgrade-not-reversing'));
   assert.deepEqual(got, ['downgrade-not-reversing: op.add_column']);
 });
 
-const CONCURRENT_UP = "    with op.get_context().autocommit_block():\n        op.create_index('ix_users_email', 'users', ['email'], postgresql_concurrently=True)";
+const CONCURRENT_UP =
+  "    with op.get_context().autocommit_block():\n        op.create_index('ix_users_email', 'users', ['email'], postgresql_concurrently=True)";
 
 const INDEX_DELETION: Array<{ name: string; up: string; down: string; fire: string[] }> = [
-  { name: 'a downgrade dropping an index of a live table locks it like an upgrade', up: CONCURRENT_UP,
-    down: "    op.drop_index('ix_users_email', table_name='users')", fire: ['require-concurrent-index-deletion: op.drop_index'] },
-  { name: 'batch_op.drop_index in a downgrade', up: CONCURRENT_UP,
-    down: "    with op.batch_alter_table('users') as batch_op:\n        batch_op.drop_index('ix_users_email')", fire: ['require-concurrent-index-deletion: batch_op.drop_index'] },
-  { name: 'concurrent drop in an autocommit block in a downgrade (near miss)', up: CONCURRENT_UP,
-    down: "    with op.get_context().autocommit_block():\n        op.drop_index('ix_users_email', table_name='users', postgresql_concurrently=True)", fire: [] },
-  { name: 'the index goes with its table: autogenerate\'s downgrade (near miss)',
+  {
+    name: 'a downgrade dropping an index of a live table locks it like an upgrade',
+    up: CONCURRENT_UP,
+    down: "    op.drop_index('ix_users_email', table_name='users')",
+    fire: ['require-concurrent-index-deletion: op.drop_index'],
+  },
+  {
+    name: 'batch_op.drop_index in a downgrade',
+    up: CONCURRENT_UP,
+    down: "    with op.batch_alter_table('users') as batch_op:\n        batch_op.drop_index('ix_users_email')",
+    fire: ['require-concurrent-index-deletion: batch_op.drop_index'],
+  },
+  {
+    name: 'concurrent drop in an autocommit block in a downgrade (near miss)',
+    up: CONCURRENT_UP,
+    down: "    with op.get_context().autocommit_block():\n        op.drop_index('ix_users_email', table_name='users', postgresql_concurrently=True)",
+    fire: [],
+  },
+  {
+    name: "the index goes with its table: autogenerate's downgrade (near miss)",
     up: "    op.create_table('t', sa.Column('id', sa.BigInteger(), primary_key=True))\n    op.create_index(op.f('ix_t_id'), 't', ['id'])",
-    down: "    op.drop_index(op.f('ix_t_id'), table_name='t')\n    op.drop_table('t')", fire: [] },
-  { name: 'the column the index is on is dropped in the same function: autogenerate\'s batch downgrade (near miss)',
+    down: "    op.drop_index(op.f('ix_t_id'), table_name='t')\n    op.drop_table('t')",
+    fire: [],
+  },
+  {
+    name: "the column the index is on is dropped in the same function: autogenerate's batch downgrade (near miss)",
     up: "    with op.batch_alter_table('plans') as batch_op:\n        batch_op.add_column(sa.Column('user_id', sa.Text()))\n        batch_op.create_index(batch_op.f('ix_plans_user_id'), ['user_id'])",
-    down: "    with op.batch_alter_table('plans') as batch_op:\n        batch_op.drop_index(batch_op.f('ix_plans_user_id'))\n        batch_op.drop_column('user_id')", fire: [] },
-  { name: 'another column of the table is dropped in the same function (near miss the other way)',
+    down: "    with op.batch_alter_table('plans') as batch_op:\n        batch_op.drop_index(batch_op.f('ix_plans_user_id'))\n        batch_op.drop_column('user_id')",
+    fire: [],
+  },
+  {
+    name: 'another column of the table is dropped in the same function (near miss the other way)',
     up: "    with op.batch_alter_table('plans') as batch_op:\n        batch_op.create_index(batch_op.f('ix_plans_user_id'), ['user_id'])",
-    down: "    with op.batch_alter_table('plans') as batch_op:\n        batch_op.drop_index(batch_op.f('ix_plans_user_id'))\n        batch_op.drop_column('other')", fire: ['require-concurrent-index-deletion: batch_op.drop_index'] },
-  { name: 'the table is dropped by SQL in the same function (near miss)', up: CONCURRENT_UP,
-    down: "    op.drop_index('ix_users_email', table_name='users')\n    op.execute('DROP TABLE users')", fire: [] },
-  { name: 'an index created earlier in the same function (near miss)',
+    down: "    with op.batch_alter_table('plans') as batch_op:\n        batch_op.drop_index(batch_op.f('ix_plans_user_id'))\n        batch_op.drop_column('other')",
+    fire: ['require-concurrent-index-deletion: batch_op.drop_index'],
+  },
+  {
+    name: 'the table is dropped by SQL in the same function (near miss)',
+    up: CONCURRENT_UP,
+    down: "    op.drop_index('ix_users_email', table_name='users')\n    op.execute('DROP TABLE users')",
+    fire: [],
+  },
+  {
+    name: 'an index created earlier in the same function (near miss)',
     up: "    with op.get_context().autocommit_block():\n        op.create_index('ix_tmp', 'users', ['email'], postgresql_concurrently=True)\n    op.drop_index('ix_tmp', table_name='users')",
-    down: REVERSIBLE, fire: [] },
-  { name: 'an index on a table created by SQL in the same function (near miss)',
+    down: REVERSIBLE,
+    fire: [],
+  },
+  {
+    name: 'an index on a table created by SQL in the same function (near miss)',
     up: "    op.execute('CREATE TABLE scratch (id bigint)')\n    op.create_index('ix_scratch', 'scratch', ['id'])\n    op.drop_index('ix_scratch', table_name='scratch')",
-    down: "    op.drop_table('scratch')", fire: [] },
+    down: "    op.drop_table('scratch')",
+    fire: [],
+  },
 ];
 
 for (const c of INDEX_DELETION) {
@@ -116,74 +232,151 @@ for (const c of INDEX_DELETION) {
 
 /** downgrade-not-reversing with SQL and PostgreSQL's cascade: each case names what stays behind. */
 const REVERSAL: Array<{ name: string; up: string; down: string; left: string[] }> = [
-  { name: 'DROP TABLE IF EXISTS … CASCADE in SQL drops the table and its index',
+  {
+    name: 'DROP TABLE IF EXISTS … CASCADE in SQL drops the table and its index',
     up: "    op.create_table('a', sa.Column('x', sa.Text()))\n    op.create_index('ix_a_x', 'a', ['x'])",
-    down: '    op.execute("DROP TABLE IF EXISTS a CASCADE")', left: [] },
-  { name: 'tables and indexes created by SQL, reversed by op.drop_table',
+    down: '    op.execute("DROP TABLE IF EXISTS a CASCADE")',
+    left: [],
+  },
+  {
+    name: 'tables and indexes created by SQL, reversed by op.drop_table',
     up: '    op.execute("CREATE TABLE b (id bigint)")\n    op.execute(sa.text("CREATE INDEX ix_b ON b (id)"))',
-    down: "    op.drop_table('b')", left: [] },
-  { name: 'a SQL CREATE TABLE the downgrade forgets', up: '    op.execute("CREATE TABLE c (id bigint)")\n    op.create_table(\'d\')',
-    down: "    op.drop_table('d')", left: ['downgrade-not-reversing: "CREATE TABLE c (id bigint)"'] },
-  { name: 'ALTER TABLE … DROP COLUMN drops the column and the indexes on it',
+    down: "    op.drop_table('b')",
+    left: [],
+  },
+  {
+    name: 'a SQL CREATE TABLE the downgrade forgets',
+    up: '    op.execute("CREATE TABLE c (id bigint)")\n    op.create_table(\'d\')',
+    down: "    op.drop_table('d')",
+    left: ['downgrade-not-reversing: "CREATE TABLE c (id bigint)"'],
+  },
+  {
+    name: 'ALTER TABLE … DROP COLUMN drops the column and the indexes on it',
     up: "    op.add_column('users', sa.Column('email', sa.Text()))\n    op.create_index('ix_users_email', 'users', ['email'])\n    op.create_index('ix_users_email_name', 'users', ['name', 'email'])",
-    down: '    op.execute("ALTER TABLE users DROP COLUMN email")', left: [] },
-  { name: 'an expression index and a partial index go with a column they use',
+    down: '    op.execute("ALTER TABLE users DROP COLUMN email")',
+    left: [],
+  },
+  {
+    name: 'an expression index and a partial index go with a column they use',
     up: "    op.create_index('ix_lower', 'users', [sa.text('lower(name)')])\n    op.create_index('ix_live', 'users', ['id'], postgresql_where=sa.text('deleted_at IS NULL'))",
-    down: "    op.drop_column('users', 'name')\n    op.drop_column('users', 'deleted_at')", left: [] },
-  { name: 'dropping another column of the table leaves the index (near miss)',
-    up: "    op.create_index('ix_orders_x', 'orders', ['x'])", down: "    op.drop_column('orders', 'y')",
-    left: ['downgrade-not-reversing: op.create_index'] },
-  { name: 'DROP INDEX CONCURRENTLY IF EXISTS reverses an index',
+    down: "    op.drop_column('users', 'name')\n    op.drop_column('users', 'deleted_at')",
+    left: [],
+  },
+  {
+    name: 'dropping another column of the table leaves the index (near miss)',
+    up: "    op.create_index('ix_orders_x', 'orders', ['x'])",
+    down: "    op.drop_column('orders', 'y')",
+    left: ['downgrade-not-reversing: op.create_index'],
+  },
+  {
+    name: 'DROP INDEX CONCURRENTLY IF EXISTS reverses an index',
     up: "    op.create_index('ix_e', 'e', ['a'])",
-    down: '    with op.get_context().autocommit_block():\n        op.execute("DROP INDEX CONCURRENTLY IF EXISTS public.ix_e")', left: [] },
-  { name: 'CREATE TYPE reversed by DROP TYPE, or by Enum.drop(); forgotten',
+    down: '    with op.get_context().autocommit_block():\n        op.execute("DROP INDEX CONCURRENTLY IF EXISTS public.ix_e")',
+    left: [],
+  },
+  {
+    name: 'CREATE TYPE reversed by DROP TYPE, or by Enum.drop(); forgotten',
     up: "    op.execute(\"CREATE TYPE mood AS ENUM ('sad', 'ok')\")\n    op.execute(\"CREATE TYPE size AS ENUM ('s', 'l')\")\n    op.execute(\"CREATE TYPE tone AS ENUM ('a')\")",
-    down: "    op.execute('DROP TYPE mood')\n    sa.Enum(name='size').drop(op.get_bind())", left: ["downgrade-not-reversing: \"CREATE TYPE tone AS ENUM ('a')\""] },
-  { name: 'a foreign key goes with DROP TABLE … CASCADE of the table it references, not without CASCADE',
+    down: "    op.execute('DROP TYPE mood')\n    sa.Enum(name='size').drop(op.get_bind())",
+    left: ['downgrade-not-reversing: "CREATE TYPE tone AS ENUM (\'a\')"'],
+  },
+  {
+    name: 'a foreign key goes with DROP TABLE … CASCADE of the table it references, not without CASCADE',
     up: "    op.create_foreign_key('fk_o_u', 'orders', 'users', ['user_id'], ['id'])\n    op.create_foreign_key('fk_o_s', 'orders', 'shops', ['shop_id'], ['id'])",
-    down: '    op.execute("DROP TABLE users CASCADE")\n    op.execute("DROP TABLE shops")', left: ['downgrade-not-reversing: op.create_foreign_key'] },
-  { name: 'a foreign key goes with its own column',
+    down: '    op.execute("DROP TABLE users CASCADE")\n    op.execute("DROP TABLE shops")',
+    left: ['downgrade-not-reversing: op.create_foreign_key'],
+  },
+  {
+    name: 'a foreign key goes with its own column',
     up: "    op.create_foreign_key('fk_o_u', 'orders', 'users', ['user_id'], ['id'])",
-    down: "    op.drop_column('orders', 'user_id')", left: [] },
-  { name: 'sa.DDL() text and exec_driver_sql with pyformat parameters',
-    up: "    op.create_table('k')\n    op.create_table('m')", down: "    op.execute(sa.DDL('DROP TABLE k'))\n    op.get_bind().exec_driver_sql('DROP TABLE m; DELETE FROM log WHERE id = %s', (1,))", left: [] },
-  { name: 'SQL held in a module constant, with a bind parameter',
-    up: "    op.create_table('f')", down: '    op.execute(sa.text(DROP_F).bindparams(x=1))', left: [] },
-  { name: 'a helper function called by downgrade() drops it',
-    up: "    op.create_table('g')", down: '    _drop_all()', left: [] },
-  { name: 'IF NOT EXISTS creations are not leftovers that break a re-run (near miss)',
-    up: '    op.execute("CREATE INDEX IF NOT EXISTS ix_z ON z (a)")\n    op.execute("ALTER TABLE z ADD COLUMN IF NOT EXISTS b text")', down: "    op.drop_column('users', 'x')", left: [] },
-  { name: 'an enum type replaced under its own name: the old one renamed away first (near miss)',
-    up: '    op.execute("ALTER TYPE status RENAME TO status_old")\n    op.execute("CREATE TYPE status AS ENUM (\'a\', \'b\')")\n    op.execute("DROP TYPE status_old")\n    op.rename_table(\'t\', \'t_old\')\n    op.create_table(\'t\')',
-    down: "    op.execute(\"ALTER TYPE status ADD VALUE 'c'\")", left: [] },
-  { name: 'downgrade() renames the table back, then drops the added column under the old name',
+    down: "    op.drop_column('orders', 'user_id')",
+    left: [],
+  },
+  {
+    name: 'sa.DDL() text and exec_driver_sql with pyformat parameters',
+    up: "    op.create_table('k')\n    op.create_table('m')",
+    down: "    op.execute(sa.DDL('DROP TABLE k'))\n    op.get_bind().exec_driver_sql('DROP TABLE m; DELETE FROM log WHERE id = %s', (1,))",
+    left: [],
+  },
+  {
+    name: 'SQL held in a module constant, with a bind parameter',
+    up: "    op.create_table('f')",
+    down: '    op.execute(sa.text(DROP_F).bindparams(x=1))',
+    left: [],
+  },
+  { name: 'a helper function called by downgrade() drops it', up: "    op.create_table('g')", down: '    _drop_all()', left: [] },
+  {
+    name: 'IF NOT EXISTS creations are not leftovers that break a re-run (near miss)',
+    up: '    op.execute("CREATE INDEX IF NOT EXISTS ix_z ON z (a)")\n    op.execute("ALTER TABLE z ADD COLUMN IF NOT EXISTS b text")',
+    down: "    op.drop_column('users', 'x')",
+    left: [],
+  },
+  {
+    name: 'an enum type replaced under its own name: the old one renamed away first (near miss)',
+    up: "    op.execute(\"ALTER TYPE status RENAME TO status_old\")\n    op.execute(\"CREATE TYPE status AS ENUM ('a', 'b')\")\n    op.execute(\"DROP TYPE status_old\")\n    op.rename_table('t', 't_old')\n    op.create_table('t')",
+    down: '    op.execute("ALTER TYPE status ADD VALUE \'c\'")',
+    left: [],
+  },
+  {
+    name: 'downgrade() renames the table back, then drops the added column under the old name',
     up: "    op.rename_table('embedding_model', 'search_settings')\n    op.add_column('search_settings', sa.Column('num_rerank', sa.Integer()))\n    op.add_column('search_settings', sa.Column('kept', sa.Integer()))",
     down: "    op.execute('ALTER TABLE search_settings RENAME TO embedding_model')\n    op.drop_column('embedding_model', 'num_rerank')",
-    left: ['downgrade-not-reversing: op.add_column'] },
-  { name: 'columns dropped by a loop over computed names are not judged',
+    left: ['downgrade-not-reversing: op.add_column'],
+  },
+  {
+    name: 'columns dropped by a loop over computed names are not judged',
     up: "    op.add_column('user_file', sa.Column('status', sa.Text()))",
-    down: "    for col in ['status']:\n        op.drop_column('user_file', col)", left: [] },
-  { name: 'drop_constraint(None, …) is no computed name (near miss)',
+    down: "    for col in ['status']:\n        op.drop_column('user_file', col)",
+    left: [],
+  },
+  {
+    name: 'drop_constraint(None, …) is no computed name (near miss)',
     up: "    op.add_column('user_file', sa.Column('status', sa.Text()))",
-    down: "    op.drop_constraint(None, 'user_file', type_='foreignkey')", left: ['downgrade-not-reversing: op.add_column'] },
-  { name: 'a downgrade() that refuses to run declares the migration irreversible',
-    up: "    op.create_table('n')", down: '    """Irreversible: the old data is gone."""\n    # See the upgrade.\n    raise RuntimeError("cannot downgrade")', left: [] },
-  { name: 'a raise further down in downgrade() is no such declaration (near miss)',
-    up: "    op.create_table('n')", down: "    op.drop_column('users', 'x')\n    if op.get_context().as_sql:\n        raise RuntimeError('online only')", left: ['downgrade-not-reversing: op.create_table'] },
-  { name: 'a check constraint dropped under its naming-convention name',
+    down: "    op.drop_constraint(None, 'user_file', type_='foreignkey')",
+    left: ['downgrade-not-reversing: op.add_column'],
+  },
+  {
+    name: 'a downgrade() that refuses to run declares the migration irreversible',
+    up: "    op.create_table('n')",
+    down: '    """Irreversible: the old data is gone."""\n    # See the upgrade.\n    raise RuntimeError("cannot downgrade")',
+    left: [],
+  },
+  {
+    name: 'a raise further down in downgrade() is no such declaration (near miss)',
+    up: "    op.create_table('n')",
+    down: "    op.drop_column('users', 'x')\n    if op.get_context().as_sql:\n        raise RuntimeError('online only')",
+    left: ['downgrade-not-reversing: op.create_table'],
+  },
+  {
+    name: 'a check constraint dropped under its naming-convention name',
     up: "    op.create_check_constraint('reason_not_empty', 'reservations', \"reason != ''\")\n    op.create_check_constraint('other_check', 'reservations', 'a > 0')",
     down: "    op.drop_constraint('ck_reservations_reason_not_empty', 'reservations')\n    op.drop_constraint('ck_bookings_other_check', 'bookings')",
-    left: ['downgrade-not-reversing: op.create_check_constraint'] },
-  { name: 'a check constraint built with an f-string goes with a column it checks',
+    left: ['downgrade-not-reversing: op.create_check_constraint'],
+  },
+  {
+    name: 'a check constraint built with an f-string goes with a column it checks',
     up: "    op.create_check_constraint('mode_valid', 'categories', f'(id != 0) OR (wallet_mode != {Mode.inheriting.value})')",
-    down: "    op.drop_column('categories', 'wallet_mode')", left: [] },
-  { name: 'a scratch table dropped again in upgrade() (near miss)',
-    up: "    op.create_table('tmp')\n    op.drop_table('tmp')", down: "    op.drop_column('users', 'x')", left: [] },
-  { name: 'a downgrade that runs SQL it builds at run time is not judged',
-    up: "    op.create_table('h')", down: "    for t in TABLES:\n        op.execute(f'DROP TABLE {t}')", left: [] },
-  { name: 'ALTER TABLE … ADD COLUMN / ADD CONSTRAINT in upgrade SQL',
+    down: "    op.drop_column('categories', 'wallet_mode')",
+    left: [],
+  },
+  {
+    name: 'a scratch table dropped again in upgrade() (near miss)',
+    up: "    op.create_table('tmp')\n    op.drop_table('tmp')",
+    down: "    op.drop_column('users', 'x')",
+    left: [],
+  },
+  {
+    name: 'a downgrade that runs SQL it builds at run time is not judged',
+    up: "    op.create_table('h')",
+    down: "    for t in TABLES:\n        op.execute(f'DROP TABLE {t}')",
+    left: [],
+  },
+  {
+    name: 'ALTER TABLE … ADD COLUMN / ADD CONSTRAINT in upgrade SQL',
     up: '    op.execute("ALTER TABLE users ADD COLUMN nick text, ADD CONSTRAINT uq_nick UNIQUE (nick)")',
-    down: "    op.drop_constraint('uq_nick', 'users')", left: ['downgrade-not-reversing: "ALTER TABLE users ADD COLUMN nick text, ADD CONSTRAINT uq_nick UNIQUE (nick)"'] },
+    down: "    op.drop_constraint('uq_nick', 'users')",
+    left: ['downgrade-not-reversing: "ALTER TABLE users ADD COLUMN nick text, ADD CONSTRAINT uq_nick UNIQUE (nick)"'],
+  },
 ];
 
 for (const c of REVERSAL) {
@@ -197,9 +390,11 @@ for (const c of REVERSAL) {
 
 test('prefer-bigint-over-int on integer ids', async () => {
   const up = "    op.create_table('t', sa.Column('id', sa.Integer(), primary_key=True), sa.Column('count', sa.Integer()))";
-  assert.deepEqual((await findings(wrap(up, "    op.drop_table('t')"))).filter((f) => f.startsWith('prefer-bigint')), ['prefer-bigint-over-int: sa.Integer()']);
+  assert.deepEqual(
+    (await findings(wrap(up, "    op.drop_table('t')"))).filter((f) => f.startsWith('prefer-bigint')),
+    ['prefer-bigint-over-int: sa.Integer()'],
+  );
 });
-
 
 async function applyFix(source: string, ruleId: string): Promise<string> {
   const parsed = await parseMigration(source);
@@ -218,8 +413,14 @@ async function applyFix(source: string, ruleId: string): Promise<string> {
 test('quick fix: a blocking index becomes concurrent inside autocommit_block, and the rule stops firing', async () => {
   const src = wrap("    op.create_index(\n        'ix_users_email', 'users', ['email'],\n    )", REVERSIBLE);
   const fixed = await applyFix(src, 'require-concurrent-index-creation');
-  assert.match(fixed, / {4}with op\.get_context\(\)\.autocommit_block\(\):\n {8}op\.create_index\(\n {12}'ix_users_email', 'users', \['email'\], postgresql_concurrently=True\n {8}\)/);
-  assert.deepEqual((await findings(fixed)).filter((f) => !f.startsWith('downgrade-not-reversing')), []);
+  assert.match(
+    fixed,
+    / {4}with op\.get_context\(\)\.autocommit_block\(\):\n {8}op\.create_index\(\n {12}'ix_users_email', 'users', \['email'\], postgresql_concurrently=True\n {8}\)/,
+  );
+  assert.deepEqual(
+    (await findings(fixed)).filter((f) => !f.startsWith('downgrade-not-reversing')),
+    [],
+  );
 });
 
 test('quick fixes: NOT VALID on a foreign key, timezone=True on a DateTime', async () => {

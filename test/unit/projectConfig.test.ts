@@ -18,7 +18,9 @@ function write(file: string, text: string): string {
 const MIGRATION = `revision = 'a1'\ndown_revision = None\n`;
 
 test('%(here)s, %% escapes and continuation lines are read as ConfigParser reads them', () => {
-  const doc = parseIni('\ufeff[alembic]\r\nscript_location = %(here)s/migrations\r\nfile_template = %%(rev)s_%%(slug)s\r\nversion_locations =\r\n    %(here)s/a\r\n    %(here)s/b\r\n');
+  const doc = parseIni(
+    '\ufeff[alembic]\r\nscript_location = %(here)s/migrations\r\nfile_template = %%(rev)s_%%(slug)s\r\nversion_locations =\r\n    %(here)s/a\r\n    %(here)s/b\r\n',
+  );
   assert.deepEqual(interpolate(doc, 'alembic', 'script_location', { here: '/p' }), { ok: true, value: '/p/migrations' });
   assert.deepEqual(interpolate(doc, 'alembic', 'file_template', { here: '/p' }), { ok: true, value: '%(rev)s_%(slug)s' });
   assert.deepEqual(interpolate(doc, 'alembic', 'version_locations', { here: '/p' }), { ok: true, value: '/p/a\n/p/b' });
@@ -50,7 +52,12 @@ for (const [name, sepLine, value] of [
     fs.mkdirSync(path.join(d, 'mig'));
     const p = readProject(write(path.join(d, 'alembic.ini'), `[alembic]\nscript_location = mig\n${sepLine}\nversion_locations = ${value}\n`));
     assert.deepEqual(p.versionLocations, [path.join(d, 'v1'), path.join(d, 'v2')]);
-    assert.deepEqual(listMigrationFiles(p).map((f) => path.basename(f.file)).sort(), ['x.py', 'y.py']);
+    assert.deepEqual(
+      listMigrationFiles(p)
+        .map((f) => path.basename(f.file))
+        .sort(),
+      ['x.py', 'y.py'],
+    );
   });
 }
 
@@ -61,9 +68,17 @@ test('recursive_version_locations lists nested files; otherwise only the top lev
   write(path.join(d, 'mig', 'versions', '__pycache__', 'top.cpython-311.pyc.py'), '');
   write(path.join(d, 'mig', 'versions', '2024', 'nested.py'), MIGRATION.replace('a1', 'n1'));
   const flat = readProject(write(path.join(d, 'alembic.ini'), '[alembic]\nscript_location = mig\n'));
-  assert.deepEqual(listMigrationFiles(flat).map((f) => path.basename(f.file)), ['top.py']);
+  assert.deepEqual(
+    listMigrationFiles(flat).map((f) => path.basename(f.file)),
+    ['top.py'],
+  );
   const rec = readProject(write(path.join(d, 'alembic.ini'), '[alembic]\nscript_location = mig\nrecursive_version_locations = true\n'));
-  assert.deepEqual(listMigrationFiles(rec).map((f) => path.basename(f.file)).sort(), ['nested.py', 'top.py']);
+  assert.deepEqual(
+    listMigrationFiles(rec)
+      .map((f) => path.basename(f.file))
+      .sort(),
+    ['nested.py', 'top.py'],
+  );
 });
 
 test('package:resource script_location is resolved under the project (or src/)', () => {
@@ -91,12 +106,18 @@ test('missing script_location, missing folder and garbage are problems of the pr
 test('[tool.alembic] in pyproject.toml alone is a project; with an alembic.ini beside it, one project', () => {
   const d = tmp();
   write(path.join(d, 'p1', 'migrations', 'versions', 'a.py'), MIGRATION);
-  write(path.join(d, 'p1', 'pyproject.toml'), '[tool.alembic]\nscript_location = "%(here)s/migrations"\n\n[tool.alembic-migrations.rules]\nprefer-text-field = "warning"\n');
+  write(
+    path.join(d, 'p1', 'pyproject.toml'),
+    '[tool.alembic]\nscript_location = "%(here)s/migrations"\n\n[tool.alembic-migrations.rules]\nprefer-text-field = "warning"\n',
+  );
   write(path.join(d, 'p2', 'migrations', 'versions', 'a.py'), MIGRATION);
   write(path.join(d, 'p2', 'pyproject.toml'), '[tool.alembic]\nscript_location = "migrations"\nversion_locations = ["%(here)s/migrations/versions"]\n');
   write(path.join(d, 'p2', 'alembic.ini'), '[alembic]\nsqlalchemy.url = postgresql://x@y/z\n');
   const projects = discoverProjects(d);
-  assert.deepEqual(projects.map((p) => path.relative(d, p.configFile)), [path.join('p1', 'pyproject.toml'), path.join('p2', 'alembic.ini')]);
+  assert.deepEqual(
+    projects.map((p) => path.relative(d, p.configFile)),
+    [path.join('p1', 'pyproject.toml'), path.join('p2', 'alembic.ini')],
+  );
   assert.equal(projects[0].configKind, 'pyproject');
   assert.deepEqual(projects[0].lintRules, { 'prefer-text-field': 'warning' });
   assert.equal(projects[1].scriptLocation, path.join(d, 'p2', 'migrations'));
@@ -110,7 +131,10 @@ test('discovery finds several projects, sorted, and skips node_modules, .git and
     write(path.join(d, where, 'alembic.ini'), '[alembic]\nscript_location = m\n');
   }
   write(path.join(d, 'venvdir', 'pyvenv.cfg'), 'home = /usr\n');
-  assert.deepEqual(discoverProjects(d).map((p) => p.name), [path.join('deep', 'er', 'svc'), 'svc-a', 'svc-b']);
+  assert.deepEqual(
+    discoverProjects(d).map((p) => p.name),
+    [path.join('deep', 'er', 'svc'), 'svc-a', 'svc-b'],
+  );
 });
 
 test('a symlink loop does not hang discovery or listing', () => {

@@ -13,7 +13,9 @@ const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 test('README lists every palette command by its title', () => {
-  const hidden = new Set((manifest.contributes.menus.commandPalette ?? []).filter((m: { when?: string }) => m.when === 'false').map((m: { command: string }) => m.command));
+  const hidden = new Set(
+    (manifest.contributes.menus.commandPalette ?? []).filter((m: { when?: string }) => m.when === 'false').map((m: { command: string }) => m.command),
+  );
   const missing = manifest.contributes.commands
     .filter((c: { command: string }) => !hidden.has(c.command))
     .map((c: { category?: string; title: string }) => `| ${c.category ? `${c.category}: ` : ''}${c.title} |`)
@@ -22,8 +24,13 @@ test('README lists every palette command by its title', () => {
 });
 
 test('README documents every setting with its default', () => {
-  const props: Record<string, { default: unknown }> = Object.assign({}, ...[manifest.contributes.configuration].flat().map((c: { properties: object }) => c.properties));
-  const missing = Object.entries(props).filter(([k, v]) => !readme.includes(`| \`${k}\` | \`${JSON.stringify(v.default)}\` |`)).map(([k]) => k);
+  const props: Record<string, { default: unknown }> = Object.assign(
+    {},
+    ...[manifest.contributes.configuration].flat().map((c: { properties: object }) => c.properties),
+  );
+  const missing = Object.entries(props)
+    .filter(([k, v]) => !readme.includes(`| \`${k}\` | \`${JSON.stringify(v.default)}\` |`))
+    .map(([k]) => k);
   assert.deepEqual(missing, []);
 });
 
@@ -39,8 +46,22 @@ test('README images exist', () => {
 });
 
 test('the manifest has every alembic.* setting the client reads, each with a description', () => {
-  const props: Record<string, { description?: string; markdownDescription?: string }> = Object.assign({}, ...[manifest.contributes.configuration].flat().map((c: { properties: object }) => c.properties));
-  for (const key of ['databaseUrl', 'versionTable', 'versionTableSchema', 'command', 'xArgs', 'env', 'statusRefreshSeconds', 'confirmDowngrade', 'lint.rules', 'trace.server']) {
+  const props: Record<string, { description?: string; markdownDescription?: string }> = Object.assign(
+    {},
+    ...[manifest.contributes.configuration].flat().map((c: { properties: object }) => c.properties),
+  );
+  for (const key of [
+    'databaseUrl',
+    'versionTable',
+    'versionTableSchema',
+    'command',
+    'xArgs',
+    'env',
+    'statusRefreshSeconds',
+    'confirmDowngrade',
+    'lint.rules',
+    'trace.server',
+  ]) {
     const p = props[`alembic.${key}`];
     assert.ok(p, `alembic.${key}`);
     assert.ok((p.markdownDescription ?? p.description ?? '').length > 20, `alembic.${key} has a description`);
@@ -50,14 +71,17 @@ test('the manifest has every alembic.* setting the client reads, each with a des
     if (!f.endsWith('.ts')) continue;
     const text = fs.readFileSync(path.join(root, 'client', 'src', f), 'utf8');
     // Settings are read as `<configuration>.get<T>('key', default)` (Maps are read without a type argument).
-    if (text.includes("getConfiguration('alembic'")) for (const m of text.matchAll(/\.get<[^>]+>\('([\w.]+)'/g)) if (!m[1].startsWith('alembic.')) read.add(m[1]); // alembic.* keys are workspaceState
+    if (text.includes("getConfiguration('alembic'"))
+      for (const m of text.matchAll(/\.get<[^>]+>\('([\w.]+)'/g)) if (!m[1].startsWith('alembic.')) read.add(m[1]); // alembic.* keys are workspaceState
   }
   assert.ok(read.size >= 5, `found the settings the client reads: ${[...read].join(', ')}`);
   for (const k of read) assert.ok(props[`alembic.${k}`], `alembic.${k} is read by the client but not declared`);
 });
 
 test('the walkthrough covers the view, the database, an upgrade and a diagnostic, and its media exist', () => {
-  const steps: Array<{ id: string; media?: { markdown?: string; image?: string } }> = manifest.contributes.walkthroughs.flatMap((w: { steps: unknown[] }) => w.steps);
+  const steps: Array<{ id: string; media?: { markdown?: string; image?: string } }> = manifest.contributes.walkthroughs.flatMap(
+    (w: { steps: unknown[] }) => w.steps,
+  );
   assert.ok(steps.length >= 4, `${steps.length} steps`);
   for (const s of steps) {
     const m = s.media?.markdown ?? s.media?.image;
@@ -68,7 +92,8 @@ test('the walkthrough covers the view, the database, an upgrade and a diagnostic
 
 test('every setting that runs or connects is restricted in an untrusted workspace, and every command that writes from templates needs trust', () => {
   const restricted = new Set<string>(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations);
-  for (const k of ['command', 'env', 'xArgs', 'databaseUrl', 'confirmDowngrade', 'versionTable', 'versionTableSchema']) assert.ok(restricted.has(`alembic.${k}`), `alembic.${k} is restricted`);
+  for (const k of ['command', 'env', 'xArgs', 'databaseUrl', 'confirmDowngrade', 'versionTable', 'versionTableSchema'])
+    assert.ok(restricted.has(`alembic.${k}`), `alembic.${k} is restricted`);
   // Whatever the runner, the database monitor and the probe read decides what runs or where it connects.
   const harmless = new Set(['statusRefreshSeconds']);
   for (const f of ['alembicRunner.ts', 'databaseMonitor.ts', 'targetProbe.ts']) {

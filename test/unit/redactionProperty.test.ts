@@ -39,7 +39,11 @@ interface Shape {
   ambiguous?(pw: string): boolean;
 }
 
-const startsOption = (pw: string): boolean => pw.split('&').slice(1).some((seg) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(seg));
+const startsOption = (pw: string): boolean =>
+  pw
+    .split('&')
+    .slice(1)
+    .some((seg) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(seg));
 
 const always = (): boolean => true;
 const shapes: Shape[] = [
@@ -57,7 +61,11 @@ const shapes: Shape[] = [
     // A password that starts with '&name=' reads as an empty password and an option: it cannot be hidden.
     ambiguous: (pw) => /^&[A-Za-z_][A-Za-z0-9_]*=/.test(pw),
   },
-  { name: 'percent-encoded key, several hosts in the query', build: (pw) => `postgresql://u@/appdb?host=h1.example,h2.example&pass%77ord=${enc(pw)}`, wellFormed: always },
+  {
+    name: 'percent-encoded key, several hosts in the query',
+    build: (pw) => `postgresql://u@/appdb?host=h1.example,h2.example&pass%77ord=${enc(pw)}`,
+    wellFormed: always,
+  },
   { name: 'libpq keywords, quoted', build: (pw) => `host=db.example port=5432 user=u password=${libpqQuoted(pw)} dbname=appdb`, wellFormed: always },
   {
     name: 'libpq keywords, bare',
@@ -98,7 +106,9 @@ function outputs(url: string, secret: string): string[] {
     new Error('The server does not support SSL connections'),
   ];
   const states: DbStatus[] = [
-    { kind: 'not-configured' }, { kind: 'untrusted' }, { kind: 'loading' },
+    { kind: 'not-configured' },
+    { kind: 'untrusted' },
+    { kind: 'loading' },
     { kind: 'ok', revisions: ['abc123'], database, readAt: new Date(0) },
     { kind: 'ok', revisions: [], database, readAt: new Date(0) },
   ];

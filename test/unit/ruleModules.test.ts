@@ -26,7 +26,7 @@ const REPORTED_BY_THE_PARSER = ['sql-syntax-error', 'non-literal-sql', 'sql-stri
 const ids = (rules: ReadonlyArray<{ id: string }>): string[] => rules.map((r) => r.id);
 const duplicates = (list: string[]): string[] => list.filter((id, i) => list.indexOf(id) !== i);
 
-test('every registered rule has a catalog id, once per list, with the catalog\'s meta', () => {
+test("every registered rule has a catalog id, once per list, with the catalog's meta", () => {
   for (const rules of [OP_RULES, SQL_RULES] as Array<ReadonlyArray<OpRule | SqlRule>>) {
     assert.deepEqual(duplicates(ids(rules)), []);
     for (const r of rules) {
@@ -34,8 +34,16 @@ test('every registered rule has a catalog id, once per list, with the catalog\'s
       assert.deepEqual({ category: r.meta.category, description: r.meta.description }, catalogMeta(r.id), r.id);
     }
   }
-  assert.deepEqual(OP_RULES.filter((r) => !r.check && !r.checkColumnType && !r.checkFile).map((r) => r.id), [], 'every op module has a hook');
-  assert.deepEqual(SQL_RULES.filter((r) => !r.check && !r.checkAlterCommand && !r.checkText).map((r) => r.id), [], 'every SQL module has a hook');
+  assert.deepEqual(
+    OP_RULES.filter((r) => !r.check && !r.checkColumnType && !r.checkFile).map((r) => r.id),
+    [],
+    'every op module has a hook',
+  );
+  assert.deepEqual(
+    SQL_RULES.filter((r) => !r.check && !r.checkAlterCommand && !r.checkText).map((r) => r.id),
+    [],
+    'every SQL module has a hook',
+  );
 });
 
 test('every operations rule of the catalog has one op module; every sql rule one SQL module, or the parser reports it', () => {
@@ -43,7 +51,12 @@ test('every operations rule of the catalog has one op module; every sql rule one
   const sql = RULES.filter((r) => r.category === 'sql').map((r) => r.id);
   assert.deepEqual([...ids(OP_RULES)].sort(), [...operations].sort());
   // An op rule and its SQL form share an id: one module of each kind.
-  assert.deepEqual(ids(SQL_RULES).filter((id) => !operations.includes(id)).sort(), sql.filter((id) => !REPORTED_BY_THE_PARSER.includes(id)).sort());
+  assert.deepEqual(
+    ids(SQL_RULES)
+      .filter((id) => !operations.includes(id))
+      .sort(),
+    sql.filter((id) => !REPORTED_BY_THE_PARSER.includes(id)).sort(),
+  );
   for (const id of REPORTED_BY_THE_PARSER) assert.ok(sql.includes(id) && !ids(SQL_RULES).includes(id), id);
 });
 
@@ -63,7 +76,10 @@ const camel = (id: string): string => id.replace(/-(\w)/g, (_, c: string) => c.t
 
 test('every rule file holds one rule, named after its id, and the rule is registered', () => {
   const out = path.resolve(__dirname, '..', '..', 'server', 'src');
-  for (const [dir, registry] of [[path.join(out, 'alembic', 'rules', 'op'), OP_RULES], [path.join(out, 'sql', 'rules'), SQL_RULES]] as const) {
+  for (const [dir, registry] of [
+    [path.join(out, 'alembic', 'rules', 'op'), OP_RULES],
+    [path.join(out, 'sql', 'rules'), SQL_RULES],
+  ] as const) {
     const files = exportedRules(dir);
     for (const [file, rules] of files) {
       assert.equal(rules.length, 1, `${file} exports one rule`);
@@ -81,22 +97,26 @@ function wrap(imports: string, up: string, down: string): string {
 
 /** Between them, migrations on which every op rule fires. */
 const MIGRATIONS = [
-  wrap('from app.models import User\n', [
-    `    op.create_table('${'t'.repeat(64)}', sa.Column('a_id', sa.Integer(), primary_key=True), sa.Column('c', sa.CHAR(2)), sa.Column('d', sa.DateTime()), sa.Column('s', sa.String(10)))`,
-    "    op.add_column('users', sa.Column('n', sa.Text(), nullable=False))",
-    "    op.add_column('users', sa.Column('m', sa.DateTime(timezone=True), server_default=sa.text('now()')))",
-    "    op.alter_column('users', 'e', nullable=False, type_=sa.Text(), new_column_name='f')",
-    "    op.rename_table('a', 'b')",
-    "    op.drop_column('users', 'x')",
-    "    op.drop_table('q')",
-    "    op.create_index('ix', 'users', ['a'])",
-    "    op.create_index('ix2', 'users', ['a'], postgresql_concurrently=True)",
-    "    op.drop_index('ix3', table_name='users')",
-    "    op.create_foreign_key('fk', 'orders', 'users', ['user_id'], ['id'])",
-    "    op.create_unique_constraint('uq', 'users', ['email'])",
-    '    bind = op.get_bind()',
-    "    bind.execute(sa.text('select 1')).fetchall()",
-  ].join('\n'), "    op.drop_column('users', 'n')"),
+  wrap(
+    'from app.models import User\n',
+    [
+      `    op.create_table('${'t'.repeat(64)}', sa.Column('a_id', sa.Integer(), primary_key=True), sa.Column('c', sa.CHAR(2)), sa.Column('d', sa.DateTime()), sa.Column('s', sa.String(10)))`,
+      "    op.add_column('users', sa.Column('n', sa.Text(), nullable=False))",
+      "    op.add_column('users', sa.Column('m', sa.DateTime(timezone=True), server_default=sa.text('now()')))",
+      "    op.alter_column('users', 'e', nullable=False, type_=sa.Text(), new_column_name='f')",
+      "    op.rename_table('a', 'b')",
+      "    op.drop_column('users', 'x')",
+      "    op.drop_table('q')",
+      "    op.create_index('ix', 'users', ['a'])",
+      "    op.create_index('ix2', 'users', ['a'], postgresql_concurrently=True)",
+      "    op.drop_index('ix3', table_name='users')",
+      "    op.create_foreign_key('fk', 'orders', 'users', ['user_id'], ['id'])",
+      "    op.create_unique_constraint('uq', 'users', ['email'])",
+      '    bind = op.get_bind()',
+      "    bind.execute(sa.text('select 1')).fetchall()",
+    ].join('\n'),
+    "    op.drop_column('users', 'n')",
+  ),
   wrap('', "    op.add_column('users', sa.Column('x', sa.Text()))", '    pass'),
 ];
 
@@ -146,18 +166,25 @@ test('an op module added to the list is run on every call, every column type and
   const teamRule: OpRule = {
     id: 'team-no-add-column',
     meta: { category: 'operations', description: 'a team-defined rule' },
-    checkColumnType(type, context) { seen.push(`type ${source.slice(type.start, type.end)} in ${context.op}`); },
-    check(_site, context) {
-      if (context.op === 'add_column' && context.table === 'users' && context.inUpgrade) context.report('team-no-add-column', context.name, 'No add_column on users.');
+    checkColumnType(type, context) {
+      seen.push(`type ${source.slice(type.start, type.end)} in ${context.op}`);
     },
-    checkFile(_parsed, context) { seen.push(`file: ${context.operations.map((o) => o.context.op).join()}`); },
+    check(_site, context) {
+      if (context.op === 'add_column' && context.table === 'users' && context.inUpgrade)
+        context.report('team-no-add-column', context.name, 'No add_column on users.');
+    },
+    checkFile(_parsed, context) {
+      seen.push(`file: ${context.operations.map((o) => o.context.op).join()}`);
+    },
   };
   const base = checkOperations(parsed, '/x.py');
   const withTeam = checkOperations(parsed, '/x.py', [...OP_RULES, teamRule]);
   const added = withTeam.filter((p) => !base.some((b) => JSON.stringify(b) === JSON.stringify(p)));
-  assert.deepEqual(added.map((p) => `${p.ruleId} ${p.severity}: ${source.slice(li.offsetAt(p.range.start), li.offsetAt(p.range.end))}: ${p.message}`),
-    ['team-no-add-column warning: op.add_column: No add_column on users.']);
-  assert.deepEqual(seen, ['type sa.Column(\'x\', sa.Text()) in add_column', 'type sa.Text() in add_column', 'file: add_column']);
+  assert.deepEqual(
+    added.map((p) => `${p.ruleId} ${p.severity}: ${source.slice(li.offsetAt(p.range.start), li.offsetAt(p.range.end))}: ${p.message}`),
+    ['team-no-add-column warning: op.add_column: No add_column on users.'],
+  );
+  assert.deepEqual(seen, ["type sa.Column('x', sa.Text()) in add_column", 'type sa.Text() in add_column', 'file: add_column']);
 });
 
 test('a SQL module added to the list is run on the text, every statement and every ALTER TABLE command', () => {
@@ -166,17 +193,27 @@ test('a SQL module added to the list is run on the text, every statement and eve
   const teamRule: SqlRule = {
     id: 'team-no-sleep',
     meta: { category: 'sql', description: 'a team-defined rule' },
-    checkText(_text, context) { seen.push(`text ${context.code.length} span(s)`); },
+    checkText(_text, context) {
+      seen.push(`text ${context.code.length} span(s)`);
+    },
     check(statement, context) {
       seen.push(statement.kind);
       const r = context.at(/\bpg_sleep\b/);
       if (r !== context.keyword) context.report('team-no-sleep', r, 'No pg_sleep in migrations.');
     },
-    checkAlterCommand(command, context) { seen.push(`${command.subtype} at ${context.text.slice(command.keyword.start, command.keyword.end)}`); },
+    checkAlterCommand(command, context) {
+      seen.push(`${command.subtype} at ${context.text.slice(command.keyword.start, command.keyword.end)}`);
+    },
   };
   const base = checkSql(sql, SQL_CONTEXT);
   const withTeam = checkSql(sql, SQL_CONTEXT, { rules: [...SQL_RULES, teamRule] });
-  assert.deepEqual(withTeam.filter((f) => f.ruleId !== 'team-no-sleep'), base);
-  assert.deepEqual(withTeam.filter((f) => f.ruleId === 'team-no-sleep').map((f) => `${sql.slice(f.start, f.end)}: ${f.message}`), ['pg_sleep: No pg_sleep in migrations.']);
+  assert.deepEqual(
+    withTeam.filter((f) => f.ruleId !== 'team-no-sleep'),
+    base,
+  );
+  assert.deepEqual(
+    withTeam.filter((f) => f.ruleId === 'team-no-sleep').map((f) => `${sql.slice(f.start, f.end)}: ${f.message}`),
+    ['pg_sleep: No pg_sleep in migrations.'],
+  );
   assert.deepEqual(seen, ['text 1 span(s)', 'SelectStmt', 'AlterTableStmt', 'AT_AddColumn at ADD', 'AT_DropColumn at DROP']);
 });

@@ -21,9 +21,15 @@ test('every rule id has its docs page, and the catalog matches RULES.md', () => 
 const p = (ruleId: string, severity: Problem['severity'] = 'warning'): Problem => ({ ruleId, severity, message: '', file: '/x.py', range: ZERO_RANGE });
 
 test('project file overrides defaults, editor settings override the project file; off drops', () => {
-  const c = resolveRuleConfig({ projectRules: { 'ban-drop-column': 'error', 'prefer-text-field': 'warning' }, settingsRules: { 'ban-drop-column': 'off', 'update-without-where': 'info' } });
+  const c = resolveRuleConfig({
+    projectRules: { 'ban-drop-column': 'error', 'prefer-text-field': 'warning' },
+    settingsRules: { 'ban-drop-column': 'off', 'update-without-where': 'info' },
+  });
   const out = c.apply([p('ban-drop-column'), p('prefer-text-field', 'information'), p('update-without-where'), p('missing-parent', 'error')]);
-  assert.deepEqual(out.map((x) => `${x.ruleId}=${x.severity}`), ['prefer-text-field=warning', 'update-without-where=information', 'missing-parent=error']);
+  assert.deepEqual(
+    out.map((x) => `${x.ruleId}=${x.severity}`),
+    ['prefer-text-field=warning', 'update-without-where=information', 'missing-parent=error'],
+  );
   assert.deepEqual(resolveRuleConfig({}).apply([p('prefer-text-field')]), [], 'prefer-text-field is off by default');
 });
 

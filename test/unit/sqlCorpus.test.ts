@@ -30,7 +30,11 @@ function pythonLiteral(sql: string): string {
 test('every valid corpus statement passes, every invalid one is a syntax error', async (t) => {
   assert.ok(fs.existsSync(corpus), `corpus missing at ${corpus}`);
   await ensureSqlParser();
-  const rows = fs.readFileSync(corpus, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { sql: string; valid: boolean; source: string });
+  const rows = fs
+    .readFileSync(corpus, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { sql: string; valid: boolean; source: string });
   const wrong: string[] = [];
   let valid = 0;
   let invalid = 0;
@@ -40,8 +44,11 @@ test('every valid corpus statement passes, every invalid one is a syntax error',
     const start = 'op.execute('.length;
     const decoded = decodePythonString(source, [{ start, end: start + lit.length, prefix: '', quoteLen: 3 }]);
     assert.equal(decoded.value, row.sql.replace(/\r\n?/g, '\n'));
-    const syntax = checkSql(decoded.value, { insideAutocommitBlock: true, tablesCreated: new Set() }).some((f) => f.ruleId === 'sql-syntax-error' || f.ruleId === 'sqlite-syntax');
-    if (row.valid) valid++; else invalid++;
+    const syntax = checkSql(decoded.value, { insideAutocommitBlock: true, tablesCreated: new Set() }).some(
+      (f) => f.ruleId === 'sql-syntax-error' || f.ruleId === 'sqlite-syntax',
+    );
+    if (row.valid) valid++;
+    else invalid++;
     if (syntax === row.valid) wrong.push(`${row.valid ? 'rejected valid' : 'accepted invalid'} (${row.source}): ${row.sql.slice(0, 120)}`);
   }
   t.diagnostic(`${valid} valid and ${invalid} invalid statements`);
@@ -50,7 +57,13 @@ test('every valid corpus statement passes, every invalid one is a syntax error',
 
 const fixture = path.resolve(__dirname, '..', '..', '..', 'test', 'unit', 'fixtures', 'fstring-sql.jsonl');
 
-interface Row { source: string; sql: string; valid: boolean; reason?: string; dialect?: string }
+interface Row {
+  source: string;
+  sql: string;
+  valid: boolean;
+  reason?: string;
+  dialect?: string;
+}
 
 /** A triple-quoted f-string whose fields and text are `sql` (braces already doubled where literal). */
 function fLiteral(sql: string): string {
@@ -79,7 +92,11 @@ async function lintRows(rows: Row[], guard?: (row: Row) => string | undefined): 
 
 test('f-string SQL from real migrations: no syntax error unless it is not PostgreSQL', async (t) => {
   await prepareLinter();
-  const rows = fs.readFileSync(fixture, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+  const rows = fs
+    .readFileSync(fixture, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Row);
   assert.ok(rows.length >= 100, `${rows.length} rows`);
   const t0 = performance.now();
   const plain = await lintRows(rows);
@@ -87,17 +104,24 @@ test('f-string SQL from real migrations: no syntax error unless it is not Postgr
   const guarded = await lintRows(invalid, (r) => `op.get_bind().dialect.name == "${r.dialect}"`);
   const ms = Math.round(performance.now() - t0);
   const wrong: string[] = [];
-  assert.deepEqual(rows.filter((r) => !/^[\w.-]+\/[\w.-]+\/.+\.py$/.test(r.source) || !(r.valid || r.reason)), [], 'every row names owner/repo/path, and an invalid one says why');
+  assert.deepEqual(
+    rows.filter((r) => !/^[\w.-]+\/[\w.-]+\/.+\.py$/.test(r.source) || !(r.valid || r.reason)),
+    [],
+    'every row names owner/repo/path, and an invalid one says why',
+  );
   rows.forEach((row, i) => {
     const ids = plain[i];
     if (!ids.includes('sql-string-interpolation')) wrong.push(`not seen as an f-string (${row.source})`);
     const unchecked = ids.filter((id) => id === 'sql-syntax-error' || id === 'sqlite-syntax' || id === 'non-literal-sql');
     if (row.valid && unchecked.length) wrong.push(`${unchecked.join(', ')} (${row.source}): ${row.sql.trim().slice(0, 120)}`);
-    if (!row.valid && !ids.includes('sql-syntax-error') && !ids.includes('sqlite-syntax')) wrong.push(`no error (${row.source}): ${row.sql.trim().slice(0, 120)}`);
+    if (!row.valid && !ids.includes('sql-syntax-error') && !ids.includes('sqlite-syntax'))
+      wrong.push(`no error (${row.source}): ${row.sql.trim().slice(0, 120)}`);
   });
   invalid.forEach((row, i) => {
     if (guarded[i].some((id) => id !== 'sql-string-interpolation')) wrong.push(`checked under a ${row.dialect} test (${row.source}): ${guarded[i].join(', ')}`);
   });
-  t.diagnostic(`${rows.length} f-strings (${rows.filter((r) => !r.valid).length} not PostgreSQL) from ${new Set(rows.map((r) => r.source.split('/').slice(0, 2).join('/'))).size} projects, linted in ${ms} ms`);
+  t.diagnostic(
+    `${rows.length} f-strings (${rows.filter((r) => !r.valid).length} not PostgreSQL) from ${new Set(rows.map((r) => r.source.split('/').slice(0, 2).join('/'))).size} projects, linted in ${ms} ms`,
+  );
   assert.deepEqual(wrong, []);
 });

@@ -55,5 +55,6 @@ test('a problem on a line that ends in code gets the comment at the end of that 
 });
 
 test('one pattern reads every spelling the docs allow', () => {
-  for (const c of ['# alembic: ignore[x]', '#alembic:ignore[x]', '# alembic : ignore[x]', '# ALEMBIC: IGNORE[x]', '# alembic: ignore-file[x]']) assert.ok(SUPPRESSION_PATTERN.test(c), c);
+  for (const c of ['# alembic: ignore[x]', '#alembic:ignore[x]', '# alembic : ignore[x]', '# ALEMBIC: IGNORE[x]', '# alembic: ignore-file[x]'])
+    assert.ok(SUPPRESSION_PATTERN.test(c), c);
 });

@@ -50,7 +50,11 @@ function portOf(v: string | undefined): number | undefined {
  * the PG* variables the probe saw, else the local socket and 5432.
  */
 export function parseProbeOutput(stdout: string): AlembicTarget {
-  const line = stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{')).at(-1);
+  const line = stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('{'))
+    .at(-1);
   if (!line) return { kind: 'unknown', reason: 'the probe printed nothing' };
   let raw: Record<string, unknown>;
   try {
@@ -73,7 +77,9 @@ export function parseProbeOutput(stdout: string): AlembicTarget {
   const service = first(q.service) ?? str(ca.service) ?? str(env.PGSERVICE);
   const sslmode = first(q.sslmode) ?? first(q.ssl) ?? str(ca.sslmode) ?? str(env.PGSSLMODE);
   const handled = new Set(['host', 'port', 'user', 'dbname', 'database', 'hostaddr', 'service', 'sslmode', 'ssl']);
-  const rest = Object.entries(q).filter(([k]) => !handled.has(k)).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(first(v) ?? '')}`);
+  const rest = Object.entries(q)
+    .filter(([k]) => !handled.has(k))
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(first(v) ?? '')}`);
   return {
     kind: 'ok',
     driver: str(raw.drivername) ?? 'postgresql',
@@ -134,10 +140,12 @@ const normHost = (h: string | undefined): string => {
 export function sameDatabase(t: AlembicTarget & { kind: 'ok' }, read: ReadDatabase): boolean {
   if (t.hosts.length !== 1 || t.hostaddr || t.service) return false;
   const h = t.hosts[0];
-  return normHost(h.host) === normHost(read.host)
-    && h.port === (read.port ?? 5432)
-    && (t.database ?? '') === (read.database ?? read.user ?? '')
-    && (t.user === undefined || read.user === undefined || t.user === read.user);
+  return (
+    normHost(h.host) === normHost(read.host) &&
+    h.port === (read.port ?? 5432) &&
+    (t.database ?? '') === (read.database ?? read.user ?? '') &&
+    (t.user === undefined || read.user === undefined || t.user === read.user)
+  );
 }
 
 /**
@@ -180,7 +188,11 @@ export function probeInterpreter(
     const file = last.includes('/') ? last : io.which(last);
     if (!file) return undefined;
     const line = io.shebang(file);
-    const words = line?.replace(/^#!\s*/, '').trim().split(/\s+/) ?? [];
+    const words =
+      line
+        ?.replace(/^#!\s*/, '')
+        .trim()
+        .split(/\s+/) ?? [];
     if (!words[0]) return undefined;
     if (/(?:^|\/)env$/.test(words[0])) return words[1] && !words[1].startsWith('-') ? [words[1]] : undefined;
     return [words[0]];

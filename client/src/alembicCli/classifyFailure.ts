@@ -48,14 +48,18 @@ export interface FailureInput {
 
 const CORE_MODULES = /^(alembic|sqlalchemy|psycopg2|psycopg|asyncpg|mako)\b/;
 const NEXT_INTERPRETER =
-  "Select the Python interpreter that has alembic installed (Python: Select Interpreter), or set alembic.command, e.g. [\"poetry\", \"run\", \"alembic\"].";
-const NEXT_OUTPUT = "See the Alembic output channel for the full output.";
+  'Select the Python interpreter that has alembic installed (Python: Select Interpreter), or set alembic.command, e.g. ["poetry", "run", "alembic"].';
+const NEXT_OUTPUT = 'See the Alembic output channel for the full output.';
 
 /** `Running upgrade a, b -> c, message` (log line) → the step. */
 function lastStep(text: string): AlembicFailure['failedStep'] {
   let step: AlembicFailure['failedStep'];
   for (const m of text.matchAll(/Running (upgrade|downgrade) ([^\n]*?) -> ([^\n,]+(?:, [0-9a-zA-Z_]+)*?)(?:, (.*))?$/gm)) {
-    const split = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+    const split = (s: string): string[] =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
     step = { direction: m[1] as 'upgrade' | 'downgrade', from: split(m[2]), to: split(m[3]), ...(m[4] ? { message: m[4].trim() } : {}) };
   }
   return step;
@@ -85,14 +89,19 @@ export function classifyAlembicFailure(r: FailureInput): AlembicFailure {
 
   if (r.cancelled) {
     return {
-      kind: 'cancelled', message: 'Cancelled.',
+      kind: 'cancelled',
+      message: 'Cancelled.',
       nextStep: 'Refresh the status: steps committed before the cancel stay applied (each migration runs in its own transaction only if env.py says so).',
     };
   }
 
   const failed = firstMatch(all, /^FAILED: (.*)$/m);
   const exc = finalException(stderr);
-  const lastLine = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^(INFO|WARNI|WARN|DEBUG|ERROR) +\[/.test(l)).pop();
+  const lastLine = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^(INFO|WARNI|WARN|DEBUG|ERROR) +\[/.test(l))
+    .pop();
   const step = lastStep(stderr);
   const withStep = <T extends AlembicFailure>(f: T): T => (step ? { ...f, failedStep: step } : f);
 
@@ -100,7 +109,10 @@ export function classifyAlembicFailure(r: FailureInput): AlembicFailure {
   if (r.spawnErrorCode === 'ENOENT' || r.spawnErrorCode === 'EACCES') {
     return {
       kind: 'wrong-interpreter',
-      message: r.spawnErrorCode === 'ENOENT' ? 'The alembic command or Python interpreter was not found.' : 'The alembic command or Python interpreter is not executable.',
+      message:
+        r.spawnErrorCode === 'ENOENT'
+          ? 'The alembic command or Python interpreter was not found.'
+          : 'The alembic command or Python interpreter is not executable.',
       nextStep: NEXT_INTERPRETER,
     };
   }
@@ -109,8 +121,10 @@ export function classifyAlembicFailure(r: FailureInput): AlembicFailure {
     const core = CORE_MODULES.test(missingModule);
     return {
       kind: 'wrong-interpreter',
-      message: tidy(exc?.type.endsWith('ModuleNotFoundError') ? `${exc.type}: ${exc.message}` : lastLine ?? `No module named ${missingModule}`),
-      nextStep: core ? NEXT_INTERPRETER : `The interpreter cannot import '${missingModule}' (imported by env.py or a migration): select the project's virtual environment, or set prepend_sys_path in alembic.ini.`,
+      message: tidy(exc?.type.endsWith('ModuleNotFoundError') ? `${exc.type}: ${exc.message}` : (lastLine ?? `No module named ${missingModule}`)),
+      nextStep: core
+        ? NEXT_INTERPRETER
+        : `The interpreter cannot import '${missingModule}' (imported by env.py or a migration): select the project's virtual environment, or set prepend_sys_path in alembic.ini.`,
     };
   }
   if (r.exitCode === 127 || /command not found|Command not found/i.test(stderr)) {
@@ -121,33 +135,56 @@ export function classifyAlembicFailure(r: FailureInput): AlembicFailure {
   const locate = firstMatch(all, /Can't locate revision identified by '([^']*)'/) ?? firstMatch(all, /No such revision or branch '([^']*)'/);
   if (locate !== undefined) {
     return {
-      kind: 'cant-locate-revision', message: tidy(failed ?? `Can't locate revision identified by '${locate}'`), revision: locate,
+      kind: 'cant-locate-revision',
+      message: tidy(failed ?? `Can't locate revision identified by '${locate}'`),
+      revision: locate,
       nextStep: `No migration file declares '${locate}': if the database names it, check out the branch that has it (or restore the deleted file), or stamp the database to a revision this project knows.`,
     };
   }
   if (/Multiple head revisions are present|Multiple heads are present/.test(all)) {
     return {
-      kind: 'multiple-heads', message: tidy(failed ?? 'Multiple head revisions are present.'),
+      kind: 'multiple-heads',
+      message: tidy(failed ?? 'Multiple head revisions are present.'),
       nextStep: "Run 'Alembic: Merge Heads' to join the heads, or upgrade to 'heads' (all branches) or '<label>@head'.",
     };
   }
   if (/Target database is not up to date/.test(all)) {
-    return { kind: 'not-up-to-date', message: tidy(failed ?? 'Target database is not up to date.'), nextStep: "Upgrade the database to head ('Alembic: Upgrade to Head') before creating a revision with autogenerate." };
+    return {
+      kind: 'not-up-to-date',
+      message: tidy(failed ?? 'Target database is not up to date.'),
+      nextStep: "Upgrade the database to head ('Alembic: Upgrade to Head') before creating a revision with autogenerate.",
+    };
   }
 
   // --- connecting to the database ----------------------------------------------------------
   const dbText = exc ? `${exc.message}\n${stderr.slice(exc.index)}` : all;
-  const connMessage = (): string => tidy(
-    (exc?.message ?? lastLine ?? '').replace(/^\([\w.]+\)\s*/, '').replace(/FATAL:\s+/, '').split('\n')[0],
-  );
+  const connMessage = (): string =>
+    tidy(
+      (exc?.message ?? lastLine ?? '')
+        .replace(/^\([\w.]+\)\s*/, '')
+        .replace(/FATAL:\s+/, '')
+        .split('\n')[0],
+    );
   if (/password authentication failed|authentication failed for user|no password supplied|fe_sendauth/i.test(dbText)) {
-    return withStep({ kind: 'auth-failed', message: connMessage(), nextStep: 'Check the user and password in the URL alembic uses (DATABASE_URL, sqlalchemy.url or the -x arguments env.py reads).' });
+    return withStep({
+      kind: 'auth-failed',
+      message: connMessage(),
+      nextStep: 'Check the user and password in the URL alembic uses (DATABASE_URL, sqlalchemy.url or the -x arguments env.py reads).',
+    });
   }
   if (/database "[^"]+" does not exist/.test(dbText)) {
     return withStep({ kind: 'database-missing', message: connMessage(), nextStep: 'Create the database (createdb), or point the URL at an existing one.' });
   }
-  if (/Connection refused|could not connect to server|could not translate host name|Is the server running|timeout expired|Name or service not known|No route to host|Connection timed out/i.test(dbText)) {
-    return withStep({ kind: 'connection-refused', message: connMessage(), nextStep: 'Start the database server, or check the host and port in the URL alembic uses.' });
+  if (
+    /Connection refused|could not connect to server|could not translate host name|Is the server running|timeout expired|Name or service not known|No route to host|Connection timed out/i.test(
+      dbText,
+    )
+  ) {
+    return withStep({
+      kind: 'connection-refused',
+      message: connMessage(),
+      nextStep: 'Start the database server, or check the host and port in the URL alembic uses.',
+    });
   }
 
   // --- a statement failed inside a migration ----------------------------------------------
@@ -168,17 +205,25 @@ export function classifyAlembicFailure(r: FailureInput): AlembicFailure {
 
   if (failed !== undefined) {
     let nextStep = NEXT_OUTPUT;
-    if (/Ambiguous walk/.test(failed)) nextStep = "The database is at a merge point, so a relative step (-1) is ambiguous: downgrade to a specific revision instead.";
-    else if (/requires <fromrev>:<torev>|requires .*range/i.test(failed)) nextStep = 'Offline SQL for a downgrade needs a range: pick the start and end revisions.';
-    else if (/is not a valid downgrade target|is not a valid upgrade target/.test(failed)) nextStep = 'Pick a target on the other side of the current revision (below it for downgrade, above it for upgrade).';
-    else if (/Path doesn't exist|No 'script_location' key/.test(failed)) nextStep = 'Check script_location in alembic.ini: it must point at the folder that holds env.py.';
+    if (/Ambiguous walk/.test(failed))
+      nextStep = 'The database is at a merge point, so a relative step (-1) is ambiguous: downgrade to a specific revision instead.';
+    else if (/requires <fromrev>:<torev>|requires .*range/i.test(failed))
+      nextStep = 'Offline SQL for a downgrade needs a range: pick the start and end revisions.';
+    else if (/is not a valid downgrade target|is not a valid upgrade target/.test(failed))
+      nextStep = 'Pick a target on the other side of the current revision (below it for downgrade, above it for upgrade).';
+    else if (/Path doesn't exist|No 'script_location' key/.test(failed))
+      nextStep = 'Check script_location in alembic.ini: it must point at the folder that holds env.py.';
     else if (/Ambiguous revision/.test(failed)) nextStep = 'The id prefix matches several revisions: type more characters.';
     return withStep({ kind: 'alembic-error', message: tidy(failed), nextStep });
   }
 
   if (r.signal) {
-    return withStep({ kind: 'unknown', message: `alembic was stopped by ${r.signal}.`, nextStep: 'Refresh the status and check the database before running again.' });
+    return withStep({
+      kind: 'unknown',
+      message: `alembic was stopped by ${r.signal}.`,
+      nextStep: 'Refresh the status and check the database before running again.',
+    });
   }
-  const message = exc ? `${exc.type}: ${exc.message}` : lastLine ?? `alembic exited with code ${r.exitCode}`;
+  const message = exc ? `${exc.type}: ${exc.message}` : (lastLine ?? `alembic exited with code ${r.exitCode}`);
   return withStep({ kind: 'unknown', message: tidy(message), nextStep: NEXT_OUTPUT });
 }

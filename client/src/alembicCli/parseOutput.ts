@@ -22,7 +22,11 @@ export interface RevisionLine {
   message?: string;
 }
 
-const splitList = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+const splitList = (s: string): string[] =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** Reads `(labels) (head) (mergepoint)` groups after the revision id. */
 function readSuffix(rest: string): { labels: string[]; markers: RevisionMarker[]; remainder: string } {
@@ -78,7 +82,10 @@ export function parseRevisionLine(line: string): RevisionLine | undefined {
 
 /** Every revision line of a command's stdout (`current`, `heads`, `history`). */
 export function parseRevisionLines(stdout: string): RevisionLine[] {
-  return stdout.split('\n').map(parseRevisionLine).filter((x): x is RevisionLine => x !== undefined);
+  return stdout
+    .split('\n')
+    .map(parseRevisionLine)
+    .filter((x): x is RevisionLine => x !== undefined);
 }
 
 /** A migration step as alembic logs it (`Running upgrade a -> b, message`) or prints it in `--sql`. */
@@ -111,7 +118,11 @@ export function parseMigrationStep(line: string): MigrationStep | undefined {
   if (offline) return { direction, from: splitList(m[2]), to: [...to, ...tail.filter(Boolean)] };
   // A downgrade out of a merge reaches several revisions: `c -> a, b, message`.
   if (direction === 'downgrade') while (tail.length > 1 && looksLikeId(tail[0])) to.push(tail.shift()!);
-  const message = m[3].split(',').slice(to.length || 1).join(',').trim();
+  const message = m[3]
+    .split(',')
+    .slice(to.length || 1)
+    .join(',')
+    .trim();
   return { direction, from: splitList(m[2]), to, ...(message ? { message } : {}) };
 }
 

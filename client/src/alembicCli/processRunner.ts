@@ -78,7 +78,14 @@ export function runProcess(input: RunInput): Promise<RunResult> {
     let child: ReturnType<typeof spawn>;
     try {
       // detached: the child leads a new process group, so cancel can reach its descendants.
-      child = spawn(input.file, input.args, { cwd: input.cwd, env: input.env, detached: process.platform !== 'win32', stdio: ['ignore', 'pipe', 'pipe'], shell: false, windowsHide: true });
+      child = spawn(input.file, input.args, {
+        cwd: input.cwd,
+        env: input.env,
+        detached: process.platform !== 'win32',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        shell: false,
+        windowsHide: true,
+      });
     } catch (e) {
       finish({ exitCode: null, signal: null, spawnErrorCode: (e as NodeJS.ErrnoException).code ?? 'EINVAL' });
       return;

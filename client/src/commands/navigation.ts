@@ -39,7 +39,9 @@ export const navigationCommands: CommandTable = {
     if (url === undefined) return;
     const stored = await ctx.database.storePasswordOf(url.trim());
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.parse(p.rootUri));
-    await vscode.workspace.getConfiguration('alembic', vscode.Uri.parse(p.rootUri)).update('databaseUrl', stored, folder ? vscode.ConfigurationTarget.WorkspaceFolder : vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('alembic', vscode.Uri.parse(p.rootUri))
+      .update('databaseUrl', stored, folder ? vscode.ConfigurationTarget.WorkspaceFolder : vscode.ConfigurationTarget.Global);
     const db = await ctx.database.refresh(p, 'configured');
     if (db.status.kind === 'auth-failed' && db.pg) await ctx.database.askPassword(p, db.pg);
   },

@@ -4,7 +4,12 @@ import type { ProjectInfo, RevisionNode } from '../../../server/src/shared/proto
 import { pickerOrder, type RevisionState } from '../model/graphModel';
 import type { Ctx, Target } from '../ctx';
 
-const STATE_ICON: Record<RevisionState, string> = { current: '$(pass-filled)', applied: '$(check)', pending: '$(circle-large-outline)', unknown: '$(git-commit)' };
+const STATE_ICON: Record<RevisionState, string> = {
+  current: '$(pass-filled)',
+  applied: '$(check)',
+  pending: '$(circle-large-outline)',
+  unknown: '$(git-commit)',
+};
 
 export function revisionOf(target: Target): string | undefined {
   if (!target) return undefined;
@@ -40,7 +45,14 @@ export async function pickRevision(
       .map((x) => ({
         label: `${STATE_ICON[x.state]} ${x.node.id}`,
         description: x.node.message,
-        detail: [x.state !== 'unknown' ? x.state : '', x.isHead ? 'head' : '', x.node.labels.length ? `(${x.node.labels.join(', ')})` : '', x.node.createDate ?? ''].filter(Boolean).join(' · '),
+        detail: [
+          x.state !== 'unknown' ? x.state : '',
+          x.isHead ? 'head' : '',
+          x.node.labels.length ? `(${x.node.labels.join(', ')})` : '',
+          x.node.createDate ?? '',
+        ]
+          .filter(Boolean)
+          .join(' · '),
         spec: x.node.id,
       })),
   ];
@@ -48,6 +60,11 @@ export async function pickRevision(
     void vscode.window.showInformationMessage(`${title}: no revision qualifies.`);
     return undefined;
   }
-  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Type an id prefix or words of the message', matchOnDescription: true, matchOnDetail: true });
+  const pick = await vscode.window.showQuickPick(items, {
+    title,
+    placeHolder: 'Type an id prefix or words of the message',
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
   return pick?.spec;
 }

@@ -12,7 +12,9 @@ import type { CommandTable } from './index';
 
 async function createFile(ctx: Ctx, project: ProjectInfo, message: string, parents: string[], branchLabel?: string): Promise<void> {
   if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('Alembic: new revisions are written from the project’s own templates, so only in a trusted workspace.', 'Manage Workspace Trust').then((c) => c && vscode.commands.executeCommand('workbench.trust.manage'));
+    void vscode.window
+      .showWarningMessage('Alembic: new revisions are written from the project’s own templates, so only in a trusted workspace.', 'Manage Workspace Trust')
+      .then((c) => c && vscode.commands.executeCommand('workbench.trust.manage'));
     return;
   }
   const r = await ctx.client.sendRequest(NewRevisionRequest, { projectId: project.id, message, parents, ...(branchLabel ? { branchLabel } : {}) });
@@ -48,7 +50,11 @@ export const revisionCommands: CommandTable = {
       void vscode.window.showInformationMessage(`${p.name} has one head: nothing to merge.`);
       return;
     }
-    const message = await vscode.window.showInputBox({ title: `Merge ${heads.length} heads`, value: `merge ${heads.map(shortId).join(', ')}`, prompt: 'Message of the merge revision' });
+    const message = await vscode.window.showInputBox({
+      title: `Merge ${heads.length} heads`,
+      value: `merge ${heads.map(shortId).join(', ')}`,
+      prompt: 'Message of the merge revision',
+    });
     if (message) await createFile(ctx, p, message, heads);
   },
   'alembic.createRevision': (ctx) => async (t) => {
@@ -61,15 +67,28 @@ export const revisionCommands: CommandTable = {
       if (!spec) return;
       parents = [spec];
     }
-    const message = await vscode.window.showInputBox({ title: `New revision after ${parents.map(shortId).join(', ') || 'base'}`, prompt: 'Message (alembic revision -m)', placeHolder: 'add orders table', validateInput: (v) => (v.trim() ? undefined : 'A revision needs a message') });
+    const message = await vscode.window.showInputBox({
+      title: `New revision after ${parents.map(shortId).join(', ') || 'base'}`,
+      prompt: 'Message (alembic revision -m)',
+      placeHolder: 'add orders table',
+      validateInput: (v) => (v.trim() ? undefined : 'A revision needs a message'),
+    });
     if (message) await createFile(ctx, p, message.trim(), parents);
   },
   'alembic.createRevisionAutogenerate': (ctx) => async (t) => {
     const p = await ctx.resolveProject(t);
     if (!p) return;
-    const message = await vscode.window.showInputBox({ title: 'New revision with autogenerate (compares models with the database)', prompt: 'Message (alembic revision --autogenerate -m)', validateInput: (v) => (v.trim() ? undefined : 'A revision needs a message') });
+    const message = await vscode.window.showInputBox({
+      title: 'New revision with autogenerate (compares models with the database)',
+      prompt: 'Message (alembic revision --autogenerate -m)',
+      validateInput: (v) => (v.trim() ? undefined : 'A revision needs a message'),
+    });
     if (!message) return;
-    const outcome = await ctx.runner.run(p, { kind: 'revision', message: message.trim(), autogenerate: true }, { title: 'Autogenerating a revision', refreshDatabase: false });
+    const outcome = await ctx.runner.run(
+      p,
+      { kind: 'revision', message: message.trim(), autogenerate: true },
+      { title: 'Autogenerating a revision', refreshDatabase: false },
+    );
     if (outcome.kind !== 'ok') return;
     const file = /Generating (.+?\.py)(?: \.\.\.)?\s+done/.exec(outcome.result.stdout + outcome.result.stderr)?.[1];
     if (file) await vscode.window.showTextDocument(vscode.Uri.file(file));

@@ -20,17 +20,28 @@ type Spec = string | ((p: ProjectInfo) => Promise<string | undefined>);
  * that is not the database the status bar shows. Returns true to go on.
  */
 async function confirm(ctx: Ctx, project: ProjectInfo, verb: 'Downgrade' | 'Stamp', spec: string): Promise<boolean> {
-  const probe = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: 'Alembic: finding the database env.py connects to' },
-    () => ctx.runner.alembicTarget(project),
+  const probe = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Alembic: finding the database env.py connects to' }, () =>
+    ctx.runner.alembicTarget(project),
   );
   const pg = 'durationMs' in probe ? ctx.runner.targetConnection(probe) : undefined;
   const targetRows = pg ? await ctx.database.readOnce(project, pg) : undefined;
   const db = ctx.database.get(project.id);
-  const shown = db?.pg && db.target ? { label: `\`${db.target.database}\` on \`${db.target.host}\``, read: { host: db.pg.host, port: db.pg.port, database: db.pg.database, user: db.pg.user } } : undefined;
+  const shown =
+    db?.pg && db.target
+      ? {
+          label: `\`${db.target.database}\` on \`${db.target.host}\``,
+          read: { host: db.pg.host, port: db.pg.port, database: db.pg.database, user: db.pg.user },
+        }
+      : undefined;
   const setting = vscode.workspace.getConfiguration('alembic', vscode.Uri.parse(project.rootUri)).get<string>('confirmDowngrade', 'always');
   const c = confirmation({
-    verb, projectName: project.name, spec, target: probe.target, targetRows, shown, view: ctx.views.view(project.id),
+    verb,
+    projectName: project.name,
+    spec,
+    target: probe.target,
+    targetRows,
+    shown,
+    view: ctx.views.view(project.id),
     setting: setting === 'remoteOnly' ? 'remoteOnly' : 'always',
   });
   if (probe.target.kind === 'ok') ctx.database.setAlembicTarget(project.id, { label: describeTarget(probe.target), differs: c.kind === 'ask' && c.differs });
@@ -43,7 +54,12 @@ async function confirm(ctx: Ctx, project: ProjectInfo, verb: 'Downgrade' | 'Stam
   return (await vscode.window.showWarningMessage(c.message, { modal: true, detail: c.detail }, c.button)) === c.button;
 }
 
-async function runAction(ctx: Ctx, target: Target, action: (p: ProjectInfo) => Promise<AlembicAction | undefined>, title: (a: AlembicAction) => string): Promise<void> {
+async function runAction(
+  ctx: Ctx,
+  target: Target,
+  action: (p: ProjectInfo) => Promise<AlembicAction | undefined>,
+  title: (a: AlembicAction) => string,
+): Promise<void> {
   const project = await ctx.resolveProject(target);
   if (!project) return;
   const a = await action(project);
@@ -53,42 +69,60 @@ async function runAction(ctx: Ctx, target: Target, action: (p: ProjectInfo) => P
 const specOf = async (spec: Spec, p: ProjectInfo): Promise<string | undefined> => (typeof spec === 'string' ? spec : spec(p));
 
 function upgrade(ctx: Ctx, target: Target, spec: Spec): Promise<void> {
-  return runAction(ctx, target, async (p) => {
-    const s = await specOf(spec, p);
-    return s ? { kind: 'upgrade', target: s } : undefined;
-  }, (a) => `Upgrading to ${'target' in a ? a.target : ''}`);
+  return runAction(
+    ctx,
+    target,
+    async (p) => {
+      const s = await specOf(spec, p);
+      return s ? { kind: 'upgrade', target: s } : undefined;
+    },
+    (a) => `Upgrading to ${'target' in a ? a.target : ''}`,
+  );
 }
 
 function downgrade(ctx: Ctx, target: Target, spec: Spec): Promise<void> {
-  return runAction(ctx, target, async (p) => {
-    const s = await specOf(spec, p);
-    if (!s || !(await confirm(ctx, p, 'Downgrade', s))) return undefined;
-    return { kind: 'downgrade', target: s };
-  }, (a) => `Downgrading to ${'target' in a ? a.target : ''}`);
+  return runAction(
+    ctx,
+    target,
+    async (p) => {
+      const s = await specOf(spec, p);
+      if (!s || !(await confirm(ctx, p, 'Downgrade', s))) return undefined;
+      return { kind: 'downgrade', target: s };
+    },
+    (a) => `Downgrading to ${'target' in a ? a.target : ''}`,
+  );
 }
 
 function stamp(ctx: Ctx, target: Target, spec: Spec): Promise<void> {
-  return runAction(ctx, target, async (p) => {
-    const s = await specOf(spec, p);
-    if (!s || !(await confirm(ctx, p, 'Stamp', s))) return undefined;
-    return { kind: 'stamp', targets: [s] };
-  }, (a) => `Stamping ${'targets' in a ? a.targets.join(', ') : ''}`);
+  return runAction(
+    ctx,
+    target,
+    async (p) => {
+      const s = await specOf(spec, p);
+      if (!s || !(await confirm(ctx, p, 'Stamp', s))) return undefined;
+      return { kind: 'stamp', targets: [s] };
+    },
+    (a) => `Stamping ${'targets' in a ? a.targets.join(', ') : ''}`,
+  );
 }
 
 function headTarget(ctx: Ctx, p: ProjectInfo): Promise<string | undefined> {
   const view = ctx.views.view(p.id);
   if (!view || view.graph.heads.length <= 1) return Promise.resolve('head');
-  return pickRevision(ctx, p, `${p.name} has ${view.graph.heads.length} heads: upgrade to which?`, (n) => view.graph.heads.includes(n.id), [{ label: '$(git-merge) heads', description: 'every branch', spec: 'heads' }]);
+  return pickRevision(ctx, p, `${p.name} has ${view.graph.heads.length} heads: upgrade to which?`, (n) => view.graph.heads.includes(n.id), [
+    { label: '$(git-merge) heads', description: 'every branch', spec: 'heads' },
+  ]);
 }
 
 const applied = (_n: RevisionNode, s: RevisionState): boolean => s === 'applied' || s === 'current' || s === 'unknown';
 
 function show(kind: 'current' | 'history' | 'heads') {
-  return (ctx: Ctx) => async (t: Target): Promise<void> => {
-    const p = await ctx.resolveProject(t);
-    const action: AlembicAction = kind === 'current' ? { kind, verbose: true } : { kind, verbose: false };
-    if (p) await ctx.runner.run(p, action, { title: `alembic ${kind}`, revealOutput: true, refreshDatabase: false });
-  };
+  return (ctx: Ctx) =>
+    async (t: Target): Promise<void> => {
+      const p = await ctx.resolveProject(t);
+      const action: AlembicAction = kind === 'current' ? { kind, verbose: true } : { kind, verbose: false };
+      if (p) await ctx.runner.run(p, action, { title: `alembic ${kind}`, revealOutput: true, refreshDatabase: false });
+    };
 }
 
 export const runCommands: CommandTable = {
@@ -98,21 +132,43 @@ export const runCommands: CommandTable = {
   'alembic.upgradeTo': (ctx) => (t) => upgrade(ctx, t, (p) => pickRevision(ctx, p, 'Upgrade to revision', (_n, s) => s !== 'applied' && s !== 'current')),
   'alembic.downgradeOne': (ctx) => (t) => downgrade(ctx, t, '-1'),
   'alembic.downgradeBase': (ctx) => (t) => downgrade(ctx, t, 'base'),
-  'alembic.downgradeTo': (ctx) => (t) => downgrade(ctx, t, (p) => pickRevision(ctx, p, 'Downgrade to revision (it stays applied)', applied, [{ label: '$(debug-step-back) base', description: 'revert everything', spec: 'base' }])),
-  'alembic.stamp': (ctx) => (t) => stamp(ctx, t, (p) => pickRevision(ctx, p, 'Stamp the version table (no migration runs)', () => true, [{ label: '$(debug-step-back) base', description: 'empty the version table', spec: 'base' }, { label: '$(arrow-up) heads', description: 'every head', spec: 'heads' }])),
+  'alembic.downgradeTo': (ctx) => (t) =>
+    downgrade(ctx, t, (p) =>
+      pickRevision(ctx, p, 'Downgrade to revision (it stays applied)', applied, [
+        { label: '$(debug-step-back) base', description: 'revert everything', spec: 'base' },
+      ]),
+    ),
+  'alembic.stamp': (ctx) => (t) =>
+    stamp(ctx, t, (p) =>
+      pickRevision(ctx, p, 'Stamp the version table (no migration runs)', () => true, [
+        { label: '$(debug-step-back) base', description: 'empty the version table', spec: 'base' },
+        { label: '$(arrow-up) heads', description: 'every head', spec: 'heads' },
+      ]),
+    ),
   'alembic.showCurrent': show('current'),
   'alembic.showHistory': show('history'),
   'alembic.showHeads': show('heads'),
-  'alembic.tree.upgradeHere': (ctx) => (t) => { const r = revisionOf(t); return r && upgrade(ctx, t, r); },
-  'alembic.tree.downgradeHere': (ctx) => (t) => { const r = revisionOf(t); return r && downgrade(ctx, t, r); },
-  'alembic.tree.stampHere': (ctx) => (t) => { const r = revisionOf(t); return r && stamp(ctx, t, r); },
+  'alembic.tree.upgradeHere': (ctx) => (t) => {
+    const r = revisionOf(t);
+    return r && upgrade(ctx, t, r);
+  },
+  'alembic.tree.downgradeHere': (ctx) => (t) => {
+    const r = revisionOf(t);
+    return r && downgrade(ctx, t, r);
+  },
+  'alembic.tree.stampHere': (ctx) => (t) => {
+    const r = revisionOf(t);
+    return r && stamp(ctx, t, r);
+  },
   'alembic.downgradeBefore': (ctx) => async (t) => {
     const p = await ctx.resolveProject(t);
     const node = nodeOf(ctx, p, t);
     if (!p || !node) return;
     let to = node.parents[0] ?? 'base';
     if (node.parents.length > 1) {
-      const pick = await pickRevision(ctx, p, `${shortId(node.id)} is a merge: downgrade to which parent? (the other branch is reverted too)`, (n) => node.parents.includes(n.id));
+      const pick = await pickRevision(ctx, p, `${shortId(node.id)} is a merge: downgrade to which parent? (the other branch is reverted too)`, (n) =>
+        node.parents.includes(n.id),
+      );
       if (!pick) return;
       to = pick;
     }

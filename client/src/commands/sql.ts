@@ -24,7 +24,11 @@ export class OfflineSqlDocuments implements vscode.TextDocumentContentProvider {
 }
 
 async function showOfflineSql(ctx: Ctx, project: ProjectInfo, from: string | undefined, to: string, title: string): Promise<void> {
-  const outcome = await ctx.runner.run(project, { kind: 'upgrade', target: to, sql: true, ...(from ? { from } : {}) }, { title: `Rendering SQL for ${from ? `${from}:` : ''}${to}`, refreshDatabase: false });
+  const outcome = await ctx.runner.run(
+    project,
+    { kind: 'upgrade', target: to, sql: true, ...(from ? { from } : {}) },
+    { title: `Rendering SQL for ${from ? `${from}:` : ''}${to}`, refreshDatabase: false },
+  );
   if (outcome.kind !== 'ok') return;
   const header = `-- ${title}\n-- alembic upgrade ${from ? `${from}:` : ''}${to} --sql (offline mode: nothing ran in the database)\n\n`;
   const uri = ctx.sqlDocs.add(title, header + outcome.result.stdout);
@@ -39,9 +43,13 @@ export const sqlCommands: CommandTable = {
     if (!p) return;
     const rows = ctx.database.get(p.id)?.rows;
     const fromDefault = rows && rows.length === 1 ? rows[0] : 'base';
-    const from = await pickRevision(ctx, p, 'Offline SQL: from which revision? (exclusive)', () => true, [{ label: `$(debug-start) ${fromDefault}`, description: rows ? 'the database now' : 'the beginning', spec: fromDefault }]);
+    const from = await pickRevision(ctx, p, 'Offline SQL: from which revision? (exclusive)', () => true, [
+      { label: `$(debug-start) ${fromDefault}`, description: rows ? 'the database now' : 'the beginning', spec: fromDefault },
+    ]);
     if (!from) return;
-    const to = await pickRevision(ctx, p, `Offline SQL from ${shortId(from)} to which revision?`, (n) => n.id !== from, [{ label: '$(arrow-up) heads', description: 'every head', spec: 'heads' }]);
+    const to = await pickRevision(ctx, p, `Offline SQL from ${shortId(from)} to which revision?`, (n) => n.id !== from, [
+      { label: '$(arrow-up) heads', description: 'every head', spec: 'heads' },
+    ]);
     if (!to) return;
     await showOfflineSql(ctx, p, from, to, `${shortId(from)}→${shortId(to)}`);
   },

@@ -182,7 +182,7 @@ function tokenizeUrl(s: string, scheme: string, from: number): Tokens {
 
 function tokenizeQuery(s: string, from: number, t: Tokens): void {
   const segments: Span[] = [];
-  for (let i = from; ; ) {
+  for (let i = from; ;) {
     const amp = s.indexOf('&', i);
     segments.push({ start: i, end: amp < 0 ? s.length : amp });
     if (amp < 0) break;
@@ -330,7 +330,10 @@ export function parseDatabaseUrl(raw: string): ParsedDatabaseUrl {
   if (t.form === 'url') {
     const pgScheme = PG_SCHEME.exec(t.scheme);
     if (!pgScheme) {
-      return { kind: 'error', message: 'The URL is not a PostgreSQL URL: the extension reads the version table of PostgreSQL databases only (use a postgresql:// URL).' };
+      return {
+        kind: 'error',
+        message: 'The URL is not a PostgreSQL URL: the extension reads the version table of PostgreSQL databases only (use a postgresql:// URL).',
+      };
     }
     driver = pgScheme[2]?.toLowerCase();
   }
@@ -407,13 +410,20 @@ export function parseDatabaseUrl(raw: string): ParsedDatabaseUrl {
       }
       default:
         // Keys are echoed only when they look like option names (a mangled URL could put secret text there).
-        notes.push(/^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(key) ? `option '${key}' is ignored when reading the version table` : 'an option with an unusual name is ignored when reading the version table');
+        notes.push(
+          /^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(key)
+            ? `option '${key}' is ignored when reading the version table`
+            : 'an option with an unusual name is ignored when reading the version table',
+        );
     }
   }
   applySslMode(pg, sslMode, files, notes);
   const socket = (pg.host ?? '').startsWith('/');
   const parts: ConnectionParts = {
-    form: t.form, scheme: t.scheme, hosts: t.hosts, params: t.params,
+    form: t.form,
+    scheme: t.scheme,
+    hosts: t.hosts,
+    params: t.params,
     ...(t.user !== undefined ? { user: t.user } : {}),
     ...(t.password !== undefined ? { password: t.password } : {}),
     ...(t.database !== undefined ? { database: t.database } : {}),
@@ -456,12 +466,16 @@ function applySslMode(pg: PgConnectionOptions, mode: string | undefined, files: 
 
 /** Percent-encodes URL text but keeps `${env:NAME}` references (VS Code expands them later) as written. */
 function encodeKeepingEnv(s: string, encode: (x: string) => string): string {
-  return s.split(/(\$\{env:[A-Za-z_][A-Za-z0-9_]*\})/).map((piece, i) => (i % 2 ? piece : encode(piece))).join('');
+  return s
+    .split(/(\$\{env:[A-Za-z_][A-Za-z0-9_]*\})/)
+    .map((piece, i) => (i % 2 ? piece : encode(piece)))
+    .join('');
 }
 
 const encodePart = (s: string): string => encodeKeepingEnv(s, encodeURIComponent);
 // Paths and host lists read better with `/`, `,` and `:` left as they are; both readers accept them.
-const encodeQueryPart = (s: string): string => encodeKeepingEnv(s, (x) => encodeURIComponent(x).replace(/%2F/gi, '/').replace(/%2C/gi, ',').replace(/%3A/gi, ':'));
+const encodeQueryPart = (s: string): string =>
+  encodeKeepingEnv(s, (x) => encodeURIComponent(x).replace(/%2F/gi, '/').replace(/%2C/gi, ',').replace(/%3A/gi, ':'));
 
 /** A libpq keyword value, quoted when it has to be. */
 function keywordValue(v: string): string {
@@ -477,9 +491,7 @@ export function urlWithoutPassword(parts: ConnectionParts): string {
   const params = parts.params.filter((p) => !isPasswordKey(p.key));
   if (parts.form === 'keyword') return params.map((p) => `${p.key}=${keywordValue(p.value)}`).join(' ');
   const user = parts.user ? `${encodePart(parts.user)}@` : '';
-  const hosts = parts.hosts
-    .map((h) => `${h.host.includes(':') ? `[${h.host}]` : encodePart(h.host)}${h.port ? `:${encodePart(h.port)}` : ''}`)
-    .join(',');
+  const hosts = parts.hosts.map((h) => `${h.host.includes(':') ? `[${h.host}]` : encodePart(h.host)}${h.port ? `:${encodePart(h.port)}` : ''}`).join(',');
   const database = parts.database !== undefined ? `/${encodePart(parts.database)}` : '';
   const query = params.map((p) => `${encodeQueryPart(p.key)}=${encodeQueryPart(p.value)}`).join('&');
   return `${parts.scheme}://${user}${hosts}${database}${query ? `?${query}` : ''}`;
@@ -549,7 +561,7 @@ export function resolveConnection(input: {
     const ini = iniRaw.replace(/%\(here\)s/g, input.iniHere ?? '').replace(/%%/g, '%');
     if (isPlaceholderUrl(ini)) skipped.push("alembic.ini's sqlalchemy.url is the template placeholder");
     else if (/%\([^)]*\)s/.test(ini)) skipped.push("alembic.ini's sqlalchemy.url uses an interpolation other than %(here)s (set by env.py at run time)");
-    else return { kind: 'url', url: ini, source: 'ini', sourceLabel: "sqlalchemy.url in alembic.ini", skipped };
+    else return { kind: 'url', url: ini, source: 'ini', sourceLabel: 'sqlalchemy.url in alembic.ini', skipped };
   }
   return { kind: 'prompt', skipped };
 }

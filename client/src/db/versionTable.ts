@@ -172,14 +172,27 @@ export function readingFromError(
   if (code === '28P01' || code === '28000' || /SASL|password must be a string|client password/i.test(raw)) {
     const passwordMissing = pg.password === undefined;
     return {
-      ...origin, kind: 'auth-failed', passwordMissing,
+      ...origin,
+      kind: 'auth-failed',
+      passwordMissing,
       message: passwordMissing ? `${where} asks for a password and the URL has none` : `authentication failed for user ${pg.user ?? '(default)'} on ${host}`,
     };
   }
   if (code === '3D000') return { ...origin, kind: 'database-missing', message: `database ${database} does not exist on ${host}` };
-  if (isTlsRefusal(e)) return { ...origin, kind: 'error', message: `${where} does not accept TLS connections, and the URL's sslmode requires TLS (use sslmode=prefer or disable, or enable ssl on the server)` };
+  if (isTlsRefusal(e))
+    return {
+      ...origin,
+      kind: 'error',
+      message: `${where} does not accept TLS connections, and the URL's sslmode requires TLS (use sslmode=prefer or disable, or enable ssl on the server)`,
+    };
   if (code === '57014' || /timeout|timed out/i.test(raw)) {
-    return { ...origin, kind: 'timeout', message: ctx.connected ? `reading the version table took longer than ${ctx.statementTimeoutMs} ms` : `no answer from ${where} within ${ctx.connectTimeoutMs} ms` };
+    return {
+      ...origin,
+      kind: 'timeout',
+      message: ctx.connected
+        ? `reading the version table took longer than ${ctx.statementTimeoutMs} ms`
+        : `no answer from ${where} within ${ctx.connectTimeoutMs} ms`,
+    };
   }
   if (NETWORK_CODES.has(code) || code === '57P03' || /Connection terminated|ECONNREFUSED/i.test(raw)) {
     return { ...origin, kind: 'unreachable', message: `cannot reach ${where}: ${msg}` };
@@ -296,7 +309,14 @@ export class VersionTableReader {
         const table = qualifiedTableName(this.opts.versionTable || 'alembic_version', this.opts.schema || undefined);
         const res = await this.client.query<{ version_num: string }>(`SELECT version_num FROM ${table}`);
         this.armIdle();
-        return { database, host, kind: 'ok', revisions: res.rows.map((r) => String(r.version_num)).sort(), readAt: new Date().toISOString(), tableExists: true };
+        return {
+          database,
+          host,
+          kind: 'ok',
+          revisions: res.rows.map((r) => String(r.version_num)).sort(),
+          readAt: new Date().toISOString(),
+          tableExists: true,
+        };
       } catch {
         // A dropped table, a restarted server, a terminated session: start over on a fresh connection.
         this.dispose();
@@ -329,7 +349,10 @@ function closeQuietly(client: Client): void {
   const stream = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
   const forced = setTimeout(() => stream?.destroy(), 500);
   forced.unref();
-  client.end().then(() => clearTimeout(forced), () => stream?.destroy());
+  client.end().then(
+    () => clearTimeout(forced),
+    () => stream?.destroy(),
+  );
 }
 
 /**

@@ -25,9 +25,7 @@ export interface ConfirmationInput {
 }
 
 export type Confirmation =
-  | { kind: 'skip' }
-  | { kind: 'refuse'; message: string }
-  | { kind: 'ask'; message: string; detail: string; button: string; differs: boolean };
+  { kind: 'skip' } | { kind: 'refuse'; message: string } | { kind: 'ask'; message: string; detail: string; button: string; differs: boolean };
 
 const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
 
@@ -52,7 +50,8 @@ export function confirmation(input: ConfirmationInput): Confirmation {
   if (rows?.kind !== 'ok') {
     sure = false;
     body = `The version table of ${where} could not be read${rows ? ` (${rows.message})` : ''}, so the revisions that would be reverted cannot be listed. downgrade() functions drop what upgrade() created.`;
-    if (verb === 'Stamp') body = `The version table of ${where} will say ${spec} without running any migration. It could not be read first${rows ? ` (${rows.message})` : ''}.`;
+    if (verb === 'Stamp')
+      body = `The version table of ${where} will say ${spec} without running any migration. It could not be read first${rows ? ` (${rows.message})` : ''}.`;
   } else if (verb === 'Stamp') {
     body = `The version table of ${where} (now ${rows.rows.length ? rows.rows.map(shortId).join(', ') : 'empty'}) will say ${spec} without running any migration. Use it when the schema already matches ${spec}.`;
   } else if (!input.view) {

@@ -94,7 +94,6 @@ export class GraphView implements AncestryGraph {
   }
 }
 
-
 /** One row of the revision tree. Ids derive from the path to the row, so they are unique and stable. */
 export interface TreeRow {
   /** Unique among all rows of all projects: `<projectId>#<revision>` or `<parentRow>>parent:<revision>`. */
@@ -150,7 +149,11 @@ export function treeRow(view: GraphView, states: Map<string, RevisionState>, nod
     markers.includes('branchpoint') ? `branches to ${node.children.length}` : '',
     broken ? 'missing parent' : '',
   ].filter(Boolean);
-  const description = [node.message || '(no message)', words.length ? `· ${words.join(', ')}` : '', dateOnly(node.createDate) ? `· ${dateOnly(node.createDate)}` : '']
+  const description = [
+    node.message || '(no message)',
+    words.length ? `· ${words.join(', ')}` : '',
+    dateOnly(node.createDate) ? `· ${dateOnly(node.createDate)}` : '',
+  ]
     .filter(Boolean)
     .join(' ');
   const rel = (ids: string[]): string => (ids.length ? ids.map((i) => `\`${i}\` ${mdEscape(view.byId.get(i)?.message ?? '(missing)')}`).join(', ') : '—');
@@ -204,9 +207,7 @@ export function pickerOrder(view: GraphView, states: Map<string, RevisionState>)
 }
 
 /** What a downgrade or stamp would do, for the confirmation. */
-export type DowngradePlan =
-  | { kind: 'ok'; reverted: RevisionNode[] }
-  | { kind: 'error'; message: string };
+export type DowngradePlan = { kind: 'ok'; reverted: RevisionNode[] } | { kind: 'error'; message: string };
 
 /**
  * The revisions `alembic downgrade <target>` reverts from the given version-table rows:
@@ -237,7 +238,9 @@ export function downgradePlan(view: GraphView, versionRows: readonly string[], t
     keep = new Set([target, ...view.ancestors(target)]);
   }
   // Branches the target does not touch stay applied (alembic downgrades only the target's lineage).
-  const reverted = view.nodes.filter((n) => applied.has(n.id) && !keep.has(n.id) && (target === 'base' || /^-/.test(target) || view.ancestors(n.id).has(target) || n.id === target));
+  const reverted = view.nodes.filter(
+    (n) => applied.has(n.id) && !keep.has(n.id) && (target === 'base' || /^-/.test(target) || view.ancestors(n.id).has(target) || n.id === target),
+  );
   if (reverted.length === 0) return { kind: 'error', message: 'Nothing would be reverted.' };
   return { kind: 'ok', reverted };
 }

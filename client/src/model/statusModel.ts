@@ -37,9 +37,17 @@ export function statusView(db: DbStatus, graph: GraphInfo | undefined): StatusVi
   const command = 'alembic.statusActions';
   switch (db.kind) {
     case 'not-configured':
-      return { text: '$(database) not configured', tooltip: 'No database URL: set alembic.databaseUrl or DATABASE_URL, or click to configure.', command: 'alembic.configureDatabase' };
+      return {
+        text: '$(database) not configured',
+        tooltip: 'No database URL: set alembic.databaseUrl or DATABASE_URL, or click to configure.',
+        command: 'alembic.configureDatabase',
+      };
     case 'untrusted':
-      return { text: '$(shield) restricted', tooltip: 'Workspace Trust: no database connection and no alembic run in an untrusted workspace.', command: 'workbench.trust.manage' };
+      return {
+        text: '$(shield) restricted',
+        tooltip: 'Workspace Trust: no database connection and no alembic run in an untrusted workspace.',
+        command: 'workbench.trust.manage',
+      };
     case 'loading':
       return { text: '$(sync~spin) alembic', tooltip: 'Reading the version table…', command };
     case 'ok': {
@@ -58,6 +66,10 @@ export function statusView(db: DbStatus, graph: GraphInfo | undefined): StatusVi
       return { text: `$(database) ${short(rev)} · ${pending} pending`, tooltip, command };
     }
     default:
-      return { text: `$(error) ${db.kind === 'auth-failed' ? 'auth failed' : db.kind === 'database-missing' ? 'no database' : db.kind}`, tooltip: `${db.database ? `**${db.database}**\n\n` : ''}${db.message}`, command };
+      return {
+        text: `$(error) ${db.kind === 'auth-failed' ? 'auth failed' : db.kind === 'database-missing' ? 'no database' : db.kind}`,
+        tooltip: `${db.database ? `**${db.database}**\n\n` : ''}${db.message}`,
+        command,
+      };
   }
 }

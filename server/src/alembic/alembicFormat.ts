@@ -23,9 +23,7 @@ function formatDownRevision(n: RevisionNode): string {
 function headOnly(g: RevisionGraph, n: RevisionNode, o: LineOptions): string {
   let text = n.id;
   if (o.includeParents) {
-    text = n.declaredDependsOn.length
-      ? `${formatDownRevision(n)} (${n.declaredDependsOn.join(', ')}) -> ${text}`
-      : `${formatDownRevision(n)} -> ${text}`;
+    text = n.declaredDependsOn.length ? `${formatDownRevision(n)} (${n.declaredDependsOn.join(', ')}) -> ${text}` : `${formatDownRevision(n)} -> ${text}`;
   }
   if (o.includeBranches && n.labels.size) text += ` (${[...n.labels].join(', ')})`;
   const realHead = n.allChildren.length === 0;
@@ -52,7 +50,10 @@ function logEntry(g: RevisionGraph, n: RevisionNode, current?: Set<string>): str
   if (g.isBranchPoint(n.id)) e += `Branches into: ${n.children.join(', ')}\n`;
   if (n.labels.size) e += `Branch names: ${[...n.labels].join(', ')}\n`;
   e += `Path: ${n.migration.file}\n`;
-  e += `\n${longdoc(n).split('\n').map((p) => `    ${p}`).join('\n')}\n`;
+  e += `\n${longdoc(n)
+    .split('\n')
+    .map((p) => `    ${p}`)
+    .join('\n')}\n`;
   return e;
 }
 
@@ -82,7 +83,10 @@ export function formatHistory(g: RevisionGraph, opts: { range?: string; verbose?
   let out = '';
   for (const id of ids.ids) {
     const n = g.get(id)!;
-    out += (opts.verbose ? logEntry(g, n, current) : headOnly(g, n, { includeBranches: true, includeDoc: true, includeParents: true, treeIndicators: true, current })) + '\n';
+    out +=
+      (opts.verbose
+        ? logEntry(g, n, current)
+        : headOnly(g, n, { includeBranches: true, includeDoc: true, includeParents: true, treeIndicators: true, current })) + '\n';
   }
   return out;
 }

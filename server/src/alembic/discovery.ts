@@ -8,8 +8,24 @@ import * as path from 'node:path';
 import { readProject, pyprojectHasAlembic, type AlembicProject } from './project';
 
 const SKIP = new Set([
-  'node_modules', '.git', '.hg', '.svn', '__pycache__', 'site-packages', '.tox', '.nox', '.mypy_cache',
-  '.pytest_cache', '.ruff_cache', '.venv', 'venv', '.vscode-e2e', '.idea', 'dist', 'build', 'out',
+  'node_modules',
+  '.git',
+  '.hg',
+  '.svn',
+  '__pycache__',
+  'site-packages',
+  '.tox',
+  '.nox',
+  '.mypy_cache',
+  '.pytest_cache',
+  '.ruff_cache',
+  '.venv',
+  'venv',
+  '.vscode-e2e',
+  '.idea',
+  'dist',
+  'build',
+  'out',
 ]);
 
 /** Raw directory entries in directory order (not sorted, like `os.listdir`). */
@@ -23,7 +39,11 @@ function readDirRaw(dir: string): fs.Dirent[] {
   } catch {
     return [];
   } finally {
-    try { handle?.closeSync(); } catch { /* already closed */ }
+    try {
+      handle?.closeSync();
+    } catch {
+      /* already closed */
+    }
   }
 }
 
@@ -68,7 +88,11 @@ export function listMigrationFiles(project: AlembicProject): Array<{ file: strin
     if (project.recursiveVersionLocations) {
       // Symlinked folders can form loops: visit each real folder once.
       let real: string;
-      try { real = fs.realpathSync(dir); } catch { return; }
+      try {
+        real = fs.realpathSync(dir);
+      } catch {
+        return;
+      }
       if (visitedDirs.has(real)) return;
       visitedDirs.add(real);
     }

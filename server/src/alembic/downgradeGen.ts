@@ -55,7 +55,12 @@ export function reverseCall(site: CallSite, source: string): string[] {
     }
     case 'add_column': {
       const col = argOf(call, 1 - shift, 'column');
-      const colName = col?.value.kind === 'call' ? (col.value.args[0]?.value.kind === 'string' ? (col.value.args[0].value as { value: string }).value : undefined) : undefined;
+      const colName =
+        col?.value.kind === 'call'
+          ? col.value.args[0]?.value.kind === 'string'
+            ? (col.value.args[0].value as { value: string }).value
+            : undefined
+          : undefined;
       return table && colName ? [`op.drop_column(${q(table)}, ${q(colName)}${schema})`] : manual('cannot reverse (column not a literal sa.Column)');
     }
     case 'create_index': {

@@ -51,11 +51,30 @@ function computeFileProblems(m: MigrationFile): Problem[] {
   const d = m.decls;
   if (d.syntaxError) return [problem('unparsable-migration', m.file, d.syntaxError.range, d.syntaxError.message)];
   if (!d.revision) {
-    out.push(problem('unparsable-migration', m.file, ZERO_RANGE, 'This file is in a versions folder but declares no `revision = "…"`, so Alembic cannot load it. Add the revision identifiers or move the file out of the versions folder.'));
+    out.push(
+      problem(
+        'unparsable-migration',
+        m.file,
+        ZERO_RANGE,
+        'This file is in a versions folder but declares no `revision = "…"`, so Alembic cannot load it. Add the revision identifiers or move the file out of the versions folder.',
+      ),
+    );
   }
-  for (const [name, decl] of [['revision', d.revision], ['down_revision', d.downRevision], ['branch_labels', d.branchLabels], ['depends_on', d.dependsOn]] as const) {
+  for (const [name, decl] of [
+    ['revision', d.revision],
+    ['down_revision', d.downRevision],
+    ['branch_labels', d.branchLabels],
+    ['depends_on', d.dependsOn],
+  ] as const) {
     if (decl?.value.kind === 'dynamic') {
-      out.push(problem('dynamic-revision-value', m.file, decl.value.range, `\`${name}\` is computed (\`${decl.value.text.slice(0, 60)}\`), so it cannot be resolved without running Python; links and graph checks skip it.`));
+      out.push(
+        problem(
+          'dynamic-revision-value',
+          m.file,
+          decl.value.range,
+          `\`${name}\` is computed (\`${decl.value.text.slice(0, 60)}\`), so it cannot be resolved without running Python; links and graph checks skip it.`,
+        ),
+      );
     }
   }
   const rev = d.revision?.value;
@@ -65,7 +84,16 @@ function computeFileProblems(m: MigrationFile): Problem[] {
     } else {
       const id = rev.items[0].value;
       if (id === '' || ILLEGAL.test(id)) {
-        out.push(problem('invalid-revision-id', m.file, rev.items[0].range, id === '' ? 'The revision id is empty.' : `Revision id '${id}' contains ${[...new Set(id.match(/[@\-+:\s]/g))].map((c) => (c.trim() ? `'${c}'` : 'whitespace')).join(', ')}; Alembic reserves @ - + : for revision specs.`));
+        out.push(
+          problem(
+            'invalid-revision-id',
+            m.file,
+            rev.items[0].range,
+            id === ''
+              ? 'The revision id is empty.'
+              : `Revision id '${id}' contains ${[...new Set(id.match(/[@\-+:\s]/g))].map((c) => (c.trim() ? `'${c}'` : 'whitespace')).join(', ')}; Alembic reserves @ - + : for revision specs.`,
+          ),
+        );
       }
     }
   }
@@ -80,7 +108,14 @@ function computeFileProblems(m: MigrationFile): Problem[] {
     const code = down.kind === 'none' ? [] : down.items.map((i) => i.value);
     const header = d.header.revises.ids.map((i) => i.value);
     if ([...code].sort().join('\u0000') !== [...header].sort().join('\u0000')) {
-      out.push(problem('header-mismatch', m.file, d.header.revises.range, `The docstring says Revises: ${header.join(', ') || '(nothing)'}, but the code declares down_revision = ${code.length ? code.join(', ') : 'None'}.`));
+      out.push(
+        problem(
+          'header-mismatch',
+          m.file,
+          d.header.revises.range,
+          `The docstring says Revises: ${header.join(', ') || '(nothing)'}, but the code declares down_revision = ${code.length ? code.join(', ') : 'None'}.`,
+        ),
+      );
     }
   }
   return out;
@@ -95,23 +130,54 @@ export function graphProblems(g: RevisionGraph, files: MigrationFile[]): Problem
     const m = fileOf(issue.id);
     switch (issue.kind) {
       case 'missing-parent':
-        if (m) out.push(problem('missing-parent', m.file, rangeOfName(m.decls.downRevision, issue.name!), `down_revision names '${issue.name}', which no migration in this project declares: Alembic fails with "Can't locate revision identified by '${issue.name}'". Point it at an existing revision (the current head is the usual choice) or restore the missing file.`));
+        if (m)
+          out.push(
+            problem(
+              'missing-parent',
+              m.file,
+              rangeOfName(m.decls.downRevision, issue.name!),
+              `down_revision names '${issue.name}', which no migration in this project declares: Alembic fails with "Can't locate revision identified by '${issue.name}'". Point it at an existing revision (the current head is the usual choice) or restore the missing file.`,
+            ),
+          );
         break;
       case 'unknown-dependency':
-        if (m) out.push(problem('unknown-dependency', m.file, rangeOfName(m.decls.dependsOn, issue.name!), `depends_on names '${issue.name}', which is neither a revision nor a branch label of this project.`));
+        if (m)
+          out.push(
+            problem(
+              'unknown-dependency',
+              m.file,
+              rangeOfName(m.decls.dependsOn, issue.name!),
+              `depends_on names '${issue.name}', which is neither a revision nor a branch label of this project.`,
+            ),
+          );
         break;
       case 'duplicate': {
         const decls = files.filter((f) => fileRevisionId(f) === issue.id);
         for (const f of decls) {
           const others = decls.filter((o) => o !== f);
-          out.push(problem('duplicate-revision', f.file, revisionRange(f), `Revision id '${issue.id}' is also declared in ${others.map((o) => o.file.split(/[\\/]/).pop()).join(', ')}; Alembic keeps only one of them. Give one file a fresh id.`,
-            others.map((o) => ({ file: o.file, range: revisionRange(o), message: `'${issue.id}' also declared here` }))));
+          out.push(
+            problem(
+              'duplicate-revision',
+              f.file,
+              revisionRange(f),
+              `Revision id '${issue.id}' is also declared in ${others.map((o) => o.file.split(/[\\/]/).pop()).join(', ')}; Alembic keeps only one of them. Give one file a fresh id.`,
+              others.map((o) => ({ file: o.file, range: revisionRange(o), message: `'${issue.id}' also declared here` })),
+            ),
+          );
         }
         break;
       }
       case 'label-reused':
-        if (m) out.push(problem('duplicate-revision', m.file, rangeOfName(m.decls.branchLabels, issue.name!), `Branch label '${issue.name}' is already used by revision ${issue.others![0]}; Alembic refuses to load the project.`,
-          issue.others!.map((o) => ({ file: fileOf(o)!.file, range: revisionRange(fileOf(o)!), message: `'${issue.name}' first used here` }))));
+        if (m)
+          out.push(
+            problem(
+              'duplicate-revision',
+              m.file,
+              rangeOfName(m.decls.branchLabels, issue.name!),
+              `Branch label '${issue.name}' is already used by revision ${issue.others![0]}; Alembic refuses to load the project.`,
+              issue.others!.map((o) => ({ file: fileOf(o)!.file, range: revisionRange(fileOf(o)!), message: `'${issue.name}' first used here` })),
+            ),
+          );
         break;
       case 'self-reference':
         if (m) out.push(problem('revision-cycle', m.file, revisionRange(m), `Revision '${issue.id}' names itself as a parent or dependency.`));
@@ -120,8 +186,18 @@ export function graphProblems(g: RevisionGraph, files: MigrationFile[]): Problem
       case 'dependency-cycle': {
         if (!m) break;
         const members = [issue.id, ...(issue.others ?? [])];
-        out.push(problem('revision-cycle', m.file, m.decls.downRevision?.value.range ?? revisionRange(m), `Revision '${issue.id}' is part of a ${issue.kind === 'cycle' ? 'down_revision' : 'depends_on'} cycle: ${members.join(' → ')}. Alembic cannot order these migrations.`,
-          (issue.others ?? []).map((o) => fileOf(o)).filter((f): f is MigrationFile => !!f).map((f) => ({ file: f.file, range: revisionRange(f), message: 'also in the cycle' }))));
+        out.push(
+          problem(
+            'revision-cycle',
+            m.file,
+            m.decls.downRevision?.value.range ?? revisionRange(m),
+            `Revision '${issue.id}' is part of a ${issue.kind === 'cycle' ? 'down_revision' : 'depends_on'} cycle: ${members.join(' → ')}. Alembic cannot order these migrations.`,
+            (issue.others ?? [])
+              .map((o) => fileOf(o))
+              .filter((f): f is MigrationFile => !!f)
+              .map((f) => ({ file: f.file, range: revisionRange(f), message: 'also in the cycle' })),
+          ),
+        );
         break;
       }
     }
@@ -150,7 +226,12 @@ function multipleHeads(g: RevisionGraph): Problem[] {
   const list = offending.map((h) => `${h} (${g.get(h)!.migration.decls.message.split('\n')[0]})`).join(', ');
   return offending.map((h) => {
     const m = g.get(h)!.migration;
-    return problem('multiple-heads', m.file, revisionRange(m), `This project has ${offending.length} heads: ${list}. \`alembic upgrade head\` fails until they are merged; create a merge revision (quick fix) or run \`alembic merge heads\`.`,
-      offending.filter((o) => o !== h).map((o) => ({ file: g.get(o)!.migration.file, range: revisionRange(g.get(o)!.migration), message: `head ${o}` })));
+    return problem(
+      'multiple-heads',
+      m.file,
+      revisionRange(m),
+      `This project has ${offending.length} heads: ${list}. \`alembic upgrade head\` fails until they are merged; create a merge revision (quick fix) or run \`alembic merge heads\`.`,
+      offending.filter((o) => o !== h).map((o) => ({ file: g.get(o)!.migration.file, range: revisionRange(g.get(o)!.migration), message: `head ${o}` })),
+    );
   });
 }

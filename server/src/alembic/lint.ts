@@ -24,8 +24,16 @@ export async function prepareLinter(): Promise<void> {
  */
 export const CHECKED_RULES = new Set([
   ...RULES.filter((r) => r.category === 'graph' || r.category === 'operations').map((r) => r.id),
-  'sql-syntax-error', 'sqlite-syntax', 'update-without-where', 'delete-without-where', 'transaction-nesting',
-  'ban-drop-database', 'ban-truncate-cascade', 'sql-string-interpolation', 'non-literal-sql', 'unused-suppression',
+  'sql-syntax-error',
+  'sqlite-syntax',
+  'update-without-where',
+  'delete-without-where',
+  'transaction-nesting',
+  'ban-drop-database',
+  'ban-truncate-cascade',
+  'sql-string-interpolation',
+  'non-literal-sql',
+  'unused-suppression',
 ]);
 
 type Call = Expr & { kind: 'call' };
@@ -127,29 +135,46 @@ export function lintMigration(parsed: ParsedMigration, file: string, _opts: { co
     if (value.kind === 'call' && !assembled(value)) {
       if (otherDialect) continue;
       if (kind === 'execute' && !/^op\./.test(callee) && !isTextCall(value)) continue; // e.g. conn.execute(select(...))
-      if (/^op\./.test(callee)) report('non-literal-sql', `The SQL passed to ${callee} is built at run time (${value.callee || 'a call'}), so it is not checked.`, arg.range, anchorLine);
+      if (/^op\./.test(callee))
+        report(
+          'non-literal-sql',
+          `The SQL passed to ${callee} is built at run time (${value.callee || 'a call'}), so it is not checked.`,
+          arg.range,
+          anchorLine,
+        );
       continue;
     }
     if (assembled(value)) {
-      report('sql-string-interpolation', 'SQL assembled with `%`, `+` or `.format()` from values: an injection risk and never checked. Use bind parameters: `sa.text("… WHERE id = :id").bindparams(id=…)`.', value.range, anchorLine);
+      report(
+        'sql-string-interpolation',
+        'SQL assembled with `%`, `+` or `.format()` from values: an injection risk and never checked. Use bind parameters: `sa.text("… WHERE id = :id").bindparams(id=…)`.',
+        value.range,
+        anchorLine,
+      );
       continue;
     }
     if (value.kind !== 'string') {
       if (otherDialect) continue;
-      if (/^op\./.test(callee) || kind !== 'execute') report('non-literal-sql', `The SQL passed to ${callee} is a value the checker cannot see, so it is not checked.`, arg.range, anchorLine);
+      if (/^op\./.test(callee) || kind !== 'execute')
+        report('non-literal-sql', `The SQL passed to ${callee} is a value the checker cannot see, so it is not checked.`, arg.range, anchorLine);
       continue;
     }
     if (value.pieces.some((p) => /[bB]/.test(p.prefix))) continue;
     const decoded = decodePythonString(parsed.text, value.pieces);
     if (value.interpolated) {
-      report('sql-string-interpolation', 'SQL built with an f-string: values pasted into SQL are an injection risk and defeat the checks. Use bind parameters (`:name` with `sa.text(...).bindparams(...)`), or `sa.table()`/`op.f()` for names.', value.range, anchorLine);
+      report(
+        'sql-string-interpolation',
+        'SQL built with an f-string: values pasted into SQL are an injection risk and defeat the checks. Use bind parameters (`:name` with `sa.text(...).bindparams(...)`), or `sa.table()`/`op.f()` for names.',
+        value.range,
+        anchorLine,
+      );
     }
     if (otherDialect) continue;
     const ctx = { insideAutocommitBlock: site.inAutocommitBlock, tablesCreated: tablesCreated.get(site.functionName) ?? new Set<string>() };
     // op.execute() and text() strings go through SQLAlchemy's text(): `:name` binds. A plain
     // string given to a connection (`conn.execute(sql, params)`, `exec_driver_sql`) reaches the
     // driver: `%s`, `%(name)s`, `$1` as well.
-    const params = kind === 'text' || /^op\./.test(callee) ? 'text' as const : 'driver' as const;
+    const params = kind === 'text' || /^op\./.test(callee) ? ('text' as const) : ('driver' as const);
     const fields = decoded.interpolations.map((i) => ({ index: i.index, source: parsed.text.slice(i.start, i.end) }));
     const statementish = kind !== 'text' || executeArgs.has(site.call.start);
     let findings: SqlFinding[] = checkSql(decoded.value, ctx, { params, fields });
@@ -179,7 +204,6 @@ interface Suppression {
   used: Set<string>;
 }
 
-
 /** Reads `# alembic: ignore[...]` (this line, or the next code line when alone) and `ignore-file[...]`. */
 export function readSuppressions(parsed: ParsedMigration): Suppression[] {
   const out: Suppression[] = [];
@@ -187,7 +211,10 @@ export function readSuppressions(parsed: ParsedMigration): Suppression[] {
   for (const c of parsed.comments) {
     const m = SUPPRESSION_PATTERN.exec(c.text);
     if (!m) continue;
-    const ids = (m[2] ?? '*').split(',').map((s) => s.trim()).filter(Boolean);
+    const ids = (m[2] ?? '*')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     let line: number | undefined = c.range.start.line;
     if (m[1]) line = undefined;
     else if (c.ownLine) {
@@ -205,18 +232,33 @@ export function applySuppressions(parsed: ParsedMigration, file: string, problem
   const sups = readSuppressions(parsed);
   const kept: Problem[] = [];
   for (const p of [...problems, ...extra]) {
-    const lines = new Set([p.range.start.line, (p).anchorLine ?? p.range.start.line]);
+    const lines = new Set([p.range.start.line, p.anchorLine ?? p.range.start.line]);
     const s = sups.find((x) => (x.line === undefined || lines.has(x.line)) && (x.ids.includes(p.ruleId) || x.ids.includes('*')));
-    if (s) { s.used.add(s.ids.includes(p.ruleId) ? p.ruleId : '*'); continue; }
+    if (s) {
+      s.used.add(s.ids.includes(p.ruleId) ? p.ruleId : '*');
+      continue;
+    }
     kept.push(p);
   }
   for (const s of sups) {
     for (const id of s.ids) {
       if (s.used.has(id)) continue;
       if (id !== '*' && !isRuleId(id)) {
-        kept.push({ ruleId: 'unused-suppression', severity: severity('unused-suppression'), message: `'${id}' is not a rule id: this suppression has no effect.`, file, range: s.range });
+        kept.push({
+          ruleId: 'unused-suppression',
+          severity: severity('unused-suppression'),
+          message: `'${id}' is not a rule id: this suppression has no effect.`,
+          file,
+          range: s.range,
+        });
       } else if (id === '*' || CHECKED_RULES.has(id)) {
-        kept.push({ ruleId: 'unused-suppression', severity: severity('unused-suppression'), message: `This suppression of ${id === '*' ? 'every rule' : id} suppresses nothing: remove it.`, file, range: s.range });
+        kept.push({
+          ruleId: 'unused-suppression',
+          severity: severity('unused-suppression'),
+          message: `This suppression of ${id === '*' ? 'every rule' : id} suppresses nothing: remove it.`,
+          file,
+          range: s.range,
+        });
       }
     }
   }
@@ -262,7 +304,12 @@ function wrapInAutocommit(parsed: ParsedMigration, call: Call, callText: string)
   const lineEnd = nl < 0 ? t.length : t[nl - 1] === '\r' ? nl - 1 : nl;
   const indent = /^[ \t]*/.exec(t.slice(lineStart))![0];
   const body = t.slice(lineStart, call.start) + callText + t.slice(call.end, lineEnd);
-  const newText = `${indent}with op.get_context().autocommit_block():\n` + body.split('\n').map((l) => (l.trim() ? '    ' + l : l)).join('\n');
+  const newText =
+    `${indent}with op.get_context().autocommit_block():\n` +
+    body
+      .split('\n')
+      .map((l) => (l.trim() ? '    ' + l : l))
+      .join('\n');
   return { range: parsed.lines.range(lineStart, lineEnd), newText };
 }
 
@@ -275,9 +322,7 @@ export function fixEdits(problem: Problem, parsed: ParsedMigration): FixEdit[] {
     case 'require-concurrent-index-deletion': {
       if (!site || !call || !/\.(create_index|drop_index)$/.test(call.callee)) return [];
       const kw = withKeyword(parsed.text, call, 'postgresql_concurrently=True');
-      const edit = site.inAutocommitBlock
-        ? { range: parsed.lines.range(kw.start, kw.end), newText: kw.text }
-        : wrapInAutocommit(parsed, call, kw.text);
+      const edit = site.inAutocommitBlock ? { range: parsed.lines.range(kw.start, kw.end), newText: kw.text } : wrapInAutocommit(parsed, call, kw.text);
       return [{ title: 'Use postgresql_concurrently=True in an autocommit block', edits: [edit] }];
     }
     case 'concurrent-index-in-transaction':
@@ -286,14 +331,23 @@ export function fixEdits(problem: Problem, parsed: ParsedMigration): FixEdit[] {
     case 'constraint-missing-not-valid': {
       if (!call) return [];
       const kw = withKeyword(parsed.text, call, 'postgresql_not_valid=True');
-      return [{ title: 'Add postgresql_not_valid=True (then VALIDATE CONSTRAINT in a later migration)', edits: [{ range: parsed.lines.range(kw.start, kw.end), newText: kw.text }] }];
+      return [
+        {
+          title: 'Add postgresql_not_valid=True (then VALIDATE CONSTRAINT in a later migration)',
+          edits: [{ range: parsed.lines.range(kw.start, kw.end), newText: kw.text }],
+        },
+      ];
     }
     case 'prefer-timestamptz': {
       const start = parsed.lines.offsetAt(problem.range.start);
       const end = parsed.lines.offsetAt(problem.range.end);
       const src = parsed.text.slice(start, end);
       if (!/DateTime|TIMESTAMP/.test(src)) return [];
-      const newText = src.endsWith(')') ? (src.endsWith('()') ? src.slice(0, -1) + 'timezone=True)' : src.slice(0, -1) + ', timezone=True)') : src + '(timezone=True)';
+      const newText = src.endsWith(')')
+        ? src.endsWith('()')
+          ? src.slice(0, -1) + 'timezone=True)'
+          : src.slice(0, -1) + ', timezone=True)'
+        : src + '(timezone=True)';
       return [{ title: 'Use timezone=True (timestamptz)', edits: [{ range: problem.range, newText }] }];
     }
   }

@@ -51,11 +51,18 @@ function firstBadUtf8(bytes: Uint8Array): { line: number; byte: number } {
   while (i < bytes.length) {
     const b = bytes[i];
     if (b === 10) line++;
-    if (b < 0x80) { i++; continue; }
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
     const len = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
     if (len === 0 || i + len > bytes.length) return { line, byte: b };
     // The one exact check: does this sequence alone decode?
-    try { strictUtf8.decode(bytes.subarray(i, i + len)); } catch { return { line, byte: b }; }
+    try {
+      strictUtf8.decode(bytes.subarray(i, i + len));
+    } catch {
+      return { line, byte: b };
+    }
     i += len;
   }
   return { line, byte: bytes[bytes.length - 1] ?? 0 };
@@ -79,7 +86,8 @@ function pythonCodec(declared: string): Codec | undefined {
   // Python's latin-1 maps every byte to the same code point (WHATWG's "latin1" label means windows-1252).
   if (/^(?:(?:latin-1|iso-8859-1|iso-latin-1)(?:-.*)?|latin1|latin|l1|iso8859-1|8859|cp819|iso-ir-100|csisolatin1|ibm819)$/.test(n)) return 'latin-1';
   if (/^(?:cp1252|windows-1252|x-cp1252)$/.test(n)) return 'cp1252';
-  if (/^(?:ascii|us-ascii|646|us|ansi-x3\.4-1968|ansi-x3-4-1968|ansi-x3\.4-1986|cp367|csascii|ibm367|iso646-us|iso-646\.irv-1991|iso-ir-6)$/.test(n)) return 'ascii';
+  if (/^(?:ascii|us-ascii|646|us|ansi-x3\.4-1968|ansi-x3-4-1968|ansi-x3\.4-1986|cp367|csascii|ibm367|iso646-us|iso-646\.irv-1991|iso-ir-6)$/.test(n))
+    return 'ascii';
   for (const label of new Set([lower, n, lower.replace(/-/g, '_')])) {
     try {
       const d = new TextDecoder(label, { fatal: true });
@@ -105,7 +113,10 @@ export function decodePythonSource(bytes: Uint8Array): DecodedSource {
   const declared = codingCookie(body);
   const codec = declared === undefined ? 'utf-8' : pythonCodec(declared);
   if (codec === undefined) {
-    return { text: utf8.decode(body), problem: `the file declares \`coding: ${declared}\`, an encoding Python does not know (SyntaxError: unknown encoding), ${CANNOT_IMPORT}` };
+    return {
+      text: utf8.decode(body),
+      problem: `the file declares \`coding: ${declared}\`, an encoding Python does not know (SyntaxError: unknown encoding), ${CANNOT_IMPORT}`,
+    };
   }
   if (bom && codec !== 'utf-8') {
     return { text: utf8.decode(body), problem: `the file starts with a UTF-8 byte order mark but declares \`coding: ${declared}\`, ${CANNOT_IMPORT}` };
@@ -116,9 +127,10 @@ export function decodePythonSource(bytes: Uint8Array): DecodedSource {
       return { text: strictUtf8.decode(body) };
     } catch {
       const bad = firstBadUtf8(body);
-      const why = declared === undefined
-        ? `declares no other encoding (a \`# -*- coding: latin-1 -*-\` line 1 or 2, PEP 263), ${CANNOT_IMPORT}`
-        : `declares \`coding: ${declared}\`, ${CANNOT_IMPORT}`;
+      const why =
+        declared === undefined
+          ? `declares no other encoding (a \`# -*- coding: latin-1 -*-\` line 1 or 2, PEP 263), ${CANNOT_IMPORT}`
+          : `declares \`coding: ${declared}\`, ${CANNOT_IMPORT}`;
       return { text: utf8.decode(body), problem: `the file is not valid UTF-8 (byte ${hex(bad.byte)} on line ${bad.line}) and ${why}` };
     }
   }
@@ -129,7 +141,10 @@ export function decodePythonSource(bytes: Uint8Array): DecodedSource {
       const c = b >= 0x80 && b <= 0x9f ? CP1252_HIGH[b - 0x80] : String.fromCharCode(b);
       if (c === '\u0000' && b !== 0) {
         const line = 1 + body.subarray(0, i).filter((x) => x === 10).length;
-        return { text: utf8.decode(body), problem: `the file declares \`coding: ${declared}\` but has byte ${hex(b)} on line ${line}, which cp1252 does not define, ${CANNOT_IMPORT}` };
+        return {
+          text: utf8.decode(body),
+          problem: `the file declares \`coding: ${declared}\` but has byte ${hex(b)} on line ${line}, which cp1252 does not define, ${CANNOT_IMPORT}`,
+        };
       }
       text += c;
     }
@@ -139,7 +154,10 @@ export function decodePythonSource(bytes: Uint8Array): DecodedSource {
     const at = body.findIndex((b) => b >= 0x80);
     if (at < 0) return { text: utf8.decode(body) };
     const line = 1 + body.subarray(0, at).filter((b) => b === 10).length;
-    return { text: utf8.decode(body), problem: `the file declares \`coding: ${declared}\` but has the non-ASCII byte ${hex(body[at])} on line ${line}, ${CANNOT_IMPORT}` };
+    return {
+      text: utf8.decode(body),
+      problem: `the file declares \`coding: ${declared}\` but has the non-ASCII byte ${hex(body[at])} on line ${line}, ${CANNOT_IMPORT}`,
+    };
   }
   try {
     return { text: codec.decode(body) };
@@ -178,12 +196,26 @@ export function readMigrationFile(file: string, versionLocation: string, opts: {
   let bytes: Buffer;
   let signature: string | undefined;
   try {
-    bytes = readRegularFile(file, MAX_MIGRATION_BYTES, { scratch: READ_BUFFER, ...(opts.signature ? { onStat: (st) => { signature = fileSignature(st); } } : {}) });
+    bytes = readRegularFile(file, MAX_MIGRATION_BYTES, {
+      scratch: READ_BUFFER,
+      ...(opts.signature
+        ? {
+            onStat: (st) => {
+              signature = fileSignature(st);
+            },
+          }
+        : {}),
+    });
   } catch (e) {
     if (e instanceof UnreadableFileError) {
-      return unreadable(file, versionLocation, signature, e.code === 'ETOOLARGE'
-        ? `file is ${(e.size / 1048576).toFixed(1)} MB, larger than the ${MAX_MIGRATION_BYTES / 1048576} MB a migration can be`
-        : e.message);
+      return unreadable(
+        file,
+        versionLocation,
+        signature,
+        e.code === 'ETOOLARGE'
+          ? `file is ${(e.size / 1048576).toFixed(1)} MB, larger than the ${MAX_MIGRATION_BYTES / 1048576} MB a migration can be`
+          : e.message,
+      );
     }
     return unreadable(file, versionLocation, undefined, `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }

@@ -19,28 +19,29 @@ interface Span {
 }
 
 /** A Python expression, reduced to what the rules look at. */
-export type Expr = Span & (
-  | {
-      kind: 'string';
-      /** The decoded value; for f-strings the `{…}` parts are kept as written. */
-      value: string;
-      /** Literal pieces (implicit concatenation gives several), with their prefixes. */
-      pieces: StringPiece[];
-      /** An f-string with at least one `{…}` replacement field. */
-      interpolated: boolean;
-      /** Source spans of the f-string replacement fields. */
-      interpolations: Array<{ start: number; end: number }>;
-    }
-  | { kind: 'number' | 'true' | 'false' | 'none'; text: string }
-  /** An identifier or a dotted name (`sa.DateTime`). */
-  | { kind: 'name'; name: string }
-  /** An attribute of something that is not a plain name (`"…".format`, `f().x`). */
-  | { kind: 'attribute'; object: Expr; attr: string }
-  | { kind: 'call'; func: Expr; callee: string; args: Arg[] }
-  | { kind: 'tuple' | 'list'; items: Expr[] }
-  | { kind: 'binary'; operator: string; left: Expr; right: Expr }
-  | { kind: 'other'; text: string }
-);
+export type Expr = Span &
+  (
+    | {
+        kind: 'string';
+        /** The decoded value; for f-strings the `{…}` parts are kept as written. */
+        value: string;
+        /** Literal pieces (implicit concatenation gives several), with their prefixes. */
+        pieces: StringPiece[];
+        /** An f-string with at least one `{…}` replacement field. */
+        interpolated: boolean;
+        /** Source spans of the f-string replacement fields. */
+        interpolations: Array<{ start: number; end: number }>;
+      }
+    | { kind: 'number' | 'true' | 'false' | 'none'; text: string }
+    /** An identifier or a dotted name (`sa.DateTime`). */
+    | { kind: 'name'; name: string }
+    /** An attribute of something that is not a plain name (`"…".format`, `f().x`). */
+    | { kind: 'attribute'; object: Expr; attr: string }
+    | { kind: 'call'; func: Expr; callee: string; args: Arg[] }
+    | { kind: 'tuple' | 'list'; items: Expr[] }
+    | { kind: 'binary'; operator: string; left: Expr; right: Expr }
+    | { kind: 'other'; text: string }
+  );
 
 export interface Arg {
   /** The keyword for `name=value` arguments. */
@@ -78,7 +79,7 @@ interface DialectTest {
 
 /** Both facts hold: undefined when they contradict each other. */
 function both(a: Dialect | undefined, b: Dialect | undefined): Dialect | undefined {
-  return a && b && a !== b ? undefined : a ?? b;
+  return a && b && a !== b ? undefined : (a ?? b);
 }
 
 /** One of the two facts holds: known only when they agree. */
@@ -184,7 +185,10 @@ class Extractor {
   /** earlyExits() of a block, by node id. */
   private readonly exitCache = new Map<number, Array<{ end: number; condition: SyntaxNode }>>();
 
-  constructor(private readonly text: string, private readonly py: PythonParser) {
+  constructor(
+    private readonly text: string,
+    private readonly py: PythonParser,
+  ) {
     this.lines = new LineIndex(text);
   }
 
@@ -220,7 +224,10 @@ class Extractor {
       if (first) {
         first = false;
         const doc = this.docstringPiece(stmt);
-        if (doc) { Object.assign(result.decls, readDocstring(this.text, doc, this.lines)); continue; }
+        if (doc) {
+          Object.assign(result.decls, readDocstring(this.text, doc, this.lines));
+          continue;
+        }
       }
       if (stmt.type === 'expression_statement') this.moduleAssignment(stmt, result.decls);
       else if (stmt.type === 'function_definition' || stmt.type === 'decorated_definition') {
@@ -314,7 +321,11 @@ class Extractor {
     if (n.type === 'concatenated_string') {
       const parts = n.namedChildren.filter((c): c is SyntaxNode => !!c && c.type === 'string');
       if (parts.some((p) => this.hasInterpolation(p))) return undefined;
-      return makeStringRef(this.text, parts.map((p) => this.piece(p)), this.lines);
+      return makeStringRef(
+        this.text,
+        parts.map((p) => this.piece(p)),
+        this.lines,
+      );
     }
     return null;
   }
@@ -329,15 +340,17 @@ class Extractor {
     const name = def.childForFieldName('name');
     const body = def.childForFieldName('body');
     const params = def.childForFieldName('parameters');
-    const isEmpty = !body || body.namedChildren.every((s) => {
-      if (!s) return true;
-      if (s.type === 'pass_statement' || s.type === 'comment') return true;
-      if (s.type === 'expression_statement' && s.namedChildCount === 1) {
-        const e = s.namedChild(0);
-        return e?.type === 'string' || e?.type === 'ellipsis';
-      }
-      return false;
-    });
+    const isEmpty =
+      !body ||
+      body.namedChildren.every((s) => {
+        if (!s) return true;
+        if (s.type === 'pass_statement' || s.type === 'comment') return true;
+        if (s.type === 'expression_statement' && s.namedChildCount === 1) {
+          const e = s.namedChild(0);
+          return e?.type === 'string' || e?.type === 'ellipsis';
+        }
+        return false;
+      });
     return {
       name: name?.text ?? '',
       range: this.rangeOf(def),
@@ -369,7 +382,10 @@ class Extractor {
         }
       } else if (n.type === 'import_from_statement') {
         const mod = n.childForFieldName('module_name');
-        const names = n.childrenForFieldName('name').filter((c): c is SyntaxNode => !!c).map((c) => c.text);
+        const names = n
+          .childrenForFieldName('name')
+          .filter((c): c is SyntaxNode => !!c)
+          .map((c) => c.text);
         out.imports.push({ module: mod?.text ?? '', names, range: this.rangeOf(n) });
       } else if (n.type === 'import_statement') {
         for (const c of n.childrenForFieldName('name')) {
@@ -391,7 +407,10 @@ class Extractor {
     let above: Omit<CallSite, 'call'> = { inAutocommitBlock: false };
     for (let c: SyntaxNode | null = n; c; c = c.parent) {
       const hit = this.contextCache.get(c.id);
-      if (hit) { above = hit; break; }
+      if (hit) {
+        above = hit;
+        break;
+      }
       chain.push(c);
     }
     // chain[i]'s context = what its parent contributes (seen from chain[i]) over the parent's context.
@@ -466,7 +485,10 @@ class Extractor {
 
   /** Remembers (or forgets, when reassigned) a name holding a dialect name or a test of one. */
   private noteDialectName(name: string, value: SyntaxNode): void {
-    if (this.isDialectName(value)) { this.dialectNames.set(name, 'name'); return; }
+    if (this.isDialectName(value)) {
+      this.dialectNames.set(name, 'name');
+      return;
+    }
     const test = value.type === 'comparison_operator' || value.type === 'not_operator' || value.type === 'boolean_operator' ? this.dialectTest(value) : {};
     const before = this.dialectNames.get(name);
     if (test.whenTrue || test.whenFalse) this.dialectNames.set(name, test);
@@ -525,7 +547,11 @@ class Extractor {
         if (l.type === 'string' && (op === 'in' || op === 'not in') && this.isDialectName(r)) {
           // A substring of the name: `"postgres" in bind.dialect.name`.
           const part = stringSet(l)?.[0] ?? '';
-          const test: DialectTest = !'postgresql'.includes(part) ? { whenTrue: 'other' } : part.length >= 5 ? { whenTrue: 'postgresql', whenFalse: 'other' } : {};
+          const test: DialectTest = !'postgresql'.includes(part)
+            ? { whenTrue: 'other' }
+            : part.length >= 5
+              ? { whenTrue: 'postgresql', whenFalse: 'other' }
+              : {};
           return op === 'in' ? test : { whenTrue: test.whenFalse, whenFalse: test.whenTrue };
         }
         const names = this.isDialectName(l) ? stringSet(r) : this.isDialectName(r) && (op === '==' || op === '!=') ? stringSet(l) : undefined;
@@ -553,7 +579,16 @@ class Extractor {
         const args = call.childForFieldName('arguments');
         const first = args?.namedChildren.find((a) => a && a.type !== 'keyword_argument' && a.type !== 'comment');
         const alias = value.type === 'as_pattern' ? value.childForFieldName('alias')?.text : undefined;
-        const table = first?.type === 'string' ? decodePythonStringBody(first.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c.text).join(''), false) : undefined;
+        const table =
+          first?.type === 'string'
+            ? decodePythonStringBody(
+                first.namedChildren
+                  .filter((c) => c?.type === 'string_content')
+                  .map((c) => c.text)
+                  .join(''),
+                false,
+              )
+            : undefined;
         ctx.batch = { table, alias };
       }
     }
@@ -638,7 +673,8 @@ class Extractor {
       const raw = /[rR]/.test(piece.prefix);
       const bodyStart = piece.start + piece.prefix.length + piece.quoteLen;
       const bodyEnd = Math.max(bodyStart, piece.end - piece.quoteLen);
-      if (/[fF]/.test(piece.prefix)) for (const c of p.namedChildren) if (c?.type === 'interpolation') interpolations.push({ start: c.startIndex, end: c.endIndex });
+      if (/[fF]/.test(piece.prefix))
+        for (const c of p.namedChildren) if (c?.type === 'interpolation') interpolations.push({ start: c.startIndex, end: c.endIndex });
       value += decodePythonStringBody(this.text.slice(bodyStart, bodyEnd).replace(/\r\n?/g, '\n'), raw);
     });
     return { ...span, kind: 'string', value, pieces, interpolated: interpolations.length > 0, interpolations };
@@ -648,7 +684,10 @@ class Extractor {
     const stack: SyntaxNode[] = [root];
     while (stack.length && out.length < MAX_SYNTAX_ERRORS) {
       const n = stack.pop()!;
-      if (n.isError || n.isMissing) { out.push(this.rangeOf(n)); continue; }
+      if (n.isError || n.isMissing) {
+        out.push(this.rangeOf(n));
+        continue;
+      }
       if (!n.hasError) continue;
       for (let i = n.childCount - 1; i >= 0; i--) {
         const c = n.child(i);
@@ -662,7 +701,10 @@ class Extractor {
 function stringSet(n: SyntaxNode): string[] | undefined {
   if (n.type === 'string') {
     if (n.namedChildren.some((c) => c?.type === 'interpolation')) return undefined;
-    const body = n.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c.text).join('');
+    const body = n.namedChildren
+      .filter((c) => c?.type === 'string_content')
+      .map((c) => c.text)
+      .join('');
     return [body];
   }
   if (n.type === 'tuple' || n.type === 'list' || n.type === 'set' || n.type === 'parenthesized_expression') {

@@ -5,19 +5,29 @@
  * thousands of files costs about as much as reading them. The full tree-sitter parse
  * (migrationParser.ts) is for open or linted files; both must produce the same declarations.
  */
-import type {
-  DeclValue,
-  Declaration,
-  DeclarationName,
-  HeaderField,
-  MigrationDeclarations,
-  StringRef,
-} from './types';
+import type { DeclValue, Declaration, DeclarationName, HeaderField, MigrationDeclarations, StringRef } from './types';
 import { LineIndex, type StringPiece } from '../text/sourceText';
 import { decodePythonStringBody } from './pythonLiteral';
 
-const NL = 10, CR = 13, SP = 32, TAB = 9, FF = 12, HASH = 35, BSL = 92, SQ = 39, DQ = 34;
-const LP = 40, RP = 41, LB = 91, RB = 93, LC = 123, RC = 125, COMMA = 44, EQ = 61, COLON = 58, SEMI = 59;
+const NL = 10,
+  CR = 13,
+  SP = 32,
+  TAB = 9,
+  FF = 12,
+  HASH = 35,
+  BSL = 92,
+  SQ = 39,
+  DQ = 34;
+const LP = 40,
+  RP = 41,
+  LB = 91,
+  RB = 93,
+  LC = 123,
+  RC = 125,
+  COMMA = 44,
+  EQ = 61,
+  COLON = 58,
+  SEMI = 59;
 
 const DECL_KEYS: Record<string, keyof Pick<MigrationDeclarations, 'revision' | 'downRevision' | 'branchLabels' | 'dependsOn'>> = {
   revision: 'revision',
@@ -52,8 +62,11 @@ export function makeStringRef(t: string, pieces: StringPiece[], lines: LineIndex
 }
 
 /** Message, range and header fields of a module docstring literal (as Alembic's `Script.doc` reads it). */
-export function readDocstring(t: string, s: StringPiece, lines: LineIndex):
-  Pick<MigrationDeclarations, 'message' | 'longMessage' | 'docstringRange' | 'header'> {
+export function readDocstring(
+  t: string,
+  s: StringPiece,
+  lines: LineIndex,
+): Pick<MigrationDeclarations, 'message' | 'longMessage' | 'docstringRange' | 'header'> {
   const bodyStart = s.start + s.prefix.length + s.quoteLen;
   const bodyEnd = Math.max(bodyStart, s.end - s.quoteLen);
   const raw = /[rR]/.test(s.prefix);
@@ -102,15 +115,32 @@ class Scanner {
       let j = i;
       let c = t.charCodeAt(j);
       while (c === SP || c === TAB || c === FF) c = t.charCodeAt(++j);
-      if (c === NL) { i = j + 1; continue; }
-      if (c === CR) { i = j + 1; continue; }
-      if (c === HASH) { const e = t.indexOf('\n', j); i = e < 0 ? this.n : e + 1; continue; }
+      if (c === NL) {
+        i = j + 1;
+        continue;
+      }
+      if (c === CR) {
+        i = j + 1;
+        continue;
+      }
+      if (c === HASH) {
+        const e = t.indexOf('\n', j);
+        i = e < 0 ? this.n : e + 1;
+        continue;
+      }
       if (j >= this.n) break;
-      if (j > i) { first = false; i = this.skipLogicalLine(j); continue; }
+      if (j > i) {
+        first = false;
+        i = this.skipLogicalLine(j);
+        continue;
+      }
       if (first) {
         first = false;
         const s = this.stringAt(j);
-        if (s && !s.closed) { this.unclosed(s, 'The module docstring'); break; }
+        if (s && !s.closed) {
+          this.unclosed(s, 'The module docstring');
+          break;
+        }
         if (s && this.isDocstringStatement(s)) {
           this.readDocstring(s);
           i = this.skipLogicalLine(s.end);
@@ -173,12 +203,21 @@ class Scanner {
       const c = t.charCodeAt(p);
       if (c === NL || (c === HASH && depth === 0)) {
         if (depth === 0) return -1;
-        if (c === HASH) { const e = t.indexOf('\n', p); if (e < 0) return -1; p = e; continue; }
+        if (c === HASH) {
+          const e = t.indexOf('\n', p);
+          if (e < 0) return -1;
+          p = e;
+          continue;
+        }
       } else if (c === LP || c === LB || c === LC) depth++;
       else if (c === RP || c === RB || c === RC) depth = Math.max(0, depth - 1);
-      else if (c === SQ || c === DQ) { p = this.skipString(p); continue; }
-      else if (c === BSL) { p += 2; continue; }
-      else if (c === EQ && depth === 0 && t.charCodeAt(p + 1) !== EQ) return p;
+      else if (c === SQ || c === DQ) {
+        p = this.skipString(p);
+        continue;
+      } else if (c === BSL) {
+        p += 2;
+        continue;
+      } else if (c === EQ && depth === 0 && t.charCodeAt(p + 1) !== EQ) return p;
       p++;
     }
     return -1;
@@ -221,7 +260,9 @@ class Scanner {
         case DQ:
           SPECIAL.lastIndex = this.skipString(k);
           continue;
-        case LP: case LB: case LC:
+        case LP:
+        case LB:
+        case LC:
           depth++;
           break;
         default:
@@ -240,10 +281,16 @@ class Scanner {
       let p = k + 3;
       for (;;) {
         const c = t.indexOf(closer, p);
-        if (c < 0) { this.lastClosed = false; return this.n; }
+        if (c < 0) {
+          this.lastClosed = false;
+          return this.n;
+        }
         let b = 0;
         for (let x = c - 1; x >= p && t.charCodeAt(x) === BSL; x--) b++;
-        if (b % 2 === 0) { this.lastClosed = true; return c + 3; }
+        if (b % 2 === 0) {
+          this.lastClosed = true;
+          return c + 3;
+        }
         p = c + 1;
       }
     }
@@ -251,8 +298,14 @@ class Scanner {
     this.lastClosed = false;
     while (p < this.n) {
       const c = t.charCodeAt(p);
-      if (c === BSL) { p += t.charCodeAt(p + 1) === CR && t.charCodeAt(p + 2) === NL ? 3 : 2; continue; }
-      if (c === q) { this.lastClosed = true; return p + 1; }
+      if (c === BSL) {
+        p += t.charCodeAt(p + 1) === CR && t.charCodeAt(p + 2) === NL ? 3 : 2;
+        continue;
+      }
+      if (c === q) {
+        this.lastClosed = true;
+        return p + 1;
+      }
       if (c === NL || (c === CR && t.charCodeAt(p + 1) !== NL)) return p;
       p++;
     }
@@ -293,8 +346,7 @@ class Scanner {
     const list = toks.tokens;
     const last = list.length ? list[list.length - 1].end : p;
     const whole = this.lines.range(p, last);
-    const dynamic = (): { value: DeclValue; next: number } =>
-      ({ value: { kind: 'dynamic', text: this.t.slice(p, last), range: whole }, next });
+    const dynamic = (): { value: DeclValue; next: number } => ({ value: { kind: 'dynamic', text: this.t.slice(p, last), range: whole }, next });
     if (toks.bad || list.length === 0) return dynamic();
 
     if (list.length === 1 && list[0].kind === 'name' && this.t.slice(list[0].start, list[0].end) === 'None') {
@@ -351,10 +403,24 @@ class Scanner {
     let bad = false;
     while (p < this.n) {
       const c = t.charCodeAt(p);
-      if (c === SP || c === TAB || c === FF || c === CR) { p++; continue; }
-      if (c === NL) { if (depth === 0) return { tokens, next: p + 1, bad }; p++; continue; }
-      if (c === HASH) { const e = t.indexOf('\n', p); p = e < 0 ? this.n : e; continue; }
-      if (c === BSL) { p += 2; continue; }
+      if (c === SP || c === TAB || c === FF || c === CR) {
+        p++;
+        continue;
+      }
+      if (c === NL) {
+        if (depth === 0) return { tokens, next: p + 1, bad };
+        p++;
+        continue;
+      }
+      if (c === HASH) {
+        const e = t.indexOf('\n', p);
+        p = e < 0 ? this.n : e;
+        continue;
+      }
+      if (c === BSL) {
+        p += 2;
+        continue;
+      }
       if (c === SEMI && depth === 0) return { tokens, next: this.skipLogicalLine(p + 1), bad };
       const s = this.stringAt(p);
       if (s && !s.closed) return { tokens, next: this.n, bad: true, unclosed: s };

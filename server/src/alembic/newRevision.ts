@@ -37,18 +37,21 @@ export function revisionSlug(message: string, truncateSlugLength = 40): string {
 
 /** Applies a Python %-format template (`%(rev)s_%(slug)s`, `%(year)d`, `%(month).2d`) to values. */
 export function pythonPercentFormat(template: string, values: Record<string, string | number>): string {
-  return template.replace(/%(?:\(([^)]+)\))?([-#0 +]*)(\d*)(?:\.(\d+))?([sdir%])/g, (all, key: string | undefined, flags: string, width: string, precision: string | undefined, conv: string) => {
-    if (conv === '%') return '%';
-    if (key === undefined || !(key in values)) throw new Error(`file_template uses ${all}, which Alembic does not provide`);
-    const v = values[key];
-    let s: string;
-    if (conv === 'd' || conv === 'i') {
-      s = String(Math.trunc(Number(v)));
-      if (precision) s = s.padStart(Number(precision), '0');
-    } else s = String(v);
-    if (width) s = flags.includes('-') ? s.padEnd(Number(width)) : s.padStart(Number(width), flags.includes('0') && conv !== 's' ? '0' : ' ');
-    return s;
-  });
+  return template.replace(
+    /%(?:\(([^)]+)\))?([-#0 +]*)(\d*)(?:\.(\d+))?([sdir%])/g,
+    (all, key: string | undefined, flags: string, width: string, precision: string | undefined, conv: string) => {
+      if (conv === '%') return '%';
+      if (key === undefined || !(key in values)) throw new Error(`file_template uses ${all}, which Alembic does not provide`);
+      const v = values[key];
+      let s: string;
+      if (conv === 'd' || conv === 'i') {
+        s = String(Math.trunc(Number(v)));
+        if (precision) s = s.padStart(Number(precision), '0');
+      } else s = String(v);
+      if (width) s = flags.includes('-') ? s.padEnd(Number(width)) : s.padStart(Number(width), flags.includes('0') && conv !== 's' ? '0' : ' ');
+      return s;
+    },
+  );
 }
 
 export interface NewRevisionInput {
@@ -64,17 +67,19 @@ export interface NewRevisionInput {
 /** The file path `alembic revision` would choose, relative to the version location. */
 export function revisionFileName(fileTemplate: string | undefined, input: NewRevisionInput, truncateSlugLength?: number): string {
   const d = input.createDate;
-  return pythonPercentFormat(fileTemplate ?? '%(rev)s_%(slug)s', {
-    rev: input.id,
-    slug: revisionSlug(input.message, truncateSlugLength),
-    epoch: Math.floor(d.getTime() / 1000),
-    year: d.getFullYear(),
-    month: d.getMonth() + 1,
-    day: d.getDate(),
-    hour: d.getHours(),
-    minute: d.getMinutes(),
-    second: d.getSeconds(),
-  }) + '.py';
+  return (
+    pythonPercentFormat(fileTemplate ?? '%(rev)s_%(slug)s', {
+      rev: input.id,
+      slug: revisionSlug(input.message, truncateSlugLength),
+      epoch: Math.floor(d.getTime() / 1000),
+      year: d.getFullYear(),
+      month: d.getMonth() + 1,
+      day: d.getDate(),
+      hour: d.getHours(),
+      minute: d.getMinutes(),
+      second: d.getSeconds(),
+    }) + '.py'
+  );
 }
 
 type PyValue = string | null | PyValue[] | { tuple: PyValue[] };
@@ -84,7 +89,14 @@ export function pythonRepr(v: PyValue): string {
   if (v === null) return 'None';
   if (typeof v === 'string') {
     const q = v.includes("'") && !v.includes('"') ? '"' : "'";
-    return q + v.replace(/\\/g, '\\\\').replace(new RegExp(q, 'g'), '\\' + q).replace(/\n/g, '\\n') + q;
+    return (
+      q +
+      v
+        .replace(/\\/g, '\\\\')
+        .replace(new RegExp(q, 'g'), '\\' + q)
+        .replace(/\n/g, '\\n') +
+      q
+    );
   }
   if (Array.isArray(v)) return `[${v.map(pythonRepr).join(', ')}]`;
   const items = v.tuple.map(pythonRepr);
@@ -145,7 +157,11 @@ export function renderScriptTemplate(template: string, input: NewRevisionInput, 
   };
   const evalExpr = (expr: string): string => {
     const [valuePart, ...filterParts] = expr.split('|');
-    const filters = filterParts.join('|').split(',').map((f) => f.trim()).filter(Boolean);
+    const filters = filterParts
+      .join('|')
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean);
     const v = evalValue(valuePart.trim(), vars, expr);
     if (filters.includes('comma')) return comma(v);
     return typeof v === 'string' ? v : v === null ? 'None' : pythonRepr(v);
@@ -168,7 +184,11 @@ function evalValue(e: string, vars: Record<string, PyValue>, whole: string): PyV
   const cond = /^(.+?)\s+if\s+(.+?)\s+else\s+(.+)$/.exec(e);
   if (cond) {
     const test = evalValue(cond[2].trim(), vars, whole);
-    const truthy = test !== null && test !== '' && !(Array.isArray(test) && test.length === 0) && !(typeof test === 'object' && !Array.isArray(test) && test.tuple.length === 0);
+    const truthy =
+      test !== null &&
+      test !== '' &&
+      !(Array.isArray(test) && test.length === 0) &&
+      !(typeof test === 'object' && !Array.isArray(test) && test.tuple.length === 0);
     return evalValue((truthy ? cond[1] : cond[3]).trim(), vars, whole);
   }
   throw new Error(`script.py.mako uses \${${whole}}, which the built-in renderer does not support; create this revision with alembic instead`);
@@ -209,7 +229,9 @@ export function containedRevisionPath(folder: string, relative: string, boundary
   if (boundary !== undefined) {
     const realBoundary = realpathOr(boundary);
     if (!isInside(realBoundary, realFolder)) {
-      throw new Error(`The version location ${folder} resolves to ${realFolder}, outside ${boundary}; new revisions are only written inside the project's folder.`);
+      throw new Error(
+        `The version location ${folder} resolves to ${realFolder}, outside ${boundary}; new revisions are only written inside the project's folder.`,
+      );
     }
   }
   let cur = realFolder;
@@ -240,7 +262,8 @@ export function containedRevisionPath(folder: string, relative: string, boundary
     // the usual case: nothing there yet
   }
   // A regular file there makes the client's create fail (it never overwrites); a link would not.
-  if (st && (st.isSymbolicLink() || !st.isFile())) throw new Error(`${file} already exists and is not a regular file (a link or a special file); a new revision is never written through it.`);
+  if (st && (st.isSymbolicLink() || !st.isFile()))
+    throw new Error(`${file} already exists and is not a regular file (a link or a special file); a new revision is never written through it.`);
   return file;
 }
 

@@ -80,7 +80,7 @@ function readText(file: string, problems: Problem[]): string | undefined {
   try {
     return readRegularText(file, MAX_CONFIG_BYTES);
   } catch (e) {
-    const why = e instanceof UnreadableFileError ? e.message : (e as NodeJS.ErrnoException).code ?? String(e);
+    const why = e instanceof UnreadableFileError ? e.message : ((e as NodeJS.ErrnoException).code ?? String(e));
     problems.push(configProblem(file, ZERO_RANGE, `Cannot read ${path.basename(file)}: ${why}`));
     return undefined;
   }
@@ -99,7 +99,13 @@ function readPyproject(file: string, problems: Problem[]): PyprojectData {
     data = parseToml(text);
   } catch (e) {
     const line = /line (\d+)/.exec(String((e as Error).message));
-    problems.push(configProblem(file, line ? lineRange(Number(line[1]) - 1) : ZERO_RANGE, `pyproject.toml is not valid TOML: ${String((e as Error).message).split('\n')[0]}`));
+    problems.push(
+      configProblem(
+        file,
+        line ? lineRange(Number(line[1]) - 1) : ZERO_RANGE,
+        `pyproject.toml is not valid TOML: ${String((e as Error).message).split('\n')[0]}`,
+      ),
+    );
     return { rules: {} };
   }
   const tool = (data.tool ?? {}) as Record<string, unknown>;
@@ -115,7 +121,8 @@ function readPyproject(file: string, problems: Problem[]): PyprojectData {
     const settings: Settings = new Map();
     const sub = (s: string): string => s.replace(/%\(here\)s/g, here).replace(/%%/g, '%');
     for (const [k, v] of Object.entries(alembic)) {
-      const value = typeof v === 'string' ? sub(v) : Array.isArray(v) ? v.map((x) => sub(String(x))) : typeof v === 'boolean' || typeof v === 'number' ? v : undefined;
+      const value =
+        typeof v === 'string' ? sub(v) : Array.isArray(v) ? v.map((x) => sub(String(x))) : typeof v === 'boolean' || typeof v === 'number' ? v : undefined;
       if (value !== undefined) settings.set(k.toLowerCase(), { value, range: keyRange(text, k) });
     }
     out.alembic = settings;
@@ -146,7 +153,14 @@ function resolveLocation(rootDir: string, value: string, what: string, file: str
       const candidate = path.join(base, rel);
       if (fs.existsSync(candidate)) return candidate;
     }
-    problems.push(configProblem(file, range, `${what} '${value}' names a Python package resource that could not be found under ${path.basename(rootDir)} or src/; set a path instead to let the extension read it.`, 'warning'));
+    problems.push(
+      configProblem(
+        file,
+        range,
+        `${what} '${value}' names a Python package resource that could not be found under ${path.basename(rootDir)} or src/; set a path instead to let the extension read it.`,
+        'warning',
+      ),
+    );
     return undefined;
   }
   return path.resolve(rootDir, value);
@@ -213,15 +227,34 @@ export function readProject(configPath: string, opts: { section?: string; root?:
   const scriptLocation = get('script_location');
   if (!scriptLocation) {
     if (!problems.some((p) => p.severity === 'error')) {
-      problems.push(configProblem(configFile, ZERO_RANGE, iniFile && !settings.size
-        ? `${path.basename(configFile)} has no [${section}] section with a script_location, so Alembic cannot find the migrations.`
-        : `No 'script_location' key found in configuration: Alembic cannot find the migrations.`));
+      problems.push(
+        configProblem(
+          configFile,
+          ZERO_RANGE,
+          iniFile && !settings.size
+            ? `${path.basename(configFile)} has no [${section}] section with a script_location, so Alembic cannot find the migrations.`
+            : `No 'script_location' key found in configuration: Alembic cannot find the migrations.`,
+        ),
+      );
     }
     return project;
   }
-  project.scriptLocation = resolveLocation(rootDir, scriptLocation.trim(), 'script_location', fileOfKey('script_location'), rangeOf('script_location'), problems);
+  project.scriptLocation = resolveLocation(
+    rootDir,
+    scriptLocation.trim(),
+    'script_location',
+    fileOfKey('script_location'),
+    rangeOf('script_location'),
+    problems,
+  );
   if (project.scriptLocation && !fs.existsSync(project.scriptLocation)) {
-    problems.push(configProblem(fileOfKey('script_location'), rangeOf('script_location'), `script_location folder ${path.relative(rootDir, project.scriptLocation) || project.scriptLocation} does not exist.`));
+    problems.push(
+      configProblem(
+        fileOfKey('script_location'),
+        rangeOf('script_location'),
+        `script_location folder ${path.relative(rootDir, project.scriptLocation) || project.scriptLocation} does not exist.`,
+      ),
+    );
   }
 
   const vl = settings.get('version_locations');
@@ -236,7 +269,9 @@ export function readProject(configPath: string, opts: { section?: string; root?:
         // Legacy behaviour: split on spaces and commas.
         parts = raw.split(/, *| +|\n/);
       } else if (!(sepName in SEPARATORS)) {
-        problems.push(configProblem(fileOfKey(sepKey), rangeOf(sepKey), `'${sepName}' is not a valid value for ${sepKey}; expected 'space', 'newline', 'os', ':' or ';'.`));
+        problems.push(
+          configProblem(fileOfKey(sepKey), rangeOf(sepKey), `'${sepName}' is not a valid value for ${sepKey}; expected 'space', 'newline', 'os', ':' or ';'.`),
+        );
         parts = raw.split(/, *| +|\n/);
       } else {
         parts = raw.split(SEPARATORS[sepName]!);
@@ -245,14 +280,24 @@ export function readProject(configPath: string, opts: { section?: string; root?:
     for (const p of parts.map((x) => x.trim()).filter(Boolean)) {
       const loc = resolveLocation(rootDir, p, 'version location', fileOfKey('version_locations'), vl.range, problems);
       if (!loc) continue;
-      if (!fs.existsSync(loc)) problems.push(configProblem(fileOfKey('version_locations'), vl.range, `Version location ${path.relative(rootDir, loc) || loc} does not exist.`, 'warning'));
+      if (!fs.existsSync(loc))
+        problems.push(
+          configProblem(fileOfKey('version_locations'), vl.range, `Version location ${path.relative(rootDir, loc) || loc} does not exist.`, 'warning'),
+        );
       else if (!project.versionLocations.includes(loc)) project.versionLocations.push(loc);
     }
   } else if (project.scriptLocation) {
     const versions = path.join(project.scriptLocation, 'versions');
     if (fs.existsSync(versions)) project.versionLocations.push(versions);
     else if (fs.existsSync(project.scriptLocation)) {
-      problems.push(configProblem(fileOfKey('script_location'), rangeOf('script_location'), `The versions folder ${path.relative(rootDir, versions)} does not exist yet.`, 'warning'));
+      problems.push(
+        configProblem(
+          fileOfKey('script_location'),
+          rangeOf('script_location'),
+          `The versions folder ${path.relative(rootDir, versions)} does not exist yet.`,
+          'warning',
+        ),
+      );
     }
   }
   return project;

@@ -20,7 +20,10 @@ export class ProjectIndex {
   generation = 1;
 
   /** With `signed`, files read from disk record their signatures (for graph snapshots). */
-  private constructor(readonly project: AlembicProject, private readonly signed = false) {}
+  private constructor(
+    readonly project: AlembicProject,
+    private readonly signed = false,
+  ) {}
 
   /** Lists and scans every migration of the project (with `signatures`, each file records its signature). */
   static load(project: AlembicProject, opts: { signatures?: boolean } = {}): ProjectIndex {
@@ -36,7 +39,10 @@ export class ProjectIndex {
    * it; `pause` is awaited between slices (the server waits there for its output to drain).
    * (Reading on libuv's thread pool instead was slower here: 1.3 s against 0.95 s at 5,000.)
    */
-  static async loadInSlices(project: AlembicProject, opts: { signatures?: boolean; sliceMs?: number; listing?: ReturnType<typeof listMigrationFiles>; pause?: () => Promise<void> } = {}): Promise<ProjectIndex> {
+  static async loadInSlices(
+    project: AlembicProject,
+    opts: { signatures?: boolean; sliceMs?: number; listing?: ReturnType<typeof listMigrationFiles>; pause?: () => Promise<void> } = {},
+  ): Promise<ProjectIndex> {
     const index = new ProjectIndex(project, !!opts.signatures);
     const sliceMs = opts.sliceMs ?? 4;
     let sliceEnd = performance.now() + sliceMs;
@@ -99,8 +105,10 @@ export class ProjectIndex {
     this.files.set(file, next);
     // Same declarations: the graph stands, only what it shows (messages, ranges) changed. Only
     // `down_revision` changed (the usual fix): the graph is updated in place.
-    const kept = old && this.graphCache
-      && ((graphKey(old) === graphKey(next) && this.graphCache.replaceMigration(old, next)) || this.graphCache.updateDownRevision(old, next));
+    const kept =
+      old &&
+      this.graphCache &&
+      ((graphKey(old) === graphKey(next) && this.graphCache.replaceMigration(old, next)) || this.graphCache.updateDownRevision(old, next));
     if (kept) {
       this.problemsCache = undefined;
       this.generation++;

@@ -35,7 +35,10 @@ export function loadPythonParser(): Promise<PythonParser> {
     const language = await Language.load(wasmPath('tree-sitter-python.wasm', 'tree-sitter-python/tree-sitter-python.wasm'));
     const parser = new Parser();
     parser.setLanguage(language);
-    const nodeQuery = new Query(language, '(call) @call (assignment) @assignment (import_statement) @import (import_from_statement) @import (comment) @comment');
+    const nodeQuery = new Query(
+      language,
+      '(call) @call (assignment) @assignment (import_statement) @import (import_from_statement) @import (comment) @comment',
+    );
     return { parser, language, nodeQuery };
   })();
   return loading;

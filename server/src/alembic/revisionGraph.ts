@@ -127,7 +127,10 @@ export class RevisionGraph {
   private readonly order = new Map<string, number>();
   private ancestorCache = new Map<string, Set<string>>();
 
-  constructor(files: MigrationFile[], readonly generation = 0) {
+  constructor(
+    files: MigrationFile[],
+    readonly generation = 0,
+  ) {
     const heads: RevisionNode[] = [];
     const realHeads: RevisionNode[] = [];
     const bases: RevisionNode[] = [];
@@ -147,10 +150,17 @@ export class RevisionGraph {
       }
       // Declared lists are shared with the file's cache (never mutated); resolved lists are fresh.
       const node: RevisionNode = {
-        id, migration: m,
-        downRevisions: (selfRef ? down.filter((d) => d !== id) : down) as string[], parents: [],
+        id,
+        migration: m,
+        downRevisions: (selfRef ? down.filter((d) => d !== id) : down) as string[],
+        parents: [],
         declaredDependsOn: (selfRef ? deps.filter((d) => d !== id) : deps) as string[],
-        dependencies: [], normalizedDependencies: [], declaredLabels: labels as string[], labels: new Set(labels), children: [], allChildren: [],
+        dependencies: [],
+        normalizedDependencies: [],
+        declaredLabels: labels as string[],
+        labels: new Set(labels),
+        children: [],
+        allChildren: [],
       };
       (filesById.get(id) ?? filesById.set(id, []).get(id)!).push(m.file);
       if (!this.map.has(id)) this.order.set(id, this.order.size);
@@ -183,8 +193,9 @@ export class RevisionGraph {
     for (const node of this.map.values()) {
       for (const dep of node.declaredDependsOn) {
         const target = this.byName.get(dep);
-        if (target) { if (!node.dependencies.includes(target.id)) node.dependencies.push(target.id); }
-        else this.issues.push({ kind: 'unknown-dependency', id: node.id, name: dep });
+        if (target) {
+          if (!node.dependencies.includes(target.id)) node.dependencies.push(target.id);
+        } else this.issues.push({ kind: 'unknown-dependency', id: node.id, name: dep });
       }
     }
     const headSet = new Set(heads.filter(live));
@@ -193,7 +204,10 @@ export class RevisionGraph {
       const versioned = new Set<string>();
       for (const down of node.downRevisions) {
         const parent = this.byName.get(down);
-        if (!parent) { this.issues.push({ kind: 'missing-parent', id: node.id, name: down }); continue; }
+        if (!parent) {
+          this.issues.push({ kind: 'missing-parent', id: node.id, name: down });
+          continue;
+        }
         versioned.add(parent.id);
         if (!node.parents.includes(parent.id)) node.parents.push(parent.id);
       }
@@ -239,7 +253,8 @@ export class RevisionGraph {
    */
   updateDownRevision(old: MigrationFile, next: MigrationFile): boolean {
     if (old.readProblem || next.readProblem || this.duplicates.size) return false;
-    const a = idsOf(old), b = idsOf(next);
+    const a = idsOf(old),
+      b = idsOf(next);
     const id = a.id;
     if (id === undefined || b.id !== id) return false;
     const node = this.map.get(id);
@@ -275,7 +290,10 @@ export class RevisionGraph {
     }
     this.issues = this.issues.filter((i) => !(i.kind === 'missing-parent' && i.id === id));
     for (const name of missing) this.issues.push({ kind: 'missing-parent', id, name });
-    const heads: string[] = [], realHeads: string[] = [], bases: string[] = [], realBases: string[] = [];
+    const heads: string[] = [],
+      realHeads: string[] = [],
+      bases: string[] = [],
+      realBases: string[] = [];
     for (const n of this.map.values()) {
       if (!n.children.length) heads.push(n.id);
       if (!n.allChildren.length) realHeads.push(n.id);
@@ -321,7 +339,13 @@ export class RevisionGraph {
   private detectCycles(): void {
     const all = [...this.map.keys()];
     if (!all.length) return;
-    const check = (heads: string[], bases: string[], down: (n: RevisionNode) => string[], up: (n: RevisionNode) => string[], kind: 'cycle' | 'dependency-cycle'): boolean => {
+    const check = (
+      heads: string[],
+      bases: string[],
+      down: (n: RevisionNode) => string[],
+      up: (n: RevisionNode) => string[],
+      kind: 'cycle' | 'dependency-cycle',
+    ): boolean => {
       const fromHeads = new Set(this.walk(heads, down));
       const fromBases = new Set(this.walk(bases, up));
       if (fromHeads.size === all.length && fromBases.size === all.length) return false;
@@ -334,8 +358,23 @@ export class RevisionGraph {
     };
     const anyDependencies = [...this.map.values()].some((n) => n.dependencies.length > 0);
     // Without depends_on the dependency graph is the down_revision graph: one check suffices.
-    if (!check(this.heads, this.bases, (n) => n.parents, (n) => n.children, 'cycle') && anyDependencies) {
-      check(this.realHeads, this.realBases, (n) => (n.dependencies.length ? [...n.parents, ...n.dependencies] : n.parents), (n) => n.allChildren, 'dependency-cycle');
+    if (
+      !check(
+        this.heads,
+        this.bases,
+        (n) => n.parents,
+        (n) => n.children,
+        'cycle',
+      ) &&
+      anyDependencies
+    ) {
+      check(
+        this.realHeads,
+        this.realBases,
+        (n) => (n.dependencies.length ? [...n.parents, ...n.dependencies] : n.parents),
+        (n) => n.allChildren,
+        'dependency-cycle',
+      );
     }
   }
 
@@ -455,7 +494,9 @@ export class RevisionGraph {
   nodesChildrenFirst(): RevisionNode[] {
     const pending = new Map<string, number>();
     for (const n of this.map.values()) pending.set(n.id, n.children.length);
-    const ready = this.nodes().filter((n) => n.children.length === 0).reverse();
+    const ready = this.nodes()
+      .filter((n) => n.children.length === 0)
+      .reverse();
     const out: RevisionNode[] = [];
     while (ready.length) {
       const n = ready.pop()!;
@@ -563,10 +604,17 @@ export class RevisionGraph {
       const candidate = current[ci];
       let blocked = false;
       for (let h = 0; h < ancestorsByIdx.length; h++) {
-        if (h !== ci && ancestorsByIdx[h].has(candidate)) { ci = h; blocked = true; break; }
+        if (h !== ci && ancestorsByIdx[h].has(candidate)) {
+          ci = h;
+          blocked = true;
+          break;
+        }
       }
       if (blocked) continue;
-      if (todo.has(candidate)) { output.push(candidate); todo.delete(candidate); }
+      if (todo.has(candidate)) {
+        output.push(candidate);
+        todo.delete(candidate);
+      }
       const rev = this.map.get(candidate)!;
       const downs = [...new Set([...rev.parents, ...rev.normalizedDependencies])];
       const add = downs.filter((r) => todo.has(r) && !current.includes(r));

@@ -4,13 +4,7 @@
  */
 import type { MigrationDeclarations, Position, Range, StringRef } from './types';
 
-export type RevisionRefRole =
-  | 'revision'
-  | 'down_revision'
-  | 'depends_on'
-  | 'branch_labels'
-  | 'header-revision-id'
-  | 'header-revises';
+export type RevisionRefRole = 'revision' | 'down_revision' | 'depends_on' | 'branch_labels' | 'header-revision-id' | 'header-revises';
 
 export interface RevisionRef {
   role: RevisionRefRole;
@@ -23,8 +17,7 @@ export function revisionRefs(d: MigrationDeclarations): RevisionRef[] {
   const add = (role: RevisionRefRole, refs: StringRef[] | undefined): void => {
     for (const ref of refs ?? []) out.push({ role, ref });
   };
-  const items = (decl: MigrationDeclarations['revision']): StringRef[] | undefined =>
-    decl?.value.kind === 'strings' ? decl.value.items : undefined;
+  const items = (decl: MigrationDeclarations['revision']): StringRef[] | undefined => (decl?.value.kind === 'strings' ? decl.value.items : undefined);
   add('header-revision-id', d.header.revisionId?.ids);
   add('header-revises', d.header.revises?.ids);
   add('revision', items(d.revision));

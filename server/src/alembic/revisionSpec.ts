@@ -7,8 +7,7 @@ import type { RevisionGraph } from './revisionGraph';
 
 export type SpecResult =
   /** Resolved revisions; an empty list is `base`. */
-  | { kind: 'revisions'; ids: string[] }
-  | { kind: 'error'; message: string; candidates?: string[] };
+  { kind: 'revisions'; ids: string[] } | { kind: 'error'; message: string; candidates?: string[] };
 
 export interface SpecOptions {
   /** The database's current revisions (rows of the version table), for `current` and `+N`/`-N`. */
@@ -16,7 +15,10 @@ export interface SpecOptions {
 }
 
 class SpecError extends Error {
-  constructor(message: string, readonly candidates?: string[]) {
+  constructor(
+    message: string,
+    readonly candidates?: string[],
+  ) {
     super(message);
   }
 }
@@ -24,9 +26,10 @@ class SpecError extends Error {
 const RELATIVE = /^(?:(.+?)@)?(\w+)?([+-]\d+)$/;
 
 const cantLocate = (id: string): SpecError => new SpecError(`Can't locate revision identified by '${id}'`);
-const multipleHeads = (arg: string): SpecError => new SpecError(
-  `Multiple head revisions are present for given argument '${arg}'; please specify a specific target revision, '<branchname>@${arg}' to narrow to a specific head, or 'heads' for all heads`,
-);
+const multipleHeads = (arg: string): SpecError =>
+  new SpecError(
+    `Multiple head revisions are present for given argument '${arg}'; please specify a specific target revision, '<branchname>@${arg}' to narrow to a specific head, or 'heads' for all heads`,
+  );
 
 /** Resolves one spec (not a range) to revision ids. */
 export function resolveRevisionSpec(graph: RevisionGraph, spec: string, opts: SpecOptions = {}): SpecResult {
@@ -63,7 +66,10 @@ export function upgradeSteps(graph: RevisionGraph, current: string[], target: st
 }
 
 class Resolver {
-  constructor(private readonly g: RevisionGraph, private readonly opts: SpecOptions) {}
+  constructor(
+    private readonly g: RevisionGraph,
+    private readonly opts: SpecOptions,
+  ) {}
 
   resolve(spec: string): string[] {
     if (spec === 'current') return [...(this.opts.current ?? [])];
@@ -77,7 +83,10 @@ class Resolver {
     let label: string | undefined;
     let id = spec;
     const at = spec.indexOf('@');
-    if (at >= 0) { label = spec.slice(0, at); id = spec.slice(at + 1); }
+    if (at >= 0) {
+      label = spec.slice(0, at);
+      id = spec.slice(at + 1);
+    }
     if (id === 'heads') return label ? this.filterForLineage(this.g.heads, label) : [...this.g.realHeads];
     if (id === 'head') {
       const heads = label ? this.filterForLineage(this.g.heads, label) : this.g.heads;
@@ -99,11 +108,20 @@ class Resolver {
     const branchRev = branch ? this.resolveBranch(branch) : undefined;
     let rev = this.g.lookup(id)?.id;
     if (rev === undefined) {
-      let matches = this.g.nodes().map((n) => n.id).filter((x) => x.length > 3 && x.startsWith(id));
+      let matches = this.g
+        .nodes()
+        .map((n) => n.id)
+        .filter((x) => x.length > 3 && x.startsWith(id));
       if (branch) matches = this.filterForLineage(matches, branch);
       if (!matches.length) throw cantLocate(id);
       if (matches.length > 1) {
-        throw new SpecError(`Can't locate revision identified by '${id}' (ambiguous: multiple revisions start with '${id}': ${matches.slice(0, 3).map((m) => `'${m}'`).join(', ')}...)`, matches);
+        throw new SpecError(
+          `Can't locate revision identified by '${id}' (ambiguous: multiple revisions start with '${id}': ${matches
+            .slice(0, 3)
+            .map((m) => `'${m}'`)
+            .join(', ')}...)`,
+          matches,
+        );
       }
       rev = matches[0];
     }
@@ -124,7 +142,15 @@ class Resolver {
   }
 
   private filterForLineage(targets: string[], against: string): string[] {
-    const shares = this.g.lookup(against) ? [against] : (() => { try { return [this.ident(against)]; } catch { return [against]; } })();
+    const shares = this.g.lookup(against)
+      ? [against]
+      : (() => {
+          try {
+            return [this.ident(against)];
+          } catch {
+            return [against];
+          }
+        })();
     return targets.filter((t) => this.g.get(t)?.labels.has(against) || this.g.sharesLineage(t, shares));
   }
 
@@ -135,11 +161,11 @@ class Resolver {
       let next: string[];
       if (steps > 0) {
         if (cur === 'base') return undefined;
-        next = cur === undefined ? this.g.bases : this.g.get(cur)?.children ?? [];
+        next = cur === undefined ? this.g.bases : (this.g.get(cur)?.children ?? []);
         if (label) next = this.filterForLineage(next, label);
       } else {
         if (cur === 'base') return undefined;
-        next = cur === undefined ? this.g.heads : this.g.get(cur)?.parents ?? [];
+        next = cur === undefined ? this.g.heads : (this.g.get(cur)?.parents ?? []);
         if (!next.length) next = ['base'];
       }
       if (!next.length) return undefined;
@@ -197,7 +223,9 @@ class Resolver {
     const required = new Set<string>(targets);
     for (const t of targets) for (const a of this.g.ancestors(t)) required.add(a);
     if (current.some((c) => !required.has(c))) {
-      throw new SpecError(`Requested range ${Array.isArray(lower) ? lower.join(',') : lower}:${upper} does not refer to ancestor/descendant revisions along the same branch`);
+      throw new SpecError(
+        `Requested range ${Array.isArray(lower) ? lower.join(',') : lower}:${upper} does not refer to ancestor/descendant revisions along the same branch`,
+      );
     }
     const currentSet = new Set<string>(current);
     for (const c of current) for (const a of this.g.ancestors(c)) currentSet.add(a);
@@ -205,7 +233,10 @@ class Resolver {
     if (inclusive) for (const c of current) needs.add(c);
     if (current.length) {
       const below = new Set<string>();
-      for (const c of current) { below.add(c); for (const d of this.g.descendants(c)) below.add(d); }
+      for (const c of current) {
+        below.add(c);
+        for (const d of this.g.descendants(c)) below.add(d);
+      }
       needs = new Set([...needs].filter((x) => below.has(x)));
     }
     return this.g.topologicalSort(needs, targets);

@@ -8,8 +8,15 @@ import type { Problem, Range } from './types';
 import { ZERO_RANGE } from './types';
 import { MAX_CONFIG_BYTES, readRegularText } from '../shared/regularFile';
 
-
-const VALUES: Record<string, RuleSetting> = { off: 'off', info: 'information', information: 'information', hint: 'hint', warning: 'warning', warn: 'warning', error: 'error' };
+const VALUES: Record<string, RuleSetting> = {
+  off: 'off',
+  info: 'information',
+  information: 'information',
+  hint: 'hint',
+  warning: 'warning',
+  warn: 'warning',
+  error: 'error',
+};
 
 export interface RuleConfig {
   severityOf(id: string): RuleSetting;
@@ -47,8 +54,14 @@ export function resolveRuleConfig(input: {
       const report = (message: string): void => {
         problems.push({ ruleId: 'invalid-project-config', severity: 'warning', message, file: file ?? '', range: lineOf(file, id) });
       };
-      if (!isRuleId(id)) { report(`${where}: '${id}' is not a rule id of this extension (see the rule list); the setting is ignored.`); continue; }
-      if (!value) { report(`${where}: '${id}' = ${JSON.stringify(raw)} is not one of off, info, warning, error; the default (${ruleInfo(id)!.defaultSeverity}) stays.`); continue; }
+      if (!isRuleId(id)) {
+        report(`${where}: '${id}' is not a rule id of this extension (see the rule list); the setting is ignored.`);
+        continue;
+      }
+      if (!value) {
+        report(`${where}: '${id}' = ${JSON.stringify(raw)} is not one of off, info, warning, error; the default (${ruleInfo(id)!.defaultSeverity}) stays.`);
+        continue;
+      }
       severities.set(id, value);
     }
   };

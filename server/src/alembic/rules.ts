@@ -16,8 +16,7 @@ export interface RuleInfo {
   summary: string;
 }
 
-const rule = (id: string, category: RuleCategory, defaultSeverity: RuleSetting, summary: string): RuleInfo =>
-  ({ id, category, defaultSeverity, summary });
+const rule = (id: string, category: RuleCategory, defaultSeverity: RuleSetting, summary: string): RuleInfo => ({ id, category, defaultSeverity, summary });
 
 export const RULES: readonly RuleInfo[] = [
   rule('missing-parent', 'graph', 'error', '`down_revision` names a revision that exists nowhere in the project'),

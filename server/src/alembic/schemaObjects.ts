@@ -62,7 +62,14 @@ export interface FunctionObjects {
 }
 
 function emptyObjects(): FunctionObjects {
-  return { created: [], dropped: { keys: new Set(), tables: new Set(), cascadeTables: new Set(), columns: new Set() }, renamedAway: new Set(), opaque: false, calls: new Set(), formerNames: new Map() };
+  return {
+    created: [],
+    dropped: { keys: new Set(), tables: new Set(), cascadeTables: new Set(), columns: new Set() },
+    renamedAway: new Set(),
+    opaque: false,
+    calls: new Set(),
+    formerNames: new Map(),
+  };
 }
 
 /** `t` and the names it had earlier in the function (renamed since). */
@@ -171,7 +178,8 @@ function readOpCall(parsed: ParsedMigration, site: CallSite, f: FunctionObjects)
   const arg = (i: number, k: string): Arg | undefined => argOf(call, i, k);
   const table = o.batchTable ?? nameOf(arg(0, 'table_name'));
   // A drop whose target is computed (`for col in cols: op.drop_column('t', col)`) may drop anything.
-  if (/^drop_/.test(op) && call.args.some((a) => a.name === undefined && /^(name|attribute|call|binary|other)$/.test(a.value.kind) && nameOf(a) === undefined)) f.opaque = true;
+  if (/^drop_/.test(op) && call.args.some((a) => a.name === undefined && /^(name|attribute|call|binary|other)$/.test(a.value.kind) && nameOf(a) === undefined))
+    f.opaque = true;
   const create = (key: string, what: string, extra: Partial<CreatedObject> = {}): void => {
     f.created.push({ key, what, columns: [], ifNotExists: isTrue(arg(99, 'if_not_exists')), range: call.func.range, at: call.start, ...extra });
   };
@@ -228,9 +236,11 @@ function readOpCall(parsed: ParsedMigration, site: CallSite, f: FunctionObjects)
     if (!name) return;
     const fk = op === 'create_foreign_key';
     const t = o.batchTable ?? nameOf(arg(1, fk ? 'source_table' : 'table_name'));
-    const columns = fk ? columnsOf(parsed.text, arg(3 - shift, 'local_cols')?.value)
-      : op === 'create_check_constraint' ? columnsOf(parsed.text, arg(2 - shift, 'condition')?.value, true)
-      : columnsOf(parsed.text, arg(2 - shift, 'columns')?.value);
+    const columns = fk
+      ? columnsOf(parsed.text, arg(3 - shift, 'local_cols')?.value)
+      : op === 'create_check_constraint'
+        ? columnsOf(parsed.text, arg(2 - shift, 'condition')?.value, true)
+        : columnsOf(parsed.text, arg(2 - shift, 'columns')?.value);
     const referencedTable = fk ? nameOf(arg(2 - shift, 'referent_table')) : undefined;
     create(`constraint:${name}`, `constraint ${name}`, { table: t, columns, ...(referencedTable ? { referencedTable } : {}) });
   }
@@ -247,7 +257,7 @@ function executedSql(parsed: ParsedMigration, site: CallSite): { sql: string; pa
   if (!driver && !EXECUTE.test(call.callee)) return undefined;
   const first = (c: Call): Expr | undefined => {
     const v = c.args.find((a) => a.name === undefined)?.value;
-    return v?.kind === 'name' ? resolveName(parsed, v.name, site) ?? v : v;
+    return v?.kind === 'name' ? (resolveName(parsed, v.name, site) ?? v) : v;
   };
   let value = first(call);
   if (!value) return undefined;
@@ -271,7 +281,9 @@ function executedSql(parsed: ParsedMigration, site: CallSite): { sql: string; pa
   return 'opaque';
 }
 
-interface RawStmt { stmt: Record<string, Record<string, unknown>> }
+interface RawStmt {
+  stmt: Record<string, Record<string, unknown>>;
+}
 type Node = Record<string, unknown>;
 
 function lastName(items: unknown): string | undefined {
@@ -282,7 +294,11 @@ function lastName(items: unknown): string | undefined {
 /** The SQL with each bind parameter replaced by a value, as the checker's first try does. */
 function withParameters(sql: string, params: 'text' | 'driver'): string {
   const slots = findSlots(sql, codeSpans(sql), [], params);
-  return rewrite(sql, slots, slots.map(() => 0)).text;
+  return rewrite(
+    sql,
+    slots,
+    slots.map(() => 0),
+  ).text;
 }
 
 function readSql(sql: string, params: 'text' | 'driver', range: Range, at: number, f: FunctionObjects): void {
@@ -296,7 +312,10 @@ function readSql(sql: string, params: 'text' | 'driver', range: Range, at: numbe
   const known = (n: string | undefined): n is string => {
     if (n === undefined) return false;
     // An f-string field in a name: the object is only known at run time.
-    if (n.includes(INTERPOLATION_PLACEHOLDER)) { f.opaque = true; return false; }
+    if (n.includes(INTERPOLATION_PLACEHOLDER)) {
+      f.opaque = true;
+      return false;
+    }
     return true;
   };
   const create = (key: string, what: string, extra: Partial<CreatedObject> = {}): void => {
@@ -312,8 +331,12 @@ function readSql(sql: string, params: 'text' | 'driver', range: Range, at: numbe
       case 'IndexStmt': {
         const name = body.idxname as string | undefined;
         if (known(name) && known(rel)) {
-          const columns = [...columnRefs(body.indexParams), ...((body.indexParams as Array<{ IndexElem: { name?: string } }>) ?? []).map((p) => p.IndexElem.name).filter((n): n is string => !!n),
-            ...columnRefs(body.whereClause), ...((body.indexIncludingParams as Array<{ IndexElem: { name?: string } }>) ?? []).map((p) => p.IndexElem.name).filter((n): n is string => !!n)];
+          const columns = [
+            ...columnRefs(body.indexParams),
+            ...((body.indexParams as Array<{ IndexElem: { name?: string } }>) ?? []).map((p) => p.IndexElem.name).filter((n): n is string => !!n),
+            ...columnRefs(body.whereClause),
+            ...((body.indexIncludingParams as Array<{ IndexElem: { name?: string } }>) ?? []).map((p) => p.IndexElem.name).filter((n): n is string => !!n),
+          ];
           create(`index:${name}`, `index ${name}`, { table: rel, columns, ifNotExists: !!body.if_not_exists });
         }
         break;
@@ -344,9 +367,15 @@ function readSql(sql: string, params: 'text' | 'driver', range: Range, at: numbe
               const k = def?.Constraint ?? {};
               const name = k.conname as string | undefined;
               if (!known(name)) break;
-              const keys = ((k.fk_attrs ?? k.keys) as Array<{ String?: { sval: string } }> | undefined ?? []).map((x) => x.String?.sval).filter((n): n is string => !!n);
+              const keys = (((k.fk_attrs ?? k.keys) as Array<{ String?: { sval: string } }> | undefined) ?? [])
+                .map((x) => x.String?.sval)
+                .filter((n): n is string => !!n);
               const referenced = (k.pktable as { relname?: string } | undefined)?.relname;
-              create(`constraint:${name}`, `constraint ${name}`, { table: rel, columns: [...keys, ...columnRefs(k.raw_expr)], ...(referenced ? { referencedTable: referenced } : {}) });
+              create(`constraint:${name}`, `constraint ${name}`, {
+                table: rel,
+                columns: [...keys, ...columnRefs(k.raw_expr)],
+                ...(referenced ? { referencedTable: referenced } : {}),
+              });
               break;
             }
             case 'AT_DropColumn':
@@ -360,10 +389,22 @@ function readSql(sql: string, params: 'text' | 'driver', range: Range, at: numbe
         break;
       }
       case 'RenameStmt': {
-        const kinds: Record<string, string> = { OBJECT_TABLE: 'table', OBJECT_INDEX: 'index', OBJECT_TYPE: 'type', OBJECT_COLUMN: 'column', OBJECT_TABCONSTRAINT: 'constraint' };
+        const kinds: Record<string, string> = {
+          OBJECT_TABLE: 'table',
+          OBJECT_INDEX: 'index',
+          OBJECT_TYPE: 'type',
+          OBJECT_COLUMN: 'column',
+          OBJECT_TABCONSTRAINT: 'constraint',
+        };
         const k = kinds[body.renameType as string];
-        const old = k === 'type' ? lastName((body.object as { List?: { items: unknown } } | undefined)?.List?.items)
-          : k === 'column' ? `${rel}.${body.subname as string}` : k === 'constraint' ? body.subname as string : rel;
+        const old =
+          k === 'type'
+            ? lastName((body.object as { List?: { items: unknown } } | undefined)?.List?.items)
+            : k === 'column'
+              ? `${rel}.${body.subname as string}`
+              : k === 'constraint'
+                ? (body.subname as string)
+                : rel;
         if (k === 'table' && known(old) && known(body.newname as string)) renameTable(f, old, body.newname as string);
         else if (k && known(old)) f.renamedAway.add(`${k}:${old}`);
         break;

@@ -18,11 +18,24 @@ export interface SuppressionEdit {
 
 function* strings(e: Expr): Generator<Expr & { kind: 'string' }> {
   switch (e.kind) {
-    case 'string': yield e; break;
-    case 'call': yield* strings(e.func); for (const a of e.args) yield* strings(a.value); break;
-    case 'attribute': yield* strings(e.object); break;
-    case 'tuple': case 'list': for (const i of e.items) yield* strings(i); break;
-    case 'binary': yield* strings(e.left); yield* strings(e.right); break;
+    case 'string':
+      yield e;
+      break;
+    case 'call':
+      yield* strings(e.func);
+      for (const a of e.args) yield* strings(a.value);
+      break;
+    case 'attribute':
+      yield* strings(e.object);
+      break;
+    case 'tuple':
+    case 'list':
+      for (const i of e.items) yield* strings(i);
+      break;
+    case 'binary':
+      yield* strings(e.left);
+      yield* strings(e.right);
+      break;
     default:
   }
 }
@@ -59,8 +72,14 @@ export function suppressLineEdit(parsed: ParsedMigration, id: string, line: numb
   }
   const existing = SUPPRESSION_PATTERN.exec(text);
   if (existing && !existing[1]) {
-    const ids = (existing[2] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    return { range: { start: { line: target, character: existing.index }, end: { line: target, character: existing.index + existing[0].length } }, newText: `# alembic: ignore[${[...ids, id].join(', ')}]` };
+    const ids = (existing[2] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    return {
+      range: { start: { line: target, character: existing.index }, end: { line: target, character: existing.index + existing[0].length } },
+      newText: `# alembic: ignore[${[...ids, id].join(', ')}]`,
+    };
   }
   return { range: { start: { line: target, character: text.length }, end: { line: target, character: text.length } }, newText: `  # alembic: ignore[${id}]` };
 }

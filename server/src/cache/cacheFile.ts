@@ -75,7 +75,11 @@ export function writeCacheFile(file: string, data: Tagged): void {
   try {
     fs.renameSync(tmp, file);
   } catch (e) {
-    try { fs.unlinkSync(tmp); } catch { /* already gone */ }
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
     throw e;
   }
 }

@@ -52,7 +52,12 @@ export function snapshotFile(cacheDir: string, project: AlembicProject): string 
  * still matches the disk. `listing` is the project's migration files now, in load order.
  * Never throws: an unusable snapshot is undefined.
  */
-export function readSnapshot<T>(cacheDir: string, build: string, project: AlembicProject, listing: readonly string[]): { payload: T; files: string[]; signatures: string[] } | undefined {
+export function readSnapshot<T>(
+  cacheDir: string,
+  build: string,
+  project: AlembicProject,
+  listing: readonly string[],
+): { payload: T; files: string[]; signatures: string[] } | undefined {
   const data = readCacheFile<SnapshotFile<T>>(snapshotFile(cacheDir, project), FORMAT, build);
   if (!data || data.project !== projectKey(project)) return undefined;
   if (!Array.isArray(data.files) || !Array.isArray(data.signatures) || data.files.length !== listing.length) return undefined;
@@ -65,7 +70,13 @@ export function readSnapshot<T>(cacheDir: string, build: string, project: Alembi
  * Saves a payload with the signatures of the files it was computed from (undefined for a
  * file whose content on disk is not what was used: the snapshot will then not be used).
  */
-export function writeSnapshot<T>(cacheDir: string, build: string, project: AlembicProject, files: ReadonlyArray<{ file: string; signature?: string }>, payload: T): void {
+export function writeSnapshot<T>(
+  cacheDir: string,
+  build: string,
+  project: AlembicProject,
+  files: ReadonlyArray<{ file: string; signature?: string }>,
+  payload: T,
+): void {
   const data: SnapshotFile<T> = {
     format: FORMAT,
     build,

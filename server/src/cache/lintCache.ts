@@ -38,13 +38,31 @@ function isCount(v: unknown): v is number {
 
 function isRange(v: unknown): v is Range {
   const r = v as Range | null;
-  return !!r && typeof r === 'object' && !!r.start && !!r.end && isCount(r.start.line) && isCount(r.start.character) && isCount(r.end.line) && isCount(r.end.character);
+  return (
+    !!r &&
+    typeof r === 'object' &&
+    !!r.start &&
+    !!r.end &&
+    isCount(r.start.line) &&
+    isCount(r.start.character) &&
+    isCount(r.end.line) &&
+    isCount(r.end.character)
+  );
 }
 
 /** A cached problem rebuilt from its known fields, or undefined when any of them is malformed. */
 function validProblem(v: unknown): Problem | undefined {
   const p = v as Problem | null;
-  if (!p || typeof p !== 'object' || typeof p.ruleId !== 'string' || typeof p.message !== 'string' || typeof p.file !== 'string' || !SEVERITIES.has(p.severity) || !isRange(p.range)) return undefined;
+  if (
+    !p ||
+    typeof p !== 'object' ||
+    typeof p.ruleId !== 'string' ||
+    typeof p.message !== 'string' ||
+    typeof p.file !== 'string' ||
+    !SEVERITIES.has(p.severity) ||
+    !isRange(p.range)
+  )
+    return undefined;
   const out: Problem = { ruleId: p.ruleId, severity: p.severity, message: p.message, file: p.file, range: p.range };
   if (p.related !== undefined) {
     if (!Array.isArray(p.related)) return undefined;
@@ -80,7 +98,10 @@ export type CacheTrust = { trusted: true } | { trusted: false; reason: string };
  */
 export function cacheFileTrust(file: string, timeoutMs = 10_000): CacheTrust {
   const r = spawnSync('git', ['-c', 'core.fsmonitor=false', 'ls-files', '--error-unmatch', '--', path.basename(file)], {
-    cwd: path.dirname(file), encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: path.dirname(file),
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' },
   });
   if (r.error) {

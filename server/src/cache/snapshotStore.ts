@@ -52,7 +52,9 @@ export class SnapshotStore {
     this.served.set(project.id, { ...g, generation: 1 });
     this.servedFiles.set(project.id, { files: snap.files, signatures: snap.signatures });
     this.saved.set(project.id, 1);
-    this.info(`[alembic] ${project.name}: ${g.nodes.length} revisions shown from the graph saved last time; every migration is unchanged and is being read again`);
+    this.info(
+      `[alembic] ${project.name}: ${g.nodes.length} revisions shown from the graph saved last time; every migration is unchanged and is being read again`,
+    );
     return true;
   }
 

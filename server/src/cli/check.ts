@@ -85,7 +85,9 @@ function lintInWorker(files: string[], root: string, cache?: LintCache): Promise
     const w = new Worker(__filename, { workerData: { alembicCheckFiles: files, root, cache } });
     w.once('message', (m: LintResult) => resolve(m));
     w.once('error', reject);
-    w.once('exit', (code) => { if (code !== 0) reject(new Error(`lint worker exited with ${code}`)); });
+    w.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`lint worker exited with ${code}`));
+    });
   });
 }
 
@@ -94,7 +96,10 @@ function lintInWorker(files: string[], root: string, cache?: LintCache): Promise
  * problems) is built on this thread meanwhile. With `cache`, files whose path and text are
  * in it are not parsed again, and what was linted is added to it.
  */
-export async function checkProject(project: AlembicProject, opts: { cache?: LintCache } = {}): Promise<{ index: ProjectIndex; problems: Problem[]; usedKeys: Set<string> }> {
+export async function checkProject(
+  project: AlembicProject,
+  opts: { cache?: LintCache } = {},
+): Promise<{ index: ProjectIndex; problems: Problem[]; usedKeys: Set<string> }> {
   const config = resolveRuleConfig({ projectRules: project.lintRules, projectRulesFile: project.pyprojectFile });
   const files = listMigrationFiles(project).map((f) => f.file);
   const workers = Math.min(2, os.availableParallelism?.() ?? os.cpus().length);
@@ -102,12 +107,24 @@ export async function checkProject(project: AlembicProject, opts: { cache?: Lint
   if (files.length >= PARALLEL_THRESHOLD && workers > 1) {
     const half = Math.ceil(files.length / workers);
     const parts = Array.from({ length: workers }, (_, i) => files.slice(i * half, (i + 1) * half));
-    pending = Promise.all(parts.map((part) => lintInWorker(part, project.rootDir, opts.cache)))
-      .then((r) => ({ problems: r.flatMap((x) => x.problems), fresh: r.flatMap((x) => x.fresh), hits: r.flatMap((x) => x.hits) }));
+    pending = Promise.all(parts.map((part) => lintInWorker(part, project.rootDir, opts.cache))).then((r) => ({
+      problems: r.flatMap((x) => x.problems),
+      fresh: r.flatMap((x) => x.fresh),
+      hits: r.flatMap((x) => x.hits),
+    }));
   }
   const index = ProjectIndex.load(project);
   const problems: Problem[] = [...config.problems, ...config.apply(index.problems())];
-  const lint = pending ? await pending : await lintFiles(index.migrationFiles().filter((m) => !m.readProblem).map((m) => m.file), project.rootDir, opts.cache);
+  const lint = pending
+    ? await pending
+    : await lintFiles(
+        index
+          .migrationFiles()
+          .filter((m) => !m.readProblem)
+          .map((m) => m.file),
+        project.rootDir,
+        opts.cache,
+      );
   problems.push(...config.apply(lint.problems));
   for (const [key, found] of lint.fresh) opts.cache?.set(key, found);
   const usedKeys = new Set([...lint.hits, ...lint.fresh.map(([k]) => k)]);
@@ -120,6 +137,8 @@ if (!isMainThread && workerData && Array.isArray((workerData as { alembicCheckFi
   const data = workerData as { alembicCheckFiles: string[]; root: string; cache?: LintCache };
   lintFiles(data.alembicCheckFiles, data.root, data.cache).then(
     (problems) => parentPort!.postMessage(problems),
-    (e: unknown) => { throw e; },
+    (e: unknown) => {
+      throw e;
+    },
   );
 }

@@ -145,7 +145,11 @@ function formatProblem(p: Problem): string {
  * Runs the CLI; returns the exit code. Output goes through the two writers so tests can
  * capture it; everything printed is escaped so that no data makes a CI workflow command.
  */
-export async function main(argv: string[], rawOut: (s: string) => void = (s) => process.stdout.write(s), rawErr: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+export async function main(
+  argv: string[],
+  rawOut: (s: string) => void = (s) => process.stdout.write(s),
+  rawErr: (s: string) => void = (s) => process.stderr.write(s),
+): Promise<number> {
   const json = (): boolean => opts?.format === 'json' || opts?.json === true;
   const out = (s: string): void => rawOut(escapeCiCommands(s, { json: json() }));
   const err = (s: string): void => rawErr(escapeCiCommands(s));
@@ -164,7 +168,10 @@ export async function main(argv: string[], rawOut: (s: string) => void = (s) => 
   try {
     projects = loadProjects(opts.target);
   } catch (e) {
-    if (e instanceof InputError) { err(`alembic-migrations: ${e.message}\n`); return 2; }
+    if (e instanceof InputError) {
+      err(`alembic-migrations: ${e.message}\n`);
+      return 2;
+    }
     throw e;
   }
   const several = projects.length > 1;
@@ -176,7 +183,12 @@ export async function main(argv: string[], rawOut: (s: string) => void = (s) => 
       // Named by the config's path from here: a checkout at another place finds the same cache.
       const projectKey = path.relative(process.cwd(), p.id);
       let distrusted = false;
-      const cache = cacheDir ? loadLintCache(cacheDir, build, projectKey, (note) => { distrusted = true; err(`alembic-migrations: note: ${note}\n`); }) : undefined;
+      const cache = cacheDir
+        ? loadLintCache(cacheDir, build, projectKey, (note) => {
+            distrusted = true;
+            err(`alembic-migrations: note: ${note}\n`);
+          })
+        : undefined;
       const r = await checkProject(p, { cache });
       results.push(r);
       // A distrusted cache file is left as it is: rewriting a committed file would only dirty the checkout.
@@ -193,14 +205,27 @@ export async function main(argv: string[], rawOut: (s: string) => void = (s) => 
     const errors = all.filter((p) => p.severity === 'error').length;
     const warnings = all.filter((p) => p.severity === 'warning').length;
     if (opts.format === 'json') {
-      out(JSON.stringify({
-        projects: results.map((r) => ({ name: r.index.project.name, config: r.index.project.configFile, revisions: r.index.graph.size, problems: r.problems })),
-        summary: { errors, warnings, total: all.length },
-      }, null, 2) + '\n');
+      out(
+        JSON.stringify(
+          {
+            projects: results.map((r) => ({
+              name: r.index.project.name,
+              config: r.index.project.configFile,
+              revisions: r.index.graph.size,
+              problems: r.problems,
+            })),
+            summary: { errors, warnings, total: all.length },
+          },
+          null,
+          2,
+        ) + '\n',
+      );
     } else {
       for (const p of all) out(formatProblem(p) + '\n');
       const revisions = indexes.reduce((n, i) => n + i.graph.size, 0);
-      err(`${all.length} problem${all.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}) in ${indexes.length} project${several ? 's' : ''}, ${revisions} revisions\n`);
+      err(
+        `${all.length} problem${all.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}) in ${indexes.length} project${several ? 's' : ''}, ${revisions} revisions\n`,
+      );
     }
     return errors > 0 ? 1 : 0;
   }
@@ -211,11 +236,15 @@ export async function main(argv: string[], rawOut: (s: string) => void = (s) => 
       let code = 0;
       for (const index of indexes) {
         if (several) out(`# ${index.project.name} (${displayPath(index.project.configFile)})\n`);
-        const result = opts.command === 'heads'
-          ? formatHeads(index.graph, { verbose: opts.verbose, resolveDependencies: opts.resolveDependencies })
-          : formatHistory(index.graph, { range: opts.range, verbose: opts.verbose });
+        const result =
+          opts.command === 'heads'
+            ? formatHeads(index.graph, { verbose: opts.verbose, resolveDependencies: opts.resolveDependencies })
+            : formatHistory(index.graph, { range: opts.range, verbose: opts.verbose });
         if (typeof result === 'string') out(result);
-        else { err(`FAILED: ${result.error}\n`); code = 1; }
+        else {
+          err(`FAILED: ${result.error}\n`);
+          code = 1;
+        }
       }
       return code;
     }
@@ -230,7 +259,9 @@ export async function main(argv: string[], rawOut: (s: string) => void = (s) => 
 
 if (require.main === module && isMainThread) {
   main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
+    (code) => {
+      process.exitCode = code;
+    },
     (e: unknown) => {
       process.stderr.write(`alembic-migrations: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
       process.exitCode = 2;

@@ -3,14 +3,7 @@
  * heads into a new revision, re-point a missing parent, generate `downgrade()`, apply a
  * rule's mechanical fix, or suppress a rule on a line or in the file.
  */
-import type {
-  CancellationToken,
-  CodeAction,
-  CodeActionParams,
-  Diagnostic,
-  TextEdit,
-  WorkspaceEdit,
-} from 'vscode-languageserver/node';
+import type { CancellationToken, CodeAction, CodeActionParams, Diagnostic, TextEdit, WorkspaceEdit } from 'vscode-languageserver/node';
 import { CodeActionKind } from 'vscode-languageserver/node';
 import * as path from 'node:path';
 import type { HandlerContext } from './context';
@@ -35,9 +28,15 @@ export function codeActions(state: HandlerContext, p: CodeActionParams, token: C
   for (const d of ours) {
     if (token.isCancellationRequested) return null;
     switch (d.code) {
-      case 'header-mismatch': actions.push(...headerFix(migration, d)); break;
-      case 'multiple-heads': actions.push(...(state.trusted ? mergeHeads(project, d, writeBoundary(state, project)) : untrustedMerge(d))); break;
-      case 'missing-parent': actions.push(...repointParent(project, migration, d)); break;
+      case 'header-mismatch':
+        actions.push(...headerFix(migration, d));
+        break;
+      case 'multiple-heads':
+        actions.push(...(state.trusted ? mergeHeads(project, d, writeBoundary(state, project)) : untrustedMerge(d)));
+        break;
+      case 'missing-parent':
+        actions.push(...repointParent(project, migration, d));
+        break;
       case 'empty-downgrade': {
         const parsed = state.parsed(file);
         const a = parsed && generateDowngrade(parsed, p.textDocument.uri, [d]);
@@ -100,7 +99,10 @@ export function mergeHeadsEdit(project: ProjectIndex, now = new Date(), boundary
     edit: {
       documentChanges: [
         { kind: 'create', uri, options: { ignoreIfExists: false, overwrite: false } },
-        { textDocument: { uri, version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: created.text }] },
+        {
+          textDocument: { uri, version: null },
+          edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: created.text }],
+        },
       ],
     },
   };
@@ -111,16 +113,25 @@ function mergeHeads(project: ProjectIndex, d: Diagnostic, boundary: string): Cod
   try {
     merge = mergeHeadsEdit(project, new Date(), boundary);
   } catch (e) {
-    return [{ title: `Cannot create a merge revision: ${(e as Error).message}`, kind: CodeActionKind.QuickFix, diagnostics: [d], disabled: { reason: (e as Error).message } }];
+    return [
+      {
+        title: `Cannot create a merge revision: ${(e as Error).message}`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [d],
+        disabled: { reason: (e as Error).message },
+      },
+    ];
   }
   if (!merge) return [];
-  return [{
-    title: `Create a merge revision for heads ${project.graph.realHeads.join(', ')} (${path.basename(merge.file)})`,
-    kind: CodeActionKind.QuickFix,
-    diagnostics: [d],
-    isPreferred: true,
-    edit: merge.edit,
-  }];
+  return [
+    {
+      title: `Create a merge revision for heads ${project.graph.realHeads.join(', ')} (${path.basename(merge.file)})`,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [d],
+      isPreferred: true,
+      edit: merge.edit,
+    },
+  ];
 }
 
 /** In Restricted Mode the merge file (written from the project's own template) is not offered. */
@@ -138,13 +149,15 @@ function repointParent(project: ProjectIndex, m: MigrationFile, d: Diagnostic): 
   const g = project.graph;
   const exclude = own && g.has(own) ? new Set([own, ...g.descendants(own)]) : new Set<string>();
   const uri = pathToUri(m.file);
-  return g.realHeads.filter((h) => !exclude.has(h)).map((h, i) => ({
-    title: `Point down_revision at head ${h} (${g.get(h)?.migration.decls.message.split('\n')[0] ?? ''})`,
-    kind: CodeActionKind.QuickFix,
-    diagnostics: [d],
-    isPreferred: i === 0,
-    edit: edit(uri, [item.contentRange ? { range: item.contentRange, newText: h } : { range: item.range, newText: `'${h}'` }]),
-  }));
+  return g.realHeads
+    .filter((h) => !exclude.has(h))
+    .map((h, i) => ({
+      title: `Point down_revision at head ${h} (${g.get(h)?.migration.decls.message.split('\n')[0] ?? ''})`,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [d],
+      isPreferred: i === 0,
+      edit: edit(uri, [item.contentRange ? { range: item.contentRange, newText: h } : { range: item.range, newText: `'${h}'` }]),
+    }));
 }
 
 function generateDowngrade(parsed: ParsedMigration, uri: string, diagnostics: Diagnostic[]): CodeAction | undefined {
@@ -157,7 +170,9 @@ function generateDowngrade(parsed: ParsedMigration, uri: string, diagnostics: Di
 }
 
 function ruleFixes(state: HandlerContext, file: string, uri: string, d: Diagnostic): CodeAction[] {
-  const problem = state.lintProblemsOf(file).find((p) => p.ruleId === d.code && p.range.start.line === d.range.start.line && p.range.start.character === d.range.start.character);
+  const problem = state
+    .lintProblemsOf(file)
+    .find((p) => p.ruleId === d.code && p.range.start.line === d.range.start.line && p.range.start.character === d.range.start.character);
   const parsed = problem && state.parsed(file);
   if (!problem || !parsed) return [];
   return fixEdits(problem, parsed).map((f) => ({ title: f.title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: edit(uri, f.edits) }));
@@ -165,9 +180,16 @@ function ruleFixes(state: HandlerContext, file: string, uri: string, d: Diagnost
 
 function suppressions(state: HandlerContext, file: string, parsed: ParsedMigration, uri: string, d: Diagnostic): CodeAction[] {
   const id = String(d.code);
-  const problem = state.lintProblemsOf(file).find((p) => p.ruleId === id && p.range.start.line === d.range.start.line && p.range.start.character === d.range.start.character);
+  const problem = state
+    .lintProblemsOf(file)
+    .find((p) => p.ruleId === id && p.range.start.line === d.range.start.line && p.range.start.character === d.range.start.character);
   return [
-    { title: `Suppress ${id} on this line`, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: edit(uri, [suppressLineEdit(parsed, id, d.range.start.line, problem?.anchorLine)]) },
+    {
+      title: `Suppress ${id} on this line`,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [d],
+      edit: edit(uri, [suppressLineEdit(parsed, id, d.range.start.line, problem?.anchorLine)]),
+    },
     { title: `Suppress ${id} in this file`, kind: CodeActionKind.QuickFix, diagnostics: [d], edit: edit(uri, [suppressFileEdit(id)]) },
   ];
 }
@@ -177,7 +199,8 @@ function suppressions(state: HandlerContext, file: string, parsed: ParsedMigrati
  * project's template. Parents must be revisions of the project; nothing is written here.
  */
 export function newRevision(state: HandlerContext, p: NewRevisionParams, now = new Date()): NewRevisionResult {
-  if (!state.trusted) return { kind: 'error', message: 'The workspace is not trusted: new revisions are written from the project’s own templates only in a trusted workspace.' };
+  if (!state.trusted)
+    return { kind: 'error', message: 'The workspace is not trusted: new revisions are written from the project’s own templates only in a trusted workspace.' };
   const project = state.projectByUri(p.projectId);
   if (!project) return { kind: 'error', message: 'The project is no longer in the workspace.' };
   const unknown = p.parents.filter((id) => !project.graph.get(id));
@@ -193,11 +216,18 @@ export function newRevision(state: HandlerContext, p: NewRevisionParams, now = n
     return { kind: 'error', message: `'${p.branchLabel}' is not a valid branch label (no spaces or @ - + :).` };
   }
   try {
-    const created = renderProjectRevision(project, {
-      message, parents: [...p.parents], versionLocation,
-      ...(p.branchLabel ? { branchLabels: [p.branchLabel] } : {}),
-      ...(p.dependsOn?.length ? { dependsOn: [...p.dependsOn] } : {}),
-    }, now, writeBoundary(state, project));
+    const created = renderProjectRevision(
+      project,
+      {
+        message,
+        parents: [...p.parents],
+        versionLocation,
+        ...(p.branchLabel ? { branchLabels: [p.branchLabel] } : {}),
+        ...(p.dependsOn?.length ? { dependsOn: [...p.dependsOn] } : {}),
+      },
+      now,
+      writeBoundary(state, project),
+    );
     return { kind: 'ok', uri: pathToUri(created.file), text: created.text, revision: created.id };
   } catch (e) {
     return { kind: 'error', message: (e as Error).message };

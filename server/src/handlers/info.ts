@@ -19,12 +19,7 @@ import { declaredRevision } from '../alembic/revisionRefs';
 import type { ProjectIndex } from '../alembic/projectIndex';
 import type { AlembicProject } from '../alembic/project';
 import { targetAt } from './navigation';
-import type {
-  ProjectInfo,
-  RevisionGraphParams,
-  RevisionGraphResult,
-  RevisionNode,
-} from '../shared/protocol';
+import type { ProjectInfo, RevisionGraphParams, RevisionGraphResult, RevisionNode } from '../shared/protocol';
 import { ZERO_RANGE } from '../alembic/types';
 import { revisionState } from '../shared/revisionState';
 import { revisionFlags } from '../alembic/revisionFlags';
@@ -41,7 +36,10 @@ export function hover(state: HandlerContext, p: HoverParams, _token: Cancellatio
   if (!t?.ref || !t.id) return null;
   const node = t.project.graph.get(t.id);
   if (!node) {
-    return { range: t.ref.ref.range, contents: { kind: MarkupKind.Markdown, value: `**Unknown revision** \`${t.ref.ref.value}\`: no migration in this project declares it.` } };
+    return {
+      range: t.ref.ref.range,
+      contents: { kind: MarkupKind.Markdown, value: `**Unknown revision** \`${t.ref.ref.value}\`: no migration in this project declares it.` },
+    };
   }
   const d = node.migration.decls;
   const flags = revisionFlags(t.project.graph, t.id);
@@ -75,7 +73,13 @@ export function documentSymbols(state: HandlerContext, p: DocumentSymbolParams):
   const out: DocumentSymbol[] = [];
   const rev = declaredRevision(parsed.decls);
   if (rev && parsed.decls.revision) {
-    out.push({ name: `revision ${rev.value}`, detail: parsed.decls.message, kind: SymbolKind.Constant, range: { start: parsed.decls.revision.nameRange.start, end: rev.range.end }, selectionRange: rev.range });
+    out.push({
+      name: `revision ${rev.value}`,
+      detail: parsed.decls.message,
+      kind: SymbolKind.Constant,
+      range: { start: parsed.decls.revision.nameRange.start, end: rev.range.end },
+      selectionRange: rev.range,
+    });
   }
   for (const fn of parsed.functions) {
     const children: DocumentSymbol[] = parsed.calls

@@ -40,7 +40,7 @@ export function targetAt(state: HandlerContext, uri: string, position: { line: n
     if (!ref) return { project, migration };
     const name = referencedName(ref.ref.value);
     const graph = project.graph;
-    const id = ref.role === 'branch_labels' ? graph.labelRevision(name) : graph.has(name) ? name : graph.labelRevision(name) ?? name;
+    const id = ref.role === 'branch_labels' ? graph.labelRevision(name) : graph.has(name) ? name : (graph.labelRevision(name) ?? name);
     return { project, migration, ref, id };
   }
   return undefined;
@@ -80,7 +80,7 @@ export function referencesTo(project: ProjectIndex, id: string, includeDeclarati
 export function references(state: HandlerContext, p: ReferenceParams, token: CancellationToken): Location[] | null {
   const t = targetAt(state, p.textDocument.uri, p.position);
   if (!t) return null;
-  const id = t.id ?? (declaredRevision(t.migration.decls)?.value);
+  const id = t.id ?? declaredRevision(t.migration.decls)?.value;
   if (!id || token.isCancellationRequested) return null;
   return referencesTo(t.project, id, p.context.includeDeclaration);
 }
@@ -100,7 +100,8 @@ export function rename(state: HandlerContext, p: RenameParams): WorkspaceEdit | 
   const t = targetAt(state, p.textDocument.uri, p.position);
   if (!t?.id || !t.project.graph.get(t.id)) return null;
   const newId = p.newName.trim();
-  if (ILLEGAL_ID.test(newId)) throw new ResponseError(0, `'${p.newName}' is not a valid revision id: it must be non-empty and contain none of @ - + : or whitespace.`);
+  if (ILLEGAL_ID.test(newId))
+    throw new ResponseError(0, `'${p.newName}' is not a valid revision id: it must be non-empty and contain none of @ - + : or whitespace.`);
   if (newId !== t.id && t.project.graph.get(newId)) throw new ResponseError(0, `Revision '${newId}' already exists in this project.`);
   return renameEdit(t.project, t.id, newId);
 }

@@ -50,7 +50,11 @@ export function readRegularFile(file: string, maxBytes: number, opts: { scratch?
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENXIO' || code === 'EOPNOTSUPP') {
       let st: fs.Stats | undefined;
-      try { st = fs.statSync(file); } catch { /* the errno below says it */ }
+      try {
+        st = fs.statSync(file);
+      } catch {
+        /* the errno below says it */
+      }
       if (st && !st.isFile()) throw notRegular(st);
     }
     throw e;

@@ -35,7 +35,12 @@ export function followsAnotherHistory(graph: AncestryGraph, versionRows: readonl
  * Each revision's state from the version-table rows (undefined rows: the state is unknown).
  * Pass `applied` when the caller already computed it for these rows.
  */
-export function revisionState(graph: AncestryGraph, versionRows: readonly string[] | undefined, id: string, applied = versionRows && appliedRevisions(graph, versionRows)): RevisionState {
+export function revisionState(
+  graph: AncestryGraph,
+  versionRows: readonly string[] | undefined,
+  id: string,
+  applied = versionRows && appliedRevisions(graph, versionRows),
+): RevisionState {
   if (!versionRows || !applied) return 'unknown';
   if (versionRows.includes(id)) return 'current';
   if (applied.has(id)) return 'applied';

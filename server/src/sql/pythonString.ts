@@ -45,7 +45,11 @@ export function decodePythonString(source: string, pieces: StringPiece[]): Decod
         continue;
       }
       if (fstr && (c === '{' || c === '}')) {
-        if (source[i + 1] === c) { push(c, i); i += 2; continue; }
+        if (source[i + 1] === c) {
+          push(c, i);
+          i += 2;
+          continue;
+        }
         if (c === '{') {
           const close = fieldEnd(source, i, bodyEnd);
           interpolations.push({ start: i, end: close, index: value.length });
@@ -66,9 +70,19 @@ export function decodePythonString(source: string, pieces: StringPiece[]): Decod
         continue;
       }
       const e = source[i + 1];
-      if (e === '\n') { i += 2; continue; }
-      if (e === '\r') { i += source[i + 2] === '\n' ? 3 : 2; continue; }
-      if (e in SIMPLE && !(e === '0' && /[0-7]/.test(source[i + 2] ?? ''))) { push(SIMPLE[e], i); i += 2; continue; }
+      if (e === '\n') {
+        i += 2;
+        continue;
+      }
+      if (e === '\r') {
+        i += source[i + 2] === '\n' ? 3 : 2;
+        continue;
+      }
+      if (e in SIMPLE && !(e === '0' && /[0-7]/.test(source[i + 2] ?? ''))) {
+        push(SIMPLE[e], i);
+        i += 2;
+        continue;
+      }
       const hex = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
       if (hex && /^[0-9a-fA-F]+$/.test(source.slice(i + 2, i + 2 + hex)) && i + 2 + hex <= bodyEnd) {
         push(String.fromCodePoint(parseInt(source.slice(i + 2, i + 2 + hex), 16)), i);
@@ -76,7 +90,11 @@ export function decodePythonString(source: string, pieces: StringPiece[]): Decod
         continue;
       }
       const oct = /^[0-7]{1,3}/.exec(source.slice(i + 1, i + 4));
-      if (oct) { push(String.fromCharCode(parseInt(oct[0], 8)), i); i += 1 + oct[0].length; continue; }
+      if (oct) {
+        push(String.fromCharCode(parseInt(oct[0], 8)), i);
+        i += 1 + oct[0].length;
+        continue;
+      }
       if (e === 'N' && source[i + 2] === '{') {
         const close = source.indexOf('}', i);
         if (close > 0 && close < bodyEnd) {
@@ -101,8 +119,10 @@ function fieldEnd(source: string, open: number, limit: number): number {
   for (let i = open; i < limit; i++) {
     const c = source[i];
     if (c === '{') depth++;
-    else if (c === '}') { depth--; if (depth === 0) return i + 1; }
-    else if (c === "'" || c === '"') {
+    else if (c === '}') {
+      depth--;
+      if (depth === 0) return i + 1;
+    } else if (c === "'" || c === '"') {
       const close = source.indexOf(c, i + 1);
       if (close < 0 || close >= limit) return limit;
       i = close;

@@ -45,7 +45,13 @@ export function codeSpans(sql: string): Array<[number, number]> {
     if (c === "'" || c === '"') {
       let j = i + 1;
       while (j < n) {
-        if (sql[j] === c) { if (sql[j + 1] === c) { j += 2; continue; } break; }
+        if (sql[j] === c) {
+          if (sql[j + 1] === c) {
+            j += 2;
+            continue;
+          }
+          break;
+        }
         if (sql[j] === '\\' && c === "'" && /[eE]$/.test(sql.slice(0, i))) j++;
         j++;
       }
@@ -140,13 +146,22 @@ function attempt(sql: string, slots: SqlSlot[], choice: number[], wrapper: strin
  * text parses or the error moves further on. Bounded: never the full cross product.
  */
 function parseWithSlots(sql: string, slots: SqlSlot[], wrapper: string): Attempt & { exhausted: boolean } {
-  let best = attempt(sql, slots, slots.map(() => 0), wrapper);
+  let best = attempt(
+    sql,
+    slots,
+    slots.map(() => 0),
+    wrapper,
+  );
   let tries = 1;
   let parsed = best.rw.text.length;
   let exhausted = false;
   let lastHelp: string | undefined;
   search: while (!best.tree) {
-    const near = slots.map((s, i) => ({ s, i })).filter(({ s }) => s.start <= best.origAt! && s.shapes.length > 1).reverse().slice(0, SLOTS_PER_STEP);
+    const near = slots
+      .map((s, i) => ({ s, i }))
+      .filter(({ s }) => s.start <= best.origAt! && s.shapes.length > 1)
+      .reverse()
+      .slice(0, SLOTS_PER_STEP);
     let next: Attempt | undefined;
     for (const { s, i } of near) {
       // Fields in a row are alike (`VALUES {a}, {b}, …`): the shape that helped last goes first,
@@ -154,13 +169,19 @@ function parseWithSlots(sql: string, slots: SqlSlot[], wrapper: string): Attempt
       const order = s.shapes.map((_, k) => k).sort((a, b) => Number(s.shapes[b] === lastHelp) - Number(s.shapes[a] === lastHelp));
       for (const k of order) {
         if (k === best.choice[i]) continue;
-        if (tries >= MAX_ATTEMPTS || parsed >= MAX_PARSED_CHARS) { exhausted = true; break search; }
+        if (tries >= MAX_ATTEMPTS || parsed >= MAX_PARSED_CHARS) {
+          exhausted = true;
+          break search;
+        }
         const choice = [...best.choice];
         choice[i] = k;
         const a = attempt(sql, slots, choice, wrapper);
         tries++;
         parsed += a.rw.text.length;
-        if (a.tree) { best = a; break search; }
+        if (a.tree) {
+          best = a;
+          break search;
+        }
         if (a.origAt! > (next?.origAt ?? best.origAt!)) next = a;
         if (next && s.shapes[k] === lastHelp) break;
       }
@@ -194,7 +215,9 @@ export function checkSql(sql: string, ctx: SqlContext, opts: CheckSqlOptions = {
   const rules = opts.rules ?? SQL_RULES;
   const findings: SqlFinding[] = [];
   const code = codeSpans(sql);
-  const report = (ruleId: string, range: SqlRange, message: string): void => { findings.push({ ruleId, message, ...range }); };
+  const report = (ruleId: string, range: SqlRange, message: string): void => {
+    findings.push({ ruleId, message, ...range });
+  };
   const textContext = { ...ctx, code, report };
   for (const rule of rules) rule.checkText?.(sql, textContext);
   const slots = findSlots(sql, code, opts.fields ?? [], opts.params);
@@ -213,7 +236,12 @@ export function checkSql(sql: string, ctx: SqlContext, opts: CheckSqlOptions = {
       : slots.findIndex((s, i) => s.fragment && rw.spans[i][0] <= rat && !rw.text.slice(rw.spans[i][1], rat).trim());
     if (field >= 0) {
       const s = slots[field];
-      findings.push({ ruleId: 'non-literal-sql', message: `This SQL parses with none of the names, values, lists or fragments tried for this f-string field (PostgreSQL: ${result.message}): what the field inserts decides, so the statement is not checked.`, start: s.start, end: s.end });
+      findings.push({
+        ruleId: 'non-literal-sql',
+        message: `This SQL parses with none of the names, values, lists or fragments tried for this f-string field (PostgreSQL: ${result.message}): what the field inserts decides, so the statement is not checked.`,
+        start: s.start,
+        end: s.end,
+      });
       return findings;
     }
     let at = result.origAt!;
@@ -230,7 +258,12 @@ export function checkSql(sql: string, ctx: SqlContext, opts: CheckSqlOptions = {
   slots.forEach((s, i) => {
     for (const k of s.alternatives ?? []) {
       if (k === choice[i] || !stmtFindings.length || !s.alternatives!.includes(choice[i])) continue;
-      const other = attempt(sql, slots, choice.map((c, j) => (j === i ? k : c)), wrapper);
+      const other = attempt(
+        sql,
+        slots,
+        choice.map((c, j) => (j === i ? k : c)),
+        wrapper,
+      );
       if (!other.tree) continue;
       const ids = new Set(statementFindings(other.rw.text, other.tree, ctx, rules).map((f) => f.ruleId));
       stmtFindings = stmtFindings.filter((f) => ids.has(f.ruleId));
@@ -241,7 +274,11 @@ export function checkSql(sql: string, ctx: SqlContext, opts: CheckSqlOptions = {
   for (const f of stmtFindings) {
     const start = rw.back[f.start];
     const stmt: [number, number] = [rw.back[f.statement[0]], rw.back[f.statement[1]]];
-    if (absence.has(f.ruleId) && slots.some((s, i) => s.fragment && s.start >= stmt[0] && s.end <= stmt[1] && (s.shapes[choice[i]] === '' || optionalClause(sql, s, stmt)))) continue;
+    if (
+      absence.has(f.ruleId) &&
+      slots.some((s, i) => s.fragment && s.start >= stmt[0] && s.end <= stmt[1] && (s.shapes[choice[i]] === '' || optionalClause(sql, s, stmt)))
+    )
+      continue;
     findings.push({ ruleId: f.ruleId, message: slots.length ? f.message.replace(placeholder, '{…}') : f.message, start, end: Math.max(start, rw.back[f.end]) });
   }
   return findings;
@@ -256,7 +293,12 @@ function optionalClause(sql: string, slot: SqlSlot, stmt: [number, number]): boo
 }
 
 /** Statement-level rules run on the parse tree of `prepared` (offsets into `prepared`). */
-function statementFindings(prepared: string, tree: { stmts: ParsedStmt[] }, ctx: SqlContext, rules: readonly SqlRule[]): Array<SqlFinding & { statement: [number, number] }> {
+function statementFindings(
+  prepared: string,
+  tree: { stmts: ParsedStmt[] },
+  ctx: SqlContext,
+  rules: readonly SqlRule[],
+): Array<SqlFinding & { statement: [number, number] }> {
   const findings: Array<SqlFinding & { statement: [number, number] }> = [];
   for (const s of tree.stmts ?? []) {
     const start = byteToUtf16(prepared, s.stmt_location ?? 0);
@@ -269,7 +311,10 @@ function statementFindings(prepared: string, tree: { stmts: ParsedStmt[] }, ctx:
     const at = (re: RegExp, nth = 0): SqlRange => {
       const g = new RegExp(re.source, 'gi');
       let m: RegExpExecArray | null = null;
-      for (let k = 0; k <= nth; k++) { m = g.exec(stmtText); if (!m) break; }
+      for (let k = 0; k <= nth; k++) {
+        m = g.exec(stmtText);
+        if (!m) break;
+      }
       return m ? { start: first + m.index, end: first + m.index + m[0].length } : keyword;
     };
     const context: SqlStatementContext = {
@@ -281,7 +326,9 @@ function statementFindings(prepared: string, tree: { stmts: ParsedStmt[] }, ctx:
       relation: relName(node.relation),
       isNew: (table) => !!table && ctx.tablesCreated.has(table),
       at,
-      report: (ruleId, range, message) => { findings.push({ ruleId, message, ...range, statement: [first, end] }); },
+      report: (ruleId, range, message) => {
+        findings.push({ ruleId, message, ...range, statement: [first, end] });
+      },
     };
     for (const rule of rules) rule.check?.({ kind, node }, context);
     if (kind !== 'AlterTableStmt') continue;

@@ -39,7 +39,17 @@ export interface FieldInSql {
  * where one may stand (`AS {query}`, `EXISTS ({subquery})`, `UNION {query}`): anywhere else a
  * query shape would let any field swallow the start of a statement and move errors past it.
  */
-const FIELD_SHAPES = [INTERPOLATION_PLACEHOLDER, '1', '(1)', '', 'TRUE', `${INTERPOLATION_PLACEHOLDER} = 1`, `${INTERPOLATION_PLACEHOLDER} ${INTERPOLATION_PLACEHOLDER}`, '=', 'WHEN 1 THEN 1'];
+const FIELD_SHAPES = [
+  INTERPOLATION_PLACEHOLDER,
+  '1',
+  '(1)',
+  '',
+  'TRUE',
+  `${INTERPOLATION_PLACEHOLDER} = 1`,
+  `${INTERPOLATION_PLACEHOLDER} ${INTERPOLATION_PLACEHOLDER}`,
+  '=',
+  'WHEN 1 THEN 1',
+];
 
 /** `{"UNIQUE" if unique else ""}`: the two literal strings the field can produce. */
 const CONDITIONAL = /^\{\s*(?:[rR]?(["'])(.*?)\1)\s+if\s+[\s\S]+?\s+else\s+(?:[rR]?(["'])(.*?)\3)\s*\}$/;
@@ -56,8 +66,10 @@ export function findSlots(sql: string, code: Array<[number, number]>, fields: Fi
   const runs: Array<{ start: number; end: number; sources: string[] }> = [];
   for (const f of [...fields].sort((a, b) => a.index - b.index)) {
     const last = runs.at(-1);
-    if (last && last.end === f.index) { last.end += INTERPOLATION_PLACEHOLDER.length; last.sources.push(f.source); }
-    else runs.push({ start: f.index, end: f.index + INTERPOLATION_PLACEHOLDER.length, sources: [f.source] });
+    if (last && last.end === f.index) {
+      last.end += INTERPOLATION_PLACEHOLDER.length;
+      last.sources.push(f.source);
+    } else runs.push({ start: f.index, end: f.index + INTERPOLATION_PLACEHOLDER.length, sources: [f.source] });
   }
   for (const { start, end, sources } of runs) {
     if (!inCode(start)) continue; // inside a literal, a quoted name or a comment: any text fits
@@ -84,8 +96,14 @@ export function findSlots(sql: string, code: Array<[number, number]>, fields: Fi
         const start = s + m.index;
         const end = start + m[0].length;
         if (slots.some((x) => x.start < end && start < x.end)) continue;
-        if (m[0] === '%%') { slots.push({ start, end, shapes: ['%'], fragment: false }); continue; }
-        if (m[0] === '\\:') { slots.push({ start, end, shapes: [':'], fragment: false }); continue; }
+        if (m[0] === '%%') {
+          slots.push({ start, end, shapes: ['%'], fragment: false });
+          continue;
+        }
+        if (m[0] === '\\:') {
+          slots.push({ start, end, shapes: [':'], fragment: false });
+          continue;
+        }
         const value = m[0].startsWith('$') ? m[0] : '$1';
         // An expanding parameter (`IN :ids`) stands for a parenthesised list.
         const list = /\bIN\s*$/i.test(sql.slice(Math.max(0, start - 8), start));

@@ -35,9 +35,7 @@ export function toDiagnostic(p: Problem, docsBaseUri: string | undefined): Diagn
     ...(href ? { codeDescription: { href } } : {}),
     source: 'alembic',
     message: p.message,
-    ...(p.related?.length
-      ? { relatedInformation: p.related.map((r) => ({ location: { uri: pathToUri(r.file), range: r.range }, message: r.message })) }
-      : {}),
+    ...(p.related?.length ? { relatedInformation: p.related.map((r) => ({ location: { uri: pathToUri(r.file), range: r.range }, message: r.message })) } : {}),
   };
 }
 
@@ -73,7 +71,15 @@ export class DiagnosticsPublisher {
     for (const id of ids) this.dirty.add(id);
     // setImmediate: requests that arrived meanwhile (a revisionGraph after start-up, a hover) are
     // answered before the publishing work, which can take tens of milliseconds on big projects.
-    if (this.dirty.size && !this.timer) this.timer = setTimeout(() => setImmediate(() => { this.timer = undefined; void this.flush(); }), PUBLISH_DELAY_MS);
+    if (this.dirty.size && !this.timer)
+      this.timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            this.timer = undefined;
+            void this.flush();
+          }),
+        PUBLISH_DELAY_MS,
+      );
   }
 
   /** Lint results are stale: one file's (created or deleted), or every file's (settings, parsers loaded). */
@@ -115,7 +121,8 @@ export class DiagnosticsPublisher {
     const byFile = new Map<string, Problem[]>();
     const add = (p: Problem): void => {
       const list = byFile.get(p.file);
-      if (list) list.push(p); else byFile.set(p.file, [p]);
+      if (list) list.push(p);
+      else byFile.set(p.file, [p]);
     };
     for (const p of config.apply(project.problems())) add(p);
     for (const p of config.problems) add(p);
@@ -147,7 +154,10 @@ export class DiagnosticsPublisher {
       if (await superseded()) return;
       const uri = pathToUri(file);
       uris.add(uri);
-      this.publish(uri, problems.map((p) => toDiagnostic(p, settings.docsBaseUri)));
+      this.publish(
+        uri,
+        problems.map((p) => toDiagnostic(p, settings.docsBaseUri)),
+      );
     }
     for (const uri of this.projectUris.get(id) ?? []) if (!uris.has(uri)) this.publish(uri, []);
     this.projectUris.set(id, uris);
@@ -176,7 +186,8 @@ export class DiagnosticsPublisher {
     const key = JSON.stringify(diagnostics);
     if (this.published.get(uri) === key) return;
     if (diagnostics.length === 0 && !this.published.has(uri)) return;
-    if (diagnostics.length === 0) this.published.delete(uri); else this.published.set(uri, key);
+    if (diagnostics.length === 0) this.published.delete(uri);
+    else this.published.set(uri, key);
     this.out.diagnostics(uri, diagnostics);
   }
 }

@@ -6,7 +6,7 @@ export class ErrorBoundary {
   constructor(private readonly log: (message: string) => void) {}
 
   logError(what: string, e: unknown): void {
-    this.log(`[alembic] ${what} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    this.log(`[alembic] ${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   }
 
   /** Runs an event handler; a failure is logged with its stack and never kills the server. */

@@ -6,8 +6,12 @@
 export class Readiness {
   private discoveredResolve!: () => void;
   private readyResolve!: () => void;
-  readonly discovered = new Promise<void>((r) => { this.discoveredResolve = r; });
-  readonly ready = new Promise<void>((r) => { this.readyResolve = r; });
+  readonly discovered = new Promise<void>((r) => {
+    this.discoveredResolve = r;
+  });
+  readonly ready = new Promise<void>((r) => {
+    this.readyResolve = r;
+  });
   isReady = false;
 
   markDiscovered(): void {

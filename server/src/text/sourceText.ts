@@ -33,10 +33,12 @@ export class LineIndex {
 
   positionAt(offset: number): Position {
     const starts = this.lineStarts();
-    let lo = 0, hi = starts.length - 1;
+    let lo = 0,
+      hi = starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= offset) lo = mid; else hi = mid - 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
     }
     return { line: lo, character: offset - starts[lo] };
   }
@@ -59,4 +61,3 @@ export interface StringPiece {
   prefix: string;
   quoteLen: number;
 }
-

@@ -66,12 +66,17 @@ describe('Alembic Migrations in a real extension host', function () {
     assert.ok(exported, 'activate returned its API (activation succeeded)');
     api = exported;
     await api.ready;
-    const sample = await waitFor('the sample project', () => api.store.projects().find((p) => vscode.Uri.parse(p.configUri).fsPath === path.join(root(), 'alembic.ini')));
+    const sample = await waitFor('the sample project', () =>
+      api.store.projects().find((p) => vscode.Uri.parse(p.configUri).fsPath === path.join(root(), 'alembic.ini')),
+    );
     sampleId = sample.id;
   });
 
   it('activates on alembic.ini and finds both projects of the workspace', () => {
-    const names = api.store.projects().map((p) => p.name).sort();
+    const names = api.store
+      .projects()
+      .map((p) => p.name)
+      .sort();
     assert.deepEqual(names, [path.basename(root()), 'broken'].sort(), 'the root project is named after its folder');
     const sample = api.store.project(sampleId)!;
     assert.equal(sample.revisionCount, 12);
@@ -81,10 +86,13 @@ describe('Alembic Migrations in a real extension host', function () {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     const declared = (ext.packageJSON.contributes.commands as Array<{ command: string }>).map((c) => c.command);
     const registered = new Set(await vscode.commands.getCommands(true));
-    assert.deepEqual(declared.filter((c) => !registered.has(c)), []);
+    assert.deepEqual(
+      declared.filter((c) => !registered.has(c)),
+      [],
+    );
   });
 
-  it('publishes the broken sample\'s rule ids as diagnostics with docs links', async () => {
+  it("publishes the broken sample's rule ids as diagnostics with docs links", async () => {
     const uri = migration('0007_autoincrement', path.join('broken', 'alembic', 'versions'));
     await vscode.window.showTextDocument(uri);
     const diags = await waitFor('sqlite-syntax on 0007', () => {
@@ -97,7 +105,10 @@ describe('Alembic Migrations in a real extension host', function () {
     assert.match(target, /sqlite-syntax\.md$/);
     // Cross-file graph rules arrive without opening the other files.
     const missing = migration('0002_missing_parent', path.join('broken', 'alembic', 'versions'));
-    await waitFor('missing-parent on 0002 (never opened)', () => vscode.languages.getDiagnostics(missing).some((x) => codeOf(x) === 'missing-parent') || undefined);
+    await waitFor(
+      'missing-parent on 0002 (never opened)',
+      () => vscode.languages.getDiagnostics(missing).some((x) => codeOf(x) === 'missing-parent') || undefined,
+    );
   });
 
   it('the revision tree lists the sample heads first, down to base, with the merge expandable', () => {
@@ -144,7 +155,10 @@ describe('Alembic Migrations in a real extension host', function () {
   it('hover on a down_revision id shows the parent migration', async () => {
     const uri = migration('3c8b1f04a6e2');
     const doc = await vscode.workspace.openTextDocument(uri);
-    const line = doc.getText().split('\n').findIndex((l) => l.startsWith('down_revision'));
+    const line = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.startsWith('down_revision'));
     const col = doc.lineAt(line).text.indexOf('2a7e5d91c3b4') + 3;
     const hovers = await waitFor('a hover', async () => {
       const h = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(line, col));
@@ -157,7 +171,10 @@ describe('Alembic Migrations in a real extension host', function () {
 
   it('a migration created on disk joins the tree live (alembic/graphChanged), and leaves it when deleted', async () => {
     const file = path.join(root(), 'alembic', 'versions', '2024_03_01_e2e0a1b2c3d4_live_update.py');
-    fs.writeFileSync(file, `"""live update\n\nRevision ID: e2e0a1b2c3d4\nRevises: c3f9a1d7e586\n"""\nrevision = 'e2e0a1b2c3d4'\ndown_revision = 'c3f9a1d7e586'\nbranch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n`);
+    fs.writeFileSync(
+      file,
+      `"""live update\n\nRevision ID: e2e0a1b2c3d4\nRevises: c3f9a1d7e586\n"""\nrevision = 'e2e0a1b2c3d4'\ndown_revision = 'c3f9a1d7e586'\nbranch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n`,
+    );
     try {
       await waitFor('the new head in the tree', () => {
         const project = api.tree.getChildren().find((n) => n.kind === 'project' && n.project.id === sampleId);
@@ -174,30 +191,47 @@ describe('Alembic Migrations in a real extension host', function () {
     this.timeout(60_000);
     const uri = migration('3c8b1f04a6e2');
     const doc = await vscode.workspace.openTextDocument(uri);
-    const line = doc.getText().split('\n').findIndex((l) => l.startsWith('down_revision'));
+    const line = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.startsWith('down_revision'));
     const pos = new vscode.Position(line, doc.lineAt(line).text.indexOf('2a7e5d91c3b4') + 3);
     // The server is a child of this extension host, started with dist/server.js.
     const ps = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
-    const server = ps.split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f.some((a) => a.endsWith(path.join('dist', 'server.js'))));
+    const server = ps
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .find((f) => f.some((a) => a.endsWith(path.join('dist', 'server.js'))));
     assert.ok(server, `the language server among this host's children:\n${ps}`);
     process.kill(Number(server[0]), 'SIGKILL');
-    const text = await waitFor('a hover from the restarted server that knows the database state', async () => {
-      const again = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
-      if (again.includes(`${server[0]} `) && again.split('\n').some((l) => l.trim().startsWith(`${server[0]} `))) return undefined;
-      const h = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, pos);
-      const t = (h ?? []).flatMap((x) => x.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
-      return /create products table/i.test(t) && /current/i.test(t) ? t : undefined;
-    }, 15_000); // well under alembic.statusRefreshSeconds (30): the restart itself must bring the state back
+    const text = await waitFor(
+      'a hover from the restarted server that knows the database state',
+      async () => {
+        const again = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+        if (again.includes(`${server[0]} `) && again.split('\n').some((l) => l.trim().startsWith(`${server[0]} `))) return undefined;
+        const h = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, pos);
+        const t = (h ?? []).flatMap((x) => x.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+        return /create products table/i.test(t) && /current/i.test(t) ? t : undefined;
+      },
+      15_000,
+    ); // well under alembic.statusRefreshSeconds (30): the restart itself must bring the state back
     assert.match(text, /current/);
     assert.equal(api.store.graph(sampleId)?.nodes.length, 12);
   });
 
-  it('Go to Definition on a down_revision id opens the parent\'s revision = line', async () => {
+  it("Go to Definition on a down_revision id opens the parent's revision = line", async () => {
     const uri = migration('3c8b1f04a6e2');
     const doc = await vscode.workspace.openTextDocument(uri);
-    const line = doc.getText().split('\n').findIndex((l) => l.startsWith('down_revision'));
+    const line = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.startsWith('down_revision'));
     const col = doc.lineAt(line).text.indexOf('2a7e5d91c3b4') + 1;
-    const defs = await vscode.commands.executeCommand<Array<vscode.Location | vscode.LocationLink>>('vscode.executeDefinitionProvider', uri, new vscode.Position(line, col));
+    const defs = await vscode.commands.executeCommand<Array<vscode.Location | vscode.LocationLink>>(
+      'vscode.executeDefinitionProvider',
+      uri,
+      new vscode.Position(line, col),
+    );
     const target = defs[0] && ('targetUri' in defs[0] ? defs[0].targetUri : defs[0].uri);
     assert.ok(target && path.basename(target.fsPath).includes('2a7e5d91c3b4'));
   });

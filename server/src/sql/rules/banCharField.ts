@@ -9,6 +9,7 @@ export const banCharField: SqlRule = {
   meta: catalogMeta(id),
   checkAlterCommand(cmd, context) {
     if (context.isNew(context.relation)) return;
-    if (cmd.subtype === 'AT_AddColumn' && columnTypeName(cmd) === 'bpchar') context.report(id, cmd.keyword, 'CHAR(n) pads with spaces and is no faster than text in PostgreSQL: use text or varchar.');
+    if (cmd.subtype === 'AT_AddColumn' && columnTypeName(cmd) === 'bpchar')
+      context.report(id, cmd.keyword, 'CHAR(n) pads with spaces and is no faster than text in PostgreSQL: use text or varchar.');
   },
 };

@@ -8,6 +8,11 @@ export const banDropColumn: SqlRule = {
   meta: catalogMeta(id),
   checkAlterCommand(cmd, context) {
     if (context.isNew(context.relation)) return;
-    if (cmd.subtype === 'AT_DropColumn') context.report(id, cmd.keyword, `Dropping column ${String(cmd.node.name)} breaks running code that still reads it: deploy code that no longer uses it first, then drop it in a contract migration.`);
+    if (cmd.subtype === 'AT_DropColumn')
+      context.report(
+        id,
+        cmd.keyword,
+        `Dropping column ${String(cmd.node.name)} breaks running code that still reads it: deploy code that no longer uses it first, then drop it in a contract migration.`,
+      );
   },
 };

@@ -11,7 +11,11 @@ export const disallowedUniqueConstraint: SqlRule = {
     if (cmd.subtype !== 'AT_AddConstraint' || context.isNew(context.relation)) return;
     const k = addedConstraint(cmd);
     if ((k.contype === 'CONSTR_UNIQUE' || k.contype === 'CONSTR_PRIMARY') && !k.indexname) {
-      context.report(id, cmd.keyword, 'ADD UNIQUE builds its index while blocking writes: CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT … UNIQUE USING INDEX.');
+      context.report(
+        id,
+        cmd.keyword,
+        'ADD UNIQUE builds its index while blocking writes: CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT … UNIQUE USING INDEX.',
+      );
     }
   },
 };

@@ -8,7 +8,11 @@ export const offsetPagination: SqlRule = {
   meta: catalogMeta(id),
   check(statement, context) {
     if (statement.kind === 'SelectStmt' && statement.node.limitOffset && statement.node.limitCount) {
-      context.report(id, context.keyword, 'LIMIT … OFFSET batching rescans every earlier row (quadratic) and, without ORDER BY, skips or repeats rows: batch by key ranges (`WHERE id > :last ORDER BY id LIMIT :n`).');
+      context.report(
+        id,
+        context.keyword,
+        'LIMIT … OFFSET batching rescans every earlier row (quadratic) and, without ORDER BY, skips or repeats rows: batch by key ranges (`WHERE id > :last ORDER BY id LIMIT :n`).',
+      );
     }
   },
 };

@@ -9,6 +9,7 @@ export const preferTimestamptz: SqlRule = {
   meta: catalogMeta(id),
   checkAlterCommand(cmd, context) {
     if (context.isNew(context.relation)) return;
-    if (cmd.subtype === 'AT_AddColumn' && columnTypeName(cmd) === 'timestamp') context.report(id, cmd.keyword, 'TIMESTAMP WITHOUT TIME ZONE stores wall-clock time with no offset: use timestamptz.');
+    if (cmd.subtype === 'AT_AddColumn' && columnTypeName(cmd) === 'timestamp')
+      context.report(id, cmd.keyword, 'TIMESTAMP WITHOUT TIME ZONE stores wall-clock time with no offset: use timestamptz.');
   },
 };

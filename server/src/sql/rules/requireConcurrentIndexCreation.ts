@@ -8,6 +8,10 @@ export const requireConcurrentIndexCreation: SqlRule = {
   meta: { ...catalogMeta(id), absence: true },
   check(statement, context) {
     if (statement.kind !== 'IndexStmt' || statement.node.concurrent || context.isNew(context.relation)) return;
-    context.report(id, context.keyword, `CREATE INDEX without CONCURRENTLY blocks writes to ${context.relation ?? 'the table'} while it builds: use CREATE INDEX CONCURRENTLY inside \`with op.get_context().autocommit_block():\`.`);
+    context.report(
+      id,
+      context.keyword,
+      `CREATE INDEX without CONCURRENTLY blocks writes to ${context.relation ?? 'the table'} while it builds: use CREATE INDEX CONCURRENTLY inside \`with op.get_context().autocommit_block():\`.`,
+    );
   },
 };

@@ -15,7 +15,11 @@ export const addingRequiredField: OpRule = {
     const nullable = kw(col, 'nullable');
     const notNull = isFalse(nullable) || isTrue(kw(col, 'primary_key'));
     if (notNull && !kw(col, 'server_default')) {
-      context.report(id, (nullable ?? kw(col, 'primary_key'))!.range, `Adding a NOT NULL column without a server_default fails on a populated ${context.table ?? 'table'}. Add it nullable (or with a server_default), backfill it, then set NOT NULL in a later migration.`);
+      context.report(
+        id,
+        (nullable ?? kw(col, 'primary_key'))!.range,
+        `Adding a NOT NULL column without a server_default fails on a populated ${context.table ?? 'table'}. Add it nullable (or with a server_default), backfill it, then set NOT NULL in a later migration.`,
+      );
     }
   },
 };

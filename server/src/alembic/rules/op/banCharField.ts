@@ -9,6 +9,7 @@ export const banCharField: OpRule = {
   meta: catalogMeta(id),
   checkColumnType(t, context) {
     const tn = typeName(t);
-    if (tn === 'CHAR' || tn === 'NCHAR') context.report(id, t.range, 'CHAR(n) pads with spaces and is no faster than text in PostgreSQL: use sa.Text() or sa.String().');
+    if (tn === 'CHAR' || tn === 'NCHAR')
+      context.report(id, t.range, 'CHAR(n) pads with spaces and is no faster than text in PostgreSQL: use sa.Text() or sa.String().');
   },
 };

@@ -10,6 +10,11 @@ export const changingColumnType: OpRule = {
   check(site, context) {
     if (context.op !== 'alter_column' || !context.inUpgrade || context.isNew(context.table)) return;
     const type = kw(site.call, 'type_');
-    if (type) context.report(id, type.range, 'Changing a column type rewrites the table under ACCESS EXCLUSIVE for most type changes: add a new column, backfill, switch reads, then drop the old one (expand / migrate / contract).');
+    if (type)
+      context.report(
+        id,
+        type.range,
+        'Changing a column type rewrites the table under ACCESS EXCLUSIVE for most type changes: add a new column, backfill, switch reads, then drop the old one (expand / migrate / contract).',
+      );
   },
 };

@@ -11,7 +11,11 @@ export const concurrentIndexInTransaction: OpRule = {
     if (context.op !== 'create_index' && context.op !== 'drop_index') return;
     const concurrently = kw(site.call, 'postgresql_concurrently');
     if (isTrue(concurrently) && !site.inAutocommitBlock) {
-      context.report(id, concurrently!.range, `${context.op === 'create_index' ? 'CREATE' : 'DROP'} INDEX CONCURRENTLY cannot run inside a transaction block: wrap the call in \`with op.get_context().autocommit_block():\`.`);
+      context.report(
+        id,
+        concurrently!.range,
+        `${context.op === 'create_index' ? 'CREATE' : 'DROP'} INDEX CONCURRENTLY cannot run inside a transaction block: wrap the call in \`with op.get_context().autocommit_block():\`.`,
+      );
     }
   },
 };

@@ -10,6 +10,11 @@ export const disallowedUniqueConstraint: OpRule = {
   check(site, context) {
     if (context.op !== 'create_unique_constraint') return;
     const t = context.batch ? context.table : stringArg(site.call, 1, 'table_name');
-    if (context.inUpgrade && !context.isNew(t)) context.report(id, context.name, 'A unique constraint builds its index while blocking writes: create a unique index CONCURRENTLY (in an autocommit block), then `ADD CONSTRAINT … UNIQUE USING INDEX …`.');
+    if (context.inUpgrade && !context.isNew(t))
+      context.report(
+        id,
+        context.name,
+        'A unique constraint builds its index while blocking writes: create a unique index CONCURRENTLY (in an autocommit block), then `ADD CONSTRAINT … UNIQUE USING INDEX …`.',
+      );
   },
 };

@@ -13,7 +13,11 @@ export const emptyDowngrade: OpRule = {
     const down = parsed.functions.find((f) => f.name === 'downgrade');
     if (!down?.isEmpty) return;
     if (context.operations.some(({ context: c }) => c.inUpgrade && !NOT_A_CHANGE.test(c.op))) {
-      context.report(id, down.nameRange, 'upgrade() changes the schema but downgrade() does nothing, so `alembic downgrade` silently leaves the changes in place. Write the reverse operations (quick fix: generate them).');
+      context.report(
+        id,
+        down.nameRange,
+        'upgrade() changes the schema but downgrade() does nothing, so `alembic downgrade` silently leaves the changes in place. Write the reverse operations (quick fix: generate them).',
+      );
     }
   },
 };

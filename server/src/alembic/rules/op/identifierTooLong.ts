@@ -6,8 +6,18 @@ import { isColumn } from './callArgs';
 const id = 'identifier-too-long';
 
 /** Operations whose arguments name database objects. */
-const NAMING_OPS = new Set(['create_table', 'add_column', 'alter_column', 'rename_table', 'create_index', 'create_foreign_key',
-  'create_check_constraint', 'create_unique_constraint', 'create_primary_key', 'create_exclude_constraint']);
+const NAMING_OPS = new Set([
+  'create_table',
+  'add_column',
+  'alter_column',
+  'rename_table',
+  'create_index',
+  'create_foreign_key',
+  'create_check_constraint',
+  'create_unique_constraint',
+  'create_primary_key',
+  'create_exclude_constraint',
+]);
 
 export const identifierTooLong: OpRule = {
   id,
@@ -26,7 +36,12 @@ export const identifierTooLong: OpRule = {
     for (const e of names) {
       if (e.kind !== 'string') continue;
       const bytes = Buffer.byteLength(e.value, 'utf8');
-      if (bytes > 63) context.report(id, e.range, `'${e.value}' is ${bytes} bytes: PostgreSQL silently truncates identifiers to 63 bytes, so later operations by this name miss.`);
+      if (bytes > 63)
+        context.report(
+          id,
+          e.range,
+          `'${e.value}' is ${bytes} bytes: PostgreSQL silently truncates identifiers to 63 bytes, so later operations by this name miss.`,
+        );
     }
   },
 };

@@ -11,7 +11,11 @@ export const modelImport: OpRule = {
       const segs = imp.module.split('.');
       if (/^(sqlalchemy|alembic|sqlmodel|typing|__future__)$/.test(segs[0])) continue;
       if (segs.some((s) => s === 'models' || s === 'model')) {
-        context.report(id, imp.range, `Importing ${imp.module} ties this migration to today's models: when they change, old migrations break. Describe tables with sa.table()/sa.column() inside the migration instead.`);
+        context.report(
+          id,
+          imp.range,
+          `Importing ${imp.module} ties this migration to today's models: when they change, old migrations break. Describe tables with sa.table()/sa.column() inside the migration instead.`,
+        );
       }
     }
   },

@@ -21,12 +21,21 @@ export const offlineUnsafeDataAccess: OpRule = {
       if (c.func.kind === 'attribute' && FETCH.test(c.func.attr)) {
         const inner = c.func.object;
         if (inner.kind === 'call' && /(?:^|\.)execute$/.test(inner.callee)) {
-          const target = inner.func.kind === 'attribute' ? inner.func.object : inner.func.kind === 'name' ? ({ ...inner.func, name: inner.func.name.replace(/\.execute$/, '') } as Expr) : undefined;
+          const target =
+            inner.func.kind === 'attribute'
+              ? inner.func.object
+              : inner.func.kind === 'name'
+                ? ({ ...inner.func, name: inner.func.name.replace(/\.execute$/, '') } as Expr)
+                : undefined;
           if (isBind(target)) hit = true;
         }
       }
       if (hit) {
-        context.report(id, c.range, 'Reading data through op.get_bind() fails in offline mode (`alembic upgrade --sql` has no database): guard it with `if not context.is_offline_mode():`, or write the change as plain SQL.');
+        context.report(
+          id,
+          c.range,
+          'Reading data through op.get_bind() fails in offline mode (`alembic upgrade --sql` has no database): guard it with `if not context.is_offline_mode():`, or write the change as plain SQL.',
+        );
       }
     }
   },

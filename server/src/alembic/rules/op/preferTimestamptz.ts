@@ -10,7 +10,11 @@ export const preferTimestamptz: OpRule = {
   checkColumnType(t, context) {
     const tn = typeName(t);
     if ((tn === 'DateTime' || tn === 'TIMESTAMP') && !(t.kind === 'call' && isTrue(kw(t, 'timezone')))) {
-      context.report(id, t.range, `${quoteSource(exprText(context.parsed, t))} stores a timestamp without time zone: use \`sa.DateTime(timezone=True)\` (timestamptz), which PostgreSQL stores as an absolute instant.`);
+      context.report(
+        id,
+        t.range,
+        `${quoteSource(exprText(context.parsed, t))} stores a timestamp without time zone: use \`sa.DateTime(timezone=True)\` (timestamptz), which PostgreSQL stores as an absolute instant.`,
+      );
     }
   },
 };

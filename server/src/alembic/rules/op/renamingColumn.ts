@@ -10,6 +10,11 @@ export const renamingColumn: OpRule = {
   check(site, context) {
     if (context.op !== 'alter_column' || !context.inUpgrade || context.isNew(context.table)) return;
     const rename = kw(site.call, 'new_column_name');
-    if (rename) context.report(id, rename.range, 'Renaming a column breaks every running instance that still uses the old name: add the new column, write both, backfill, switch reads, then drop the old one.');
+    if (rename)
+      context.report(
+        id,
+        rename.range,
+        'Renaming a column breaks every running instance that still uses the old name: add the new column, write both, backfill, switch reads, then drop the old one.',
+      );
   },
 };

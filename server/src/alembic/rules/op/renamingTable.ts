@@ -7,6 +7,11 @@ export const renamingTable: OpRule = {
   id,
   meta: catalogMeta(id),
   check(_site, context) {
-    if (context.op === 'rename_table' && context.inUpgrade) context.report(id, context.name, 'Renaming a table breaks every running instance that still uses the old name: create a view with the old name, or migrate in steps.');
+    if (context.op === 'rename_table' && context.inUpgrade)
+      context.report(
+        id,
+        context.name,
+        'Renaming a table breaks every running instance that still uses the old name: create a view with the old name, or migrate in steps.',
+      );
   },
 };

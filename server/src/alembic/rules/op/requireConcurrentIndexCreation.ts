@@ -12,7 +12,11 @@ export const requireConcurrentIndexCreation: OpRule = {
     if (context.op !== 'create_index' || isTrue(kw(site.call, 'postgresql_concurrently'))) return;
     const t = context.batch ? context.table : stringArg(site.call, 1, 'table_name');
     if (context.inUpgrade && !context.isNew(t)) {
-      context.report(id, context.name, `Building an index on ${t ?? 'an existing table'} without CONCURRENTLY blocks writes until it finishes: pass postgresql_concurrently=True inside \`with op.get_context().autocommit_block():\`.`);
+      context.report(
+        id,
+        context.name,
+        `Building an index on ${t ?? 'an existing table'} without CONCURRENTLY blocks writes until it finishes: pass postgresql_concurrently=True inside \`with op.get_context().autocommit_block():\`.`,
+      );
     }
   },
 };

@@ -20,10 +20,17 @@ export const requireConcurrentIndexDeletion: OpRule = {
     const fn = context.fn;
     // The index as this migration creates it somewhere (downgrade() re-creating what upgrade() drops): its columns.
     const known = index === undefined ? [] : [...context.objects.values()].flatMap((f) => f.created.filter((x) => x.key === `index:${index}`));
-    const quiet = (index !== undefined && context.createdBefore(`index:${index}`)) || context.isNew(t)
-      || (!!t && !!fn?.dropped.tables.has(t)) || (!!fn && known.some((x) => cascades(fn.dropped, x)));
+    const quiet =
+      (index !== undefined && context.createdBefore(`index:${index}`)) ||
+      context.isNew(t) ||
+      (!!t && !!fn?.dropped.tables.has(t)) ||
+      (!!fn && known.some((x) => cascades(fn.dropped, x)));
     if (!quiet) {
-      context.report(id, context.name, `DROP INDEX takes an ACCESS EXCLUSIVE lock on ${t ?? 'the table'}${context.inUpgrade ? '' : ' (a downgrade runs against the live table too)'}: pass postgresql_concurrently=True inside \`with op.get_context().autocommit_block():\`.`);
+      context.report(
+        id,
+        context.name,
+        `DROP INDEX takes an ACCESS EXCLUSIVE lock on ${t ?? 'the table'}${context.inUpgrade ? '' : ' (a downgrade runs against the live table too)'}: pass postgresql_concurrently=True inside \`with op.get_context().autocommit_block():\`.`,
+      );
     }
   },
 };
