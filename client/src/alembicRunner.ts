@@ -5,9 +5,10 @@
  * classified with a next step, and the database state re-read afterwards.
  */
 import * as crypto from 'node:crypto';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ProjectInfo } from '../../server/src/shared/protocol';
-import { alembicCommand, buildAlembicInvocation, InvalidAlembicArgumentError, type AlembicAction } from './alembicCli/alembicArgv';
+import { buildAlembicInvocation, InvalidAlembicArgumentError, type AlembicAction } from './alembicCli/alembicArgv';
 import { classifyAlembicFailure, type AlembicFailure } from './alembicCli/classifyFailure';
 import { parseMigrationStep } from './alembicCli/parseOutput';
 import { runProcess, type RunResult } from './alembicCli/processRunner';
@@ -16,6 +17,9 @@ import { terminateSessions } from './db/versionTable';
 import type { DatabaseMonitor } from './databaseMonitor';
 import { reportFailure } from './ctx';
 import type { ProbeResult, TargetProbe } from './targetProbe';
+import { chooseAlembic, driverIgnoresPgoptions, parseEnvFile, runTimeoutOptions, type AlembicChoice } from './alembicCli/interpreter';
+import { interpreterFacts } from './localTools';
+import { MAX_CONFIG_BYTES, readRegularText } from '../../server/src/shared/regularFile';
 import { describeTarget, targetUrl } from './alembicCli/alembicTarget';
 
 export interface RunOptions {
@@ -43,14 +47,20 @@ interface PythonApi {
 interface RunContext {
   scope: vscode.Uri;
   cfg: vscode.WorkspaceConfiguration;
-  command: string[];
+  /** The alembic to run, and why. */
+  choice: AlembicChoice;
   db: Awaited<ReturnType<DatabaseMonitor['connectionOf']>>;
   extraEnv: Record<string, string>;
-  pythonPath: string | undefined;
+  /** Why nothing may run, when something must be fixed first. */
+  blocked?: string;
 }
 
 export class AlembicRunner implements vscode.Disposable {
   private readonly running = new Map<string, { title: string; abort: AbortController }>();
+  /** The last alembic chosen per project, as its one-sentence reason. */
+  private readonly lastChoice = new Map<string, string>();
+  /** Projects already told that their driver ignores the lock timeout. */
+  private readonly toldDriver = new Set<string>();
   private readonly emitter = new vscode.EventEmitter<{ projectId: string; running: boolean }>();
   readonly onDidChangeRunning = this.emitter.event;
 
@@ -99,18 +109,31 @@ export class AlembicRunner implements vscode.Disposable {
       return { kind: 'not-run', message };
     }
     const ctx = await this.prepare(project);
-    const { scope, cfg, command, db, extraEnv } = ctx;
+    const { scope, cfg, db, extraEnv } = ctx;
+    if (ctx.blocked) {
+      const message = `Alembic does not run: ${ctx.blocked}.`;
+      void reportFailure(this.log, `Alembic: ${message}`, { level: 'warning', actions: [] });
+      return { kind: 'not-run', message };
+    }
     // A name for the run's database sessions, so a cancel can stop the statement the server is still running.
     const appName = `vscode-alembic-${crypto.randomBytes(4).toString('hex')}`;
     extraEnv.PGAPPNAME ??= appName;
     // The database this run changes, as env.py decides (cached): a cancel stops sessions there.
     const touchesDatabase = (action.kind === 'upgrade' || action.kind === 'downgrade' || action.kind === 'stamp') && !action.sql;
     const target = touchesDatabase ? await this.targetOf(project, ctx) : undefined;
+    // asyncpg and pg8000 do not read PGOPTIONS: say so once rather than claim a lock timeout.
+    const driver =
+      target?.target.kind === 'ok' ? target.target.driver : db.kind === 'ok' ? (parseDatabaseUrl(db.url) as { driver?: string }).driver : undefined;
+    if (touchesDatabase && extraEnv.PGOPTIONS && driverIgnoresPgoptions(driver) && !this.toldDriver.has(project.id)) {
+      this.toldDriver.add(project.id);
+      this.log.warn(
+        `[run] ${project.name}: the ${driver} driver ignores PGOPTIONS, so alembic.run.lockTimeout is not in force here (set it in env.py, e.g. connect_args={"server_settings": {"lock_timeout": "5s"}})`,
+      );
+    }
     let invocation;
     try {
       invocation = buildAlembicInvocation({
-        command,
-        pythonPath: ctx.pythonPath,
+        command: ctx.choice.argv,
         iniFile: vscode.Uri.parse(project.iniUri).fsPath,
         cwd: scope.fsPath,
         xArgs: cfg.get<string[]>('xArgs', []),
@@ -194,7 +217,7 @@ export class AlembicRunner implements vscode.Disposable {
         secrets,
       });
       this.log.error(`[run] ${project.name}: ${failure.kind} — ${failure.message}`);
-      void this.reportFailure(failure, opts.title);
+      void this.reportFailure(failure, opts.title, () => void this.run(project, action, opts));
       outcome = { kind: 'failed', result, failure };
     }
     if (
@@ -207,13 +230,30 @@ export class AlembicRunner implements vscode.Disposable {
     return outcome;
   }
 
-  /** What every run and probe of a project shares: settings, the database handed over, the interpreter. */
+  /**
+   * What every run and probe of a project shares: settings, the environment (the env file, then
+   * alembic.env, the database handed over, the lock and statement timeouts) and the alembic to
+   * run. `blocked` says why nothing may run (a configured env file that is missing, a malformed
+   * timeout): never a run against a default database by accident, never a timeout claimed but
+   * not in force.
+   */
   private async prepare(project: ProjectInfo): Promise<RunContext> {
     const scope = vscode.Uri.parse(project.rootUri);
     const cfg = vscode.workspace.getConfiguration('alembic', scope);
-    const command = cfg.get<string[]>('command', []);
     const db = await this.database.connectionOf(project);
     const extraEnv: Record<string, string> = {};
+    const blocked: string[] = [];
+    // The env file first (alembic.envFile, else a .env beside alembic.ini), alembic.env over it.
+    const envFileSetting = cfg.get<string>('envFile', '').trim();
+    const envFile = envFileSetting ? path.resolve(scope.fsPath, envFileSetting) : path.join(scope.fsPath, '.env');
+    try {
+      Object.assign(extraEnv, parseEnvFile(readRegularText(envFile, MAX_CONFIG_BYTES)));
+    } catch (e) {
+      if (envFileSetting)
+        blocked.push(
+          `alembic.envFile names ${envFile}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): alembic would run without its variables`,
+        );
+    }
     for (const [k, v] of Object.entries(cfg.get<Record<string, unknown>>('env', {}))) if (typeof v === 'string') extraEnv[k] = v;
     // The database the status bar reads is the one alembic should change: a URL from the setting
     // is handed over as DATABASE_URL (env.py reads it in the usual template), a stored password as PGPASSWORD.
@@ -224,8 +264,33 @@ export class AlembicRunner implements vscode.Disposable {
       const urlHasPassword = inUrl.kind === 'ok' && (inUrl.parts.password !== undefined || inUrl.parts.params.some((q) => q.key.toLowerCase() === 'password'));
       if (db.pg.password !== undefined && !urlHasPassword && extraEnv.PGPASSWORD === undefined) extraEnv.PGPASSWORD = db.pg.password;
     }
-    const pythonPath = command.length ? undefined : await this.pythonPath(scope);
-    return { scope, cfg, command, db, extraEnv, pythonPath };
+    const timeouts = runTimeoutOptions(
+      extraEnv.PGOPTIONS ?? process.env.PGOPTIONS,
+      cfg.get<string>('run.lockTimeout', '5s'),
+      cfg.get<string>('run.statementTimeout', ''),
+    );
+    blocked.push(...timeouts.problems);
+    if (timeouts.pgoptions) extraEnv.PGOPTIONS = timeouts.pgoptions;
+    const command = cfg.get<string[]>('command', []);
+    const folder = vscode.workspace.getWorkspaceFolder(scope)?.uri.fsPath;
+    const choice = chooseAlembic(
+      interpreterFacts({
+        command,
+        ...(command.length ? {} : { pythonExtension: await this.pythonPath(scope) }),
+        dirs: [scope.fsPath, ...(folder && folder !== scope.fsPath ? [folder] : [])],
+        pathVar: extraEnv.PATH ?? process.env.PATH,
+      }),
+    );
+    if (this.lastChoice.get(project.id) !== choice.why) {
+      this.lastChoice.set(project.id, choice.why);
+      this.log.info(`[run] ${project.name}: alembic is ${choice.why}`);
+    }
+    return { scope, cfg, choice, db, extraEnv, ...(blocked.length ? { blocked: blocked.join('; ') } : {}) };
+  }
+
+  /** Which alembic the project runs and why (the status tooltip), once a run or probe chose it. */
+  interpreterOf(projectId: string): string | undefined {
+    return this.lastChoice.get(projectId);
   }
 
   private async targetOf(project: ProjectInfo, ctx: RunContext): Promise<ProbeResult> {
@@ -234,7 +299,7 @@ export class AlembicRunner implements vscode.Disposable {
     const scriptDir = project.scriptLocationUri ? vscode.Uri.parse(project.scriptLocationUri).fsPath : undefined;
     const result = await this.probe.probe({
       projectId: project.id,
-      alembicArgv: alembicCommand({ command: ctx.command, pythonPath: ctx.pythonPath }),
+      alembicArgv: ctx.choice.argv,
       iniFile: vscode.Uri.parse(project.iniUri!).fsPath,
       cwd: ctx.scope.fsPath,
       xArgs: ctx.cfg.get<string[]>('xArgs', []),
@@ -268,13 +333,15 @@ export class AlembicRunner implements vscode.Disposable {
     return { ...parsed.pg, ...(result.password ? { password: result.password } : {}) };
   }
 
-  private async reportFailure(f: AlembicFailure, title: string): Promise<void> {
+  private async reportFailure(f: AlembicFailure, title: string, retry: () => void): Promise<void> {
     const actions: string[] = [];
+    if (f.kind === 'lock-timeout') actions.push('Retry');
     if (f.kind === 'wrong-interpreter') actions.push('Select Interpreter', 'Open Settings');
     if (f.kind === 'multiple-heads') actions.push('Merge Heads');
     if (f.kind === 'auth-failed' || f.kind === 'connection-refused' || f.kind === 'database-missing') actions.push('Configure Database');
     const choice = await reportFailure(this.log, `Alembic: ${title} failed — ${f.message} ${f.nextStep}`, { actions });
-    if (choice === 'Select Interpreter')
+    if (choice === 'Retry') retry();
+    else if (choice === 'Select Interpreter')
       void vscode.commands
         .executeCommand('python.setInterpreter')
         .then(undefined, () => vscode.commands.executeCommand('workbench.action.openSettings', 'alembic.command'));

@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parseProbeOutput, probeInterpreter, type AlembicTarget } from './alembicCli/alembicTarget';
+import { which } from './localTools';
 
 export interface ProbeRequest {
   projectId: string;
@@ -47,20 +47,6 @@ function fileMark(file: string): string {
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
-}
-
-function which(name: string, pathVar: string | undefined): string | undefined {
-  for (const dir of (pathVar ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const f = path.join(dir, name);
-    try {
-      const st = fs.statSync(f);
-      if (st.isFile() && st.mode & 0o111) return f;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 function shebang(file: string): string | undefined {

@@ -221,7 +221,7 @@ export class StatusBar implements vscode.Disposable {
     private readonly store: GraphStore,
     private readonly views: ViewCache,
     private readonly database: DatabaseMonitor,
-    runner: AlembicRunner,
+    private readonly runner: AlembicRunner,
     private readonly currentProject: () => ProjectInfo | undefined,
   ) {
     this.item.name = 'Alembic Database';
@@ -251,8 +251,10 @@ export class StatusBar implements vscode.Disposable {
     const elsewhere = db?.alembicTarget?.differs ? db.alembicTarget.label : undefined;
     const text = elsewhere ? v.text.replace(/^\$\([^)]*\)/, '$(warning)') : v.text;
     this.item.text = this.spinning ? `$(sync~spin) ${prefix}${text.replace(/^\$\([^)]*\)\s*/, '')}` : text.replace(/^(\$\([^)]*\)\s*)/, `$1${prefix}`);
+    const runsWith = this.runner.interpreterOf(project.id);
     const tooltip = new vscode.MarkdownString(
-      `${elsewhere ? `**alembic changes ${elsewhere}** (as env.py builds it), not the database shown here.\n\n` : ''}${v.tooltip}${db?.target ? `\n\n${db.target.database} on ${db.target.host} — from ${db.target.source}` : ''}${db?.target?.notes.length ? `\n\n${db.target.notes.map((n) => `- ${n}`).join('\n')}` : ''}`,
+      `${elsewhere ? `**alembic changes ${elsewhere}** (as env.py builds it), not the database shown here.\n\n` : ''}${v.tooltip}${db?.target ? `\n\n${db.target.database} on ${db.target.host} — from ${db.target.source}` : ''}${db?.target?.notes.length ? `\n\n${db.target.notes.map((n) => `- ${n}`).join('\n')}` : ''}` +
+        (runsWith ? `\n\nRuns alembic with ${runsWith}.` : ''),
     );
     this.item.tooltip = tooltip;
     this.item.command = { command: v.command, title: 'Alembic', arguments: [{ projectId: project.id }] };

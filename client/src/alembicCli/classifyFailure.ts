@@ -15,6 +15,7 @@ export type FailureKind =
   | 'auth-failed'
   | 'database-missing'
   | 'connection-refused'
+  | 'lock-timeout'
   | 'sql-error'
   | 'alembic-error'
   | 'unknown';
@@ -193,6 +194,15 @@ export function classifyAlembicFailure(r: FailureInput): AlembicFailure {
     const text = exc.message.replace(/^\([\w.]+\)\s*/, '');
     const sql = firstMatch(stderr.slice(exc.index), /\[SQL: ([\s\S]*?)\]\n(?:\[parameters|\(Background|$)/);
     const name = (dbError ?? exc.type).split('.').pop();
+    if (/LockNotAvailable|lock timeout|55P03/.test(exc.message)) {
+      return withStep({
+        kind: 'lock-timeout',
+        message: tidy(`${text}${name ? ` (${name})` : ''}`),
+        ...(sql ? { sql: tidy(sql) } : {}),
+        nextStep:
+          'Another session holds a lock on the table (a long transaction, a dump, an idle-in-transaction client): nothing was applied. Retry when it has finished, or find it in pg_stat_activity.',
+      });
+    }
     return withStep({
       kind: 'sql-error',
       message: tidy(`${text}${name ? ` (${name})` : ''}`),

@@ -1,0 +1,56 @@
+/**
+ * What is installed where, looked up on the disk: programs on PATH, virtualenvs in a folder,
+ * lock files. Node adapter for the pure choice in alembicCli/interpreter.ts.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { VIRTUALENV_NAMES, type InterpreterFacts } from './alembicCli/interpreter';
+
+function isExecutableFile(f: string): boolean {
+  try {
+    const st = fs.statSync(f);
+    return st.isFile() && (st.mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The first executable called `name` on PATH. */
+export function which(name: string, pathVar: string | undefined): string | undefined {
+  for (const dir of (pathVar ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const f = path.join(dir, name);
+    if (isExecutableFile(f)) return f;
+  }
+  return undefined;
+}
+
+/** The Python executables of virtualenvs directly in `dirs` (in order; `.tox` is never one). */
+export function findVirtualenvs(dirs: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const dir of dirs) {
+    for (const name of VIRTUALENV_NAMES) {
+      for (const exe of ['bin/python', 'bin/python3', 'Scripts/python.exe']) {
+        const f = path.join(dir, name, exe);
+        if (isExecutableFile(f) && fs.existsSync(path.join(dir, name, 'pyvenv.cfg'))) {
+          if (!out.includes(f)) out.push(f);
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Everything the interpreter choice needs, for a project root and its workspace folder. */
+export function interpreterFacts(input: { command: string[]; pythonExtension?: string; dirs: string[]; pathVar: string | undefined }): InterpreterFacts {
+  const has = (file: string): boolean => input.dirs.some((d) => fs.existsSync(path.join(d, file)));
+  return {
+    command: input.command,
+    ...(input.pythonExtension ? { pythonExtension: input.pythonExtension } : {}),
+    virtualenvs: findVirtualenvs(input.dirs),
+    lockFiles: { poetry: has('poetry.lock'), uv: has('uv.lock'), pipenv: has('Pipfile.lock') },
+    tools: { poetry: which('poetry', input.pathVar), uv: which('uv', input.pathVar), pipenv: which('pipenv', input.pathVar) },
+    alembicOnPath: which('alembic', input.pathVar),
+  };
+}

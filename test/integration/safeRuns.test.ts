@@ -1,0 +1,86 @@
+/**
+ * Runs on real parts: the alembic of a real virtualenv found in the project (Debian's alembic
+ * through --system-site-packages), and a migration stopped by the lock timeout while another
+ * session holds the table — classified, with nothing applied.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { startPostgres, type TestPostgres } from '../support/postgres';
+import { writeProject } from '../support/generateProject';
+import { tempDir } from '../support/tempDir';
+import { chooseAlembic, runTimeoutOptions } from '../../client/src/alembicCli/interpreter';
+import { interpreterFacts } from '../../client/src/localTools';
+import { buildAlembicInvocation, type AlembicAction } from '../../client/src/alembicCli/alembicArgv';
+import { runProcess } from '../../client/src/alembicCli/processRunner';
+import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
+
+let pg: TestPostgres;
+before(async () => {
+  pg = await startPostgres();
+});
+after(async () => {
+  await pg?.stop();
+});
+
+async function alembic(command: string[], dir: string, ini: string, action: AlembicAction, env: Record<string, string>) {
+  const inv = buildAlembicInvocation({ command, iniFile: ini, cwd: dir, action, env });
+  return runProcess({ file: inv.file, args: inv.args, cwd: inv.cwd, env: { ...process.env, ...inv.env } });
+}
+
+test('a virtualenv in the project is found and its alembic runs', async () => {
+  const dir = tempDir('venv-project-');
+  const ini = writeProject(dir, [{ id: 'cccc00000001', down: [] }]);
+  execFileSync('/usr/bin/python3', ['-m', 'venv', '--without-pip', '--system-site-packages', path.join(dir, '.venv')]);
+  const choice = chooseAlembic(interpreterFacts({ command: [], dirs: [dir], pathVar: '/nonexistent' }));
+  assert.equal(choice.source, 'virtualenv');
+  assert.deepEqual(choice.argv, [path.join(dir, '.venv', 'bin', 'python'), '-m', 'alembic']);
+  const r = await alembic(choice.argv, dir, ini, { kind: 'heads' }, {});
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /cccc00000001 \(head\)/);
+  // A `.tox` environment is never taken for the project's.
+  const tox = tempDir('tox-project-');
+  execFileSync('/usr/bin/python3', ['-m', 'venv', '--without-pip', path.join(tox, '.tox')]);
+  assert.notEqual(chooseAlembic(interpreterFacts({ command: [], dirs: [tox], pathVar: '/nonexistent' })).source, 'virtualenv');
+});
+
+test('a session holding the table: the upgrade stops at the lock timeout, classified, nothing applied', async () => {
+  const dir = tempDir('lock-project-');
+  const ini = writeProject(dir, [
+    { id: 'dddd00000001', down: [], upgrade: ["op.create_table('t', sa.Column('id', sa.Integer, primary_key=True))"], downgrade: ["op.drop_table('t')"] },
+    { id: 'dddd00000002', down: ['dddd00000001'], upgrade: ["op.add_column('t', sa.Column('x', sa.Integer))"], downgrade: ["op.drop_column('t', 'x')"] },
+  ]);
+  const env = { DATABASE_URL: pg.url };
+  const first = await alembic(['/usr/bin/alembic'], dir, ini, { kind: 'upgrade', target: 'dddd00000001' }, env);
+  assert.equal(first.exitCode, 0, first.stderr);
+  const holder = new Client({ connectionString: pg.url, application_name: 'psql' });
+  await holder.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE t IN ACCESS EXCLUSIVE MODE');
+    const { pgoptions } = runTimeoutOptions(undefined, '1s', '');
+    const t0 = Date.now();
+    const r = await alembic(['/usr/bin/alembic'], dir, ini, { kind: 'upgrade', target: 'head' }, { ...env, PGOPTIONS: pgoptions! });
+    const took = Date.now() - t0;
+    assert.notEqual(r.exitCode, 0);
+    assert.ok(took < 20_000, `stopped by the timeout, not by the lock's end (${took} ms)`);
+    const f = classifyAlembicFailure({ exitCode: r.exitCode, stderr: r.stderr });
+    assert.equal(f.kind, 'lock-timeout', f.message);
+  } finally {
+    await holder.query('ROLLBACK').catch(() => undefined);
+    await holder.end();
+  }
+  const check = new Client({ connectionString: pg.url });
+  await check.connect();
+  try {
+    assert.deepEqual(
+      (await check.query('SELECT version_num FROM alembic_version')).rows.map((r: { version_num: string }) => r.version_num),
+      ['dddd00000001'],
+    );
+    assert.equal((await check.query("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 't' AND column_name = 'x'")).rows[0].n, 0);
+  } finally {
+    await check.end();
+  }
+});

@@ -1,0 +1,73 @@
+/**
+ * Which alembic runs, and why; the run's timeouts; the env file; a lock timeout classified.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  chooseAlembic,
+  driverIgnoresPgoptions,
+  parseEnvFile,
+  pgDuration,
+  runTimeoutOptions,
+  type InterpreterFacts,
+} from '../../client/src/alembicCli/interpreter';
+import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
+
+const none: InterpreterFacts = { command: [], virtualenvs: [], lockFiles: {}, tools: {} };
+
+test('the setting, then the Python extension, then a virtualenv, then poetry/uv/pipenv with their lock file, then PATH', () => {
+  const all: InterpreterFacts = {
+    command: ['docker', 'compose', 'run', 'app', 'alembic'],
+    pythonExtension: '/py/ext',
+    virtualenvs: ['/p/.venv/bin/python'],
+    lockFiles: { poetry: true, uv: true },
+    tools: { poetry: '/bin/poetry', uv: '/bin/uv' },
+    alembicOnPath: '/usr/bin/alembic',
+  };
+  assert.equal(chooseAlembic(all).source, 'setting');
+  assert.deepEqual(chooseAlembic({ ...all, command: [] }).argv, ['/py/ext', '-m', 'alembic']);
+  assert.deepEqual(chooseAlembic({ ...all, command: [], pythonExtension: undefined }).argv, ['/p/.venv/bin/python', '-m', 'alembic']);
+  assert.match(chooseAlembic({ ...all, command: [], pythonExtension: undefined }).why, /virtualenv \/p\/\.venv$/);
+  assert.deepEqual(chooseAlembic({ ...all, command: [], pythonExtension: undefined, virtualenvs: [] }).argv, ['/bin/poetry', 'run', 'alembic']);
+  assert.deepEqual(chooseAlembic({ ...none, lockFiles: { uv: true }, tools: { uv: '/bin/uv' } }).argv, ['/bin/uv', 'run', 'alembic']);
+  assert.equal(chooseAlembic({ ...none, lockFiles: { poetry: true } }).source, 'path', 'a lock file without the tool on PATH is not enough');
+  assert.match(chooseAlembic({ ...none, alembicOnPath: '/usr/bin/alembic' }).why, /alembic on PATH \(\/usr\/bin\/alembic\)/);
+  assert.match(chooseAlembic(none).why, /not found there/);
+});
+
+test('timeouts go to PGOPTIONS after what is there; a malformed one is a problem, not a silent default', () => {
+  assert.deepEqual(runTimeoutOptions(undefined, '5s', ''), { pgoptions: '-c lock_timeout=5s', problems: [] });
+  assert.deepEqual(runTimeoutOptions('-c search_path=app', '500ms', '10min'), {
+    pgoptions: '-c search_path=app -c lock_timeout=500ms -c statement_timeout=10min',
+    problems: [],
+  });
+  assert.deepEqual(runTimeoutOptions(undefined, '0', ''), { problems: [] });
+  assert.equal(runTimeoutOptions(undefined, 'five seconds', '').problems.length, 1);
+  assert.equal(runTimeoutOptions(undefined, '5s; DROP TABLE x', '').pgoptions, undefined, 'nothing but a duration reaches PGOPTIONS');
+  assert.equal(pgDuration('1.5 s'), '1.5s');
+  assert.equal(driverIgnoresPgoptions('postgresql+asyncpg'), true);
+  assert.equal(driverIgnoresPgoptions('postgresql+psycopg2'), false);
+});
+
+test('an env file: KEY=VALUE, export, quotes and comments, taken literally', () => {
+  assert.deepEqual(parseEnvFile('# db\nexport DATABASE_URL="postgresql://u@h/db"\nAPP_ENV=dev # local\nQUOTED=\'a $b `c`\'\nEMPTY=\nnot a line\n'), {
+    DATABASE_URL: 'postgresql://u@h/db',
+    APP_ENV: 'dev',
+    QUOTED: 'a $b `c`',
+    EMPTY: '',
+  });
+});
+
+test('a statement stopped by lock_timeout is its own failure, with the table still unchanged to say', () => {
+  const stderr = `INFO  [alembic.runtime.migration] Running upgrade aaaa00000001 -> aaaa00000002, add x
+Traceback (most recent call last):
+sqlalchemy.exc.OperationalError: (psycopg2.errors.LockNotAvailable) canceling statement due to lock timeout
+
+[SQL: ALTER TABLE t ADD COLUMN x INTEGER]
+(Background on this error at: https://sqlalche.me/e/14/e3q8)
+`;
+  const f = classifyAlembicFailure({ exitCode: 1, stderr });
+  assert.equal(f.kind, 'lock-timeout');
+  assert.match(f.nextStep, /nothing was applied/);
+  assert.equal(f.sql, 'ALTER TABLE t ADD COLUMN x INTEGER');
+});
