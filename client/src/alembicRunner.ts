@@ -14,6 +14,7 @@ import { parseMigrationStep } from './alembicCli/parseOutput';
 import { runProcess, type RunResult } from './alembicCli/processRunner';
 import { parseDatabaseUrl, redactText, type PgConnectionOptions } from './db/databaseUrl';
 import { terminateSessions } from './db/versionTable';
+import { busyMessage, lockName, tryMigrationLock, type LockResult } from './db/migrationLock';
 import type { DatabaseMonitor } from './databaseMonitor';
 import { reportFailure } from './ctx';
 import type { ProbeResult, TargetProbe } from './targetProbe';
@@ -155,6 +156,20 @@ export class AlembicRunner implements vscode.Disposable {
     this.log.info(`[run] ${project.name}: ${clean(shown)} (cwd ${invocation.cwd})`);
     if (opts.revealOutput) this.log.show(true);
 
+    // One run at a time per database and version table, whichever window or colleague starts it.
+    const lockPg = touchesDatabase ? this.targetConnection(target) : undefined;
+    let lock: LockResult | undefined;
+    if (lockPg) {
+      const name = lockName(cfg.get<string>('versionTable', '') || 'alembic_version', cfg.get<string>('versionTableSchema', '') || undefined);
+      lock = await tryMigrationLock(lockPg, name, { applicationName: `${extraEnv.PGAPPNAME}-lock` });
+      if (lock.kind === 'busy') {
+        const message = `Alembic: ${opts.title} was not started — ${busyMessage(name, lock.holder)}. Wait for it to finish.`;
+        this.log.warn(`[run] ${project.name}: ${message}`);
+        void reportFailure(this.log, message, { level: 'warning' });
+        return { kind: 'not-run', message };
+      }
+      if (lock.kind === 'error') this.log.warn(`[run] ${project.name}: the migration lock could not be taken (${lock.message}); running without it`);
+    }
     const abort = new AbortController();
     const startedAt = new Date();
     this.running.set(project.id, { title: opts.title, abort });
@@ -187,6 +202,7 @@ export class AlembicRunner implements vscode.Disposable {
     } finally {
       this.running.delete(project.id);
       this.emitter.fire({ projectId: project.id, running: false });
+      if (lock?.kind === 'held') await lock.release();
     }
 
     let outcome: RunOutcome;

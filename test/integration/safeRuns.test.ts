@@ -16,6 +16,8 @@ import { interpreterFacts } from '../../client/src/localTools';
 import { buildAlembicInvocation, type AlembicAction } from '../../client/src/alembicCli/alembicArgv';
 import { runProcess } from '../../client/src/alembicCli/processRunner';
 import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
+import { busyMessage, lockName, tryMigrationLock } from '../../client/src/db/migrationLock';
+import { parseDatabaseUrl } from '../../client/src/db/databaseUrl';
 
 let pg: TestPostgres;
 before(async () => {
@@ -83,4 +85,27 @@ test('a session holding the table: the upgrade stops at the lock timeout, classi
   } finally {
     await check.end();
   }
+});
+
+test('two runs on one database: the second is refused and told who holds the migration lock; released, it goes', async () => {
+  const p = parseDatabaseUrl(pg.url);
+  assert.equal(p.kind, 'ok');
+  const conn = p.kind === 'ok' ? p.pg : {};
+  const name = lockName('alembic_version');
+  const first = await tryMigrationLock(conn, name, { applicationName: 'vscode-alembic-first-lock' });
+  assert.equal(first.kind, 'held');
+  const second = await tryMigrationLock(conn, name, { applicationName: 'vscode-alembic-second-lock' });
+  assert.equal(second.kind, 'busy');
+  assert.equal(second.kind === 'busy' && second.holder?.application, 'vscode-alembic-first-lock');
+  assert.match(
+    busyMessage(name, second.kind === 'busy' ? second.holder : undefined),
+    /^another alembic run \(pid \d+, vscode-alembic-first-lock, \w+\) holds the migration lock of alembic_version$/,
+  );
+  const otherTable = await tryMigrationLock(conn, lockName('alembic_version_fab'));
+  assert.equal(otherTable.kind, 'held', 'another version table is another lock');
+  if (otherTable.kind === 'held') await otherTable.release();
+  if (first.kind === 'held') await first.release();
+  const third = await tryMigrationLock(conn, name);
+  assert.equal(third.kind, 'held');
+  if (third.kind === 'held') await third.release();
 });
