@@ -15,6 +15,7 @@ import { runProcess, type RunResult } from './alembicCli/processRunner';
 import { parseDatabaseUrl, redactText, type PgConnectionOptions } from './db/databaseUrl';
 import { terminateSessions } from './db/versionTable';
 import { busyMessage, lockName, tryMigrationLock, type LockResult } from './db/migrationLock';
+import { BlockerWatch } from './db/blockerWatch';
 import type { DatabaseMonitor } from './databaseMonitor';
 import { reportFailure } from './ctx';
 import type { ProbeResult, TargetProbe } from './targetProbe';
@@ -180,6 +181,15 @@ export class AlembicRunner implements vscode.Disposable {
         { location: vscode.ProgressLocation.Notification, title: `Alembic: ${opts.title}`, cancellable: true },
         async (progress, token) => {
           token.onCancellationRequested(() => abort.abort());
+          // Who the run waits for, when it waits on a lock: in the notification and the log.
+          let stepText = '';
+          const watch = lockPg
+            ? new BlockerWatch(lockPg, invocation.env.PGAPPNAME ?? appName, (text) => {
+                progress.report({ message: text ? `${stepText ? `${stepText} — ` : ''}${text}` : stepText });
+                if (text) this.log.warn(`[run] ${project.name}: ${clean(text)}`);
+              })
+            : undefined;
+          watch?.start();
           return runProcess({
             file: invocation.file,
             args: invocation.args,
@@ -191,12 +201,12 @@ export class AlembicRunner implements vscode.Disposable {
               if (stream === 'stdout') this.log.info(text);
               else this.log.info(`  ${text}`);
               const step = parseMigrationStep(line);
-              if (step && !line.startsWith('--'))
-                progress.report({
-                  message: `${step.direction} ${step.from.join(', ') || 'base'} → ${step.to.join(', ') || 'base'}${step.message ? `: ${step.message}` : ''}`,
-                });
+              if (step && !line.startsWith('--')) {
+                stepText = `${step.direction} ${step.from.join(', ') || 'base'} → ${step.to.join(', ') || 'base'}${step.message ? `: ${step.message}` : ''}`;
+                progress.report({ message: stepText });
+              }
             },
-          });
+          }).finally(() => watch?.stop());
         },
       );
     } finally {

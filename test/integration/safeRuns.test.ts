@@ -17,6 +17,7 @@ import { buildAlembicInvocation, type AlembicAction } from '../../client/src/ale
 import { runProcess } from '../../client/src/alembicCli/processRunner';
 import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
 import { busyMessage, lockName, tryMigrationLock } from '../../client/src/db/migrationLock';
+import { BlockerWatch } from '../../client/src/db/blockerWatch';
 import { parseDatabaseUrl } from '../../client/src/db/databaseUrl';
 
 let pg: TestPostgres;
@@ -62,10 +63,35 @@ test('a session holding the table: the upgrade stops at the lock timeout, classi
   try {
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE t IN ACCESS EXCLUSIVE MODE');
-    const { pgoptions } = runTimeoutOptions(undefined, '1s', '');
+    const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    const { pgoptions } = runTimeoutOptions(undefined, '3s', '');
+    // While it waits, the watch names who it waits for (never touching that session).
+    const seen: string[] = [];
+    const p = parseDatabaseUrl(pg.url);
+    const watch = new BlockerWatch(
+      p.kind === 'ok' ? p.pg : {},
+      'safe-runs-upgrade',
+      (text) => {
+        if (text) seen.push(text);
+      },
+      300,
+    );
+    watch.start();
     const t0 = Date.now();
-    const r = await alembic(['/usr/bin/alembic'], dir, ini, { kind: 'upgrade', target: 'head' }, { ...env, PGOPTIONS: pgoptions! });
+    const r = await alembic(
+      ['/usr/bin/alembic'],
+      dir,
+      ini,
+      { kind: 'upgrade', target: 'head' },
+      { ...env, PGOPTIONS: pgoptions!, PGAPPNAME: 'safe-runs-upgrade' },
+    );
     const took = Date.now() - t0;
+    await watch.stop();
+    assert.ok(
+      seen.some((t) => t.includes('for a lock on `t`') && t.includes(`held by pid ${holderPid} (`) && t.includes('psql, idle in transaction')),
+      `the blocker is named: ${JSON.stringify(seen)}`,
+    );
+    assert.equal((await holder.query('SELECT 1 AS ok')).rows[0].ok, 1, 'the blocking session is still there, untouched');
     assert.notEqual(r.exitCode, 0);
     assert.ok(took < 20_000, `stopped by the timeout, not by the lock's end (${took} ms)`);
     const f = classifyAlembicFailure({ exitCode: r.exitCode, stderr: r.stderr });

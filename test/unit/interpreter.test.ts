@@ -12,6 +12,7 @@ import {
   type InterpreterFacts,
 } from '../../client/src/alembicCli/interpreter';
 import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
+import { describeWait } from '../../client/src/db/blockerWatch';
 
 const none: InterpreterFacts = { command: [], virtualenvs: [], lockFiles: {}, tools: {} };
 
@@ -70,4 +71,25 @@ sqlalchemy.exc.OperationalError: (psycopg2.errors.LockNotAvailable) canceling st
   assert.equal(f.kind, 'lock-timeout');
   assert.match(f.nextStep, /nothing was applied/);
   assert.equal(f.sql, 'ALTER TABLE t ADD COLUMN x INTEGER');
+});
+
+test('a lock wait reads as who holds what, for how long, doing what', () => {
+  assert.equal(
+    describeWait({
+      waitingSeconds: 4,
+      relation: 'orders',
+      blockers: [
+        {
+          pid: 812,
+          user: 'app_user',
+          application: 'psql',
+          state: 'idle in transaction',
+          transactionSeconds: 1500,
+          query: 'UPDATE orders\n   SET status = 1 WHERE id IN (SELECT id FROM orders WHERE created_at < now())',
+        },
+      ],
+    }),
+    'waiting 4 s for a lock on `orders` held by pid 812 (app_user, psql, idle in transaction for 25 min: UPDATE orders SET status = 1 WHERE id IN (SELECT id FROM or…)',
+  );
+  assert.equal(describeWait({ waitingSeconds: 120, blockers: [] }), 'waiting 2 min for a lock');
 });

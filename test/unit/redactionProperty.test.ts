@@ -142,6 +142,8 @@ for (const shape of shapes) {
         // Meaningless when the password is part of the fixed text around it ('u', 'db', '***', 'postgresql'…).
         fc.pre(!outputs(shape.build(NEUTRAL), NEUTRAL).some((o) => o.includes(pw)));
         fc.pre(!shape.ambiguous?.(pw));
+        // Only whitespace cannot be told apart from the layout around it (`password=   dbname=…`).
+        fc.pre(pw.trim() !== '');
         checked++;
         const url = shape.build(pw);
         if (shape.wellFormed(pw)) {
