@@ -18,7 +18,7 @@ import { busyMessage, lockName, tryMigrationLock, type LockResult } from './db/m
 import { BlockerWatch } from './db/blockerWatch';
 import type { DatabaseMonitor } from './databaseMonitor';
 import { reportFailure } from './ctx';
-import type { ProbeResult, TargetProbe } from './targetProbe';
+import type { ProbeRequest, ProbeResult, TargetProbe } from './targetProbe';
 import { chooseAlembic, driverIgnoresPgoptions, parseEnvFile, runTimeoutOptions, type AlembicChoice } from './alembicCli/interpreter';
 import { interpreterFacts } from './localTools';
 import { MAX_CONFIG_BYTES, readRegularText } from '../../server/src/shared/regularFile';
@@ -319,11 +319,11 @@ export class AlembicRunner implements vscode.Disposable {
     return this.lastChoice.get(projectId);
   }
 
-  private async targetOf(project: ProjectInfo, ctx: RunContext): Promise<ProbeResult> {
+  private probeRequest(project: ProjectInfo, ctx: RunContext): ProbeRequest {
     const env = { ...ctx.extraEnv };
     delete env.PGAPPNAME;
     const scriptDir = project.scriptLocationUri ? vscode.Uri.parse(project.scriptLocationUri).fsPath : undefined;
-    const result = await this.probe.probe({
+    return {
       projectId: project.id,
       alembicArgv: ctx.choice.argv,
       iniFile: vscode.Uri.parse(project.iniUri!).fsPath,
@@ -331,7 +331,29 @@ export class AlembicRunner implements vscode.Disposable {
       xArgs: ctx.cfg.get<string[]>('xArgs', []),
       env,
       inputs: [...(scriptDir ? [`${scriptDir}/env.py`] : []), `${ctx.scope.fsPath}/.env`],
-    });
+    };
+  }
+
+  /** What the project doctor needs of a run: the alembic chosen, the run's environment, the probe. */
+  async setupOf(
+    project: ProjectInfo,
+  ): Promise<
+    | { choice: AlembicChoice; env: Record<string, string>; probeRequest: ProbeRequest; probe: (r: ProbeRequest) => Promise<ProbeResult>; blocked?: string }
+    | undefined
+  > {
+    if (!vscode.workspace.isTrusted || !project.iniUri) return undefined;
+    const ctx = await this.prepare(project);
+    return {
+      choice: ctx.choice,
+      env: ctx.extraEnv,
+      probeRequest: this.probeRequest(project, ctx),
+      probe: (r) => this.probe.probe(r),
+      ...(ctx.blocked ? { blocked: ctx.blocked } : {}),
+    };
+  }
+
+  private async targetOf(project: ProjectInfo, ctx: RunContext): Promise<ProbeResult> {
+    const result = await this.probe.probe(this.probeRequest(project, ctx));
     if (result.durationMs > 0) {
       const t = result.target;
       this.log.info(

@@ -9,10 +9,11 @@ import { runCommands } from './run';
 import { revisionCommands } from './revisions';
 import { sqlCommands } from './sql';
 import { navigationCommands } from './navigation';
+import { doctorCommands } from './doctor';
 
 export type CommandTable = Record<string, (ctx: Ctx) => (arg: Target) => unknown>;
 
-export const COMMANDS: CommandTable = { ...runCommands, ...revisionCommands, ...sqlCommands, ...navigationCommands };
+export const COMMANDS: CommandTable = { ...runCommands, ...revisionCommands, ...sqlCommands, ...navigationCommands, ...doctorCommands };
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
   return Object.entries(COMMANDS).map(([id, make]) => {
