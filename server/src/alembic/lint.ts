@@ -98,8 +98,16 @@ function hasString(e: Expr): boolean {
 export function lintMigration(parsed: ParsedMigration, file: string, _opts: { config?: RuleConfig } = {}): Problem[] {
   const problems: Located[] = [];
   const lines = parsed.lines;
-  const report = (ruleId: string, message: string, range: Range, anchorLine?: number): void => {
-    problems.push({ ruleId, severity: severity(ruleId), message, file, range, ...(anchorLine !== undefined ? { anchorLine } : {}) });
+  const report = (ruleId: string, message: string, range: Range, anchorLine?: number, table?: string): void => {
+    problems.push({
+      ruleId,
+      severity: severity(ruleId),
+      message,
+      file,
+      range,
+      ...(anchorLine !== undefined ? { anchorLine } : {}),
+      ...(table ? { table } : {}),
+    });
   };
   const tablesCreated = new Map<string | undefined, Set<string>>();
   for (const site of parsed.calls) {
@@ -190,7 +198,7 @@ export function lintMigration(parsed: ParsedMigration, file: string, _opts: { co
       if (site.functionName === 'downgrade' && ruleInfo(f.ruleId)?.category === 'operations' && !DOWNGRADE_RULES.has(f.ruleId)) continue;
       const start = decoded.map[Math.min(f.start, decoded.map.length - 1)];
       const end = decoded.map[Math.min(f.end, decoded.map.length - 1)];
-      report(f.ruleId, f.message, lines.range(start, Math.max(end, start + 1)), anchorLine);
+      report(f.ruleId, f.message, lines.range(start, Math.max(end, start + 1)), anchorLine, f.table);
     }
   }
   return applySuppressions(parsed, file, problems, checkOperations(parsed, file));

@@ -46,6 +46,10 @@ function columnTypes(site: CallSite, op: string): Expr[] {
  * Problems of the operation rules: `rules` (every registered one unless given) run on every
  * operation call, then on the whole migration.
  */
+/** Operations whose table is their second argument (the first names the index or constraint). */
+const SECOND_ARG_TABLE =
+  /^(create_index|drop_index|create_foreign_key|create_unique_constraint|create_check_constraint|create_primary_key|create_exclude_constraint|drop_constraint)$/;
+
 export function checkOperations(parsed: ParsedMigration, file: string, rules: readonly OpRule[] = OP_RULES): Problem[] {
   parsed = { ...parsed, calls: parsed.calls.filter((s) => s.dialect !== 'other') }; // not PostgreSQL's operations (CallSite.dialect)
   const out: Problem[] = [];
@@ -61,11 +65,24 @@ export function checkOperations(parsed: ParsedMigration, file: string, rules: re
     if (!o) continue;
     const fn = site.functionName === undefined ? undefined : objects.get(site.functionName);
     const createdBefore = (key: string): boolean => !!fn?.created.some((c) => c.key === key && c.at < site.call.start);
+    const table = o.batch ? o.table : stringArg(site.call, 0, 'table_name');
+    // The table a finding on this call is about (the run's confirmation shows its live size).
+    const subject = o.batch
+      ? o.table
+      : SECOND_ARG_TABLE.test(o.op)
+        ? stringArg(site.call, 1, o.op === 'create_foreign_key' ? 'source_table' : 'table_name')
+        : table;
     const context: OpSiteContext = {
       ...fileContext,
+      ...(subject
+        ? {
+            report: (ruleId: string, range: Range, message: string) =>
+              void out.push({ ruleId, severity: severity(ruleId), message, file, range, table: subject }),
+          }
+        : {}),
       op: o.op,
       batch: o.batch,
-      table: o.batch ? o.table : stringArg(site.call, 0, 'table_name'),
+      table,
       inUpgrade: site.functionName === 'upgrade',
       name: site.call.func.range,
       fn,

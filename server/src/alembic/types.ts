@@ -107,6 +107,8 @@ export interface Problem {
    * inside a multi-line string): a suppression there counts too, and the quick fix puts it there.
    */
   anchorLine?: number;
+  /** The table an operation's finding is about (for its live size before a run), when known. */
+  table?: string;
 }
 
 export const ZERO_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };

@@ -27,6 +27,8 @@ export interface SqlFinding {
   /** UTF-16 offsets into the checked SQL text. */
   start: number;
   end: number;
+  /** The table the statement is about, when it names one. */
+  table?: string;
 }
 
 /** Spans of SQL outside string literals, quoted identifiers, dollar quotes and comments. */
@@ -327,7 +329,8 @@ function statementFindings(
       isNew: (table) => !!table && ctx.tablesCreated.has(table),
       at,
       report: (ruleId, range, message) => {
-        findings.push({ ruleId, message, ...range, statement: [first, end] });
+        const table = relName(node.relation);
+        findings.push({ ruleId, message, ...range, statement: [first, end], ...(table ? { table } : {}) });
       },
     };
     for (const rule of rules) rule.check?.({ kind, node }, context);
