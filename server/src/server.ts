@@ -29,6 +29,7 @@ import {
   WorkspaceTrustNotification,
   ProjectsRequest,
   RevisionGraphRequest,
+  RevisionRisksRequest,
 } from './shared/protocol';
 
 const SERVER_VERSION = '0.1.0';
@@ -154,6 +155,7 @@ connection.onRequest(RevisionGraphRequest, (p, token) =>
     () => handlers.revisionGraph(state, p, token),
   ),
 );
+connection.onRequest(RevisionRisksRequest, (p) => state.handle('alembic/revisionRisks', [], () => handlers.revisionRisks(state, p)));
 connection.onNotification(WorkspaceTrustNotification, (p) =>
   state.guard('alembic/workspaceTrust', () => {
     state.trusted = p.trusted === true;

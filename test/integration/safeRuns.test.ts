@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { startPostgres, type TestPostgres } from '../support/postgres';
@@ -18,6 +19,15 @@ import { runProcess } from '../../client/src/alembicCli/processRunner';
 import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
 import { busyMessage, lockName, tryMigrationLock } from '../../client/src/db/migrationLock';
 import { BlockerWatch } from '../../client/src/db/blockerWatch';
+import { tableSizes } from '../../client/src/db/tableSizes';
+import { upgradeConfirmation } from '../../client/src/model/confirmation';
+import { RISK_EFFECTS } from '../../server/src/shared/riskEffects';
+import { revisionRisks } from '../../server/src/handlers/info';
+import type { HandlerContext } from '../../server/src/handlers/context';
+import { discoverProjects } from '../../server/src/alembic/discovery';
+import { ProjectIndex } from '../../server/src/alembic/projectIndex';
+import { lintMigration, prepareLinter } from '../../server/src/alembic/lint';
+import { parseMigration } from '../../server/src/alembic/migrationParser';
 import { parseDatabaseUrl } from '../../client/src/db/databaseUrl';
 
 let pg: TestPostgres;
@@ -134,4 +144,66 @@ test('two runs on one database: the second is refused and told who holds the mig
   const third = await tryMigrationLock(conn, name);
   assert.equal(third.kind, 'held');
   if (third.kind === 'held') await third.release();
+});
+
+test('before an upgrade: the flagged operation, its table’s live size (100,000 rows) and what PostgreSQL will do', async () => {
+  const dir = tempDir('risk-project-');
+  writeProject(dir, [
+    { id: 'gggg00000001', down: [], message: 'create orders' },
+    { id: 'gggg00000002', down: ['gggg00000001'], message: 'orders.status required', upgrade: ["op.alter_column('orders', 'status', nullable=False)"] },
+  ]);
+  const index = ProjectIndex.load(discoverProjects(dir)[0]);
+  await prepareLinter();
+  const file = index.migrationFiles().find((m) => m.file.includes('gggg00000002'))!.file;
+  const problems = lintMigration(await parseMigration(fs.readFileSync(file, 'utf8')), file);
+  const ctx = { projectByUri: () => index, lintProblemsOf: (f: string) => (f === file ? problems : []) } as unknown as HandlerContext;
+  const risks = revisionRisks(ctx, { projectId: 'p', revisions: ['gggg00000002'] });
+  assert.deepEqual(
+    risks.map((r) => [r.ruleId, r.table]),
+    [['adding-not-nullable-field', 'orders']],
+  );
+
+  const admin = new Client({ connectionString: pg.url });
+  await admin.connect();
+  try {
+    await admin.query('CREATE TABLE orders (id bigint PRIMARY KEY, status int)');
+    await admin.query('INSERT INTO orders SELECT g, 1 FROM generate_series(1, 100000) AS g');
+    await admin.query('ANALYZE orders');
+  } finally {
+    await admin.end();
+  }
+  const p = parseDatabaseUrl(pg.url);
+  const sizes = await tableSizes(p.kind === 'ok' ? p.pg : {}, ['orders', 'no_such_table']);
+  assert.equal(sizes.kind, 'ok');
+  assert.equal(sizes.kind === 'ok' && sizes.sizes.get('orders')?.rows, 100000);
+  const c = upgradeConfirmation({
+    projectName: 'proj',
+    spec: 'head',
+    target: {
+      kind: 'ok',
+      driver: 'postgresql+psycopg2',
+      hosts: [{ host: '127.0.0.1', port: pg.port }],
+      database: pg.database,
+      user: pg.user,
+      hasPassword: true,
+      via: 'engine_from_config',
+    },
+    revisions: [{ id: 'gggg00000002', message: 'orders.status required', risks }],
+    sizes: sizes.kind === 'ok' ? sizes.sizes : undefined,
+    effects: RISK_EFFECTS,
+  });
+  assert.ok(c);
+  assert.match(c.detail, /adding-not-nullable-field: `orders` — 100,000 rows, \d+\.\d (kB|MB): scans the whole table under ACCESS EXCLUSIVE/);
+  assert.equal(
+    upgradeConfirmation({
+      projectName: 'proj',
+      spec: 'head',
+      target: { kind: 'unknown', reason: 'x' },
+      revisions: [{ id: 'a', message: 'm', risks: [] }],
+      sizes: undefined,
+      effects: RISK_EFFECTS,
+    }),
+    undefined,
+    'nothing flagged: no question',
+  );
 });

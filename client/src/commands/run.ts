@@ -6,7 +6,10 @@ import * as vscode from 'vscode';
 import type { ProjectInfo, RevisionNode } from '../../../server/src/shared/protocol';
 import type { AlembicAction } from '../alembicCli/alembicArgv';
 import { describeTarget } from '../alembicCli/alembicTarget';
-import { confirmation } from '../model/confirmation';
+import { confirmation, upgradeConfirmation } from '../model/confirmation';
+import { tableSizes } from '../db/tableSizes';
+import { RISK_EFFECTS } from '../../../server/src/shared/riskEffects';
+import { RevisionRisksRequest } from '../../../server/src/shared/protocol';
 import { shortId, type RevisionState } from '../model/graphModel';
 import type { Ctx, Target } from '../ctx';
 import { nodeOf, pickRevision, revisionOf } from './pickers';
@@ -68,13 +71,46 @@ async function runAction(
 
 const specOf = async (spec: Spec, p: ProjectInfo): Promise<string | undefined> => (typeof spec === 'string' ? spec : spec(p));
 
+/**
+ * Before an upgrade whose pending revisions lock or rewrite live tables: each flagged operation
+ * with its table's live size (read on the database env.py connects to). Nothing flagged (or the
+ * database state unknown): the run just goes.
+ */
+async function confirmUpgrade(ctx: Ctx, project: ProjectInfo, spec: string): Promise<boolean> {
+  const view = ctx.views.view(project.id);
+  const rows = ctx.database.get(project.id)?.rows;
+  if (!view || !rows) return true;
+  let pending = view.pending(rows);
+  if (view.byId.has(spec)) pending = pending.filter((n) => n.id === spec || view.ancestors(spec).has(n.id));
+  else if (/^\+\d+$/.test(spec)) pending = pending.slice(0, Number(spec.slice(1)));
+  else if (spec !== 'head' && spec !== 'heads') return true;
+  if (pending.length === 0) return true;
+  const risks = await ctx.client.sendRequest(RevisionRisksRequest, { projectId: project.id, revisions: pending.map((n) => n.id) });
+  if (risks.length === 0) return true;
+  const probe = await ctx.runner.alembicTarget(project);
+  const pg = 'durationMs' in probe ? ctx.runner.targetConnection(probe) : undefined;
+  const tables = [...new Set(risks.map((r) => r.table).filter((t): t is string => !!t))];
+  const sizes = pg ? await tableSizes(pg, tables) : undefined;
+  const c = upgradeConfirmation({
+    projectName: project.name,
+    spec,
+    target: probe.target,
+    revisions: pending.map((n) => ({ id: n.id, message: n.message, risks: risks.filter((r) => r.revision === n.id) })),
+    sizes: sizes?.kind === 'ok' ? sizes.sizes : undefined,
+    effects: RISK_EFFECTS,
+  });
+  if (!c) return true;
+  return (await vscode.window.showWarningMessage(c.message, { modal: true, detail: c.detail }, c.button)) === c.button;
+}
+
 function upgrade(ctx: Ctx, target: Target, spec: Spec): Promise<void> {
   return runAction(
     ctx,
     target,
     async (p) => {
       const s = await specOf(spec, p);
-      return s ? { kind: 'upgrade', target: s } : undefined;
+      if (!s || !(await confirmUpgrade(ctx, p, s))) return undefined;
+      return { kind: 'upgrade', target: s };
     },
     (a) => `Upgrading to ${'target' in a ? a.target : ''}`,
   );

@@ -67,3 +67,58 @@ export function confirmation(input: ConfirmationInput): Confirmation {
   if (input.setting === 'remoteOnly' && sure && !differs && isLocalTarget(target)) return { kind: 'skip' };
   return { kind: 'ask', message: `${lead}${question}`, detail: body, button: sure ? verb : `${verb} Anyway`, differs };
 }
+
+/** A revision about to run, with its flagged operations. */
+export interface PendingRevision {
+  id: string;
+  message: string;
+  risks: Array<{ ruleId: string; message: string; table?: string }>;
+}
+
+function humanRows(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} M rows`;
+  return `${n.toLocaleString('en-US')} rows`;
+}
+
+function humanBytes(n: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} bytes` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+/**
+ * The question before an upgrade whose revisions lock or rewrite live tables: each flagged
+ * operation with its table's size and what PostgreSQL will do ("`orders` — 12.4 M rows, 3.1 GB:
+ * full rewrite under ACCESS EXCLUSIVE"). Undefined when nothing is flagged (the run just goes).
+ */
+export function upgradeConfirmation(input: {
+  projectName: string;
+  spec: string;
+  target: AlembicTarget;
+  revisions: PendingRevision[];
+  sizes: ReadonlyMap<string, { rows?: number; bytes: number }> | undefined;
+  effects: Readonly<Record<string, string>>;
+}): { message: string; detail: string; button: string } | undefined {
+  const flagged = input.revisions.filter((r) => r.risks.length);
+  if (flagged.length === 0) return undefined;
+  const where = input.target.kind === 'ok' ? describeTarget(input.target) : 'the database env.py connects to';
+  const lines: string[] = [];
+  for (const r of input.revisions) {
+    lines.push(`• ${shortId(r.id)} ${r.message}`);
+    for (const k of r.risks) {
+      const size = k.table ? input.sizes?.get(k.table) : undefined;
+      const sized = k.table ? ` \`${k.table}\`${size ? ` — ${size.rows !== undefined ? `${humanRows(size.rows)}, ` : ''}${humanBytes(size.bytes)}` : ''}` : '';
+      lines.push(`    ${k.ruleId}:${sized}: ${input.effects[k.ruleId] ?? k.message}`);
+    }
+  }
+  return {
+    message: `Upgrade ${input.projectName} to ${input.spec}? ${flagged.length} of ${plural(input.revisions.length, 'revision')} lock or rewrite live tables.`,
+    detail: `These run on ${where}:\n\n${lines.join('\n')}`,
+    button: 'Upgrade',
+  };
+}

@@ -1,4 +1,14 @@
 /** Every LSP request handler: `(state, params, token) → result` over the domain core. */
 export { definition, references, prepareRename, rename, completion } from './navigation';
-export { hover, documentSymbols, workspaceSymbols, projects, revisionGraph, projectsFromSnapshots, revisionGraphFromSnapshot, graphResult } from './info';
+export {
+  hover,
+  documentSymbols,
+  workspaceSymbols,
+  projects,
+  revisionGraph,
+  projectsFromSnapshots,
+  revisionGraphFromSnapshot,
+  graphResult,
+  revisionRisks,
+} from './info';
 export { codeActions, newRevision } from './codeActions';

@@ -19,9 +19,10 @@ import { declaredRevision } from '../alembic/revisionRefs';
 import type { ProjectIndex } from '../alembic/projectIndex';
 import type { AlembicProject } from '../alembic/project';
 import { targetAt } from './navigation';
-import type { ProjectInfo, RevisionGraphParams, RevisionGraphResult, RevisionNode } from '../shared/protocol';
+import type { ProjectInfo, RevisionGraphParams, RevisionGraphResult, RevisionNode, RevisionRisk, RevisionRisksParams } from '../shared/protocol';
 import { ZERO_RANGE } from '../alembic/types';
 import { revisionState } from '../shared/revisionState';
+import { isRiskRule } from '../shared/riskEffects';
 import { revisionFlags } from '../alembic/revisionFlags';
 
 /** Whether a revision is applied, pending or current in the project's database, when known. */
@@ -189,4 +190,26 @@ export function graphResult(state: HandlerContext, project: ProjectIndex, token?
   }
   if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
   return { projectId: state.projectUri(project), generation: project.generation, nodes, heads: [...g.heads], bases: [...g.bases] };
+}
+
+/** `alembic/revisionRisks`: the flagged operations of the revisions a run is about to apply. */
+export function revisionRisks(state: HandlerContext, p: RevisionRisksParams): RevisionRisk[] {
+  const project = state.projectByUri(p.projectId);
+  if (!project) return [];
+  const out: RevisionRisk[] = [];
+  for (const id of p.revisions) {
+    const node = project.graph.get(id);
+    if (!node) continue;
+    for (const problem of state.lintProblemsOf(node.migration.file)) {
+      if (!isRiskRule(problem.ruleId)) continue;
+      out.push({
+        revision: id,
+        ruleId: problem.ruleId,
+        severity: problem.severity,
+        message: problem.message,
+        ...(problem.table ? { table: problem.table } : {}),
+      });
+    }
+  }
+  return out;
 }

@@ -171,3 +171,26 @@ export type NewRevisionResult =
  * revision is an ordinary, undoable file creation. No Python involved.
  */
 export const NewRevisionRequest = new RequestType<NewRevisionParams, NewRevisionResult, void>('alembic/newRevision');
+
+export interface RevisionRisksParams {
+  projectId: string;
+  /** The revisions a run is about to apply. */
+  revisions: string[];
+}
+
+/** One flagged operation of a revision about to run. */
+export interface RevisionRisk {
+  revision: string;
+  ruleId: string;
+  severity: 'error' | 'warning' | 'information' | 'hint';
+  message: string;
+  /** The table it touches, when known (the client reads its live size). */
+  table?: string;
+}
+
+/**
+ * `alembic/revisionRisks` — client → server request before an upgrade: the operations of those
+ * revisions that lock or rewrite live tables (the rules of RISK_EFFECTS, as configured), so the
+ * confirmation can show each table's size and what PostgreSQL will do.
+ */
+export const RevisionRisksRequest = new RequestType<RevisionRisksParams, RevisionRisk[], void>('alembic/revisionRisks');
