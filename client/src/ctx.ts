@@ -1,9 +1,8 @@
 /**
  * The extension's context (rust-analyzer's `ctx.ts`): what lives as long as the extension (the
- * log, the language client, the graph store, the database monitor, the runner, the views; the
- * language client keeps its handlers across server restarts, so nothing lives per server), one
- * project resolver, and one way to report a failure with the log one click away. Commands
- * receive it and nothing else.
+ * log, the language client, the graph store, the database monitor, the runner, the views) apart
+ * from what lives as long as the language client, one project resolver, and one way to report a
+ * failure with the log one click away. Commands receive it and nothing else.
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
@@ -58,9 +57,21 @@ export class Ctx implements CtxParts {
   readonly tree!: RevisionTreeProvider;
   readonly treeView!: vscode.TreeView<TreeNode>;
   readonly sqlDocs!: OfflineSqlDocuments;
+  /**
+   * Lives as long as the language client (its state listeners): disposed before the client stops,
+   * so nothing reacts to a client that is going away. The client keeps its own message handlers
+   * across server restarts.
+   */
+  readonly clientSubscriptions: vscode.Disposable[] = [];
 
   constructor(parts: CtxParts) {
     Object.assign(this, parts);
+  }
+
+  /** Stops the language client after what lives as long as it. */
+  async stopClient(): Promise<void> {
+    for (const d of this.clientSubscriptions.splice(0)) d.dispose();
+    await this.client.stop();
   }
 
   /** Lives as long as the extension. */

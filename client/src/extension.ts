@@ -27,6 +27,7 @@ export interface AlembicExtensionApi {
 }
 
 let client: LanguageClient | undefined;
+let ctx: Ctx | undefined;
 
 export function activate(context: vscode.ExtensionContext): AlembicExtensionApi | undefined {
   const log = vscode.window.createOutputChannel('Alembic', { log: true });
@@ -41,8 +42,9 @@ export function activate(context: vscode.ExtensionContext): AlembicExtensionApi 
     const tree = new RevisionTreeProvider(store, views, database);
     const treeView = vscode.window.createTreeView<TreeNode>('alembic.revisions', { treeDataProvider: tree, showCollapseAll: true });
     const sqlDocs = new OfflineSqlDocuments();
-    const ctx = new Ctx({ extension: context, log, client, store, views, database, runner, tree, treeView, sqlDocs });
-    const status = new StatusBar(store, views, database, runner, () => ctx.currentProject());
+    const c = new Ctx({ extension: context, log, client, store, views, database, runner, tree, treeView, sqlDocs });
+    ctx = c;
+    const status = new StatusBar(store, views, database, runner, () => c.currentProject());
     const lenses = new RevisionCodeLensProvider(store, views, database);
     context.subscriptions.push(
       store,
@@ -54,10 +56,10 @@ export function activate(context: vscode.ExtensionContext): AlembicExtensionApi 
       lenses,
       vscode.workspace.registerTextDocumentContentProvider(OFFLINE_SQL_SCHEME, sqlDocs),
       vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'python' }, lenses),
-      ...registerCommands(ctx),
+      ...registerCommands(c),
     );
     const updateTreeMessage = (): void => {
-      const p = ctx.currentProject();
+      const p = c.currentProject();
       const db = p && database.get(p.id);
       treeView.message = !vscode.workspace.isTrusted
         ? 'Restricted mode: the tree shows the migrations; no database is read and alembic does not run until the workspace is trusted.'
@@ -82,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): AlembicExtensionApi 
     // After a crash the client restarts the server (languageClient.ts); the new server knows
     // nothing the old one was told, and its graph generations start again: reload both.
     let started = false;
-    context.subscriptions.push(
+    c.clientSubscriptions.push(
       client.onDidChangeState((e) => {
         if (e.newState !== State.Running) return;
         if (!started) {
@@ -119,6 +121,7 @@ export function activate(context: vscode.ExtensionContext): AlembicExtensionApi 
 }
 
 export async function deactivate(): Promise<void> {
-  await client?.stop().catch(() => undefined);
+  await (ctx ? ctx.stopClient() : client?.stop())?.catch(() => undefined);
+  ctx = undefined;
   client = undefined;
 }
