@@ -1,0 +1,69 @@
+/**
+ * The git side of `check --base REF` and `check --since REF` for one project: reads what the
+ * pure rules of alembic/gitRules.ts compare (the base's graph, what this branch added, the
+ * shipped texts) with a handful of batched git processes.
+ */
+import type { AlembicProject } from '../alembic/project';
+import type { ProjectIndex } from '../alembic/projectIndex';
+import { RevisionGraph } from '../alembic/revisionGraph';
+import { editedShippedMigrations, staleDownRevisions, type ShippedText } from '../alembic/gitRules';
+import { decodeSource, readSourceBytes } from '../alembic/migrationFile';
+import type { Problem } from '../alembic/types';
+import { changedSince, firstVersionIn, mergeBase, repoRelative, tagsMatching, type GitRepo } from '../git/gitRepo';
+import { migrationPathOf, migrationPathsAtRef, migrationsAtRef, versionLocationsInRepo } from '../git/gitProject';
+
+/** Release tags whose migrations count as shipped. */
+export const RELEASE_TAGS = 'v*';
+
+function readText(file: string): string | undefined {
+  try {
+    return decodeSource(readSourceBytes(file));
+  } catch {
+    return undefined;
+  }
+}
+
+/** `stale-down-revision` and `edited-shipped-migration` of a project against `base` (a ref git knows). */
+export async function gitRuleProblems(repo: GitRepo, project: AlembicProject, index: ProjectIndex, base: string): Promise<Problem[]> {
+  const files = index.migrationFiles();
+  const atBase = await migrationsAtRef(repo, project, base);
+  const forkPoint = await mergeBase(repo, 'HEAD', base).catch(() => undefined);
+  const inForkPoint = forkPoint ? await migrationPathsAtRef(repo, project, forkPoint) : new Set(atBase.map((m) => m.migration.file));
+  const added = new Set(files.filter((m) => !inForkPoint.has(m.file)).map((m) => m.file));
+  const stale = staleDownRevisions(files, added, { name: base, graph: new RevisionGraph(atBase.map((m) => m.migration)) });
+
+  const shipped = new Map<string, ShippedText>();
+  for (const m of atBase) shipped.set(m.migration.file, { where: base, text: decodeSource(m.bytes) });
+  // Not on the base branch: maybe in a release tag (one cat-file for every file and tag).
+  const notAtBase = files.filter((m) => !shipped.has(m.file));
+  const tags = notAtBase.length ? await tagsMatching(repo, RELEASE_TAGS) : [];
+  if (tags.length) {
+    const byRepoPath = new Map(notAtBase.flatMap((m) => (repoRelative(repo, m.file) !== undefined ? [[repoRelative(repo, m.file)!, m.file] as const] : [])));
+    const found = await firstVersionIn(repo, tags, [...byRepoPath.keys()]);
+    for (const [repoPath, v] of found)
+      shipped.set(byRepoPath.get(repoPath)!, { where: `tag ${v.ref.replace(/^refs\/tags\//, '')}`, text: decodeSource(v.bytes) });
+  }
+  const current = new Map<string, string>();
+  for (const file of shipped.keys()) {
+    if (!index.migrationFile(file)) continue; // deleted here: not an edit of its code
+    const text = readText(file);
+    if (text !== undefined) current.set(file, text);
+  }
+  return [...stale, ...editedShippedMigrations(current, shipped)];
+}
+
+/** The project's migration files added or changed since `ref` (committed on this branch or not committed yet). */
+export async function migrationsChangedSince(repo: GitRepo, project: AlembicProject, ref: string): Promise<Set<string>> {
+  const locations = versionLocationsInRepo(repo, project);
+  const changed = await changedSince(
+    repo,
+    ref,
+    locations.map((l) => l.repoPath),
+  );
+  const out = new Set<string>();
+  for (const p of changed) {
+    const at = migrationPathOf(locations, !!project.recursiveVersionLocations, p);
+    if (at) out.add(at.file);
+  }
+  return out;
+}
