@@ -186,3 +186,24 @@ test('no repository, or no git: --base, --since and locate exit 2 with a message
     process.env.PATH = savedPath;
   }
 });
+
+test('a project in a subfolder of the repository: paths relative to the repository root, the config file as PATH', async () => {
+  const dir = tempDir('alembic-gitcli-sub-');
+  const app = path.join(dir, 'services', 'app one');
+  const ini = writeProject(app, [{ id: A, down: [], message: 'create users' }]);
+  initRepo(dir);
+  commitAll(dir, 'first');
+  git(dir, 'checkout', '-q', '-b', 'feature');
+  writeMigration(app, { id: FIRST, down: [A], message: 'feature one', upgrade: ["op.drop_table('sessions')"] });
+  commitAll(dir, 'feature');
+  git(dir, 'checkout', '-q', 'main');
+  writeMigration(app, { id: MAIN, down: [A], message: 'add orders' });
+  commitAll(dir, 'main moves on');
+  git(dir, 'checkout', '-q', 'feature');
+  const r = await cli(['check', ini, '--base', 'main', '--since', 'main']);
+  assert.match(lines(r.out, 'stale-down-revision')[0] ?? '', new RegExp(`${FIRST}\\.py:.*its head is \`${MAIN}\``), r.out + r.err);
+  assert.equal(lines(r.out, 'ban-drop-table').length, 1, 'the changed file is linted');
+  const located = await cli(['locate', MAIN, ini]);
+  assert.equal(located.code, 0, located.err);
+  assert.match(located.out, new RegExp(`^${MAIN} services/app one/migrations/versions/${MAIN}\\.py [0-9a-f]{40} main\\n$`));
+});
