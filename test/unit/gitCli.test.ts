@@ -207,3 +207,18 @@ test('a project in a subfolder of the repository: paths relative to the reposito
   assert.equal(located.code, 0, located.err);
   assert.match(located.out, new RegExp(`^${MAIN} services/app one/migrations/versions/${MAIN}\\.py [0-9a-f]{40} main\\n$`));
 });
+
+test('check --base: a shipped migration moved to another file is still shipped (by its revision id), not added', async () => {
+  const dir = parallelBranches();
+  git(dir, 'checkout', '-q', 'main');
+  git(dir, 'checkout', '-q', '-b', 'tidy');
+  const versions = path.join(dir, 'migrations', 'versions');
+  git(dir, 'mv', path.join(versions, `${MAIN}.py`), path.join(versions, `0002_${MAIN}_add_orders.py`));
+  const moved = await cli(['check', dir, '--base', 'main']);
+  assert.deepEqual(lines(moved.out, 'stale-down-revision'), []);
+  assert.deepEqual(lines(moved.out, 'edited-shipped-migration'), []);
+  const file = path.join(versions, `0002_${MAIN}_add_orders.py`);
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('    pass\n', "    op.drop_table('orders')\n"));
+  const edited = await cli(['check', dir, '--base', 'main']);
+  assert.match(lines(edited.out, 'edited-shipped-migration')[0] ?? '', new RegExp(`0002_${MAIN}_add_orders\\.py:.*it is on main`), edited.out);
+});

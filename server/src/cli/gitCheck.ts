@@ -5,7 +5,7 @@
  */
 import type { AlembicProject } from '../alembic/project';
 import type { ProjectIndex } from '../alembic/projectIndex';
-import { RevisionGraph } from '../alembic/revisionGraph';
+import { RevisionGraph, fileRevisionId } from '../alembic/revisionGraph';
 import { editedShippedMigrations, staleDownRevisions, type ShippedText } from '../alembic/gitRules';
 import { decodeSource, readSourceBytes } from '../alembic/migrationFile';
 import type { Problem } from '../alembic/types';
@@ -29,11 +29,20 @@ export async function gitRuleProblems(repo: GitRepo, project: AlembicProject, in
   const atBase = await migrationsAtRef(repo, project, base);
   const forkPoint = await mergeBase(repo, 'HEAD', base).catch(() => undefined);
   const inForkPoint = forkPoint ? await migrationPathsAtRef(repo, project, forkPoint) : new Set(atBase.map((m) => m.migration.file));
-  const added = new Set(files.filter((m) => !inForkPoint.has(m.file)).map((m) => m.file));
-  const stale = staleDownRevisions(files, added, { name: base, graph: new RevisionGraph(atBase.map((m) => m.migration)) });
+  const baseGraph = new RevisionGraph(atBase.map((m) => m.migration));
+  // Added on this branch: not in the fork point's tree, and not a revision the base has (a moved file).
+  const added = new Set(files.filter((m) => !inForkPoint.has(m.file) && !baseGraph.get(fileRevisionId(m) ?? '')).map((m) => m.file));
+  const stale = staleDownRevisions(files, added, { name: base, graph: baseGraph });
 
   const shipped = new Map<string, ShippedText>();
   for (const m of atBase) shipped.set(m.migration.file, { where: base, text: decodeSource(m.bytes) });
+  // A file moved or renamed on this branch is found by the revision id the base's file declares.
+  const baseById = new Map(atBase.flatMap((m) => (fileRevisionId(m.migration) !== undefined ? [[fileRevisionId(m.migration)!, m] as const] : [])));
+  for (const m of files) {
+    const id = fileRevisionId(m);
+    const was = id === undefined || shipped.has(m.file) || inForkPoint.has(m.file) ? undefined : baseById.get(id);
+    if (was && !index.migrationFile(was.migration.file)) shipped.set(m.file, { where: base, text: decodeSource(was.bytes) });
+  }
   // Not on the base branch: maybe in a release tag (one cat-file for every file and tag).
   const notAtBase = files.filter((m) => !shipped.has(m.file));
   const tags = notAtBase.length ? await tagsMatching(repo, RELEASE_TAGS) : [];
