@@ -102,6 +102,27 @@ test('no git, or a folder in no repository: a typed answer, not an exception', a
   assert.equal((await openRepo(plain, { gitPath: path.join(plain, 'no-such-git') })).kind, 'no-git');
 });
 
+test('the runner: one log line per run; a timeout or an abort kills the child and says which', async () => {
+  const dir = tempDir('alembic-gitrun-');
+  const slow = path.join(dir, 'slow-git');
+  fs.writeFileSync(slow, '#!/bin/sh\nexec sleep 20\n', { mode: 0o755 });
+  const logged: string[] = [];
+  const t0 = Date.now();
+  const timedOut = await runGit(dir, ['status'], { gitPath: slow, timeoutMs: 200, log: (l) => logged.push(l) });
+  assert.equal(timedOut.kind === 'failed' && timedOut.timedOut, true);
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 100);
+  const aborted = await runGit(dir, ['status'], { gitPath: slow, signal: controller.signal, log: (l) => logged.push(l) });
+  assert.equal(aborted.kind, 'cancelled');
+  assert.ok(Date.now() - t0 < 10_000, 'the children were killed, not waited for');
+  const ok = await runGit(dir, ['--version'], { log: (l) => logged.push(l) });
+  assert.equal(ok.kind, 'ok');
+  assert.equal(logged.length, 3);
+  assert.match(logged[0], /^git -C .* --no-pager -c core\.quotepath=off .*status: timed out in \d+ ms$/);
+  assert.match(logged[1], /status: cancelled in/);
+  assert.match(logged[2], /--version: exit 0 in/);
+});
+
 test('root, base ref (explicit, origin/HEAD, main), merge base', async () => {
   const { dir } = repoWithBranches();
   const opened = await openRepo(path.join(dir, 'migrations', 'versions'));

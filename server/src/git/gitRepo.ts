@@ -32,27 +32,41 @@ export interface GitUnavailable {
   message: string;
 }
 
-/** An unexpected git failure (bad object, corrupt repository, timeout): caught at the boundary. */
+/**
+ * An unexpected git failure (bad object, corrupt repository, timeout, git gone since the repository
+ * was opened), or a run the caller cancelled (`result.kind === 'cancelled'`): caught at the boundary.
+ */
 export class GitError extends Error {
   constructor(
     message: string,
-    readonly result: Extract<GitResult, { kind: 'failed' }>,
+    readonly result: Exclude<GitResult, { kind: 'ok' }>,
   ) {
     super(message);
+  }
+}
+
+function gitError(command: string, r: Exclude<GitResult, { kind: 'ok' }>): GitError {
+  switch (r.kind) {
+    case 'no-git':
+      return new GitError(r.message, r);
+    case 'cancelled':
+      return new GitError(`git ${command} was cancelled`, r);
+    case 'failed':
+      return new GitError(`git ${command} failed${r.timedOut ? ' (timed out)' : ''}: ${r.stderr.trim() || `exit code ${r.code}`}`, r);
   }
 }
 
 async function git(repo: GitRepo, args: string[], input?: string): Promise<Buffer> {
   const r = await runGit(repo.root, args, { ...repo.run, ...(input !== undefined ? { input } : {}) });
   if (r.kind === 'ok') return r.stdout;
-  if (r.kind === 'no-git') throw new Error(r.message);
-  throw new GitError(`git ${args[0]} failed${r.timedOut ? ' (timed out)' : ''}: ${r.stderr.trim() || `exit code ${r.code}`}`, r);
+  throw gitError(args[0], r);
 }
 
 /** The repository `dir` is in, or why there is none. */
 export async function openRepo(dir: string, run?: GitRepo['run']): Promise<{ kind: 'repo'; repo: GitRepo } | GitUnavailable> {
   const r = await runGit(dir, ['rev-parse', '--show-toplevel'], run);
   if (r.kind === 'no-git') return { kind: 'no-git', message: r.message };
+  if (r.kind === 'cancelled') throw gitError('rev-parse', r);
   if (r.kind === 'failed') return { kind: 'not-a-repository', message: `${dir} is not inside a git work tree` };
   const root = outputLines(r.stdout)[0];
   if (!root) return { kind: 'not-a-repository', message: `${dir} is not inside a git work tree` };
@@ -109,8 +123,7 @@ export async function mergeBase(repo: GitRepo, a: string, b: string): Promise<st
   const r = await runGit(repo.root, ['merge-base', '--end-of-options', a, b], repo.run);
   if (r.kind === 'ok') return outputLines(r.stdout)[0];
   if (r.kind === 'failed' && r.code === 1) return undefined;
-  if (r.kind === 'no-git') throw new Error(r.message);
-  throw new GitError(`git merge-base failed: ${r.stderr.trim()}`, r);
+  throw gitError('merge-base', r);
 }
 
 /** Every blob under `paths` (repo-relative) at `ref`: one `git ls-tree -r -z`. */
@@ -237,7 +250,7 @@ export async function locateRevision(repo: GitRepo, revisionId: string): Promise
     const batch = commits.slice(i, i + GREP_BATCH);
     const r = await runGit(repo.root, ['grep', '-z', '-l', '-I', '-E', '-e', revisionLinePattern(revisionId), ...batch, '--', '*.py'], repo.run);
     if (r.kind === 'failed' && r.code === 1) continue; // no match in this batch
-    if (r.kind !== 'ok') throw r.kind === 'no-git' ? new Error(r.message) : new GitError(`git grep failed: ${r.stderr.trim()}`, r);
+    if (r.kind !== 'ok') throw gitError('grep', r);
     for (const hit of parseGrepFiles(r.stdout)) (pathsByCommit.get(hit.rev) ?? pathsByCommit.set(hit.rev, []).get(hit.rev)!).push(hit.path);
   }
   const rows: RevisionLocation[] = [];
