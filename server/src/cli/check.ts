@@ -120,6 +120,9 @@ export async function checkProject(
   }
   const index = ProjectIndex.load(project);
   const problems: Problem[] = [...config.problems, ...config.apply(index.problems())];
+  // Started before the lint is awaited: git's processes run while the lint workers parse.
+  const extra = opts.extra?.(index);
+  extra?.catch(() => undefined); // handled: its failure is rethrown where it is awaited below
   const lint = pending
     ? await pending
     : await lintFiles(
@@ -131,7 +134,7 @@ export async function checkProject(
         opts.cache,
       );
   problems.push(...config.apply(lint.problems));
-  if (opts.extra) problems.push(...config.apply(await opts.extra(index)));
+  if (extra) problems.push(...config.apply(await extra));
   for (const [key, found] of lint.fresh) opts.cache?.set(key, found);
   const usedKeys = new Set([...lint.hits, ...lint.fresh.map(([k]) => k)]);
   const order = (p: Problem): string => `${p.file}\u0000${String(p.range.start.line).padStart(8, '0')}${String(p.range.start.character).padStart(6, '0')}`;

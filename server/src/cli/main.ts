@@ -27,7 +27,7 @@ import { graphJson } from '../alembic/graphJson';
 import type { Problem } from '../alembic/types';
 import { escapeCiCommands } from '../outputEscape';
 import { locateRevision, openRepo, resolveBaseRef, GitError, type GitRepo } from '../git/gitRepo';
-import { gitRuleProblems, migrationsChangedSince } from './gitCheck';
+import { gitRuleProblems, migrationsChangedSince } from '../git/gitChecks';
 
 const USAGE = `usage: alembic-migrations <command> [PATH] [options]
 

@@ -15,6 +15,7 @@ import {
   parseNameStatus,
   parsePorcelainStatus,
   revisionLinePattern,
+  splitZ,
   type TreeEntry,
 } from './gitParse';
 
@@ -205,6 +206,16 @@ export async function changedSince(repo: GitRepo, ref: string, paths: readonly s
     else changed.add(e.path);
   }
   return changed;
+}
+
+/**
+ * Tracked files under `paths` whose working-tree content differs from `ref` (`git diff
+ * --name-only -z <ref>`: staged or not; deleted files included). Repo-relative paths.
+ */
+export async function differingFrom(repo: GitRepo, ref: string, paths: readonly string[]): Promise<Set<string>> {
+  if (paths.length === 0) return new Set();
+  const out = await git(repo, ['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', ref, '--', ...paths]);
+  return new Set(splitZ(out));
 }
 
 /** A place git has a file declaring a revision. */

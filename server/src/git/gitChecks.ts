@@ -1,7 +1,7 @@
 /**
- * The git side of `check --base REF` and `check --since REF` for one project: reads what the
- * pure rules of alembic/gitRules.ts compare (the base's graph, what this branch added, the
- * shipped texts) with a handful of batched git processes.
+ * The git side of `check --base REF` and `check --since REF` for one project (the CLI now, the
+ * language server later): reads what the pure rules of alembic/gitRules.ts compare (the base's
+ * graph, what this branch added, the shipped texts) with a handful of batched git processes.
  */
 import type { AlembicProject } from '../alembic/project';
 import type { ProjectIndex } from '../alembic/projectIndex';
@@ -9,8 +9,8 @@ import { RevisionGraph, fileRevisionId } from '../alembic/revisionGraph';
 import { editedShippedMigrations, staleDownRevisions, type ShippedText } from '../alembic/gitRules';
 import { decodeSource, readSourceBytes } from '../alembic/migrationFile';
 import type { Problem } from '../alembic/types';
-import { changedSince, firstVersionIn, mergeBase, repoRelative, tagsMatching, type GitRepo } from '../git/gitRepo';
-import { migrationPathOf, migrationPathsAtRef, migrationsAtRef, versionLocationsInRepo } from '../git/gitProject';
+import { changedSince, differingFrom, firstVersionIn, mergeBase, repoRelative, tagsMatching, type GitRepo } from './gitRepo';
+import { migrationPathOf, migrationPathsAtRef, migrationsAtRef, versionLocationsInRepo } from './gitProject';
 
 /** Release tags whose migrations count as shipped. */
 export const RELEASE_TAGS = 'v*';
@@ -52,9 +52,23 @@ export async function gitRuleProblems(repo: GitRepo, project: AlembicProject, in
     for (const [repoPath, v] of found)
       shipped.set(byRepoPath.get(repoPath)!, { where: `tag ${v.ref.replace(/^refs\/tags\//, '')}`, text: decodeSource(v.bytes) });
   }
+  // Only files git sees as different from the base are read again (a file at the same path that
+  // git finds unchanged has the base's text).
+  const locations = versionLocationsInRepo(repo, project);
+  const differing = new Set<string>();
+  for (const p of await differingFrom(
+    repo,
+    base,
+    locations.map((l) => l.repoPath),
+  )) {
+    const at = migrationPathOf(locations, !!project.recursiveVersionLocations, p);
+    if (at) differing.add(at.file);
+  }
+  const samePath = new Set(atBase.map((m) => m.migration.file));
   const current = new Map<string, string>();
-  for (const file of shipped.keys()) {
+  for (const [file, was] of shipped) {
     if (!index.migrationFile(file)) continue; // deleted here: not an edit of its code
+    if (samePath.has(file) && was.where === base && !differing.has(file)) continue;
     const text = readText(file);
     if (text !== undefined) current.set(file, text);
   }
