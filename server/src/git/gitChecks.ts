@@ -14,6 +14,8 @@ import { migrationPathOf, migrationPathsAtRef, migrationsAtRef, versionLocations
 
 /** Release tags whose migrations count as shipped. */
 export const RELEASE_TAGS = 'v*';
+/** How many of the newest release tags are asked (a file shipped in an older one is on the base too, as a rule). */
+export const RELEASE_TAGS_ASKED = 50;
 
 function readText(file: string): string | undefined {
   try {
@@ -45,7 +47,7 @@ export async function gitRuleProblems(repo: GitRepo, project: AlembicProject, in
   }
   // Not on the base branch: maybe in a release tag (one cat-file for every file and tag).
   const notAtBase = files.filter((m) => !shipped.has(m.file));
-  const tags = notAtBase.length ? await tagsMatching(repo, RELEASE_TAGS) : [];
+  const tags = notAtBase.length ? (await tagsMatching(repo, RELEASE_TAGS)).slice(0, RELEASE_TAGS_ASKED) : [];
   if (tags.length) {
     const byRepoPath = new Map(notAtBase.flatMap((m) => (repoRelative(repo, m.file) !== undefined ? [[repoRelative(repo, m.file)!, m.file] as const] : [])));
     const found = await firstVersionIn(repo, tags, [...byRepoPath.keys()]);
