@@ -222,3 +222,19 @@ test('check --base: a shipped migration moved to another file is still shipped (
   const edited = await cli(['check', dir, '--base', 'main']);
   assert.match(lines(edited.out, 'edited-shipped-migration')[0] ?? '', new RegExp(`0002_${MAIN}_add_orders\\.py:.*it is on main`), edited.out);
 });
+
+test('check --base: warnings exit 0; configured as errors in pyproject.toml they exit 1; off drops them; JSON carries them', async () => {
+  const dir = parallelBranches();
+  assert.equal((await cli(['check', dir, '--base', 'main'])).code, 0);
+  fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[tool.alembic-migrations.rules]\nstale-down-revision = "error"\n');
+  const strict = await cli(['check', dir, '--base', 'main']);
+  assert.equal(strict.code, 1);
+  assert.match(lines(strict.out, 'stale-down-revision')[0] ?? '', /: error stale-down-revision main has moved on/);
+  const json = JSON.parse((await cli(['check', dir, '--base', 'main', '--format', 'json'])).out);
+  assert.deepEqual(
+    json.projects[0].problems.filter((p: { ruleId: string }) => p.ruleId === 'stale-down-revision').map((p: { severity: string }) => p.severity),
+    ['error'],
+  );
+  fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[tool.alembic-migrations.rules]\nstale-down-revision = "off"\n');
+  assert.deepEqual(lines((await cli(['check', dir, '--base', 'main'])).out, 'stale-down-revision'), []);
+});
