@@ -10,12 +10,22 @@ import { tempDir } from '../support/tempDir';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
-test('every rule id has its docs page, and the catalog matches RULES.md', () => {
+test('every rule id has its docs page, and the catalog matches RULES.md (and the ids shipped from RULES-NEXT.md)', () => {
   for (const r of RULES) assert.ok(fs.existsSync(path.join(repoRoot, ruleDocPath(r.id))), `${r.id} has no ${ruleDocPath(r.id)}`);
-  const spec = fs.readFileSync(path.resolve(repoRoot, '..', 'shared', 'design', 'RULES.md'), 'utf8');
-  const specIds = [...spec.matchAll(/^\| ([a-z-]+) \| (error|warning|information|off) \|/gm)].map((m) => [m[1], m[2]]);
-  assert.ok(specIds.length >= 40);
-  for (const [id, sev] of specIds) assert.equal(RULES.find((r) => r.id === id)?.defaultSeverity, sev, id);
+  const specIds = (file: string): string[][] =>
+    [...fs.readFileSync(path.resolve(repoRoot, '..', 'shared', 'design', file), 'utf8').matchAll(/^\| ([a-z-]+) \| (error|warning|information|off) \|/gm)].map(
+      (m) => [m[1], m[2]],
+    );
+  const shipped = specIds('RULES.md');
+  assert.ok(shipped.length >= 40);
+  for (const [id, sev] of shipped) assert.equal(RULES.find((r) => r.id === id)?.defaultSeverity, sev, id);
+  // Reserved ids join RULES.md when their issue ships; until then the catalog may hold them, with the reserved severity.
+  const reserved = new Map(specIds('RULES-NEXT.md').map(([id, sev]) => [id, sev]));
+  const known = new Set([...shipped.map(([id]) => id), 'invalid-project-config']);
+  for (const r of RULES.filter((x) => !known.has(x.id))) {
+    assert.ok(reserved.has(r.id), `${r.id} is neither in RULES.md nor reserved in RULES-NEXT.md`);
+    assert.equal(r.defaultSeverity, reserved.get(r.id), r.id);
+  }
 });
 
 const p = (ruleId: string, severity: Problem['severity'] = 'warning'): Problem => ({ ruleId, severity, message: '', file: '/x.py', range: ZERO_RANGE });

@@ -219,12 +219,22 @@ export function readMigrationFile(file: string, versionLocation: string, opts: {
     }
     return unreadable(file, versionLocation, undefined, `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  if (looksBinary(bytes)) return unreadable(file, versionLocation, signature, 'the file is binary, not Python source');
-  const decoded = decodePythonSource(bytes);
-  if (decoded.problem) return unreadable(file, versionLocation, signature, decoded.problem);
-  const m = migrationFromText(file, versionLocation, decoded.text);
+  const m = migrationFromBytes(file, versionLocation, bytes);
   if (signature) m.signature = signature;
   return m;
+}
+
+/**
+ * Scans a migration's bytes (read from disk, or from git at some commit) with the same guards
+ * as a file on disk: binary content and undecodable text make `readProblem`, never a throw.
+ */
+export function migrationFromBytes(file: string, versionLocation: string, bytes: Uint8Array): MigrationFile {
+  if (bytes.length > MAX_MIGRATION_BYTES)
+    return unreadable(file, versionLocation, undefined, `file is larger than the ${MAX_MIGRATION_BYTES / 1048576} MB a migration can be`);
+  if (looksBinary(bytes)) return unreadable(file, versionLocation, undefined, 'the file is binary, not Python source');
+  const decoded = decodePythonSource(bytes);
+  if (decoded.problem) return unreadable(file, versionLocation, undefined, decoded.problem);
+  return migrationFromText(file, versionLocation, decoded.text);
 }
 
 function unreadable(file: string, versionLocation: string, signature: string | undefined, readProblem: string): MigrationFile {

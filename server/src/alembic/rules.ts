@@ -6,7 +6,8 @@ import type { Severity } from './types';
 
 export type RuleSetting = Severity | 'off';
 
-export type RuleCategory = 'graph' | 'operations' | 'sql' | 'meta';
+/** `git`: rules that compare the working tree with a base branch (reported only when one is given). */
+export type RuleCategory = 'graph' | 'operations' | 'sql' | 'git' | 'meta';
 
 export interface RuleInfo {
   id: string;
@@ -62,6 +63,9 @@ export const RULES: readonly RuleInfo[] = [
   rule('ban-drop-database', 'sql', 'error', '`DROP DATABASE`'),
   rule('sql-string-interpolation', 'sql', 'warning', 'SQL built with f-strings, `%`, `.format()` or `+`'),
   rule('non-literal-sql', 'sql', 'information', 'SQL passed as a value the server cannot see'),
+
+  rule('stale-down-revision', 'git', 'warning', 'a migration added on this branch revises a revision that is no longer a head of the base branch'),
+  rule('edited-shipped-migration', 'git', 'warning', 'a migration on the base branch or in a release tag had its code changed'),
 
   rule('unused-suppression', 'meta', 'information', 'an `# alembic: ignore[...]` that suppresses nothing'),
   // Not in RULES.md's tables: a problem of the project's configuration itself (alembic.ini /

@@ -94,14 +94,19 @@ function lintInWorker(files: string[], root: string, cache?: LintCache): Promise
 /**
  * Checks a project: lint workers start on the file list first, and the index (graph
  * problems) is built on this thread meanwhile. With `cache`, files whose path and text are
- * in it are not parsed again, and what was linted is added to it.
+ * in it are not parsed again, and what was linted is added to it. With `only`, just those
+ * files are linted (graph problems still cover the whole project); `extra` adds problems
+ * computed from the index (the git rules), configured like the rest.
  */
 export async function checkProject(
   project: AlembicProject,
-  opts: { cache?: LintCache } = {},
+  opts: { cache?: LintCache; only?: ReadonlySet<string>; extra?: (index: ProjectIndex) => Promise<Problem[]> } = {},
 ): Promise<{ index: ProjectIndex; problems: Problem[]; usedKeys: Set<string> }> {
   const config = resolveRuleConfig({ projectRules: project.lintRules, projectRulesFile: project.pyprojectFile });
-  const files = listMigrationFiles(project).map((f) => f.file);
+  const only = opts.only;
+  const files = listMigrationFiles(project)
+    .map((f) => f.file)
+    .filter((f) => !only || only.has(f));
   const workers = Math.min(2, os.availableParallelism?.() ?? os.cpus().length);
   let pending: Promise<LintResult> | undefined;
   if (files.length >= PARALLEL_THRESHOLD && workers > 1) {
@@ -115,17 +120,21 @@ export async function checkProject(
   }
   const index = ProjectIndex.load(project);
   const problems: Problem[] = [...config.problems, ...config.apply(index.problems())];
+  // Started before the lint is awaited: git's processes run while the lint workers parse.
+  const extra = opts.extra?.(index);
+  extra?.catch(() => undefined); // handled: its failure is rethrown where it is awaited below
   const lint = pending
     ? await pending
     : await lintFiles(
         index
           .migrationFiles()
-          .filter((m) => !m.readProblem)
+          .filter((m) => !m.readProblem && (!only || only.has(m.file)))
           .map((m) => m.file),
         project.rootDir,
         opts.cache,
       );
   problems.push(...config.apply(lint.problems));
+  if (extra) problems.push(...config.apply(await extra));
   for (const [key, found] of lint.fresh) opts.cache?.set(key, found);
   const usedKeys = new Set([...lint.hits, ...lint.fresh.map(([k]) => k)]);
   const order = (p: Problem): string => `${p.file}\u0000${String(p.range.start.line).padStart(8, '0')}${String(p.range.start.character).padStart(6, '0')}`;

@@ -2,14 +2,16 @@
  * `alembic-migrations`: the language server's analysis as a headless CLI for CI and scripts.
  * Never runs Python: projects are read statically, like in the editor.
  *
- *   alembic-migrations check   [PATH] [--format text|json]
+ *   alembic-migrations check   [PATH] [--format text|json] [--base REF] [--since REF]
+ *   alembic-migrations locate  REV [PATH]
  *   alembic-migrations heads   [PATH] [--verbose] [--resolve-dependencies]
  *   alembic-migrations history [PATH] [-r A:B] [--verbose]
  *   alembic-migrations graph   [PATH] --json
  *
  * PATH is a folder (every Alembic project under it) or an alembic.ini / pyproject.toml;
  * `-c FILE` is accepted too, as with alembic. Exit codes: 0 ok, 1 errors found (check) or an
- * Alembic-style failure (bad revision range), 2 bad usage or unreadable input.
+ * Alembic-style failure (bad revision range) or a revision git has nowhere (locate), 2 bad
+ * usage or unreadable input (also: --base/--since/locate without git or outside a repository).
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -24,14 +26,24 @@ import { loadLintCache, saveLintCache } from '../cache/lintCache';
 import { graphJson } from '../alembic/graphJson';
 import type { Problem } from '../alembic/types';
 import { escapeCiCommands } from '../outputEscape';
+import { locateRevision, openRepo, resolveBaseRef, GitError, type GitRepo } from '../git/gitRepo';
+import { gitRuleProblems, migrationsChangedSince } from '../git/gitChecks';
 
 const USAGE = `usage: alembic-migrations <command> [PATH] [options]
 
 commands:
   check   [PATH] [--format text|json] [--cache] [--cache-location DIR]
+          [--base REF] [--since REF]
                                           report every problem; exit 1 when there are errors;
                                           --cache reuses the results of unchanged files
-                                          (kept in DIR, default .alembic-migrations-cache)
+                                          (kept in DIR, default .alembic-migrations-cache);
+                                          --base also reports stale-down-revision and
+                                          edited-shipped-migration against the branch REF;
+                                          --since lints only migrations added or changed
+                                          since REF (graph checks still cover every file)
+  locate  REV [PATH]                      one line per place git has a file declaring REV
+                                          (branches, remote branches, reflog):
+                                          \`REV <path> <commit> <ref>\`; exit 1 when none
   heads   [PATH] [--verbose] [--resolve-dependencies]
                                           like \`alembic heads\`
   history [PATH] [-r A:B] [--verbose]     like \`alembic history\`
@@ -68,14 +80,21 @@ interface Options {
   range?: string;
   /** check: the folder of the lint cache, when --cache is given. */
   cacheDir?: string;
+  /** check --base: the branch the git rules compare with. */
+  base?: string;
+  /** check --since: lint only migrations changed since this ref. */
+  since?: string;
+  /** locate: the revision id to find. */
+  revision?: string;
 }
 
 function parseArgs(argv: string[]): Options {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help') throw new UsageError('');
-  if (!['check', 'heads', 'history', 'graph'].includes(command)) throw new UsageError(`unknown command '${command}'`);
+  if (!['check', 'heads', 'history', 'graph', 'locate'].includes(command)) throw new UsageError(`unknown command '${command}'`);
   const opts: Options = { command, target: '.', format: 'text', json: false, verbose: false, resolveDependencies: false };
   let target: string | undefined;
+  const positionals: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const value = (): string => {
@@ -98,11 +117,23 @@ function parseArgs(argv: string[]): Options {
     else if (a === '-v' || a === '--verbose') opts.verbose = true;
     else if (a === '--resolve-dependencies') opts.resolveDependencies = true;
     else if (a === '-r' || a === '--rev-range') opts.range = value();
+    else if (a === '--base') opts.base = value();
+    else if (a.startsWith('--base=')) opts.base = a.slice('--base='.length);
+    else if (a === '--since') opts.since = value();
+    else if (a.startsWith('--since=')) opts.since = a.slice('--since='.length);
     else if (a === '-c' || a === '--config') target = value();
     else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option '${a}'`);
-    else if (target === undefined) target = a;
-    else throw new UsageError(`unexpected argument '${a}'`);
+    else positionals.push(a);
   }
+  if (command === 'locate') {
+    opts.revision = positionals.shift();
+    if (!opts.revision) throw new UsageError('locate needs a revision id');
+    if (/[@+:\s-]/.test(opts.revision)) throw new UsageError(`'${opts.revision}' is not a revision id`);
+  }
+  if (target === undefined) target = positionals.shift();
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  if ((opts.base !== undefined || opts.since !== undefined) && command !== 'check') throw new UsageError('--base and --since apply to check only');
+  if (opts.base === '' || opts.since === '') throw new UsageError('--base and --since need a git ref');
   if (opts.cacheDir !== undefined && command !== 'check') throw new UsageError('--cache and --cache-location apply to check only');
   if (opts.cacheDir === '') throw new UsageError('--cache-location needs a folder');
   if (command === 'graph' && !opts.json) opts.json = true;
@@ -164,6 +195,7 @@ export async function main(
     }
     throw e;
   }
+  if (opts.command === 'locate') return locate(opts.revision!, opts.target, out, err);
   let projects: AlembicProject[];
   try {
     projects = loadProjects(opts.target);
@@ -176,6 +208,25 @@ export async function main(
   }
   const several = projects.length > 1;
   if (opts.command === 'check') {
+    // --base / --since: every project's repository and refs checked before any work starts.
+    const repos = new Map<AlembicProject, GitRepo>();
+    if (opts.base !== undefined || opts.since !== undefined) {
+      const flag = opts.base !== undefined ? `--base ${opts.base}` : `--since ${opts.since}`;
+      for (const p of projects) {
+        const found = await openRepo(p.rootDir);
+        if (found.kind !== 'repo') {
+          err(`alembic-migrations: ${flag} needs git: ${found.message}\n`);
+          return 2;
+        }
+        for (const ref of [opts.base, opts.since]) {
+          if (ref !== undefined && !(await resolveBaseRef(found.repo, ref))) {
+            err(`alembic-migrations: git knows no commit '${ref}' in ${found.repo.root}\n`);
+            return 2;
+          }
+        }
+        repos.set(p, found.repo);
+      }
+    }
     const results: Array<{ index: ProjectIndex; problems: Problem[] }> = [];
     const cacheDir = opts.cacheDir === undefined ? undefined : path.resolve(opts.cacheDir);
     const build = cacheDir ? buildId() : '';
@@ -189,7 +240,21 @@ export async function main(
             err(`alembic-migrations: note: ${note}\n`);
           })
         : undefined;
-      const r = await checkProject(p, { cache });
+      const repo = repos.get(p);
+      let r: Awaited<ReturnType<typeof checkProject>>;
+      try {
+        const only = repo && opts.since !== undefined ? await migrationsChangedSince(repo, p, opts.since) : undefined;
+        const base = opts.base;
+        r = await checkProject(p, {
+          cache,
+          ...(only ? { only } : {}),
+          ...(repo && base !== undefined ? { extra: (index: ProjectIndex) => gitRuleProblems(repo, p, index, base) } : {}),
+        });
+      } catch (e) {
+        if (!(e instanceof GitError)) throw e;
+        err(`alembic-migrations: ${e.message}\n`);
+        return 2;
+      }
       results.push(r);
       // A distrusted cache file is left as it is: rewriting a committed file would only dirty the checkout.
       if (cacheDir && cache && !distrusted) {
@@ -255,6 +320,37 @@ export async function main(
     }
   }
   return 2;
+}
+
+/** `locate REV [PATH]`: where git has a file declaring REV, one line each; exit 1 when nowhere. */
+async function locate(revision: string, target: string, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const abs = path.resolve(target);
+  let dir: string;
+  try {
+    dir = fs.statSync(abs).isDirectory() ? abs : path.dirname(abs);
+  } catch {
+    err(`alembic-migrations: ${target}: no such file or folder\n`);
+    return 2;
+  }
+  const found = await openRepo(dir);
+  if (found.kind !== 'repo') {
+    err(`alembic-migrations: locate needs git: ${found.message}\n`);
+    return 2;
+  }
+  let rows;
+  try {
+    rows = await locateRevision(found.repo, revision);
+  } catch (e) {
+    if (!(e instanceof GitError)) throw e;
+    err(`alembic-migrations: ${e.message}\n`);
+    return 2;
+  }
+  for (const r of rows) out(`${revision} ${r.path} ${r.commit} ${r.ref}\n`);
+  if (rows.length === 0) {
+    err(`alembic-migrations: no branch, remote branch or reflog entry of ${found.repo.root} has a file declaring revision '${revision}'\n`);
+    return 1;
+  }
+  return 0;
 }
 
 if (require.main === module && isMainThread) {
