@@ -1,7 +1,6 @@
-import { argOf } from '../../downgradeGen';
 import type { OpRule } from '../../opRule';
 import { catalogMeta } from '../../rules';
-import { exprText, isColumn, kw, quoteSource } from './callArgs';
+import { columnAddedToLiveTable, exprText, kw, quoteSource } from './callArgs';
 
 const id = 'adding-field-with-volatile-default';
 
@@ -12,9 +11,8 @@ export const addingFieldWithVolatileDefault: OpRule = {
   id,
   meta: catalogMeta(id),
   check(site, context) {
-    if (context.op !== 'add_column' || !context.inUpgrade || context.isNew(context.table)) return;
-    const col = argOf(site.call, context.batch ? 0 : 1, 'column')?.value;
-    if (!isColumn(col)) return;
+    const col = columnAddedToLiveTable(site, context);
+    if (!col) return;
     const def = kw(col, 'server_default');
     if (def && VOLATILE.test(exprText(context.parsed, def.value))) {
       context.report(

@@ -1,7 +1,6 @@
-import { argOf } from '../../downgradeGen';
 import type { OpRule } from '../../opRule';
 import { catalogMeta } from '../../rules';
-import { isColumn, isFalse, isTrue, kw } from './callArgs';
+import { columnAddedToLiveTable, isFalse, isTrue, kw } from './callArgs';
 
 const id = 'adding-required-field';
 
@@ -9,9 +8,8 @@ export const addingRequiredField: OpRule = {
   id,
   meta: catalogMeta(id),
   check(site, context) {
-    if (context.op !== 'add_column' || !context.inUpgrade || context.isNew(context.table)) return;
-    const col = argOf(site.call, context.batch ? 0 : 1, 'column')?.value;
-    if (!isColumn(col)) return;
+    const col = columnAddedToLiveTable(site, context);
+    if (!col) return;
     const nullable = kw(col, 'nullable');
     const notNull = isFalse(nullable) || isTrue(kw(col, 'primary_key'));
     if (notNull && !kw(col, 'server_default')) {

@@ -1,5 +1,7 @@
 /** Reading the arguments of an operation call, for the rules in this folder. */
-import type { Arg, Expr, ParsedMigration } from '../../migrationParser';
+import type { Arg, CallSite, Expr, ParsedMigration } from '../../migrationParser';
+import { argOf } from '../../downgradeGen';
+import type { OpSiteContext } from '../../opRule';
 
 export type Call = Expr & { kind: 'call' };
 
@@ -36,4 +38,11 @@ export function quoteSource(text: string): string {
 export function typeName(e: Expr): string {
   const n = e.kind === 'call' ? e.callee : e.kind === 'name' ? e.name : '';
   return n.split('.').pop() ?? '';
+}
+
+/** The `sa.Column(...)` an `add_column` adds to a live table in `upgrade()` (one created earlier in the migration is new, not live). */
+export function columnAddedToLiveTable(site: CallSite, context: OpSiteContext): Call | undefined {
+  if (context.op !== 'add_column' || !context.inUpgrade || context.isNew(context.table)) return undefined;
+  const col = argOf(site.call, context.batch ? 0 : 1, 'column')?.value;
+  return isColumn(col) ? col : undefined;
 }
