@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import { CancellationTokenSource } from 'vscode-languageserver-protocol';
 import { hover, workspaceSymbols, projects } from '../../server/src/handlers/info';
 import { newRevision } from '../../server/src/handlers/codeActions';
+import { completion, definition, references, rename } from '../../server/src/handlers/navigation';
+import { posOf } from '../support/sourceText';
 import type { HandlerContext } from '../../server/src/handlers/context';
 import { discoverProjects } from '../../server/src/alembic/discovery';
 import { ProjectIndex } from '../../server/src/alembic/projectIndex';
@@ -81,4 +83,22 @@ test('newRevision renders nothing in an untrusted workspace, and the file alembi
   assert.equal(ok.kind, 'ok');
   assert.match(ok.kind === 'ok' ? ok.text : '', /down_revision = 'bbb000000002'/);
   assert.equal(newRevision(fakeContext(dir), { projectId, message: 'x', parents: ['nope'] }).kind, 'error');
+});
+
+test('definition, references, rename and completion answer from the index alone', () => {
+  const dir = tempDir('handlers-');
+  writeProject(dir, [...REVS, { id: 'ccc000000003', down: ['bbb000000002'], message: 'add invoices' }]);
+  const ctx = fakeContext(dir);
+  const fileOf = (id: string): string => ctx.index.migrationFiles().find((m) => m.file.includes(id))!.file;
+  const child = fileOf('ccc000000003');
+  const text = fs.readFileSync(child, 'utf8');
+  const onParent = { textDocument: { uri: pathToUri(child) }, position: posOf(text, "down_revision = '", "down_revision = '".length + 3) };
+  const def = definition(ctx, onParent, token);
+  assert.equal(def?.uri, pathToUri(fileOf('bbb000000002')));
+  const refs = references(ctx, { ...onParent, context: { includeDeclaration: true } }, token)!;
+  assert.ok(refs.some((r) => r.uri === pathToUri(child)) && refs.some((r) => r.uri === pathToUri(fileOf('bbb000000002'))), JSON.stringify(refs));
+  const edit = rename(ctx, { ...onParent, newName: 'bbb999999999' })!;
+  assert.ok(Object.keys(edit.changes!).length >= 2, 'the declaration and the child are both renamed');
+  const items = completion(ctx, onParent, token)!.map((c) => c.label);
+  assert.ok(items.includes('aaa000000001') && !items.includes('ccc000000003'), `heads and others, never itself: ${items.join(', ')}`);
 });
