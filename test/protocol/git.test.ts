@@ -123,9 +123,10 @@ test('provenance: gitInfo and the hover say which commit added a revision and wh
   servers.push(server);
   const [project] = await server.connection.sendRequest(ProjectsRequest);
   let info: GitInfoResult | null = null;
-  for (let i = 0; i < 100 && !info; i++) {
+  // The branch facts come first, the provenance (the whole history's log) right after.
+  for (let i = 0; i < 200 && !info?.revisions[A]?.added; i++) {
     info = await server.connection.sendRequest(GitInfoRequest, { projectId: project.id });
-    if (!info) await new Promise((r) => setTimeout(r, 50));
+    if (!info?.revisions[A]?.added) await new Promise((r) => setTimeout(r, 50));
   }
   assert.ok(info && !info.unavailable, JSON.stringify(info));
   assert.equal(info.base, 'main');

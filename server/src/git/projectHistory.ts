@@ -55,6 +55,8 @@ export interface ProjectGitFacts {
   /** Shipped files git sees as different in the working tree (the others need no comparison). */
   differing: Set<string>;
   provenance: Map<string, FileProvenance>;
+  /** The HEAD the provenance was read at (undefined: not read yet). */
+  provenanceHead?: string;
   /** HEAD, base and tag commits: a new read with the same key would find the same facts. */
   key: string;
   readMs: number;
@@ -103,14 +105,28 @@ export function parseAddLog(out: Buffer | string): Map<string, FileProvenance> {
   return result;
 }
 
-/** The commit that added each migration file of the project on HEAD: one `git log`, by working-tree path. */
-export async function readProvenance(repo: GitRepo, project: AlembicProject): Promise<Map<string, FileProvenance>> {
+/**
+ * The commit that added each migration file of the project on HEAD: one `git log`, by
+ * working-tree path. With `since` (an ancestor of HEAD whose provenance is known), only the
+ * commits after it are read: the caller lays the result over what it had.
+ */
+export async function readProvenance(repo: GitRepo, project: AlembicProject, since?: string): Promise<Map<string, FileProvenance>> {
   const locations = versionLocationsInRepo(repo, project);
   const out = new Map<string, FileProvenance>();
   if (locations.length === 0) return out;
   const r = await runGit(
     repo.root,
-    ['log', '-z', '--no-renames', '--diff-filter=A', '--name-only', '--format=%x1e%H%x1f%an%x1f%at%x1f%s', 'HEAD', '--', ...locations.map((l) => l.repoPath)],
+    [
+      'log',
+      '-z',
+      '--no-renames',
+      '--diff-filter=A',
+      '--name-only',
+      '--format=%x1e%H%x1f%an%x1f%at%x1f%s',
+      since ? `${since}..HEAD` : 'HEAD',
+      '--',
+      ...locations.map((l) => l.repoPath),
+    ],
     repo.run,
   );
   if (r.kind !== 'ok') return out; // a repository with no commit yet has no history
@@ -136,6 +152,7 @@ export async function readProjectGitFacts(
   const headOut = await runGit(repo.root, ['rev-parse', '--verify', '--quiet', 'HEAD'], repo.run);
   const head = headOut.kind === 'ok' ? outputLines(headOut.stdout)[0] : undefined;
   const provenance = opts.provenance === false || !head ? new Map<string, FileProvenance>() : await readProvenance(repo, project);
+  const provenanceHead = opts.provenance === false || !head ? undefined : head;
   const facts: ProjectGitFacts = {
     repo,
     head,
@@ -144,6 +161,7 @@ export async function readProjectGitFacts(
     shipped: new Map(),
     differing: new Set(),
     provenance,
+    ...(provenanceHead ? { provenanceHead } : {}),
     key,
     readMs: 0,
   };
@@ -207,4 +225,24 @@ export async function readProjectGitFacts(
   }
   facts.readMs = performance.now() - t0;
   return facts;
+}
+
+/** True when `ancestor` is an ancestor of (or equal to) `commit`. */
+export async function isAncestor(repo: GitRepo, ancestor: string, commit: string): Promise<boolean> {
+  const r = await runGit(repo.root, ['merge-base', '--is-ancestor', '--end-of-options', ancestor, commit], repo.run);
+  return r.kind === 'ok';
+}
+
+/**
+ * Brings `facts.provenance` to `facts.head`: only the commits since the HEAD it was read at
+ * when that is an ancestor (a commit, a pull), else the whole history (a checkout elsewhere).
+ */
+export async function updateProvenance(facts: ProjectGitFacts, project: AlembicProject): Promise<{ incremental: boolean }> {
+  const head = facts.head;
+  if (!head || facts.provenanceHead === head) return { incremental: true };
+  const since = facts.provenanceHead && (await isAncestor(facts.repo, facts.provenanceHead, head)) ? facts.provenanceHead : undefined;
+  const read = await readProvenance(facts.repo, project, since);
+  facts.provenance = since ? new Map([...facts.provenance, ...read]) : read;
+  facts.provenanceHead = head;
+  return { incremental: !!since };
 }

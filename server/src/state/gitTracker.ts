@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import type { ProjectIndex } from '../alembic/projectIndex';
 import { GitError, openRepo, type GitRepo } from '../git/gitRepo';
-import { gitFactsKey, readProjectGitFacts, type GitHistoryOptions, type ProjectGitFacts } from '../git/projectHistory';
+import { gitFactsKey, readProjectGitFacts, updateProvenance, type GitHistoryOptions, type ProjectGitFacts } from '../git/projectHistory';
 
 /** Why a project has no git facts (shown in tooltips; undefined while reading). */
 export type GitStatus = { kind: 'ok'; facts: ProjectGitFacts } | { kind: 'unavailable'; message: string };
@@ -30,6 +30,8 @@ export class GitTracker {
   /** Files changed on disk since the project's facts were read (compared by text). */
   private readonly touched = new Map<string, Set<string>>();
   private queue: Array<{ project: ProjectIndex; force: boolean }> = [];
+  /** Provenance reads (the slow part): after every queued fact read, one project at a time. */
+  private provenanceQueue: ProjectIndex[] = [];
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
@@ -76,6 +78,22 @@ export class GitTracker {
     if (changes.some((c) => c.kind !== 'changed') && this.status.has(id)) this.refresh([project], true);
   }
 
+  private async readProvenance(project: ProjectIndex): Promise<void> {
+    const id = project.project.id;
+    const status = this.status.get(id);
+    if (status?.kind !== 'ok') return;
+    const t0 = performance.now();
+    try {
+      const { incremental } = await updateProvenance(status.facts, project.project);
+      this.deps.log(
+        `git: ${project.project.name}: history read in ${Math.round(performance.now() - t0)} ms (${incremental ? 'since the last read' : 'whole history'}, ${status.facts.provenance.size} files)`,
+      );
+      if (this.status.get(id) === status) this.deps.changed(id);
+    } catch (e) {
+      this.deps.log(`git: ${project.project.name}: the history could not be read: ${(e as Error).message}`);
+    }
+  }
+
   forget(projectId: string): void {
     this.status.delete(projectId);
     this.touched.delete(projectId);
@@ -91,7 +109,16 @@ export class GitTracker {
     if (this.running) return;
     this.running = true;
     try {
-      for (let next = this.queue.shift(); next; next = this.queue.shift()) await this.read(next.project, next.force);
+      for (;;) {
+        const next = this.queue.shift();
+        if (next) {
+          await this.read(next.project, next.force);
+          continue;
+        }
+        const p = this.provenanceQueue.shift();
+        if (!p) break;
+        await this.readProvenance(p);
+      }
     } finally {
       this.running = false;
       for (const w of this.idleWaiters.splice(0)) w();
@@ -130,12 +157,16 @@ export class GitTracker {
       const options = await this.deps.options(project);
       const before = this.status.get(id);
       if (!force && before?.kind === 'ok' && before.facts.key === (await gitFactsKey(repo, options))) return;
-      const facts = await readProjectGitFacts(repo, project.project, project.migrationFiles(), options);
+      // Provenance (one git log over the whole history) comes second: the diagnostics do not wait for it.
+      const facts = await readProjectGitFacts(repo, project.project, project.migrationFiles(), { ...options, provenance: false });
+      if (before?.kind === 'ok' && before.facts.provenanceHead) {
+        facts.provenance = before.facts.provenance;
+        facts.provenanceHead = before.facts.provenanceHead;
+      }
       this.touched.set(id, new Set());
-      this.deps.log(
-        `git: ${project.project.name}: history read in ${Math.round(facts.readMs)} ms (${facts.provenance.size} files, base ${facts.base?.name ?? 'none'})`,
-      );
+      this.deps.log(`git: ${project.project.name}: base ${facts.base?.name ?? 'none'} read in ${Math.round(facts.readMs)} ms`);
       set({ kind: 'ok', facts });
+      if (facts.head && facts.provenanceHead !== facts.head && !this.provenanceQueue.includes(project)) this.provenanceQueue.push(project);
     } catch (e) {
       const message = e instanceof GitError ? e.message : `git could not be read: ${(e as Error).message}`;
       this.deps.log(`git: ${project.project.name}: ${message}`);
