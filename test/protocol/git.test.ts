@@ -157,6 +157,18 @@ test('an edited shipped migration is reported; the lint scope shows shipped file
   const closed = await server.waitForDiagnostics(uri(shippedFile), (d) => codes(d).includes('edited-shipped-migration'));
   assert.match(messageOf(closed.find((d) => d.code === 'edited-shipped-migration')!), /it is on main/);
   assert.ok(!codes(closed).includes('ban-drop-column'), `a shipped, closed file: no safety rules (${codes(closed).join()})`);
+  // The diff is one click away: the quick fix carries the shipped text for the client's diff view.
+  const diffAction = (
+    await actionsFor(
+      server,
+      shippedFile,
+      closed.find((d) => d.code === 'edited-shipped-migration')!,
+    )
+  ).find((x) => /Show the changes since it shipped \(main\)/.test(x.title));
+  assert.equal(diffAction?.command?.command, 'alembic.git.showShippedDiff');
+  const arg = diffAction.command.arguments?.[0] as { text: string; uri: string };
+  assert.match(arg.text, /op\.drop_column\('users', 'legacy'\)/);
+  assert.equal(arg.uri, uri(shippedFile));
   // The branch's own migration: the safety rule as configured.
   const own = await server.waitForDiagnostics(uri(fileOf(dir, FIRST)), (d) => codes(d).includes('ban-drop-column'));
   assert.equal(own.find((d) => d.code === 'ban-drop-column')!.severity, 2);

@@ -188,6 +188,21 @@ export const branchCommands: CommandTable = {
     const l = await locatedOf(ctx, t);
     if (l) await restoreFiles(ctx, l);
   },
+  // From the edited-shipped-migration quick fix: the shipped text beside the working tree's.
+  'alembic.git.showShippedDiff': (ctx) => async (arg) => {
+    const a = arg as unknown as { uri?: unknown; where?: unknown; text?: unknown } | undefined;
+    if (typeof a?.uri !== 'string' || typeof a.where !== 'string' || typeof a.text !== 'string') return;
+    const file = vscode.Uri.parse(a.uri);
+    const left = ctx.branchDocs.uriOf(a.where.replace(/^tag /, ''), {
+      id: 'shipped',
+      message: '',
+      parents: [],
+      repoPath: vscode.workspace.asRelativePath(file),
+      uri: a.uri,
+      text: a.text,
+    });
+    await vscode.commands.executeCommand('vscode.diff', left, file, `${path.basename(file.fsPath)} (${a.where}) ↔ working tree`);
+  },
   'alembic.tree.onlyThisBranch': (ctx) => () => ctx.tree.setOnlyThisBranch(true),
   'alembic.tree.allBranches': (ctx) => () => ctx.tree.setOnlyThisBranch(false),
 };

@@ -11,6 +11,7 @@ import type { MigrationFile, Problem } from '../alembic/types';
 import { changedSince, type GitRepo } from './gitRepo';
 import { migrationPathOf, versionLocationsInRepo } from './gitProject';
 import { readProjectGitFacts, type ProjectGitFacts } from './projectHistory';
+import { suppressedInText } from '../alembic/suppression';
 
 function readText(file: string): string | undefined {
   try {
@@ -39,7 +40,11 @@ export function gitProblemsOf(
     const text = textOf(m.file);
     if (text !== undefined) current.set(m.file, text);
   }
-  return [...stale, ...editedShippedMigrations(current, facts.shipped)];
+  // Suppressions apply as to every rule (the lint never sees these problems).
+  return [...stale, ...editedShippedMigrations(current, facts.shipped)].filter((p) => {
+    const text = current.get(p.file) ?? textOf(p.file);
+    return text === undefined || !suppressedInText(text, p.ruleId, p.range.start.line);
+  });
 }
 
 /** `stale-down-revision` and `edited-shipped-migration` of a project against `base` (a ref git knows). */

@@ -38,6 +38,22 @@ export function codeActions(state: HandlerContext, p: CodeActionParams, token: C
       case 'stale-down-revision':
         actions.push(...repointBranchRoots(state, project, d, migration));
         break;
+      case 'edited-shipped-migration': {
+        const git = state.gitStatus(project.project.id);
+        const was = git?.kind === 'ok' ? git.facts.shipped.get(file) : undefined;
+        if (was)
+          actions.push({
+            title: `Show the changes since it shipped (${was.where})`,
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [d],
+            command: {
+              title: 'Show the changes',
+              command: 'alembic.git.showShippedDiff',
+              arguments: [{ uri: p.textDocument.uri, where: was.where, text: was.text }],
+            },
+          });
+        break;
+      }
       case 'missing-parent':
         actions.push(...repointParent(project, migration, d));
         break;
