@@ -81,6 +81,7 @@ export class ServerState implements HandlerContext {
         opts.output.gitChanged(pathToUri(id));
       },
       log: (line) => opts.output.log(line),
+      ...(typeof opts.initOptions.cacheDir === 'string' && opts.initOptions.cacheDir ? { cacheDir: opts.initOptions.cacheDir } : {}),
     });
     this.publisher = new DiagnosticsPublisher(
       this.workspace,

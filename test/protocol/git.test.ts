@@ -232,3 +232,37 @@ test('locateRevision: a revision only another branch has, with the missing chain
   const none = await server.connection.sendRequest(LocateRevisionRequest, { projectId: project.id, revision: 'ffff99999999' });
   assert.equal(none.kind, 'not-found');
 });
+
+test('the history is kept between sessions: the next start reads only the commits since', async () => {
+  const dir = mergedBranches();
+  const cacheDir = tempDir('alembic-gitcache-');
+  const waitInfo = async (server: TestServer, id: string): Promise<GitInfoResult> => {
+    const [project] = await server.connection.sendRequest(ProjectsRequest);
+    for (let i = 0; i < 200; i++) {
+      const info = await server.connection.sendRequest(GitInfoRequest, { projectId: project.id });
+      if (info?.revisions[id]?.added) return info;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no provenance for ${id}`);
+  };
+  const first = await startServer(dir, { initializationOptions: { cacheDir } });
+  servers.push(first);
+  await waitInfo(first, A);
+  assert.ok(
+    first.logs.some((l) => /history read in \d+ ms \(whole history, 4 files\)/.test(l)),
+    first.logs.join('\n'),
+  );
+  await first.stop();
+  assert.ok(fs.readdirSync(cacheDir).some((f) => f.startsWith('git-provenance-')));
+  writeMigration(dir, { id: 'eeee00000001', down: [SECOND], message: 'later' });
+  commitAll(dir, 'a later commit');
+  const second = await startServer(dir, { initializationOptions: { cacheDir } });
+  servers.push(second);
+  const info = await waitInfo(second, 'eeee00000001');
+  assert.equal(info.revisions['eeee00000001'].added?.subject, 'a later commit');
+  assert.equal(info.revisions[A].added?.subject, 'first', 'the kept part');
+  assert.ok(
+    second.logs.some((l) => /history read in \d+ ms \(since the last read, 5 files\)/.test(l)),
+    second.logs.join('\n'),
+  );
+});

@@ -5,10 +5,12 @@
  * when migration files are created or deleted. Reads run one at a time, in the background;
  * nothing runs in an untrusted workspace (a repository's config can run programs) or without git.
  */
+import * as crypto from 'node:crypto';
 import * as path from 'node:path';
+import { readCacheFile, writeCacheFile } from '../cache/cacheFile';
 import type { ProjectIndex } from '../alembic/projectIndex';
 import { GitError, openRepo, type GitRepo } from '../git/gitRepo';
-import { gitFactsKey, readProjectGitFacts, updateProvenance, type GitHistoryOptions, type ProjectGitFacts } from '../git/projectHistory';
+import { gitFactsKey, readProjectGitFacts, updateProvenance, type FileProvenance, type GitHistoryOptions, type ProjectGitFacts } from '../git/projectHistory';
 
 /** Why a project has no git facts (shown in tooltips; undefined while reading). */
 export type GitStatus = { kind: 'ok'; facts: ProjectGitFacts } | { kind: 'unavailable'; message: string };
@@ -20,7 +22,18 @@ export interface GitTrackerDeps {
   /** The facts of a project changed (diagnostics and the tree are refreshed). */
   changed(projectId: string): void;
   log(line: string): void;
+  /** Where the provenance is kept between sessions (the client's workspace storage); none: memory only. */
+  cacheDir?: string;
 }
+
+/** The provenance file: the HEAD it was read at and each file's adding commit. */
+interface ProvenanceCache {
+  format: number;
+  build: string;
+  head: string;
+  files: Array<[string, FileProvenance]>;
+}
+const PROVENANCE_FORMAT = 1;
 
 const REFS_DEBOUNCE_MS = 300;
 
@@ -83,8 +96,31 @@ export class GitTracker {
     const status = this.status.get(id);
     if (status?.kind !== 'ok') return;
     const t0 = performance.now();
+    const cacheFile = this.deps.cacheDir
+      ? path.join(this.deps.cacheDir, `git-provenance-${crypto.createHash('sha1').update(id).digest('hex').slice(0, 20)}.json`)
+      : undefined;
     try {
+      // A new session starts from the history kept by the last one (read again only since its HEAD).
+      if (!status.facts.provenanceHead && cacheFile) {
+        const kept = readCacheFile<ProvenanceCache>(cacheFile, PROVENANCE_FORMAT, status.facts.repo.root);
+        if (kept && typeof kept.head === 'string' && Array.isArray(kept.files)) {
+          status.facts.provenance = new Map(kept.files.filter((e) => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1]?.commit === 'string'));
+          status.facts.provenanceHead = kept.head;
+        }
+      }
       const { incremental } = await updateProvenance(status.facts, project.project);
+      if (cacheFile && status.facts.provenanceHead)
+        try {
+          const data: ProvenanceCache = {
+            format: PROVENANCE_FORMAT,
+            build: status.facts.repo.root,
+            head: status.facts.provenanceHead,
+            files: [...status.facts.provenance],
+          };
+          writeCacheFile(cacheFile, data);
+        } catch (e) {
+          this.deps.log(`git: could not keep the history in ${this.deps.cacheDir}: ${(e as Error).message}`);
+        }
       this.deps.log(
         `git: ${project.project.name}: history read in ${Math.round(performance.now() - t0)} ms (${incremental ? 'since the last read' : 'whole history'}, ${status.facts.provenance.size} files)`,
       );
