@@ -7,6 +7,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { HoverRequest } from 'vscode-languageserver-protocol/node';
 import { startServer, uri, type TestServer } from '../support/lspClient';
 import { writeProject } from '../support/generateProject';
 import { tempDir } from '../support/tempDir';
@@ -31,7 +32,7 @@ test('a rewrite of a big table in a pending migration is an error that names the
   );
   const server = await startServer(dir, { settings: { lint: { largeTableRows: 1_000_000 } } });
   servers.push(server);
-  const rewrite = (d: Array<{ code?: unknown; severity?: number; message: unknown }>) => d.find((x) => x.code === 'changing-column-type');
+  const rewrite = (d: Array<{ code?: unknown; severity?: number; message: unknown; range: unknown }>) => d.find((x) => x.code === 'changing-column-type');
   const before = await server.waitForDiagnostics(uri(file), (d) => !!rewrite(d));
   assert.equal(rewrite(before)!.severity, 2, 'no database state: a warning');
   const [project] = await server.connection.sendRequest(ProjectsRequest);
@@ -48,8 +49,21 @@ test('a rewrite of a big table in a pending migration is an error that names the
   await server.connection.sendNotification(DatabaseStateNotification, { projectId: project.id, state: state(['aaaa00000001']) });
   const raised = await server.waitForDiagnostics(uri(file), (d) => rewrite(d)?.severity === 1);
   assert.match(String(rewrite(raised)!.message), /`public\.orders` has ~12\.3M rows, 4\.1 GB in `shop` on `db:5432`/);
+  // The hover on the operation says the same, with what PostgreSQL will do.
+  await server.open(file, fs.readFileSync(file, 'utf8'));
+  const d = rewrite(await server.waitForDiagnostics(uri(file), (x) => rewrite(x)?.severity === 1))!;
+  const hover = await server.connection.sendRequest(HoverRequest.type, {
+    textDocument: { uri: uri(file) },
+    position: (d as { range: { start: { line: number; character: number } } }).range.start,
+  });
+  const value = hover && !Array.isArray(hover.contents) && typeof hover.contents === 'object' ? hover.contents.value : '';
+  assert.match(
+    value,
+    /\*\*`public\.orders`\*\* — ~12\.3M rows, 4\.1 GB in `shop` on `db:5432`: full rewrite under ACCESS EXCLUSIVE \(`changing-column-type`\)/,
+  );
   await server.connection.sendNotification(DatabaseStateNotification, { projectId: project.id, state: state(['aaaa00000002']) });
   const applied = await server.waitForDiagnostics(uri(file), (d) => rewrite(d)?.severity !== 1);
-  // Applied: the database decides it shipped (no git here), so the rule is not shown while closed.
-  assert.equal(rewrite(applied), undefined);
+  // Applied: the database decides it shipped (no git here): open, the rule is only a hint, not raised.
+  assert.equal(rewrite(applied)?.severity, 4);
+  assert.doesNotMatch(String(rewrite(applied)?.message), /largeTableRows/);
 });

@@ -24,7 +24,8 @@ import { targetAt } from './navigation';
 import type { ProjectInfo, RevisionGraphParams, RevisionGraphResult, RevisionNode, RevisionRisk, RevisionRisksParams } from '../shared/protocol';
 import { ZERO_RANGE } from '../alembic/types';
 import { revisionState } from '../shared/revisionState';
-import { isRiskRule } from '../shared/riskEffects';
+import { isRiskRule, RISK_EFFECTS } from '../shared/riskEffects';
+import { liveTableOf, sizeWords } from '../alembic/largeTables';
 import { revisionFlags } from '../alembic/revisionFlags';
 
 /** Whether a revision is applied, pending or current in the project's database, when known. */
@@ -34,9 +35,38 @@ export function databaseStatus(state: HandlerContext, project: ProjectIndex, id:
   return s === 'unknown' ? undefined : s;
 }
 
+/**
+ * On an operation a lock or rewrite rule flags, with the database reachable: its table's live
+ * size and what PostgreSQL will do ("`orders` — ~12.3M rows, 4.1 GB: full rewrite under
+ * ACCESS EXCLUSIVE"). Only tables the client reported (10,000 rows and more).
+ */
+function liveSizeHover(state: HandlerContext, p: HoverParams): Hover | null {
+  const file = uriToPath(p.textDocument.uri);
+  const project = state.workspace.projectsOfFile(file)[0];
+  if (!project) return null;
+  const db = state.databaseState(state.projectUri(project));
+  if (db.kind !== 'ok' || !db.largeTables?.length) return null;
+  const at = p.position;
+  const inside = (r: { start: typeof at; end: typeof at }): boolean =>
+    (at.line > r.start.line || (at.line === r.start.line && at.character >= r.start.character)) &&
+    (at.line < r.end.line || (at.line === r.end.line && at.character <= r.end.character));
+  const tables = new Map(db.largeTables.map((t) => [t.name, t]));
+  const lines: string[] = [];
+  let range: Hover['range'];
+  for (const problem of state.lintProblemsOf(file)) {
+    if (!problem.table || !isRiskRule(problem.ruleId) || !inside(problem.range)) continue;
+    const t = liveTableOf(tables, problem.table);
+    if (!t) continue;
+    range ??= problem.range;
+    const line = `**\`${t.name}\`** — ${sizeWords(t)} in ${db.database}: ${RISK_EFFECTS[problem.ruleId]} (\`${problem.ruleId}\`)`;
+    if (!lines.includes(line)) lines.push(line);
+  }
+  return lines.length ? { ...(range ? { range } : {}), contents: { kind: MarkupKind.Markdown, value: lines.join('\n\n') } } : null;
+}
+
 export function hover(state: HandlerContext, p: HoverParams, _token: CancellationToken): Hover | null {
   const t = targetAt(state, p.textDocument.uri, p.position);
-  if (!t?.ref || !t.id) return null;
+  if (!t?.ref || !t.id) return liveSizeHover(state, p);
   const node = t.project.graph.get(t.id);
   if (!node) {
     return {
