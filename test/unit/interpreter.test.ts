@@ -10,7 +10,7 @@ import {
   pgDuration,
   runTimeoutOptions,
   type InterpreterFacts,
-} from '../../client/src/alembicCli/interpreter';
+} from '../../server/src/shared/alembicCli/interpreter';
 import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
 import { describeWait } from '../../client/src/db/blockerWatch';
 
