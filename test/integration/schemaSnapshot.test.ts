@@ -50,6 +50,7 @@ const SCHEMA = `
     note text
   );
   CREATE INDEX ix_orders_user ON orders (user_id) WHERE note IS NULL;
+  ALTER TABLE orders ADD CONSTRAINT total_small CHECK (total < 1000000) NOT VALID;
   CREATE TABLE audit.events (id bigserial PRIMARY KEY, payload jsonb);
   CREATE SEQUENCE invoice_numbers START 1000 INCREMENT 10;
   CREATE VIEW active_users AS SELECT id, email FROM users WHERE mood <> 'sad';
@@ -98,6 +99,7 @@ test('a snapshot lists every object a migration can create, as the catalog descr
   });
   assert.equal(s.constraints['orders.total_positive'].definition, 'CHECK ((total >= (0)::numeric))');
   assert.equal(s.constraints['users.users_pkey'].type, 'primary key');
+  assert.deepEqual(s.constraints['orders.total_small'], { definition: 'CHECK ((total < (1000000)::numeric))', notValid: true, table: 'orders', type: 'check' });
   assert.ok(!Object.keys(s.constraints).some((c) => c.startsWith('alembic_version')));
 
   assert.equal(s.sequences.users_id_seq.ownedBy, 'users.id');
@@ -140,6 +142,7 @@ test('the diff names what appeared, vanished and changed, and not what follows f
     ALTER TYPE mood ADD VALUE 'ecstatic';
     COMMENT ON TABLE users IS 'humans';
     DROP TRIGGER users_touch ON users;
+    ALTER TABLE orders VALIDATE CONSTRAINT total_small;
   `);
   const after = await readSchemaSnapshot(db);
   const diffs = diffSchemas(before, after);
@@ -152,10 +155,15 @@ test('the diff names what appeared, vanished and changed, and not what follows f
     'type `mood` differs: labels `["sad","ok","happy"]` in A, `["sad","ok","happy","ecstatic"]` in B',
     'index `ix_orders_user` exists in A but not in B', // PostgreSQL drops an index with a column it uses
     'index `ix_users_created` exists in B but not in A',
+    'constraint `orders.total_small` differs: notValid `true` in A, none in B',
     'trigger `users.users_touch` exists in A but not in B',
   ]);
   assert.ok(!lines.some((l) => l.includes('events_pkey') || l.includes('events_id_seq')), "a dropped table's index, key and sequence are not listed again");
   assert.deepEqual(diffSchemas(after, after), [], 'a snapshot equals itself');
+  assert.ok(
+    !diffSchemas(before, after, { ignoreProperties: ['notValid'] }).some((d) => d.name === 'orders.total_small'),
+    'validating a constraint is no difference when NOT VALID is ignored',
+  );
   assert.equal(
     formatDifference({ kind: 'index', name: 'ix_users_created', change: 'only-in-b' }, { a: 'before the upgrade', b: 'after the downgrade' }),
     'index `ix_users_created` exists after the downgrade but not before the upgrade',

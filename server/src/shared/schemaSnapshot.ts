@@ -40,7 +40,10 @@ export interface SnapshotConstraint {
   table: string;
   /** `primary key`, `foreign key`, `unique`, `check`, `exclusion`, `trigger`. */
   type: string;
+  /** `pg_get_constraintdef` without a trailing `NOT VALID` (that is {@link notValid}). */
   definition: string;
+  /** Added `NOT VALID` and not validated since: the rows were never all checked. */
+  notValid?: boolean;
   comment?: string;
 }
 
@@ -259,7 +262,11 @@ async function readAll(client: ClientBase, versionTable: string, versionSchema: 
     [tableOids],
   )) {
     const table = relName.get(r.conrelid)!;
-    s.constraints[`${table}.${r.conname}`] = withComment({ table, type: CONTYPE[r.contype] ?? r.contype, definition: r.def }, r.comment);
+    const notValid = r.def.endsWith(' NOT VALID');
+    s.constraints[`${table}.${r.conname}`] = withComment(
+      { table, type: CONTYPE[r.contype] ?? r.contype, definition: notValid ? r.def.slice(0, -' NOT VALID'.length) : r.def, ...(notValid ? { notValid } : {}) },
+      r.comment,
+    );
   }
 
   for (const r of await q<{
