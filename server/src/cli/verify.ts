@@ -3,12 +3,14 @@
  * with per-revision times), a progress line per revision on stderr, and the exit code — 0 every
  * round trip clean, 1 findings, 2 could not run (no database, env.py elsewhere, cancelled).
  * Ctrl-C (SIGINT/SIGTERM) cancels the running alembic and still drops the throwaway database.
+ * Also `schema --revision REV`, on the same machinery.
  */
 import type { AlembicProject } from '../alembic/project';
 import { ProjectIndex } from '../alembic/projectIndex';
 import type { Problem } from '../alembic/types';
 import { RevisionNotFoundError } from '../verify/roundTrip';
-import { verifyProject, VerifyError, type VerifyResult } from '../verify/verifyProject';
+import { schemaAtRevision, verifyProject, VerifyError, type VerifyResult } from '../verify/verifyProject';
+import { snapshotToSql } from '../shared/schemaSql';
 
 export interface VerifyCliOptions {
   serverUrl?: string;
@@ -119,4 +121,45 @@ export async function runVerify(
   }
   if (cancelled) return 2;
   return findings.length ? 1 : 0;
+}
+
+/** `schema --revision REV`: exit 0 printed, 1 the upgrade to REV failed, 2 could not run. */
+export async function runSchema(
+  project: AlembicProject,
+  opts: { revision: string; format: 'sql' | 'json'; serverUrl?: string },
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const alembicCommand = alembicCommandFromEnv(process.env.ALEMBIC_COMMAND);
+    const r = await schemaAtRevision({
+      project,
+      graph: ProjectIndex.load(project).graph,
+      revision: opts.revision,
+      ...(opts.serverUrl !== undefined ? { serverUrl: opts.serverUrl } : {}),
+      ...(alembicCommand ? { alembicCommand } : {}),
+      signal: controller.signal,
+      onProgress: (line) => err(`schema: ${line}\n`),
+    });
+    if ('failed' in r) {
+      err(`alembic-migrations: the upgrade to ${r.revision} failed: ${r.failed}\n`);
+      return 1;
+    }
+    if (opts.format === 'json') out(JSON.stringify({ project: project.name, revision: r.revision, schema: r.snapshot }, null, 2) + '\n');
+    else out(snapshotToSql(r.snapshot, `${project.name} at revision ${r.revision} (alembic-migrations schema; for reading, not for restoring)`));
+    return 0;
+  } catch (e) {
+    if (e instanceof VerifyError || e instanceof SyntaxError) {
+      err(`alembic-migrations: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

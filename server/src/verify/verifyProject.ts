@@ -21,7 +21,7 @@ import { TargetProbe } from '../shared/alembicCli/targetProbe';
 import { describeTarget, sameDatabase } from '../shared/alembicCli/alembicTarget';
 import { readSchemaSnapshot, type SchemaSnapshot } from '../shared/schemaSnapshot';
 import { createOnServer, removeAtExit, removed, startEmbedded, ThrowawayError, type ThrowawayDatabase } from './throwawayDatabase';
-import { roundTrip, verifyPlan, type RoundTripReport, type StepResult } from './roundTrip';
+import { alembicErrorMessage, roundTrip, verifyPlan, type RoundTripReport, type StepResult } from './roundTrip';
 
 /** Verify could not run (no database, env.py points elsewhere, no alembic…): exit 2 with this message. */
 export class VerifyError extends Error {}
@@ -212,4 +212,26 @@ export async function verifyProject(req: VerifyRequest): Promise<VerifyResult> {
     });
     return { ...report, database: session.db.where, alembic: session.alembic, setupMs, totalMs: performance.now() - t0 };
   });
+}
+
+/** The schema the migrations produce at `revision` (an id, a unique prefix or a branch label): a throwaway database upgraded to it. */
+export async function schemaAtRevision(
+  req: SessionRequest & { graph: RevisionGraph; revision: string },
+): Promise<{ revision: string; snapshot: SchemaSnapshot; database: string; upgradeMs: number } | { revision: string; failed: string }> {
+  const node = req.graph.lookup(req.revision) ?? uniquePrefix(req.graph, req.revision);
+  if (!node) throw new VerifyError(`--revision ${req.revision}: no such revision`);
+  return withAlembicSession(req, async (session) => {
+    (req.onProgress ?? (() => undefined))(`upgrading to ${node.id}`);
+    const up = await session.run({ kind: 'upgrade', target: node.id });
+    if (!up.ok) {
+      if (up.cancelled) throw new VerifyError('cancelled');
+      return { revision: node.id, failed: alembicErrorMessage(up.stderr).message };
+    }
+    return { revision: node.id, snapshot: await session.snapshot(), database: session.db.where, upgradeMs: up.durationMs };
+  });
+}
+
+function uniquePrefix(graph: RevisionGraph, prefix: string): ReturnType<RevisionGraph['get']> {
+  const hits = graph.nodes().filter((n) => n.id.startsWith(prefix));
+  return hits.length === 1 ? hits[0] : undefined;
 }
