@@ -8,7 +8,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -227,7 +227,7 @@ test("an upgrade whose SQL fails on the third revision: PostgreSQL's message on 
   assert.deepEqual(await leftoverDatabases(), []);
 });
 
-test('a branch and its merge verify clean; --from starts at a revision without round-tripping its ancestors', async () => {
+test('a branch, its merge and a second base verify clean; --from starts at a revision without round-tripping its ancestors', async () => {
   const dir = project('merged', [
     USERS,
     {
@@ -243,15 +243,24 @@ test('a branch and its merge verify clean; --from starts at a revision without r
       upgrade: `    op.execute("CREATE VIEW nicks AS SELECT id, nick FROM users")`,
       downgrade: `    op.execute("DROP VIEW nicks")`,
     },
+    // A second base: its downgrade (`r9audit@base`) must leave the other tree applied.
+    {
+      id: 'r9audit',
+      parents: [],
+      upgrade: `    op.create_table("audit_log", sa.Column("id", sa.Integer, primary_key=True))`,
+      downgrade: `    op.drop_table("audit_log")`,
+    },
   ]);
   const r = await cli(['verify', dir, '--server-url', pg.url, '--format', 'json']);
   assert.equal(r.code, 0, r.err);
   const json = verifyJson(r);
   assert.deepEqual(
     json.revisions.map((x) => x.status),
-    ['verified', 'verified', 'verified', 'verified'],
+    ['verified', 'verified', 'verified', 'verified', 'verified'],
   );
-  assert.equal(json.revisions.at(-1)?.revision, 'r3merge');
+  const order = json.revisions.map((x) => x.revision);
+  assert.ok(order.indexOf('r3merge') > order.indexOf('r2a') && order.indexOf('r3merge') > order.indexOf('r2b'), order.join());
+  assert.ok(order.indexOf('r2a') > order.indexOf('r1users') && order.indexOf('r2b') > order.indexOf('r1users'), order.join());
 
   const from = await cli(['verify', dir, '--server-url', pg.url, '--from', 'r2b', '--format', 'json']);
   assert.equal(from.code, 0, from.err);
@@ -364,4 +373,49 @@ test('schema --revision is what the catalog and psql \\d show after `alembic upg
   assert.match(sql.out, /\nALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY \(id\);\n/);
   assert.doesNotMatch(sql.out, /alembic_version/);
   assert.deepEqual(await leftoverDatabases(), []);
+});
+
+test('Ctrl-C stops alembic and still drops the throwaway database and the config copy', async () => {
+  const dir = project('interrupted', [USERS, { id: 'r2slow', parents: ['r1users'], upgrade: `    op.execute("SELECT pg_sleep(120)")`, downgrade: `    pass` }]);
+  const cliJs = path.join(repoRoot, 'dist', 'cli.js');
+  assert.ok(fs.existsSync(cliJs), 'the CLI is built (npm run build)');
+  const child = spawn(process.execPath, [cliJs, 'verify', dir, '--server-url', pg.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`r2slow never started:\n${stderr}`)), 90_000);
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (stderr.includes('[2/2] r2slow')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  // Let alembic reach the database and sit in pg_sleep.
+  const admin = new Client(pg.config);
+  await admin.connect();
+  try {
+    for (let i = 0; i < 100; i++) {
+      const { rows } = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(120)%'`);
+      if (Number(rows[0].n) > 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await admin.end();
+  }
+  const t0 = Date.now();
+  child.kill('SIGINT');
+  const code = await exited;
+  assert.equal(code, 2, stderr);
+  assert.ok(Date.now() - t0 < 20_000, `stopped in ${Date.now() - t0} ms`);
+  assert.match(stderr, /cancelling/);
+  assert.match(stderr, /\(cancelled\)/);
+  assert.deepEqual(await leftoverDatabases(), [], 'the throwaway database is dropped');
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.startsWith('.alembic-verify-')),
+    [],
+  );
+  const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout;
+  assert.ok(!ps.split('\n').some((l) => l.includes(dir)), 'no alembic process of the run is left');
 });
