@@ -283,11 +283,18 @@ test('verify refuses, before running alembic, when env.py hard-codes another dat
   assert.match(r.err, /env\.py would connect to `shop` on `db\.prod\.internal:5432` as `deploy`, not to the throwaway database `hardcoded_verify_[0-9a-f]{8}`/);
   assert.match(
     r.err,
-    /it ignores every override verify sets — sqlalchemy\.url in a copy of alembic\.ini, the DATABASE_URL environment variable and -x sqlalchemy\.url=…/,
+    /it ignores all three overrides verify sets — sqlalchemy\.url in a copy of alembic\.ini, the DATABASE_URL environment variable and -x sqlalchemy\.url=… — so verify refuses/,
   );
   assert.doesNotMatch(r.err, /\[1\/1\]/, 'no revision was run');
   assert.equal(r.out, '');
   assert.deepEqual(await leftoverDatabases(), [], 'the throwaway database is dropped after a refusal too');
+
+  // An env.py that builds its connections at connect time cannot be checked: refused as well.
+  const creator = project('creator', [USERS], STOCK_ENV_PY.replace('poolclass=pool.NullPool', 'poolclass=pool.NullPool, creator=lambda: None'));
+  const unknown = await cli(['verify', creator, '--server-url', pg.url]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.err, /cannot tell which database env\.py would use \(env\.py builds its connections at connect time \(creator=\)/);
+  assert.deepEqual(await leftoverDatabases(), []);
 });
 
 test('verify says why it cannot run: a role without CREATEDB, an unknown --from', async () => {

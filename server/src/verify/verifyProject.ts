@@ -18,7 +18,7 @@ import { runProcess } from '../shared/alembicCli/processRunner';
 import { chooseAlembic, type AlembicChoice } from '../shared/alembicCli/interpreter';
 import { interpreterFacts } from '../shared/alembicCli/localTools';
 import { TargetProbe } from '../shared/alembicCli/targetProbe';
-import { describeTarget, sameDatabase } from '../shared/alembicCli/alembicTarget';
+import { describeTarget, sameDatabase, type AlembicTarget } from '../shared/alembicCli/alembicTarget';
 import { readSchemaSnapshot, type SchemaSnapshot } from '../shared/schemaSnapshot';
 import { createOnServer, removeAtExit, removed, startEmbedded, ThrowawayError, type ThrowawayDatabase } from './throwawayDatabase';
 import { alembicErrorMessage, roundTrip, verifyPlan, type RoundTripReport, type StepResult } from './roundTrip';
@@ -148,21 +148,43 @@ export async function withAlembicSession<T>(req: SessionRequest, body: (session:
 
     // Would env.py really use the throwaway database?
     say('asking env.py which database it would use');
-    const probe = await new TargetProbe(probeScript()).probe(
-      { projectId: project.id, alembicArgv: alembic.argv, iniFile: copy, cwd: project.rootDir, xArgs, env: runEnv, inputs: [] },
-      env,
-    );
-    const target = probe.target;
+    const script = probeScript();
+    const isThrowaway = (t: AlembicTarget): boolean =>
+      t.kind === 'ok' && sameDatabase(t, { host: db.host, port: db.port, database: db.database, user: db.user });
+    const probeWith = async (name: string, iniFile: string, x: string[], extraEnv: Record<string, string>): Promise<AlembicTarget> => {
+      const base = { ...env };
+      delete base.DATABASE_URL;
+      return (
+        await new TargetProbe(script).probe(
+          { projectId: `${project.id}#${name}`, alembicArgv: alembic.argv, iniFile, cwd: project.rootDir, xArgs: x, env: extraEnv, inputs: [] },
+          base,
+        )
+      ).target;
+    };
+    const target = await probeWith('all', copy, xArgs, runEnv);
     if (target.kind !== 'ok') {
       throw new VerifyError(
         `cannot tell which database env.py would use (${redact(target.reason, secrets)}), so verify does not run: it only ever changes its throwaway database`,
       );
     }
-    if (!sameDatabase(target, { host: db.host, port: db.port, database: db.database, user: db.user })) {
+    if (!isThrowaway(target)) {
+      // One override at a time, to name the ones env.py does not follow.
+      const { DATABASE_URL: _url, ...withoutUrl } = runEnv;
+      const overrides: Array<[string, () => Promise<AlembicTarget>]> = [
+        [`sqlalchemy.url in a copy of ${path.basename(ini)}`, () => probeWith('ini', copy, [], withoutUrl)],
+        ['the DATABASE_URL environment variable', () => probeWith('env', ini, [], runEnv)],
+        ['-x sqlalchemy.url=…', () => probeWith('x', ini, xArgs, withoutUrl)],
+      ];
+      const ignored: string[] = [];
+      const followed: string[] = [];
+      for (const [name, probe] of overrides) (isThrowaway(await probe()) ? followed : ignored).push(name);
+      const list = (xs: string[]): string => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}` : xs[0]);
       throw new VerifyError(
-        `env.py would connect to ${describeTarget(target)}, not to the throwaway database \`${db.database}\`: it ignores every override verify sets — ` +
-          `sqlalchemy.url in a copy of ${path.basename(ini)}, the DATABASE_URL environment variable and -x sqlalchemy.url=… — ` +
-          `so verify refuses to run against it. Make env.py take its URL from one of them (the stock env.py reads sqlalchemy.url).`,
+        `env.py would connect to ${describeTarget(target)}, not to the throwaway database \`${db.database}\`: ` +
+          (followed.length === 0
+            ? `it ignores all three overrides verify sets — ${list(ignored)}`
+            : `it ignores ${ignored.length ? list(ignored) : 'none of them alone'}, and follows ${list(followed)} only when set alone`) +
+          ` — so verify refuses to run against it. Make env.py take its URL from one of them (the stock env.py reads sqlalchemy.url).`,
       );
     }
 
