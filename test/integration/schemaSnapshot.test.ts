@@ -59,13 +59,15 @@ const SCHEMA = `
   COMMENT ON FUNCTION touch() IS 'sets created_at';
   CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();
   CREATE TABLE alembic_version (version_num varchar(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));
+  CREATE TABLE alembic_version_fab (version_num varchar(32) NOT NULL, CONSTRAINT alembic_version_fab_pkc PRIMARY KEY (version_num));
+  CREATE TABLE versions (version_num varchar(32));
 `;
 
 test('a snapshot lists every object a migration can create, as the catalog describes it', async () => {
   await db.query(SCHEMA);
   const s = await readSchemaSnapshot(db);
 
-  assert.deepEqual(Object.keys(s.tables), ['audit.events', 'orders', 'users'], 'alembic_version is left out');
+  assert.deepEqual(Object.keys(s.tables), ['audit.events', 'orders', 'users', 'versions'], 'alembic_version, and a renamed one of its shape, are left out');
   assert.deepEqual(Object.keys(s.schemas), ['audit', 'public']);
   assert.equal(s.schemas.audit.comment, 'who did what');
   assert.ok(s.extensions.citext, 'the extension is listed');

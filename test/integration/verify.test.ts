@@ -272,6 +272,15 @@ test('a branch, its merge and a second base verify clean; --from starts at a rev
   assert.deepEqual(await leftoverDatabases(), []);
 });
 
+test('a version table renamed in env.py is not taken for a trace of the first revision', async () => {
+  const renamed = STOCK_ENV_PY.replace('target_metadata=target_metadata)', 'target_metadata=target_metadata, version_table="schema_history")');
+  assert.notEqual(renamed, STOCK_ENV_PY);
+  const dir = project('renamed', [USERS], renamed);
+  const r = await cli(['verify', dir, '--server-url', pg.url]);
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.equal(r.out, '');
+});
+
 test('verify refuses, before running alembic, when env.py hard-codes another database', async () => {
   const hardCoded = STOCK_ENV_PY.replace(
     'engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.", poolclass=pool.NullPool)',

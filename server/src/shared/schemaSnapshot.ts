@@ -4,7 +4,7 @@
  * `format_type` prints it, nullability, default, identity, generated), indexes
  * (`pg_get_indexdef`), constraints (`pg_get_constraintdef`), sequences, views, functions,
  * enum/domain/composite types, triggers and comments. PostgreSQL's own schemas, objects that
- * belong to an extension, and the version table are left out. Keys are sorted at every level,
+ * belong to an extension, and the version table (by name, or by alembic's shape) are left out. Keys are sorted at every level,
  * so two snapshots of equal schemas are equal strings. Node adapter (one `pg` connection).
  */
 import type { ClientBase } from 'pg';
@@ -109,6 +109,12 @@ export interface SnapshotOptions {
 
 /** The schemas PostgreSQL owns. */
 const SYSTEM_SCHEMA = `(n.nspname IN ('pg_catalog', 'information_schema', 'pg_toast') OR n.nspname LIKE 'pg\\_temp\\_%' OR n.nspname LIKE 'pg\\_toast\\_temp\\_%')`;
+/**
+ * A version table under another name (env.py's `version_table=`, which no config file holds):
+ * alembic's exact shape, one column `version_num varchar(32) NOT NULL`.
+ */
+const VERSION_TABLE_SHAPE = `(SELECT array_agg(a.attname::text || ' ' || format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull::text)
+     FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) = ARRAY['version_num character varying(32) true']`;
 /** Objects created by an extension belong to it: the extension is listed, they are not. */
 const notExtensionMember = (catalog: string, oid: string): string =>
   `NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = '${catalog}'::regclass AND dep.objid = ${oid} AND dep.deptype = 'e')`;
@@ -195,7 +201,8 @@ async function readAll(client: ClientBase, versionTable: string, versionSchema: 
             CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END AS viewdef
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm') AND NOT ${SYSTEM_SCHEMA} AND ${notExtensionMember('pg_class', 'c.oid')}
-        AND NOT (c.relkind IN ('r', 'p') AND c.relname = $1 AND ($2::text IS NULL OR n.nspname = $2))`,
+        AND NOT (c.relkind IN ('r', 'p') AND c.relname = $1 AND ($2::text IS NULL OR n.nspname = $2))
+        AND NOT (c.relkind = 'r' AND ${VERSION_TABLE_SHAPE})`,
     [versionTable, versionSchema],
   );
   const relName = new Map<number, string>();
