@@ -8,21 +8,21 @@ import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ProjectInfo } from '../../server/src/shared/protocol';
-import { buildAlembicInvocation, InvalidAlembicArgumentError, type AlembicAction } from './alembicCli/alembicArgv';
+import { buildAlembicInvocation, InvalidAlembicArgumentError, type AlembicAction } from '../../server/src/shared/alembicCli/alembicArgv';
 import { classifyAlembicFailure, type AlembicFailure } from './alembicCli/classifyFailure';
 import { parseMigrationStep } from './alembicCli/parseOutput';
-import { runProcess, type RunResult } from './alembicCli/processRunner';
+import { runProcess, type RunResult } from '../../server/src/shared/alembicCli/processRunner';
 import { parseDatabaseUrl, redactText, type PgConnectionOptions } from './db/databaseUrl';
 import { terminateSessions } from './db/versionTable';
 import { busyMessage, lockName, tryMigrationLock, type LockResult } from './db/migrationLock';
 import { BlockerWatch } from './db/blockerWatch';
 import type { DatabaseMonitor } from './databaseMonitor';
 import { reportFailure } from './ctx';
-import type { ProbeRequest, ProbeResult, TargetProbe } from './targetProbe';
-import { chooseAlembic, driverIgnoresPgoptions, parseEnvFile, runTimeoutOptions, type AlembicChoice } from './alembicCli/interpreter';
-import { interpreterFacts, mainCheckoutOf } from './localTools';
+import type { ProbeRequest, ProbeResult, TargetProbe } from '../../server/src/shared/alembicCli/targetProbe';
+import { chooseAlembic, driverIgnoresPgoptions, parseEnvFile, runTimeoutOptions, type AlembicChoice } from '../../server/src/shared/alembicCli/interpreter';
+import { interpreterFacts, mainCheckoutOf } from '../../server/src/shared/alembicCli/localTools';
 import { MAX_CONFIG_BYTES, readRegularText } from '../../server/src/shared/regularFile';
-import { describeTarget, targetUrl } from './alembicCli/alembicTarget';
+import { describeTarget, targetUrl } from '../../server/src/shared/alembicCli/alembicTarget';
 
 export interface RunOptions {
   /** Shown in the progress notification and the log: "Upgrading to head". */

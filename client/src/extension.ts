@@ -9,7 +9,7 @@ import { createLanguageClient } from './languageClient';
 import { GraphStore } from './graphStore';
 import { DatabaseMonitor } from './databaseMonitor';
 import { AlembicRunner } from './alembicRunner';
-import { TargetProbe } from './targetProbe';
+import { TargetProbe } from '../../server/src/shared/alembicCli/targetProbe';
 import { RevisionCodeLensProvider, RevisionTreeProvider, StatusBar, ViewCache, type TreeNode } from './views';
 import { OFFLINE_SQL_SCHEME, OfflineSqlDocuments } from './commands/sql';
 import { BRANCH_SCHEME, BranchDocuments, offerBranchActions } from './commands/branch';

@@ -15,8 +15,8 @@ import { writeProject } from '../support/generateProject';
 import { commitAll, git, initRepo, writeMigration } from '../support/gitRepo';
 import { tempDir } from '../support/tempDir';
 import { startServer, type TestServer } from '../support/lspClient';
-import { buildAlembicInvocation, type AlembicAction } from '../../client/src/alembicCli/alembicArgv';
-import { runProcess } from '../../client/src/alembicCli/processRunner';
+import { buildAlembicInvocation, type AlembicAction } from '../../server/src/shared/alembicCli/alembicArgv';
+import { runProcess } from '../../server/src/shared/alembicCli/processRunner';
 import { materialiseBranch } from '../../client/src/alembicCli/branchFiles';
 import { LocateRevisionRequest, ProjectsRequest, type LocateRevisionResult } from '../../server/src/shared/protocol';
 

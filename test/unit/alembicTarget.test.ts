@@ -12,7 +12,7 @@ import {
   sameDatabase,
   targetUrl,
   type AlembicTarget,
-} from '../../client/src/alembicCli/alembicTarget';
+} from '../../server/src/shared/alembicCli/alembicTarget';
 import { confirmation } from '../../client/src/model/confirmation';
 
 const probe = (o: Record<string, unknown>): AlembicTarget =>

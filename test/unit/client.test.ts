@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { parseDatabaseUrl, redactUrl, redactText, resolveConnection, isLocalDatabase } from '../../client/src/db/databaseUrl';
-import { buildAlembicInvocation, isRevisionSpec, InvalidAlembicArgumentError } from '../../client/src/alembicCli/alembicArgv';
+import { buildAlembicInvocation, isRevisionSpec, InvalidAlembicArgumentError } from '../../server/src/shared/alembicCli/alembicArgv';
 import { parseRevisionLines, parseMigrationStep, parseOfflineSql } from '../../client/src/alembicCli/parseOutput';
 import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
 import { statusView, type GraphInfo } from '../../client/src/model/statusModel';

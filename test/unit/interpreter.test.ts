@@ -10,12 +10,12 @@ import {
   pgDuration,
   runTimeoutOptions,
   type InterpreterFacts,
-} from '../../client/src/alembicCli/interpreter';
+} from '../../server/src/shared/alembicCli/interpreter';
 import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
 import { describeWait } from '../../client/src/db/blockerWatch';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findVirtualenvs, mainCheckoutOf } from '../../client/src/localTools';
+import { findVirtualenvs, mainCheckoutOf } from '../../server/src/shared/alembicCli/localTools';
 import { commitAll, git, initRepo } from '../support/gitRepo';
 import { tempDir } from '../support/tempDir';
 

@@ -96,8 +96,8 @@ test('every setting that runs or connects is restricted in an untrusted workspac
     assert.ok(restricted.has(`alembic.${k}`), `alembic.${k} is restricted`);
   // Whatever the runner, the database monitor and the probe read decides what runs or where it connects.
   const harmless = new Set(['statusRefreshSeconds']);
-  for (const f of ['alembicRunner.ts', 'databaseMonitor.ts', 'targetProbe.ts']) {
-    const text = fs.readFileSync(path.join(root, 'client', 'src', f), 'utf8');
+  for (const f of ['client/src/alembicRunner.ts', 'client/src/databaseMonitor.ts', 'server/src/shared/alembicCli/targetProbe.ts']) {
+    const text = fs.readFileSync(path.join(root, f), 'utf8');
     for (const m of text.matchAll(/\.get<[^>]+>\('([\w.]+)'/g)) {
       if (!harmless.has(m[1])) assert.ok(restricted.has(`alembic.${m[1]}`), `${f} reads alembic.${m[1]}, which an untrusted workspace could plant`);
     }

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BranchMigration, LocateRevisionResult, ProjectInfo } from '../../../server/src/shared/protocol';
-import { describeTarget } from '../alembicCli/alembicTarget';
+import { describeTarget } from '../../../server/src/shared/alembicCli/alembicTarget';
 import { materialiseBranch, type BranchFolder } from '../alembicCli/branchFiles';
 import { shortId } from '../model/graphModel';
 import type { Ctx, Target } from '../ctx';

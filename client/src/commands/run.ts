@@ -4,8 +4,8 @@
  */
 import * as vscode from 'vscode';
 import type { ProjectInfo, RevisionNode } from '../../../server/src/shared/protocol';
-import type { AlembicAction } from '../alembicCli/alembicArgv';
-import { describeTarget } from '../alembicCli/alembicTarget';
+import type { AlembicAction } from '../../../server/src/shared/alembicCli/alembicArgv';
+import { describeTarget } from '../../../server/src/shared/alembicCli/alembicTarget';
 import { confirmation, upgradeConfirmation } from '../model/confirmation';
 import { tableSizes } from '../db/tableSizes';
 import { RISK_EFFECTS } from '../../../server/src/shared/riskEffects';

@@ -1,7 +1,7 @@
 /** Offline SQL (`alembic upgrade a:b --sql`) shown in read-only documents. */
 import * as vscode from 'vscode';
 import type { ProjectInfo } from '../../../server/src/shared/protocol';
-import { isRevisionSpec } from '../alembicCli/alembicArgv';
+import { isRevisionSpec } from '../../../server/src/shared/alembicCli/alembicArgv';
 import { shortId } from '../model/graphModel';
 import type { Ctx } from '../ctx';
 import { nodeOf, pickRevision } from './pickers';

@@ -7,16 +7,16 @@
  */
 import type { ProjectProblem } from '../../../server/src/shared/protocol';
 import { MAX_CONFIG_BYTES, readRegularText } from '../../../server/src/shared/regularFile';
-import type { AlembicChoice } from '../alembicCli/interpreter';
-import { driverIgnoresPgoptions, runTimeoutOptions } from '../alembicCli/interpreter';
-import { describeTarget, sameDatabase, targetUrl, type ReadDatabase } from '../alembicCli/alembicTarget';
-import { runProcess } from '../alembicCli/processRunner';
+import type { AlembicChoice } from '../../../server/src/shared/alembicCli/interpreter';
+import { driverIgnoresPgoptions, runTimeoutOptions } from '../../../server/src/shared/alembicCli/interpreter';
+import { describeTarget, sameDatabase, targetUrl, type ReadDatabase } from '../../../server/src/shared/alembicCli/alembicTarget';
+import { runProcess } from '../../../server/src/shared/alembicCli/processRunner';
 import { parseDatabaseUrl, redactText } from '../db/databaseUrl';
 import { readDatabaseState } from '../db/versionTable';
 import type { GraphView } from '../model/graphModel';
 import { shortId } from '../model/graphModel';
-import type { ProbeRequest, ProbeResult } from '../targetProbe';
-import { which } from '../localTools';
+import type { ProbeRequest, ProbeResult } from '../../../server/src/shared/alembicCli/targetProbe';
+import { which } from '../../../server/src/shared/alembicCli/localTools';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 

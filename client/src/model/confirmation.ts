@@ -5,7 +5,7 @@
  * It names alembic's database, lists what will be reverted there, says first when that is not
  * the database shown in the status bar, and never skips the question when the target is unknown.
  */
-import { describeTarget, isLocalTarget, sameDatabase, type AlembicTarget, type ReadDatabase } from '../alembicCli/alembicTarget';
+import { describeTarget, isLocalTarget, sameDatabase, type AlembicTarget, type ReadDatabase } from '../../../server/src/shared/alembicCli/alembicTarget';
 import { downgradePlan, shortId, type GraphView } from './graphModel';
 
 export interface ConfirmationInput {

@@ -31,5 +31,6 @@ def downgrade() -> None:
     op.alter_column("users", "email", new_column_name="email_new")
     op.add_column("users", sa.Column("email", sa.String(255), nullable=True))
     op.execute(sa.text("UPDATE users SET email = email_new WHERE email IS NULL"))
+    op.alter_column("users", "email", nullable=False)  # as before the upgrade
     op.create_index("ix_users_email", "users", ["email"], unique=True)
     op.create_index("idx_users_email_active", "users", ["email", "is_active"])

@@ -6,8 +6,11 @@ import type { Severity } from './types';
 
 export type RuleSetting = Severity | 'off';
 
-/** `git`: rules that compare the working tree with a base branch (reported only when one is given). */
-export type RuleCategory = 'graph' | 'operations' | 'sql' | 'git' | 'meta';
+/**
+ * `git`: rules that compare the working tree with a base branch (reported only when one is given).
+ * `verify`: results of running the migrations on a throwaway database (`alembic-migrations verify`).
+ */
+export type RuleCategory = 'graph' | 'operations' | 'sql' | 'git' | 'verify' | 'meta';
 
 export interface RuleInfo {
   id: string;
@@ -66,6 +69,11 @@ export const RULES: readonly RuleInfo[] = [
 
   rule('stale-down-revision', 'git', 'warning', 'a migration added on this branch revises a revision that is no longer a head of the base branch'),
   rule('edited-shipped-migration', 'git', 'warning', 'a migration on the base branch or in a release tag had its code changed'),
+
+  rule('round-trip-upgrade-failed', 'verify', 'error', '`upgrade()` failed on a throwaway database'),
+  rule('round-trip-downgrade-failed', 'verify', 'error', '`downgrade()` failed on a throwaway database'),
+  rule('downgrade-leaves-trace', 'verify', 'error', 'after upgrade + downgrade the schema has an object it did not have before'),
+  rule('downgrade-removes-too-much', 'verify', 'error', 'after upgrade + downgrade an object that existed before is gone'),
 
   rule('unused-suppression', 'meta', 'information', 'an `# alembic: ignore[...]` that suppresses nothing'),
   // Not in RULES.md's tables: a problem of the project's configuration itself (alembic.ini /

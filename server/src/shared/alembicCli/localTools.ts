@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { VIRTUALENV_NAMES, type InterpreterFacts } from './alembicCli/interpreter';
+import { VIRTUALENV_NAMES, type InterpreterFacts } from './interpreter';
 
 function isExecutableFile(f: string): boolean {
   try {

@@ -1,13 +1,14 @@
 /**
- * Runs the shipped probe (python/alembic_target.py) with the interpreter alembic runs under, in
- * the environment a run gets, and caches its answer per project until alembic.ini, env.py, the
- * project's .env, the settings or the environment change. The password env.py would use comes
- * back on a private pipe (fd 3), is kept in memory only and is never logged. Node adapter.
+ * Runs the shipped probe (client/python/alembic_target.py, copied beside the bundles in dist/)
+ * with the interpreter alembic runs under, in the environment a run gets, and caches its answer
+ * per project until alembic.ini, env.py, the project's .env, the settings or the environment
+ * change. The password env.py would use comes back on a private pipe (fd 3), is kept in memory
+ * only and is never logged. Node adapter, shared by the extension and the CLI.
  */
 import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import { parseProbeOutput, probeInterpreter, type AlembicTarget } from './alembicCli/alembicTarget';
+import { parseProbeOutput, probeInterpreter, type AlembicTarget } from './alembicTarget';
 import { which } from './localTools';
 
 export interface ProbeRequest {

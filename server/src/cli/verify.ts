@@ -1,0 +1,165 @@
+/**
+ * The `verify` command's output: findings in `check`'s formats (a line per finding, or JSON
+ * with per-revision times), a progress line per revision on stderr, and the exit code — 0 every
+ * round trip clean, 1 findings, 2 could not run (no database, env.py elsewhere, cancelled).
+ * Ctrl-C (SIGINT/SIGTERM) cancels the running alembic and still drops the throwaway database.
+ * Also `schema --revision REV`, on the same machinery.
+ */
+import type { AlembicProject } from '../alembic/project';
+import { ProjectIndex } from '../alembic/projectIndex';
+import type { Problem } from '../alembic/types';
+import { RevisionNotFoundError } from '../verify/roundTrip';
+import { schemaAtRevision, verifyProject, VerifyError, type VerifyResult } from '../verify/verifyProject';
+import { snapshotToSql } from '../shared/schemaSql';
+
+export interface VerifyCliOptions {
+  serverUrl?: string;
+  from?: string;
+  to?: string;
+  format: 'text' | 'json';
+}
+
+/** ALEMBIC_COMMAND: a JSON argument list (`["poetry", "run", "alembic"]`) or one program path. */
+function alembicCommandFromEnv(value: string | undefined): string[] | undefined {
+  if (!value?.trim()) return undefined;
+  if (value.trim().startsWith('[')) {
+    const parsed: unknown = JSON.parse(value);
+    if (!Array.isArray(parsed) || !parsed.every((s) => typeof s === 'string')) throw new VerifyError('ALEMBIC_COMMAND must be a JSON list of strings');
+    return parsed;
+  }
+  return [value.trim()];
+}
+
+const ms = (n: number): number => Math.round(n);
+
+export async function runVerify(
+  project: AlembicProject,
+  opts: VerifyCliOptions,
+  out: (s: string) => void,
+  err: (s: string) => void,
+  formatProblem: (p: Problem) => string,
+): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    err('alembic-migrations: cancelling: stopping alembic and removing the throwaway database\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let result: VerifyResult;
+  try {
+    const index = ProjectIndex.load(project);
+    const alembicCommand = alembicCommandFromEnv(process.env.ALEMBIC_COMMAND);
+    result = await verifyProject({
+      project,
+      graph: index.graph,
+      ...(opts.serverUrl !== undefined ? { serverUrl: opts.serverUrl } : {}),
+      ...(opts.from !== undefined ? { from: opts.from } : {}),
+      ...(opts.to !== undefined ? { to: opts.to } : {}),
+      ...(alembicCommand ? { alembicCommand } : {}),
+      signal: controller.signal,
+      onProgress: (line) => err(`verify: ${line}\n`),
+    });
+  } catch (e) {
+    if (e instanceof VerifyError || e instanceof RevisionNotFoundError || e instanceof SyntaxError) {
+      err(`alembic-migrations: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  const findings = result.revisions.flatMap((r) => r.findings);
+  const cancelled = result.cancelled || controller.signal.aborted;
+  if (opts.format === 'json') {
+    out(
+      JSON.stringify(
+        {
+          project: project.name,
+          config: project.configFile,
+          database: result.database,
+          alembic: result.alembic.argv,
+          cancelled,
+          revisions: result.revisions.map((r) => ({
+            revision: r.revision,
+            file: r.file,
+            status: r.status,
+            ...(r.note ? { note: r.note } : {}),
+            timeMs: {
+              total: ms(r.timings.totalMs),
+              upgrade: ms(r.timings.upgradeMs),
+              snapshot: ms(r.timings.snapshotMs),
+              downgrade: ms(r.timings.downgradeMs),
+              upgradeAgain: ms(r.timings.reupgradeMs),
+            },
+            findings: r.findings,
+          })),
+          summary: {
+            revisions: result.revisions.length,
+            verified: result.revisions.filter((r) => r.status === 'verified').length,
+            failed: result.revisions.filter((r) => r.status === 'failed').length,
+            notRun: result.revisions.filter((r) => r.status === 'not-run').length,
+            errors: findings.length,
+            setupMs: ms(result.setupMs),
+            prefixMs: ms(result.prefixMs),
+            totalMs: ms(result.totalMs),
+          },
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } else {
+    for (const p of findings) out(formatProblem(p) + '\n');
+    const notRun = result.revisions.filter((r) => r.status === 'not-run');
+    for (const r of notRun) err(`verify: ${r.revision} not verified: ${r.note ?? ''}\n`);
+    err(
+      `${findings.length} problem${findings.length === 1 ? '' : 's'} in ${result.revisions.length} revision${result.revisions.length === 1 ? '' : 's'} round-tripped on ${result.database} in ${(result.totalMs / 1000).toFixed(1)} s${cancelled ? ' (cancelled)' : ''}\n`,
+    );
+  }
+  if (cancelled) return 2;
+  return findings.length ? 1 : 0;
+}
+
+/** `schema --revision REV`: exit 0 printed, 1 the upgrade to REV failed, 2 could not run. */
+export async function runSchema(
+  project: AlembicProject,
+  opts: { revision: string; format: 'sql' | 'json'; serverUrl?: string },
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const alembicCommand = alembicCommandFromEnv(process.env.ALEMBIC_COMMAND);
+    const r = await schemaAtRevision({
+      project,
+      graph: ProjectIndex.load(project).graph,
+      revision: opts.revision,
+      ...(opts.serverUrl !== undefined ? { serverUrl: opts.serverUrl } : {}),
+      ...(alembicCommand ? { alembicCommand } : {}),
+      signal: controller.signal,
+      onProgress: (line) => err(`schema: ${line}\n`),
+    });
+    if ('failed' in r) {
+      err(`alembic-migrations: the upgrade to ${r.revision} failed: ${r.failed}\n`);
+      return 1;
+    }
+    if (opts.format === 'json') out(JSON.stringify({ project: project.name, revision: r.revision, schema: r.snapshot }, null, 2) + '\n');
+    else out(snapshotToSql(r.snapshot, `${project.name} at revision ${r.revision} (alembic-migrations schema; for reading, not for restoring)`));
+    return 0;
+  } catch (e) {
+    if (e instanceof VerifyError || e instanceof SyntaxError) {
+      err(`alembic-migrations: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
