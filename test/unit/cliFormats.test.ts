@@ -61,7 +61,7 @@ const REVS: GenRevision[] = [
       "op.add_column('users', sa.Column('n', sa.Text(), nullable=False))",
     ],
   },
-  { id: 'aaaa00000003', down: ['nowhere00001'], message: 'orphan' },
+  { id: 'aaaa00000003', down: ['nowhere00001'], message: 'orphan revision' },
   { id: 'aaaa00000004', down: [A], message: 'second head' },
 ];
 
@@ -254,7 +254,7 @@ test('check --format markdown --since: a section per new or changed migration, p
     message: 'archive <users> | rows',
     upgrade: ["op.drop_table('sessions')", 'op.execute("UPDATE users SET archived = true WHERE id < 10")', "op.create_index('ix_u', 'users', ['email'])"],
   });
-  writeMigration(dir, { id: 'aaaa00000003', down: [B], message: 'clean', upgrade: ['op.execute("SELECT 1 -- ```")'] });
+  writeMigration(dir, { id: 'aaaa00000003', down: [B], message: 'select one', upgrade: ['op.execute("SELECT 1 -- ```")'] });
   const r = await cli(['check', dir, '--since', 'main', '--format', 'markdown']);
   assert.equal(r.code, 0, r.err);
   const md = r.out;

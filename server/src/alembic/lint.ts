@@ -12,6 +12,8 @@ import { decodePythonString } from '../sql/pythonString';
 import { checkSql, ensureSqlParser, type SqlFinding } from '../sql/sqlCheck';
 import { checkOperations } from './opRules';
 import { SUPPRESSION_PATTERN } from './suppression';
+import { mayHaveVagueMessage } from './rules/op/vagueRevisionMessage';
+import { scanMigration } from './migrationScanner';
 
 /** Loads what linting needs beyond the Python parser (PostgreSQL's parser). */
 export async function prepareLinter(): Promise<void> {
@@ -23,7 +25,7 @@ export async function prepareLinter(): Promise<void> {
  * could have used it yet.
  */
 export const CHECKED_RULES = new Set([
-  ...RULES.filter((r) => r.category === 'graph' || r.category === 'operations').map((r) => r.id),
+  ...RULES.filter((r) => r.category === 'graph' || r.category === 'operations' || r.category === 'naming').map((r) => r.id),
   'sql-syntax-error',
   'sqlite-syntax',
   'update-without-where',
@@ -82,7 +84,7 @@ export function mayHaveFindings(text: string): boolean {
   // Multi-megabyte "migrations" are data dumps: linting them would block the server for
   // seconds, so they get the graph checks only.
   if (text.length > MAX_LINT_CHARS) return false;
-  return /\bop\.|execute|text\s*\(|exec_driver_sql|alembic\s*:|models?\b/.test(text);
+  return /\bop\.|execute|text\s*\(|exec_driver_sql|alembic\s*:|models?\b/.test(text) || mayHaveVagueMessage(scanMigration(text));
 }
 
 /** `"…" % x`, `"…" + x`, `"…".format(…)`: SQL assembled from values. */

@@ -6,8 +6,11 @@ import type { Severity } from './types';
 
 export type RuleSetting = Severity | 'off';
 
-/** `git`: rules that compare the working tree with a base branch (reported only when one is given). */
-export type RuleCategory = 'graph' | 'operations' | 'sql' | 'git' | 'meta';
+/**
+ * `git`: rules that compare the working tree with a base branch (reported only when one is given);
+ * `naming`: what a migration says about itself (its message), checked with the lint.
+ */
+export type RuleCategory = 'graph' | 'operations' | 'sql' | 'git' | 'naming' | 'meta';
 
 export interface RuleInfo {
   id: string;
@@ -66,6 +69,13 @@ export const RULES: readonly RuleInfo[] = [
 
   rule('stale-down-revision', 'git', 'warning', 'a migration added on this branch revises a revision that is no longer a head of the base branch'),
   rule('edited-shipped-migration', 'git', 'warning', 'a migration on the base branch or in a release tag had its code changed'),
+
+  rule(
+    'vague-revision-message',
+    'naming',
+    'information',
+    'a message that says nothing: "update database", "fix stuff", "wip", "empty message", one word, a date only',
+  ),
 
   rule('unused-suppression', 'meta', 'information', 'an `# alembic: ignore[...]` that suppresses nothing'),
   // Not in RULES.md's tables: a problem of the project's configuration itself (alembic.ini /
