@@ -92,7 +92,12 @@ connection.onInitialized(async () => {
   const watching = capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration
     ? connection.client
         .register(DidChangeWatchedFilesNotification.type, {
-          watchers: [{ globPattern: '**/alembic.ini' }, { globPattern: '**/pyproject.toml' }, { globPattern: '**/*.py' }],
+          watchers: [
+            { globPattern: '**/alembic.ini' },
+            { globPattern: '**/pyproject.toml' },
+            { globPattern: '**/migration-rules.toml' },
+            { globPattern: '**/*.py' },
+          ],
         })
         .catch((e: unknown) => state.boundary.logError('registering file watchers', e))
     : undefined;

@@ -11,6 +11,9 @@ import type { Problem, Range, Severity } from './types';
 import { decodePythonString } from '../sql/pythonString';
 import { checkSql, ensureSqlParser, type SqlFinding } from '../sql/sqlCheck';
 import { checkOperations } from './opRules';
+import { OP_RULES } from './rules/op';
+import { SQL_RULES } from '../sql/rules';
+import type { CompiledCustomRules } from './customRules';
 import { SUPPRESSION_PATTERN } from './suppression';
 import { mayHaveVagueMessage } from './rules/op/vagueRevisionMessage';
 import { scanMigration } from './migrationScanner';
@@ -97,7 +100,10 @@ function hasString(e: Expr): boolean {
   return e.kind === 'string' || (e.kind === 'binary' && (hasString(e.left) || hasString(e.right)));
 }
 
-export function lintMigration(parsed: ParsedMigration, file: string, _opts: { config?: RuleConfig } = {}): Problem[] {
+/** With `custom`, the project's team-defined rules run beside the built-in ones (customRules.ts). */
+export function lintMigration(parsed: ParsedMigration, file: string, opts: { config?: RuleConfig; custom?: CompiledCustomRules } = {}): Problem[] {
+  const custom = opts.custom;
+  const sqlRules = custom?.sql.length ? { rules: [...SQL_RULES, ...custom.sql] } : {};
   const problems: Located[] = [];
   const lines = parsed.lines;
   const report = (ruleId: string, message: string, range: Range, anchorLine?: number, table?: string): void => {
@@ -180,18 +186,22 @@ export function lintMigration(parsed: ParsedMigration, file: string, _opts: { co
       );
     }
     if (otherDialect) continue;
-    const ctx = { insideAutocommitBlock: site.inAutocommitBlock, tablesCreated: tablesCreated.get(site.functionName) ?? new Set<string>() };
+    const ctx = {
+      insideAutocommitBlock: site.inAutocommitBlock,
+      tablesCreated: tablesCreated.get(site.functionName) ?? new Set<string>(),
+      ...(site.functionName !== undefined ? { functionName: site.functionName } : {}),
+    };
     // op.execute() and text() strings go through SQLAlchemy's text(): `:name` binds. A plain
     // string given to a connection (`conn.execute(sql, params)`, `exec_driver_sql`) reaches the
     // driver: `%s`, `%(name)s`, `$1` as well.
     const params = kind === 'text' || /^op\./.test(callee) ? ('text' as const) : ('driver' as const);
     const fields = decoded.interpolations.map((i) => ({ index: i.index, source: parsed.text.slice(i.start, i.end) }));
     const statementish = kind !== 'text' || executeArgs.has(site.call.start);
-    let findings: SqlFinding[] = checkSql(decoded.value, ctx, { params, fields });
+    let findings: SqlFinding[] = checkSql(decoded.value, ctx, { params, fields, ...sqlRules });
     if (!statementish && findings.some((f) => f.ruleId === 'sql-syntax-error' || f.ruleId === 'non-literal-sql')) {
       // text() elsewhere is often a fragment (server_default=, postgresql_where=): a statement
       // that does not parse may still be a valid expression.
-      const asExpr = checkSql(decoded.value, ctx, { params, fields, expression: true });
+      const asExpr = checkSql(decoded.value, ctx, { params, fields, expression: true, ...sqlRules });
       if (!asExpr.some((f) => f.ruleId === 'sql-syntax-error' || f.ruleId === 'non-literal-sql')) findings = asExpr;
     }
     for (const f of findings) {
@@ -203,7 +213,7 @@ export function lintMigration(parsed: ParsedMigration, file: string, _opts: { co
       report(f.ruleId, f.message, lines.range(start, Math.max(end, start + 1)), anchorLine, f.table);
     }
   }
-  return applySuppressions(parsed, file, problems, checkOperations(parsed, file));
+  return applySuppressions(parsed, file, problems, checkOperations(parsed, file, custom?.op.length ? [...OP_RULES, ...custom.op] : undefined), custom);
 }
 
 interface Suppression {
@@ -238,7 +248,13 @@ export function readSuppressions(parsed: ParsedMigration): Suppression[] {
 }
 
 /** Drops suppressed problems and reports suppressions that suppressed nothing. */
-export function applySuppressions(parsed: ParsedMigration, file: string, problems: Located[], extra: Problem[] = []): Problem[] {
+export function applySuppressions(
+  parsed: ParsedMigration,
+  file: string,
+  problems: Located[],
+  extra: Problem[] = [],
+  custom?: Pick<CompiledCustomRules, 'ids' | 'active'>,
+): Problem[] {
   const sups = readSuppressions(parsed);
   const kept: Problem[] = [];
   for (const p of [...problems, ...extra]) {
@@ -253,7 +269,7 @@ export function applySuppressions(parsed: ParsedMigration, file: string, problem
   for (const s of sups) {
     for (const id of s.ids) {
       if (s.used.has(id)) continue;
-      if (id !== '*' && !isRuleId(id)) {
+      if (id !== '*' && !isRuleId(id) && !custom?.ids.has(id)) {
         kept.push({
           ruleId: 'unused-suppression',
           severity: severity('unused-suppression'),
@@ -261,7 +277,7 @@ export function applySuppressions(parsed: ParsedMigration, file: string, problem
           file,
           range: s.range,
         });
-      } else if (id === '*' || CHECKED_RULES.has(id)) {
+      } else if (id === '*' || CHECKED_RULES.has(id) || custom?.active.has(id)) {
         kept.push({
           ruleId: 'unused-suppression',
           severity: severity('unused-suppression'),

@@ -359,7 +359,14 @@ export async function main(
       const texts = new Map<string, string | undefined>();
       const log = sarifLog({
         problems: all,
-        rules: RULES.map((r) => ({ id: r.id, summary: r.summary, defaultSeverity: r.defaultSeverity, ...(docs ? { helpUri: `${docs}/${r.id}.md` } : {}) })),
+        rules: [
+          ...RULES.map((r) => ({ id: r.id, summary: r.summary, defaultSeverity: r.defaultSeverity, ...(docs ? { helpUri: `${docs}/${r.id}.md` } : {}) })),
+          // Team-defined rules (the first project that defines an id describes it).
+          ...projects
+            .flatMap((p) => p.customRules)
+            .filter((r, i, all) => all.findIndex((x) => x.id === r.id) === i)
+            .map((r) => ({ id: r.id, summary: r.message, defaultSeverity: r.severity })),
+        ],
         cwd: process.cwd(),
         toolVersion: packageVersion(),
         source: {

@@ -9,6 +9,7 @@ import type { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver/node'
 import { pathToUri } from '../uris';
 import { lintMigration, mayHaveFindings } from '../alembic/lint';
 import type { RuleConfig } from '../alembic/ruleConfig';
+import { compileCustomRules, type CompiledCustomRules } from '../alembic/customRules';
 import type { ProjectIndex } from '../alembic/projectIndex';
 import type { Problem, Severity } from '../alembic/types';
 import type { Workspace } from '../workspace';
@@ -144,9 +145,10 @@ export class DiagnosticsPublisher {
       slice = performance.now();
       return this.publishSeq.get(id) !== seq || this.workspace.project(id) !== project;
     };
+    const custom = compileCustomRules(project.project.customRules, (id) => config.severityOf(id));
     for (const m of files) {
       if (!lintAll && this.workspace.openText(m.file) === undefined) continue;
-      for (const p of this.lint(m.file, config)) add(p);
+      for (const p of this.lint(m.file, config, custom)) add(p);
       if (await superseded()) return;
     }
     const uris = new Set<string>();
@@ -164,7 +166,7 @@ export class DiagnosticsPublisher {
   }
 
   /** Lint problems of one file (cached by a hash of text and configuration). */
-  private lint(file: string, config: RuleConfig): Problem[] {
+  private lint(file: string, config: RuleConfig, custom: CompiledCustomRules): Problem[] {
     const text = this.documents.textOf(file);
     if (text === undefined || !this.documents.python || !mayHaveFindings(text)) return [];
     const key = crypto.createHash('sha1').update(config.key).update('\u0000').update(text).digest('base64');
@@ -173,7 +175,7 @@ export class DiagnosticsPublisher {
     let problems: Problem[] = [];
     try {
       const parsed = this.documents.parsed(file);
-      if (parsed) problems = config.apply(lintMigration(parsed, file, { config }));
+      if (parsed) problems = config.apply(lintMigration(parsed, file, { config, custom }));
     } catch (e) {
       this.out.logError(`linting ${file}`, e);
     }
