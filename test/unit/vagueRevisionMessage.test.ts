@@ -117,6 +117,9 @@ test('a migration with only `pass` and a vague message still reaches the lint; a
   const empty = (message: string): string => migrationSource({ id: 'bbbb00000001', down: ['aaaa00000000'], message });
   assert.equal(mayHaveFindings(empty('empty message')), true);
   assert.equal(mayHaveFindings(empty('add users')), false);
+  assert.equal(mayHaveFindings(`# -*- coding: utf-8 -*-\n\n${empty('wip')}`), true, 'comments before the docstring');
+  assert.equal(mayHaveFindings(empty('update database').replace(/"""/g, "'''")), true);
+  assert.equal(mayHaveFindings(`"""\n    fix stuff\n\nRevision ID: x\n"""\nrevision = 'x'\n`), true, 'the message on the line after the quotes');
 });
 
 test('suggested messages name what upgrade() does', async () => {

@@ -16,7 +16,6 @@ import { SQL_RULES } from '../sql/rules';
 import type { CompiledCustomRules } from './customRules';
 import { SUPPRESSION_PATTERN } from './suppression';
 import { mayHaveVagueMessage } from './rules/op/vagueRevisionMessage';
-import { scanMigration } from './migrationScanner';
 
 /** Loads what linting needs beyond the Python parser (PostgreSQL's parser). */
 export async function prepareLinter(): Promise<void> {
@@ -87,7 +86,7 @@ export function mayHaveFindings(text: string): boolean {
   // Multi-megabyte "migrations" are data dumps: linting them would block the server for
   // seconds, so they get the graph checks only.
   if (text.length > MAX_LINT_CHARS) return false;
-  return /\bop\.|execute|text\s*\(|exec_driver_sql|alembic\s*:|models?\b/.test(text) || mayHaveVagueMessage(scanMigration(text));
+  return /\bop\.|execute|text\s*\(|exec_driver_sql|alembic\s*:|models?\b/.test(text) || mayHaveVagueMessage(text);
 }
 
 /** `"…" % x`, `"…" + x`, `"…".format(…)`: SQL assembled from values. */

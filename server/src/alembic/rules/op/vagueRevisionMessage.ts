@@ -101,9 +101,21 @@ function shapeOf(d: MigrationDeclarations): { base: boolean; merge: boolean } {
   };
 }
 
-/** Whether a migration's text may get this rule's finding (a cheap look before the full parse is paid for). */
-export function mayHaveVagueMessage(decls: MigrationDeclarations): boolean {
-  return !!decls.revision && !!decls.docstringRange && vaguenessOf(decls.message, shapeOf(decls)) !== undefined;
+/** The module docstring's first paragraph, by a look at the file's start (comments and blank lines may precede it). */
+const LEADING_DOCSTRING = /^\uFEFF?(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*[rRuU]?("""|'''|"|')([\s\S]*?)(?:\1|$)/;
+
+/**
+ * Whether a migration's text may get this rule's finding: a cheap look at the docstring before
+ * the full parse is paid for (it may say yes too often, never no wrongly for a plain docstring).
+ */
+export function mayHaveVagueMessage(text: string): boolean {
+  const m = LEADING_DOCSTRING.exec(text.slice(0, 4000));
+  if (!m) return false;
+  const message = m[2]
+    .replace(/\r\n?/g, '\n')
+    .trim()
+    .split(/\n[ \t]*\n/)[0];
+  return vaguenessOf(message) !== undefined;
 }
 
 export const vagueRevisionMessage: OpRule = {
