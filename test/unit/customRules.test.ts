@@ -17,6 +17,12 @@ import type { Problem } from '../../server/src/alembic/types';
 import { migrationSource, writeProject } from '../support/generateProject';
 import { tempDir } from '../support/tempDir';
 import { cli } from '../support/cli';
+import type { Diagnostic } from 'vscode-languageserver/node';
+import { Workspace } from '../../server/src/workspace';
+import { DocumentCache } from '../../server/src/state/documentCache';
+import { SettingsStore } from '../../server/src/state/settingsStore';
+import { DiagnosticsPublisher } from '../../server/src/state/diagnosticsPublisher';
+import { loadPythonParser } from '../../server/src/alembic/pythonParser';
 
 before(() => prepareLinter());
 
@@ -288,4 +294,45 @@ test('check: custom rules with severities from [tool.alembic-migrations.rules], 
   assert.match(changed.out, /error no-serial/, 'a changed rule is not answered from the cache');
   const line = /:(\d+):(\d+): error no-serial/.exec(changed.out)!;
   assert.equal(src[Number(line[1]) - 1].slice(Number(line[2]) - 1, Number(line[2]) - 1 + 11), 'PRIMARY KEY');
+});
+
+test('the language server publishes custom rules like built-in ones, without a docs link', async () => {
+  const dir = tempDir('custom-rules-lsp-');
+  writeProject(dir, [
+    {
+      id: 'aaaa00000001',
+      down: [],
+      message: 'create audit log',
+      upgrade: ['op.execute("CREATE TABLE audit_log (id SERIAL PRIMARY KEY)")', 'op.execute("UPDATE audit_log SET id = 1")'],
+      downgrade: ["op.drop_table('audit_log')"],
+    },
+  ]);
+  fs.writeFileSync(path.join(dir, 'pyproject.toml'), PYPROJECT);
+  const ws = new Workspace();
+  const [id] = ws.addFolder(dir);
+  const documents = new DocumentCache(() => undefined);
+  documents.python = await loadPythonParser();
+  const published = new Map<string, Diagnostic[]>();
+  await new Promise<void>((resolve) => {
+    const pub = new DiagnosticsPublisher(ws, documents, new SettingsStore(undefined, 'file:///docs/rules', () => undefined), {
+      diagnostics: (uri, d) => void published.set(uri, d),
+      graphChanged: () => resolve(),
+      warn: () => undefined,
+      logError: (w, e) => {
+        throw new Error(`${w}: ${String(e)}`);
+      },
+      flushed: () => undefined,
+    });
+    pub.markDirty([id]);
+  });
+  const diagnostics = [...published.values()].flat();
+  const serial = diagnostics.find((d) => d.code === 'no-serial')!;
+  assert.equal(serial.severity, 1, 'error');
+  assert.equal(serial.codeDescription, undefined, 'no page for a team rule');
+  assert.equal(diagnostics.find((d) => d.code === 'keep-audit-tables')?.severity, 2);
+  assert.equal(
+    diagnostics.find((d) => d.code === 'update-without-where')?.codeDescription?.href,
+    'file:///docs/rules/update-without-where.md',
+    'built-ins keep theirs',
+  );
 });

@@ -10,6 +10,7 @@ import { pathToUri } from '../uris';
 import { lintMigration, mayHaveFindings } from '../alembic/lint';
 import type { RuleConfig } from '../alembic/ruleConfig';
 import { compileCustomRules, type CompiledCustomRules } from '../alembic/customRules';
+import { isRuleId } from '../alembic/rules';
 import type { ProjectIndex } from '../alembic/projectIndex';
 import type { Problem, Severity } from '../alembic/types';
 import type { Workspace } from '../workspace';
@@ -26,9 +27,9 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = { error: 1, warning: 2, i
 
 const yieldToRequests = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** A problem as an LSP diagnostic: code, docs link, related locations. */
+/** A problem as an LSP diagnostic: code, docs link (built-in rules only: team rules have no page), related locations. */
 export function toDiagnostic(p: Problem, docsBaseUri: string | undefined): Diagnostic {
-  const href = docsBaseUri ? `${docsBaseUri.replace(/\/$/, '')}/${p.ruleId}.md` : undefined;
+  const href = docsBaseUri && isRuleId(p.ruleId) ? `${docsBaseUri.replace(/\/$/, '')}/${p.ruleId}.md` : undefined;
   return {
     range: p.range,
     severity: SEVERITY[p.severity],
