@@ -1,44 +1,22 @@
 /**
  * `check --format sarif|github|markdown` and `--fail-on`: SARIF validated against the SARIF
- * 2.1.0 JSON schema (vendored: test/unit/fixtures/sarif-schema-2.1.0.json, from
- * oasis-tcs/sarif-spec `sarif-2.1/prose/sarif-schema-2.1.0.json`, the draft-07 copy of the
- * errata-01 schema), GitHub workflow commands read back with the runner's own unescaping rules,
+ * 2.1.0 JSON schema (vendored, see ../support/sarifSchema.ts), GitHub workflow commands read
+ * back with the runner's own unescaping rules,
  * the markdown summary on a real git repository.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Ajv from 'ajv';
 import { writeProject, type GenRevision } from '../support/generateProject';
 import { commitAll, git, initRepo, writeMigration } from '../support/gitRepo';
 import { tempDir } from '../support/tempDir';
 import { cli } from '../support/cli';
+import { sarifValidator } from '../support/sarifSchema';
 import { escapeData, escapeProperty, githubAnnotation } from '../../server/src/cli/githubFormat';
 import { escapeMarkdown } from '../../server/src/cli/markdownSummary';
 import { RULES } from '../../server/src/alembic/rules';
 import type { Problem } from '../../server/src/alembic/types';
-
-const schemaFile = path.resolve(__dirname, '..', '..', '..', 'test', 'unit', 'fixtures', 'sarif-schema-2.1.0.json');
-
-function sarifValidator(): (doc: unknown) => string[] {
-  // unicodeRegExp off: the schema's `language` pattern is not valid under the `u` flag (a known
-  // erratum); strict off: it lists `required` names that only some `anyOf` branches define.
-  const ajv = new Ajv({ strict: false, unicodeRegExp: false, allErrors: true });
-  const isUrl = (s: string): boolean => {
-    try {
-      new URL(s);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  ajv.addFormat('uri', { validate: isUrl });
-  ajv.addFormat('uri-reference', { validate: (s: string) => isUrl(s) || isUrl(new URL(s, 'file:///base/').href) });
-  ajv.addFormat('date-time', { validate: (s: string) => !Number.isNaN(Date.parse(s)) });
-  const validate = ajv.compile(JSON.parse(fs.readFileSync(schemaFile, 'utf8')) as object);
-  return (doc) => (validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`));
-}
 
 const A = 'aaaa00000001';
 const B = 'aaaa00000002';
@@ -102,7 +80,16 @@ test('check --format sarif is valid SARIF 2.1.0 with rules, levels, 1-based regi
   const r = await cliIn(dir, ['check', '.', '--format', 'sarif']);
   assert.equal(r.code, 1, r.err);
   const doc = JSON.parse(r.out) as SarifDoc;
-  assert.deepEqual(sarifValidator()(doc), []);
+  const validate = sarifValidator();
+  assert.deepEqual(validate(doc), []);
+  // The validator does reject what SARIF forbids: a 0-based line, a relative helpUri.
+  const broken = JSON.parse(r.out) as SarifDoc;
+  broken.runs[0].results[0].locations[0].physicalLocation.region.startLine = 0;
+  broken.runs[0].tool.driver.rules[0].helpUri = 'docs/rules/x.md';
+  assert.deepEqual(
+    validate(broken).map((e) => e.split(' ')[0]),
+    ['/runs/0/tool/driver/rules/0/helpUri', '/runs/0/results/0/locations/0/physicalLocation/region/startLine'],
+  );
   const run = doc.runs[0];
   assert.equal(doc.runs.length, 1);
   assert.deepEqual(

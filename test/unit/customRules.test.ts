@@ -17,6 +17,7 @@ import type { Problem } from '../../server/src/alembic/types';
 import { migrationSource, writeProject } from '../support/generateProject';
 import { tempDir } from '../support/tempDir';
 import { cli } from '../support/cli';
+import { sarifValidator } from '../support/sarifSchema';
 import type { Diagnostic } from 'vscode-languageserver/node';
 import { Workspace } from '../../server/src/workspace';
 import { DocumentCache } from '../../server/src/state/documentCache';
@@ -272,6 +273,7 @@ test('check: custom rules with severities from [tool.alembic-migrations.rules], 
       results: Array<{ ruleId: string; ruleIndex: number }>;
     }>;
   };
+  assert.deepEqual(sarifValidator()(sarif), []);
   const rules = sarif.runs[0].tool.driver.rules;
   const custom = rules.filter((x) => x.id === 'no-serial' || x.id === 'keep-audit-tables');
   assert.deepEqual(
