@@ -31,6 +31,8 @@ export interface RunOptions {
   revealOutput?: boolean;
   /** Re-read the database afterwards (default true). */
   refreshDatabase?: boolean;
+  /** A temporary config to pass as `-c` instead of the project's alembic.ini (another branch's migrations). */
+  iniFile?: string;
 }
 
 export type RunOutcome =
@@ -136,7 +138,7 @@ export class AlembicRunner implements vscode.Disposable {
     try {
       invocation = buildAlembicInvocation({
         command: ctx.choice.argv,
-        iniFile: vscode.Uri.parse(project.iniUri).fsPath,
+        iniFile: opts.iniFile ?? vscode.Uri.parse(project.iniUri).fsPath,
         cwd: scope.fsPath,
         xArgs: cfg.get<string[]>('xArgs', []),
         env: extraEnv,

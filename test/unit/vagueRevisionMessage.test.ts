@@ -144,6 +144,7 @@ function context(dir: string, parsed: Map<string, ParsedMigration>): HandlerCont
     parsed: (f) => parsed.get(f),
     lintProblemsOf: () => [],
     databaseState: () => ({ kind: 'unknown' }),
+    gitStatus: () => undefined,
     projectUri: (p) => pathToUri(p.project.id),
     projectByUri: (u) => (uriToPath(u) === index.project.id ? index : undefined),
     startupProjects: [],

@@ -42,6 +42,8 @@ export interface AlembicProject {
   lintRules: Record<string, string>;
   /** Team-defined rules: pyproject.toml's `[[tool.alembic-migrations.custom-rules]]`, then migration-rules.toml's. */
   customRules: CustomRuleSpec[];
+  /** `start-after` in `[tool.alembic-migrations]`: this revision and its ancestors count as shipped. */
+  lintStartAfter?: string;
   problems: Problem[];
 }
 
@@ -93,6 +95,7 @@ interface PyprojectData {
   alembic?: Settings;
   rules: Record<string, string>;
   customRules: CustomRuleSpec[];
+  startAfter?: string;
 }
 
 /** The file of team rules a project without pyproject.toml keeps beside alembic.ini. */
@@ -144,6 +147,12 @@ function readPyproject(file: string, problems: Problem[]): PyprojectData {
     out.customRules = r.rules;
     problems.push(...r.problems);
   }
+  const startAfter = ours?.['start-after'];
+  if (typeof startAfter === 'string' && startAfter.trim()) out.startAfter = startAfter.trim();
+  else if (startAfter !== undefined)
+    problems.push(
+      configProblem(file, keyRange(text, 'start-after'), '`start-after` in [tool.alembic-migrations] must be a revision id (a string).', 'warning'),
+    );
   const rules = ours?.rules;
   if (rules && typeof rules === 'object') {
     for (const [k, v] of Object.entries(rules as Record<string, unknown>)) out.rules[k] = typeof v === 'string' ? v : JSON.stringify(v);
@@ -223,11 +232,13 @@ export function readProject(configPath: string, opts: { section?: string; root?:
   let pyprojectFile: string | undefined;
   let rules: Record<string, string> = {};
   let customRules: CustomRuleSpec[] = [];
+  let startAfter: string | undefined;
   if (fs.existsSync(pyCandidate)) {
     pyprojectFile = pyCandidate;
     const py = readPyproject(pyCandidate, problems);
     rules = py.rules;
     customRules = py.customRules;
+    if (py.startAfter) startAfter = py.startAfter;
     // [tool.alembic] provides the script settings; alembic.ini may still hold sqlalchemy.url.
     if (py.alembic?.size) for (const [k, v] of py.alembic) if (k !== 'sqlalchemy.url' || !settings.has(k)) settings.set(k, v);
   }
@@ -251,6 +262,7 @@ export function readProject(configPath: string, opts: { section?: string; root?:
     recursiveVersionLocations: /^(true|yes|1|on)$/i.test(get('recursive_version_locations') ?? ''),
     lintRules: rules,
     customRules,
+    ...(startAfter ? { lintStartAfter: startAfter } : {}),
     problems,
   };
   const ft = get('file_template');
