@@ -103,6 +103,10 @@ export class ServerState implements HandlerContext {
           const db = this.dbStates.get(pathToUri(id));
           return db?.kind === 'ok' ? db.revisions : undefined;
         },
+        databaseTables: (id) => {
+          const db = this.dbStates.get(pathToUri(id));
+          return db?.kind === 'ok' && db.largeTables ? { database: db.database, tables: db.largeTables } : undefined;
+        },
       },
     );
   }
@@ -227,7 +231,7 @@ export class ServerState implements HandlerContext {
     const before = this.dbStates.get(projectId);
     this.dbStates.set(projectId, state);
     // The database decides which migrations shipped only when git and start-after cannot.
-    const revisions = (s: DatabaseState | undefined): string => (s?.kind === 'ok' ? s.revisions.join() : '');
+    const revisions = (s: DatabaseState | undefined): string => (s?.kind === 'ok' ? JSON.stringify([s.revisions, s.largeTables ?? []]) : '');
     const project = this.workspace.project(uriToPath(projectId));
     if (project && revisions(before) !== revisions(state)) this.publisher.markDirty([project.project.id]);
   }

@@ -22,7 +22,7 @@ import { startServer, uri, type TestServer } from '../support/lspClient';
 import { writeProject } from '../support/generateProject';
 import { commitAll, git, initRepo, writeMigration } from '../support/gitRepo';
 import { tempDir } from '../support/tempDir';
-import { GitInfoRequest, LocateRevisionRequest, ProjectsRequest, type GitInfoResult } from '../../server/src/shared/protocol';
+import { GitInfoRequest, LocateRevisionRequest, ProjectsRequest, WorkspaceTrustNotification, type GitInfoResult } from '../../server/src/shared/protocol';
 
 const servers: TestServer[] = [];
 after(async () => {
@@ -265,4 +265,28 @@ test('the history is kept between sessions: the next start reads only the commit
     second.logs.some((l) => /history read in \d+ ms \(since the last read, 5 files\)/.test(l)),
     second.logs.join('\n'),
   );
+});
+
+test('untrusted: git is not run (a repository config can run programs) until the workspace is trusted', async () => {
+  const dir = mergedBranches();
+  // A planted fsmonitor hook would run on `git status`/`git diff`: it must never run untrusted.
+  const marker = path.join(dir, '..', `${path.basename(dir)}-fsmonitor-ran`);
+  git(dir, 'config', 'core.fsmonitor', `touch ${marker}; false`);
+  const server = await startServer(dir, { initializationOptions: { workspaceTrusted: false } });
+  servers.push(server);
+  const [project] = await server.connection.sendRequest(ProjectsRequest);
+  let info: GitInfoResult | null = null;
+  for (let i = 0; i < 100 && !info; i++) {
+    info = await server.connection.sendRequest(GitInfoRequest, { projectId: project.id });
+    if (!info) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.match(info?.unavailable ?? '', /untrusted/);
+  const first = fileOf(dir, FIRST);
+  // The graph's own diagnostics are published; nothing git-derived is.
+  await server.waitForDiagnostics(uri(fileOf(dir, SECOND)), (d) => codes(d).includes('multiple-heads'));
+  await new Promise((r) => setTimeout(r, 500));
+  assert.ok(!codes(server.diagnostics.get(uri(first)) ?? []).includes('stale-down-revision'));
+  assert.ok(!fs.existsSync(marker), 'nothing of the repository ran');
+  await server.connection.sendNotification(WorkspaceTrustNotification, { trusted: true });
+  await server.waitForDiagnostics(uri(first), (d) => codes(d).includes('stale-down-revision'));
 });

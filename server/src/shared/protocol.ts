@@ -117,7 +117,14 @@ export const GraphChangedNotification = new NotificationType<GraphChangedParams>
 
 export type DatabaseState =
   | { kind: 'unknown' }
-  | { kind: 'ok'; revisions: string[]; database: string; readAt: string }
+  | {
+      kind: 'ok';
+      revisions: string[];
+      database: string;
+      readAt: string;
+      /** The biggest tables (PostgreSQL's row estimate, at least 10,000 rows), read every few minutes. */
+      largeTables?: Array<{ name: string; rows: number; bytes: number }>;
+    }
   | { kind: 'error'; reason: 'unreachable' | 'auth-failed' | 'database-missing' | 'timeout' | 'not-configured' | 'untrusted' | 'error'; message: string };
 
 export interface WorkspaceTrustParams {

@@ -16,6 +16,7 @@ import type { Problem, Severity } from '../alembic/types';
 import type { Workspace } from '../workspace';
 import { scopeProblems, shippedFiles, type ShippedSet } from '../alembic/lintScope';
 import { gitProblemsOf } from '../git/gitChecks';
+import { raiseForLargeTables, type LiveTable } from '../alembic/largeTables';
 import type { ProjectGitFacts } from '../git/projectHistory';
 import type { DocumentCache } from './documentCache';
 import { SettingsStore } from './settingsStore';
@@ -61,6 +62,8 @@ export interface PublisherSources {
   touchedSinceGitRead(projectId: string): ReadonlySet<string>;
   /** The revisions the project's version table holds, when the client read them. */
   databaseRevisions(projectId: string): readonly string[] | undefined;
+  /** The database's biggest tables, when the client read them. */
+  databaseTables?(projectId: string): { database: string; tables: readonly LiveTable[] } | undefined;
 }
 
 const NO_SOURCES: PublisherSources = { gitFacts: () => undefined, touchedSinceGitRead: () => new Set(), databaseRevisions: () => undefined };
@@ -201,6 +204,14 @@ export class DiagnosticsPublisher {
       if ((!lintAll || shipped?.files.has(m.file)) && !open) continue;
       for (const p of this.lint(m.file, config, custom)) add(p);
       if (await superseded()) return;
+    }
+    // Big live tables: the lock and rewrite rules of migrations still to run become errors.
+    const live = this.sources.databaseTables?.(id);
+    if (live?.tables.length && settings.lint.largeTableRows > 0) {
+      const applied = shippedFiles({ graph: project.graph, files, databaseRevisions: this.sources.databaseRevisions(id) ?? [] }).files;
+      const tables = new Map(live.tables.map((t) => [t.name, t]));
+      for (const [file, problems] of byFile)
+        if (!applied.has(file)) byFile.set(file, raiseForLargeTables(problems, tables, settings.lint.largeTableRows, live.database));
     }
     const uris = new Set<string>();
     for (const [file, problems] of byFile) {

@@ -7,15 +7,19 @@ import { resolveRuleConfig, type RuleConfig } from '../alembic/ruleConfig';
 import type { ProjectIndex } from '../alembic/projectIndex';
 import type { LintScope } from '../alembic/lintScope';
 import { DEFAULT_RELEASE_TAGS } from '../git/projectHistory';
+import { DEFAULT_LARGE_TABLE_ROWS } from '../alembic/largeTables';
 
 /** The `alembic.*` settings the server reads (per workspace folder). */
 export interface ServerSettings {
-  lint: { rules: Record<string, string>; workspace: boolean; scope: LintScope; startAfter?: string };
+  lint: { rules: Record<string, string>; workspace: boolean; scope: LintScope; startAfter?: string; largeTableRows: number };
   git: { baseBranch?: string; releaseTags: string };
   docsBaseUri?: string;
 }
 
-const DEFAULT_SETTINGS: ServerSettings = { lint: { rules: {}, workspace: true, scope: 'unshipped' }, git: { releaseTags: DEFAULT_RELEASE_TAGS } };
+const DEFAULT_SETTINGS: ServerSettings = {
+  lint: { rules: {}, workspace: true, scope: 'unshipped', largeTableRows: DEFAULT_LARGE_TABLE_ROWS },
+  git: { releaseTags: DEFAULT_RELEASE_TAGS },
+};
 
 type RawSettings = Partial<{ lint: Partial<Record<keyof ServerSettings['lint'], unknown>>; git: Partial<Record<keyof ServerSettings['git'], unknown>> }> | null;
 
@@ -32,6 +36,10 @@ export function parseServerSettings(raw: RawSettings): ServerSettings {
       workspace: raw?.lint?.workspace !== false,
       scope: raw?.lint?.scope === 'all' ? 'all' : 'unshipped',
       ...(startAfter ? { startAfter } : {}),
+      largeTableRows:
+        typeof raw?.lint?.largeTableRows === 'number' && Number.isFinite(raw.lint.largeTableRows) && raw.lint.largeTableRows >= 0
+          ? raw.lint.largeTableRows
+          : DEFAULT_LARGE_TABLE_ROWS,
     },
     git: { ...(baseBranch ? { baseBranch } : {}), releaseTags: typeof raw?.git?.releaseTags === 'string' ? raw.git.releaseTags.trim() : DEFAULT_RELEASE_TAGS },
   };
