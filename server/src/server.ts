@@ -99,6 +99,7 @@ connection.onInitialized(async () => {
           watchers: [
             { globPattern: '**/alembic.ini' },
             { globPattern: '**/pyproject.toml' },
+            { globPattern: '**/migration-rules.toml' },
             { globPattern: '**/*.py' },
             // HEAD, branches and tags: git's facts (base branch, provenance) are read again when they move.
             { globPattern: '**/.git/{HEAD,packed-refs}' },

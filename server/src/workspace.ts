@@ -10,7 +10,7 @@ import { ProjectIndex } from './alembic/projectIndex';
 /** Config files whose change means a folder's projects must be rediscovered. */
 export function isConfigFile(file: string): boolean {
   const base = path.basename(file);
-  return base === 'alembic.ini' || base === 'pyproject.toml' || base.endsWith('.ini');
+  return base === 'alembic.ini' || base === 'pyproject.toml' || base === 'migration-rules.toml' || base.endsWith('.ini');
 }
 
 export class Workspace {

@@ -29,7 +29,7 @@ test('check on a healthy project exits 0 and prints a summary on stderr', async 
 });
 
 test('check reports file:line:col: severity rule-id message and exits 1 on errors', async () => {
-  const { dir } = project([...GOOD, { id: 'bbbb00000001', down: ['doesnotexist'], message: 'orphan' }]);
+  const { dir } = project([...GOOD, { id: 'bbbb00000001', down: ['doesnotexist'], message: 'orphan revision' }]);
   const r = await cli(['check', dir]);
   assert.equal(r.code, 1);
   const line = r.out.split('\n').find((l) => l.includes('missing-parent'))!;

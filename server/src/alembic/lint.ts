@@ -11,7 +11,11 @@ import type { Problem, Range, Severity } from './types';
 import { decodePythonString } from '../sql/pythonString';
 import { checkSql, ensureSqlParser, type SqlFinding } from '../sql/sqlCheck';
 import { checkOperations } from './opRules';
+import { OP_RULES } from './rules/op';
+import { SQL_RULES } from '../sql/rules';
+import type { CompiledCustomRules } from './customRules';
 import { SUPPRESSION_PATTERN } from './suppression';
+import { mayHaveVagueMessage } from './rules/op/vagueRevisionMessage';
 
 /** Loads what linting needs beyond the Python parser (PostgreSQL's parser). */
 export async function prepareLinter(): Promise<void> {
@@ -23,7 +27,7 @@ export async function prepareLinter(): Promise<void> {
  * could have used it yet.
  */
 export const CHECKED_RULES = new Set([
-  ...RULES.filter((r) => r.category === 'graph' || r.category === 'operations').map((r) => r.id),
+  ...RULES.filter((r) => r.category === 'graph' || r.category === 'operations' || r.category === 'naming').map((r) => r.id),
   'sql-syntax-error',
   'sqlite-syntax',
   'update-without-where',
@@ -82,7 +86,7 @@ export function mayHaveFindings(text: string): boolean {
   // Multi-megabyte "migrations" are data dumps: linting them would block the server for
   // seconds, so they get the graph checks only.
   if (text.length > MAX_LINT_CHARS) return false;
-  return /\bop\.|execute|text\s*\(|exec_driver_sql|alembic\s*:|models?\b/.test(text);
+  return /\bop\.|execute|text\s*\(|exec_driver_sql|alembic\s*:|models?\b/.test(text) || mayHaveVagueMessage(text);
 }
 
 /** `"…" % x`, `"…" + x`, `"…".format(…)`: SQL assembled from values. */
@@ -95,7 +99,10 @@ function hasString(e: Expr): boolean {
   return e.kind === 'string' || (e.kind === 'binary' && (hasString(e.left) || hasString(e.right)));
 }
 
-export function lintMigration(parsed: ParsedMigration, file: string, _opts: { config?: RuleConfig } = {}): Problem[] {
+/** With `custom`, the project's team-defined rules run beside the built-in ones (customRules.ts). */
+export function lintMigration(parsed: ParsedMigration, file: string, opts: { config?: RuleConfig; custom?: CompiledCustomRules } = {}): Problem[] {
+  const custom = opts.custom;
+  const sqlRules = custom?.sql.length ? { rules: [...SQL_RULES, ...custom.sql] } : {};
   const problems: Located[] = [];
   const lines = parsed.lines;
   const report = (ruleId: string, message: string, range: Range, anchorLine?: number, table?: string): void => {
@@ -178,18 +185,22 @@ export function lintMigration(parsed: ParsedMigration, file: string, _opts: { co
       );
     }
     if (otherDialect) continue;
-    const ctx = { insideAutocommitBlock: site.inAutocommitBlock, tablesCreated: tablesCreated.get(site.functionName) ?? new Set<string>() };
+    const ctx = {
+      insideAutocommitBlock: site.inAutocommitBlock,
+      tablesCreated: tablesCreated.get(site.functionName) ?? new Set<string>(),
+      ...(site.functionName !== undefined ? { functionName: site.functionName } : {}),
+    };
     // op.execute() and text() strings go through SQLAlchemy's text(): `:name` binds. A plain
     // string given to a connection (`conn.execute(sql, params)`, `exec_driver_sql`) reaches the
     // driver: `%s`, `%(name)s`, `$1` as well.
     const params = kind === 'text' || /^op\./.test(callee) ? ('text' as const) : ('driver' as const);
     const fields = decoded.interpolations.map((i) => ({ index: i.index, source: parsed.text.slice(i.start, i.end) }));
     const statementish = kind !== 'text' || executeArgs.has(site.call.start);
-    let findings: SqlFinding[] = checkSql(decoded.value, ctx, { params, fields });
+    let findings: SqlFinding[] = checkSql(decoded.value, ctx, { params, fields, ...sqlRules });
     if (!statementish && findings.some((f) => f.ruleId === 'sql-syntax-error' || f.ruleId === 'non-literal-sql')) {
       // text() elsewhere is often a fragment (server_default=, postgresql_where=): a statement
       // that does not parse may still be a valid expression.
-      const asExpr = checkSql(decoded.value, ctx, { params, fields, expression: true });
+      const asExpr = checkSql(decoded.value, ctx, { params, fields, expression: true, ...sqlRules });
       if (!asExpr.some((f) => f.ruleId === 'sql-syntax-error' || f.ruleId === 'non-literal-sql')) findings = asExpr;
     }
     for (const f of findings) {
@@ -201,7 +212,7 @@ export function lintMigration(parsed: ParsedMigration, file: string, _opts: { co
       report(f.ruleId, f.message, lines.range(start, Math.max(end, start + 1)), anchorLine, f.table);
     }
   }
-  return applySuppressions(parsed, file, problems, checkOperations(parsed, file));
+  return applySuppressions(parsed, file, problems, checkOperations(parsed, file, custom?.op.length ? [...OP_RULES, ...custom.op] : undefined), custom);
 }
 
 interface Suppression {
@@ -236,7 +247,13 @@ export function readSuppressions(parsed: ParsedMigration): Suppression[] {
 }
 
 /** Drops suppressed problems and reports suppressions that suppressed nothing. */
-export function applySuppressions(parsed: ParsedMigration, file: string, problems: Located[], extra: Problem[] = []): Problem[] {
+export function applySuppressions(
+  parsed: ParsedMigration,
+  file: string,
+  problems: Located[],
+  extra: Problem[] = [],
+  custom?: Pick<CompiledCustomRules, 'ids' | 'active'>,
+): Problem[] {
   const sups = readSuppressions(parsed);
   const kept: Problem[] = [];
   for (const p of [...problems, ...extra]) {
@@ -251,7 +268,7 @@ export function applySuppressions(parsed: ParsedMigration, file: string, problem
   for (const s of sups) {
     for (const id of s.ids) {
       if (s.used.has(id)) continue;
-      if (id !== '*' && !isRuleId(id)) {
+      if (id !== '*' && !isRuleId(id) && !custom?.ids.has(id)) {
         kept.push({
           ruleId: 'unused-suppression',
           severity: severity('unused-suppression'),
@@ -259,7 +276,7 @@ export function applySuppressions(parsed: ParsedMigration, file: string, problem
           file,
           range: s.range,
         });
-      } else if (id === '*' || CHECKED_RULES.has(id)) {
+      } else if (id === '*' || CHECKED_RULES.has(id) || custom?.active.has(id)) {
         kept.push({
           ruleId: 'unused-suppression',
           severity: severity('unused-suppression'),

@@ -14,6 +14,7 @@ import type { Problem, Range } from './types';
 // eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-assignment -- typed through the ESM declarations above
 const { parse: parseToml } = require('smol-toml') as typeof import('smol-toml', { with: { 'resolution-mode': 'import' } });
 import { ZERO_RANGE } from './types';
+import { readCustomRules, type CustomRuleSpec } from './customRules';
 
 export interface AlembicProject {
   /** Stable id: the absolute path of the config file. */
@@ -39,6 +40,8 @@ export interface AlembicProject {
   sqlalchemyUrl?: string;
   /** `[tool.alembic-migrations.rules]` entries from pyproject.toml. */
   lintRules: Record<string, string>;
+  /** Team-defined rules: pyproject.toml's `[[tool.alembic-migrations.custom-rules]]`, then migration-rules.toml's. */
+  customRules: CustomRuleSpec[];
   /** `start-after` in `[tool.alembic-migrations]`: this revision and its ancestors count as shipped. */
   lintStartAfter?: string;
   problems: Problem[];
@@ -91,29 +94,59 @@ function readText(file: string, problems: Problem[]): string | undefined {
 interface PyprojectData {
   alembic?: Settings;
   rules: Record<string, string>;
+  customRules: CustomRuleSpec[];
   startAfter?: string;
 }
 
-function readPyproject(file: string, problems: Problem[]): PyprojectData {
+/** The file of team rules a project without pyproject.toml keeps beside alembic.ini. */
+export const MIGRATION_RULES_FILE = 'migration-rules.toml';
+
+/** `[[custom-rules]]` (or the pyproject spelling) of a migration-rules.toml. */
+function readMigrationRules(file: string, problems: Problem[], taken: ReadonlySet<string>): CustomRuleSpec[] {
   const text = readText(file, problems);
-  if (text === undefined) return { rules: {} };
+  if (text === undefined) return [];
   let data: Record<string, unknown>;
   try {
     data = parseToml(text);
   } catch (e) {
-    const line = /line (\d+)/.exec(String((e as Error).message));
-    problems.push(
-      configProblem(
-        file,
-        line ? lineRange(Number(line[1]) - 1) : ZERO_RANGE,
-        `pyproject.toml is not valid TOML: ${String((e as Error).message).split('\n')[0]}`,
-      ),
-    );
-    return { rules: {} };
+    problems.push(tomlProblem(file, e));
+    return [];
   }
   const tool = (data.tool ?? {}) as Record<string, unknown>;
-  const out: PyprojectData = { rules: {} };
+  const entries = data['custom-rules'] ?? (tool['alembic-migrations'] as Record<string, unknown> | undefined)?.['custom-rules'];
+  if (entries === undefined) return [];
+  const r = readCustomRules(file, text, entries, { inToolTable: false, taken });
+  problems.push(...r.problems);
+  return r.rules;
+}
+
+function tomlProblem(file: string, e: unknown): Problem {
+  const line = /line (\d+)/.exec(String((e as Error).message));
+  return configProblem(
+    file,
+    line ? lineRange(Number(line[1]) - 1) : ZERO_RANGE,
+    `${path.basename(file)} is not valid TOML: ${String((e as Error).message).split('\n')[0]}`,
+  );
+}
+
+function readPyproject(file: string, problems: Problem[]): PyprojectData {
+  const text = readText(file, problems);
+  if (text === undefined) return { rules: {}, customRules: [] };
+  let data: Record<string, unknown>;
+  try {
+    data = parseToml(text);
+  } catch (e) {
+    problems.push(tomlProblem(file, e));
+    return { rules: {}, customRules: [] };
+  }
+  const tool = (data.tool ?? {}) as Record<string, unknown>;
+  const out: PyprojectData = { rules: {}, customRules: [] };
   const ours = tool['alembic-migrations'] as Record<string, unknown> | undefined;
+  if (ours && ours['custom-rules'] !== undefined) {
+    const r = readCustomRules(file, text, ours['custom-rules'], { inToolTable: true });
+    out.customRules = r.rules;
+    problems.push(...r.problems);
+  }
   const startAfter = ours?.['start-after'];
   if (typeof startAfter === 'string' && startAfter.trim()) out.startAfter = startAfter.trim();
   else if (startAfter !== undefined)
@@ -198,15 +231,19 @@ export function readProject(configPath: string, opts: { section?: string; root?:
   }
   let pyprojectFile: string | undefined;
   let rules: Record<string, string> = {};
+  let customRules: CustomRuleSpec[] = [];
   let startAfter: string | undefined;
   if (fs.existsSync(pyCandidate)) {
     pyprojectFile = pyCandidate;
     const py = readPyproject(pyCandidate, problems);
     rules = py.rules;
+    customRules = py.customRules;
     if (py.startAfter) startAfter = py.startAfter;
     // [tool.alembic] provides the script settings; alembic.ini may still hold sqlalchemy.url.
     if (py.alembic?.size) for (const [k, v] of py.alembic) if (k !== 'sqlalchemy.url' || !settings.has(k)) settings.set(k, v);
   }
+  const rulesFile = path.join(rootDir, MIGRATION_RULES_FILE);
+  if (fs.existsSync(rulesFile)) customRules = [...customRules, ...readMigrationRules(rulesFile, problems, new Set(customRules.map((r) => r.id)))];
   const configKind: 'ini' | 'pyproject' = isPyproject || (!settings.has('script_location') && pyprojectFile && !iniFile) ? 'pyproject' : 'ini';
   const configFile = abs;
   const get = (k: string): string | undefined => asString(settings.get(k)?.value);
@@ -224,6 +261,7 @@ export function readProject(configPath: string, opts: { section?: string; root?:
     versionLocations: [],
     recursiveVersionLocations: /^(true|yes|1|on)$/i.test(get('recursive_version_locations') ?? ''),
     lintRules: rules,
+    customRules,
     ...(startAfter ? { lintStartAfter: startAfter } : {}),
     problems,
   };

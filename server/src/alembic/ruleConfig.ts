@@ -45,8 +45,12 @@ export function resolveRuleConfig(input: {
   projectRules?: Record<string, string>;
   projectRulesFile?: string;
   settingsRules?: Record<string, unknown>;
+  /** The project's team-defined rules: their ids are known and their severities are the defaults. */
+  customRules?: ReadonlyArray<{ id: string; severity: RuleSetting }>;
 }): RuleConfig {
   const severities = new Map<string, RuleSetting>(RULES.map((r) => [r.id, r.defaultSeverity]));
+  const custom = new Map((input.customRules ?? []).map((r) => [r.id, r.severity]));
+  for (const [id, s] of custom) severities.set(id, s);
   const problems: Problem[] = [];
   const layer = (rules: Record<string, unknown> | undefined, where: string, file: string | undefined): void => {
     for (const [id, raw] of Object.entries(rules ?? {})) {
@@ -54,12 +58,14 @@ export function resolveRuleConfig(input: {
       const report = (message: string): void => {
         problems.push({ ruleId: 'invalid-project-config', severity: 'warning', message, file: file ?? '', range: lineOf(file, id) });
       };
-      if (!isRuleId(id)) {
+      if (!isRuleId(id) && !custom.has(id)) {
         report(`${where}: '${id}' is not a rule id of this extension (see the rule list); the setting is ignored.`);
         continue;
       }
       if (!value) {
-        report(`${where}: '${id}' = ${JSON.stringify(raw)} is not one of off, info, warning, error; the default (${ruleInfo(id)!.defaultSeverity}) stays.`);
+        report(
+          `${where}: '${id}' = ${JSON.stringify(raw)} is not one of off, info, warning, error; the default (${ruleInfo(id)?.defaultSeverity ?? custom.get(id)}) stays.`,
+        );
         continue;
       }
       severities.set(id, value);
@@ -69,7 +75,8 @@ export function resolveRuleConfig(input: {
   layer(input.settingsRules, 'alembic.lint.rules setting', undefined);
   // Problems about settings have no file of their own: they are shown on the pyproject or dropped by the caller.
   const fileProblems = problems.filter((p) => p.file !== '');
-  const key = JSON.stringify([...severities]);
+  // Custom rules change what the lint finds, not only severities: their definitions are part of the key.
+  const key = JSON.stringify([...severities, input.customRules ?? []]);
   return {
     severityOf: (id) => severities.get(id) ?? 'warning',
     problems: fileProblems,

@@ -7,10 +7,11 @@ import type { Severity } from './types';
 export type RuleSetting = Severity | 'off';
 
 /**
- * `git`: rules that compare the working tree with a base branch (reported only when one is given).
+ * `git`: rules that compare the working tree with a base branch (reported only when one is given);
+ * `naming`: what a migration says about itself (its message), checked with the lint;
  * `verify`: results of running the migrations on a throwaway database (`alembic-migrations verify`).
  */
-export type RuleCategory = 'graph' | 'operations' | 'sql' | 'git' | 'verify' | 'meta';
+export type RuleCategory = 'graph' | 'operations' | 'sql' | 'git' | 'naming' | 'verify' | 'meta';
 
 export interface RuleInfo {
   id: string;
@@ -74,6 +75,12 @@ export const RULES: readonly RuleInfo[] = [
   rule('round-trip-downgrade-failed', 'verify', 'error', '`downgrade()` failed on a throwaway database'),
   rule('downgrade-leaves-trace', 'verify', 'error', 'after upgrade + downgrade the schema has an object it did not have before'),
   rule('downgrade-removes-too-much', 'verify', 'error', 'after upgrade + downgrade an object that existed before is gone'),
+  rule(
+    'vague-revision-message',
+    'naming',
+    'information',
+    'a message that says nothing: "update database", "fix stuff", "wip", "empty message", one word, a date only',
+  ),
 
   rule('unused-suppression', 'meta', 'information', 'an `# alembic: ignore[...]` that suppresses nothing'),
   // Not in RULES.md's tables: a problem of the project's configuration itself (alembic.ini /

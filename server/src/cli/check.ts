@@ -16,6 +16,7 @@ import { lintMigration, mayHaveFindings, prepareLinter } from '../alembic/lint';
 import { parseMigrationWith } from '../alembic/migrationParser';
 import { loadPythonParser, type PythonParser } from '../alembic/pythonParser';
 import { resolveRuleConfig } from '../alembic/ruleConfig';
+import { compileCustomRules, type CustomRuleSpec } from '../alembic/customRules';
 import { decodeSource, looksBinary, readSourceBytes } from '../alembic/migrationFile';
 
 /** Below this many files a worker's start-up (~150 ms) costs more than it saves. */
@@ -32,8 +33,11 @@ export type LintCache = Map<string, Problem[]>;
  * exact text. The rules look at nothing else, and configuration is applied after (so it is
  * not part of it).
  */
-export function lintKey(relativePath: string, text: string): string {
-  return crypto.createHash('sha1').update(relativePath).update('\u0000').update(text).digest('base64');
+export function lintKey(relativePath: string, text: string, customRules = ''): string {
+  const h = crypto.createHash('sha1').update(relativePath).update('\u0000').update(text);
+  // The project's team-defined rules change what the lint finds: a different set, a different key.
+  if (customRules) h.update('\u0000').update(customRules);
+  return h.digest('base64');
 }
 
 /** Problems with their file paths made relative to `root` (to cache) or absolute again (from the cache). */
@@ -49,9 +53,11 @@ interface LintResult {
   hits: string[];
 }
 
-/** Lints files in this thread: raw problems, configuration not applied. */
-async function lintFiles(files: string[], root: string, cache?: LintCache): Promise<LintResult> {
+/** Lints files in this thread: raw problems, configuration not applied. `custom`: the project's rules, with their configured severities. */
+async function lintFiles(files: string[], root: string, custom: CustomRuleSpec[], cache?: LintCache): Promise<LintResult> {
   let py: PythonParser | undefined;
+  const compiled = compileCustomRules(custom, (id) => custom.find((r) => r.id === id)?.severity ?? 'off');
+  const salt = custom.length ? JSON.stringify(custom) : '';
   const out: LintResult = { problems: [], fresh: [], hits: [] };
   for (const file of files) {
     let text: string;
@@ -63,7 +69,7 @@ async function lintFiles(files: string[], root: string, cache?: LintCache): Prom
       continue;
     }
     if (!mayHaveFindings(text)) continue;
-    const key = cache ? lintKey(path.relative(root, file), text) : '';
+    const key = cache ? lintKey(path.relative(root, file), text, salt) : '';
     const hit = cache?.get(key);
     if (hit) {
       out.problems.push(...rebase(hit, (f) => path.resolve(root, f)));
@@ -74,16 +80,16 @@ async function lintFiles(files: string[], root: string, cache?: LintCache): Prom
       py = await loadPythonParser();
       await prepareLinter();
     }
-    const problems = lintMigration(parseMigrationWith(py, text), file);
+    const problems = lintMigration(parseMigrationWith(py, text), file, { custom: compiled });
     out.problems.push(...problems);
     if (cache) out.fresh.push([key, rebase(problems, (f) => path.relative(root, f))]);
   }
   return out;
 }
 
-function lintInWorker(files: string[], root: string, cache?: LintCache): Promise<LintResult> {
+function lintInWorker(files: string[], root: string, custom: CustomRuleSpec[], cache?: LintCache): Promise<LintResult> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(__filename, { workerData: { alembicCheckFiles: files, root, cache } });
+    const w = new Worker(__filename, { workerData: { alembicCheckFiles: files, root, custom, cache } });
     w.once('message', (m: LintResult) => resolve(m));
     w.once('error', reject);
     w.once('exit', (code) => {
@@ -103,7 +109,8 @@ export async function checkProject(
   project: AlembicProject,
   opts: { cache?: LintCache; only?: ReadonlySet<string>; extra?: (index: ProjectIndex) => Promise<Problem[]>; startAfter?: string } = {},
 ): Promise<{ index: ProjectIndex; problems: Problem[]; usedKeys: Set<string> }> {
-  const config = resolveRuleConfig({ projectRules: project.lintRules, projectRulesFile: project.pyprojectFile });
+  const config = resolveRuleConfig({ projectRules: project.lintRules, projectRulesFile: project.pyprojectFile, customRules: project.customRules });
+  const custom = project.customRules.map((r) => ({ ...r, severity: config.severityOf(r.id) }));
   let only = opts.only;
   // start-after: the graph decides which files shipped, so the index is read before the lint starts.
   let preIndex: ProjectIndex | undefined;
@@ -123,7 +130,7 @@ export async function checkProject(
   if (files.length >= PARALLEL_THRESHOLD && workers > 1) {
     const half = Math.ceil(files.length / workers);
     const parts = Array.from({ length: workers }, (_, i) => files.slice(i * half, (i + 1) * half));
-    pending = Promise.all(parts.map((part) => lintInWorker(part, project.rootDir, opts.cache))).then((r) => ({
+    pending = Promise.all(parts.map((part) => lintInWorker(part, project.rootDir, custom, opts.cache))).then((r) => ({
       problems: r.flatMap((x) => x.problems),
       fresh: r.flatMap((x) => x.fresh),
       hits: r.flatMap((x) => x.hits),
@@ -154,6 +161,7 @@ export async function checkProject(
           .filter((m) => !m.readProblem && (!only || only.has(m.file)))
           .map((m) => m.file),
         project.rootDir,
+        custom,
         opts.cache,
       );
   problems.push(...config.apply(lint.problems));
@@ -166,8 +174,8 @@ export async function checkProject(
 
 // A lint worker started by checkProject (this same file, in a worker thread).
 if (!isMainThread && workerData && Array.isArray((workerData as { alembicCheckFiles?: unknown }).alembicCheckFiles)) {
-  const data = workerData as { alembicCheckFiles: string[]; root: string; cache?: LintCache };
-  lintFiles(data.alembicCheckFiles, data.root, data.cache).then(
+  const data = workerData as { alembicCheckFiles: string[]; root: string; custom: CustomRuleSpec[]; cache?: LintCache };
+  lintFiles(data.alembicCheckFiles, data.root, data.custom, data.cache).then(
     (problems) => parentPort!.postMessage(problems),
     (e: unknown) => {
       throw e;

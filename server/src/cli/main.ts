@@ -2,7 +2,8 @@
  * `alembic-migrations`: the language server's analysis as a headless CLI for CI and scripts.
  * Never runs Python: projects are read statically, like in the editor.
  *
- *   alembic-migrations check   [PATH] [--format text|json] [--base REF] [--since REF]
+ *   alembic-migrations check   [PATH] [--format text|json|sarif|github|markdown] [--fail-on warning|error]
+ *                              [--base REF] [--since REF]
  *   alembic-migrations locate  REV [PATH]
  *   alembic-migrations heads   [PATH] [--verbose] [--resolve-dependencies]
  *   alembic-migrations history [PATH] [-r A:B] [--verbose]
@@ -11,7 +12,8 @@
  *   alembic-migrations schema  [PATH] --revision REV [--server-url URL] [--format sql|json]
  *
  * PATH is a folder (every Alembic project under it) or an alembic.ini / pyproject.toml;
- * `-c FILE` is accepted too, as with alembic. Exit codes: 0 ok, 1 errors found (check) or an
+ * `-c FILE` is accepted too, as with alembic. Exit codes: 0 ok, 1 errors found (check; with
+ * `--fail-on warning`, warnings too) or an
  * Alembic-style failure (bad revision range) or a revision git has nowhere (locate), 2 bad
  * usage or unreadable input (also: --base/--since/locate without git or outside a repository).
  * `verify` and `schema` are the commands that run Python: the user's alembic, on a throwaway database
@@ -33,13 +35,27 @@ import { escapeCiCommands } from '../outputEscape';
 import { locateRevision, openRepo, resolveBaseRef, GitError, type GitRepo } from '../git/gitRepo';
 import { gitRuleProblems, migrationsChangedSince } from '../git/gitChecks';
 import { runSchema, runVerify } from './verify';
+import { pathToFileURL } from 'node:url';
+import { RULES, isRuleId } from '../alembic/rules';
+import { fileRevisionId } from '../alembic/revisionGraph';
+import { decodeSource, readSourceBytes } from '../alembic/migrationFile';
+import { loadPythonParser, type PythonParser } from '../alembic/pythonParser';
+import { parseMigrationWith } from '../alembic/migrationParser';
+import { sarifLog } from './sarif';
+import { githubAnnotation } from './githubFormat';
+import { markdownSummary } from './markdownSummary';
 
 const USAGE = `usage: alembic-migrations <command> [PATH] [options]
 
 commands:
-  check   [PATH] [--format text|json] [--cache] [--cache-location DIR]
-          [--base REF] [--since REF] [--start-after REV]
-                                          report every problem; exit 1 when there are errors;
+  check   [PATH] [--format text|json|sarif|github|markdown] [--fail-on warning|error]
+          [--docs-url URL] [--cache] [--cache-location DIR] [--base REF] [--since REF]
+          [--start-after REV]
+                                          report every problem; exit 1 when there are errors
+                                          (--fail-on warning: warnings too); sarif: SARIF 2.1.0
+                                          for code scanning; github: workflow annotations;
+                                          markdown: a pull-request comment; --docs-url: where
+                                          rule links point (default: the installed docs);
                                           --cache reuses the results of unchanged files
                                           (kept in DIR, default .alembic-migrations-cache);
                                           --base also reports stale-down-revision and
@@ -85,13 +101,32 @@ function buildId(): string {
   }
 }
 
+type Format = 'text' | 'json' | 'sarif' | 'github' | 'markdown' | 'sql';
+/** The formats each command prints (the others print text only). */
+const FORMATS_OF: Record<string, readonly Format[]> = {
+  check: ['text', 'json', 'sarif', 'github', 'markdown'],
+  verify: ['text', 'json'],
+  schema: ['sql', 'json'],
+};
+
+function parseFormat(f: string, command: string): Format {
+  const allowed = FORMATS_OF[command] ?? ['text'];
+  const found = allowed.find((x) => x === f);
+  if (!found) throw new UsageError(`--format must be one of ${allowed.join(', ')} for ${command}, not '${f}'`);
+  return found;
+}
+
 /** Thrown for bad usage: printed with the usage text, exit code 2. */
 class UsageError extends Error {}
 
 interface Options {
   command: string;
   target: string;
-  format: 'text' | 'json' | 'sql';
+  format: Format;
+  /** check: the lowest severity that makes the exit code 1. */
+  failOn: 'warning' | 'error';
+  /** check: the base of rule documentation links (sarif helpUri, markdown). */
+  docsUrl?: string;
   json: boolean;
   verbose: boolean;
   resolveDependencies: boolean;
@@ -119,7 +154,7 @@ function parseArgs(argv: string[]): Options {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help') throw new UsageError('');
   if (!['check', 'heads', 'history', 'graph', 'locate', 'verify', 'schema'].includes(command)) throw new UsageError(`unknown command '${command}'`);
-  const opts: Options = { command, target: '.', format: 'text', json: false, verbose: false, resolveDependencies: false };
+  const opts: Options = { command, target: '.', format: 'text', failOn: 'error', json: false, verbose: false, resolveDependencies: false };
   let target: string | undefined;
   const positionals: string[] = [];
   for (let i = 0; i < rest.length; i++) {
@@ -129,13 +164,15 @@ function parseArgs(argv: string[]): Options {
       if (v === undefined) throw new UsageError(`${a} needs a value`);
       return v;
     };
-    if (a === '--format' || a.startsWith('--format=')) {
-      const f = a === '--format' ? value() : a.slice('--format='.length);
-      if (command === 'schema') {
-        if (f !== 'sql' && f !== 'json') throw new UsageError(`--format must be sql or json, not '${f}'`);
-      } else if (f !== 'text' && f !== 'json') throw new UsageError(`--format must be text or json, not '${f}'`);
-      opts.format = f;
-    } else if (a === '--cache') opts.cacheDir ??= DEFAULT_CACHE_DIR;
+    if (a === '--format') opts.format = parseFormat(value(), command);
+    else if (a.startsWith('--format=')) opts.format = parseFormat(a.slice('--format='.length), command);
+    else if (a === '--fail-on' || a.startsWith('--fail-on=')) {
+      const f = a === '--fail-on' ? value() : a.slice('--fail-on='.length);
+      if (f !== 'warning' && f !== 'error') throw new UsageError(`--fail-on must be warning or error, not '${f}'`);
+      opts.failOn = f;
+    } else if (a === '--docs-url') opts.docsUrl = value();
+    else if (a.startsWith('--docs-url=')) opts.docsUrl = a.slice('--docs-url='.length);
+    else if (a === '--cache') opts.cacheDir ??= DEFAULT_CACHE_DIR;
     else if (a === '--cache-location') opts.cacheDir = value();
     else if (a.startsWith('--cache-location=')) opts.cacheDir = a.slice('--cache-location='.length);
     else if (a === '--json') opts.json = true;
@@ -178,6 +215,9 @@ function parseArgs(argv: string[]): Options {
   if (command === 'schema' && opts.format === 'text') opts.format = 'sql';
   if (opts.serverUrl === '' || opts.from === '' || opts.to === '' || opts.schemaRevision === '')
     throw new UsageError('--server-url, --from, --to and --revision need a value');
+  if (command !== 'check' && (opts.failOn !== 'error' || opts.docsUrl !== undefined)) throw new UsageError('--fail-on and --docs-url apply to check only');
+  if (opts.docsUrl !== undefined && !/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(opts.docsUrl))
+    throw new UsageError(`--docs-url needs an absolute URL, not '${opts.docsUrl}'`);
   if (command === 'graph' && !opts.json) opts.json = true;
   opts.target = target ?? '.';
   return opts;
@@ -214,6 +254,42 @@ function formatProblem(p: Problem): string {
   return `${displayPath(p.file)}:${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.severity} ${p.ruleId} ${message}`;
 }
 
+function summaryLine(total: number, errors: number, warnings: number, projects: number, several: boolean, revisions: number): string {
+  return `${total} problem${total === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}) in ${projects} project${several ? 's' : ''}, ${revisions} revisions\n`;
+}
+
+function readTextOrUndefined(file: string): string | undefined {
+  try {
+    return decodeSource(readSourceBytes(file));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The folder of this package (the one with its package.json): dist/ in the bundle, out/… in tests. */
+function packageRoot(): string | undefined {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'docs', 'rules'))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+function packageVersion(): string | undefined {
+  const root = packageRoot();
+  try {
+    return root ? (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string }).version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where rule pages are: --docs-url, else the docs the package ships (the links diagnostics use in the editor). */
+function docsBase(docsUrl: string | undefined): string | undefined {
+  if (docsUrl) return docsUrl.replace(/\/+$/, '');
+  const root = packageRoot();
+  return root ? pathToFileURL(path.join(root, 'docs', 'rules')).href : undefined;
+}
+
 /**
  * Runs the CLI; returns the exit code. Output goes through the two writers so tests can
  * capture it; everything printed is escaped so that no data makes a CI workflow command.
@@ -223,7 +299,7 @@ export async function main(
   rawOut: (s: string) => void = (s) => process.stdout.write(s),
   rawErr: (s: string) => void = (s) => process.stderr.write(s),
 ): Promise<number> {
-  const json = (): boolean => opts?.format === 'json' || opts?.json === true;
+  const json = (): boolean => opts?.format === 'json' || opts?.format === 'sarif' || opts?.json === true;
   const out = (s: string): void => rawOut(escapeCiCommands(s, { json: json() }));
   const err = (s: string): void => rawErr(escapeCiCommands(s));
   let opts: Options | undefined;
@@ -289,7 +365,7 @@ export async function main(
         repos.set(p, found.repo);
       }
     }
-    const results: Array<{ index: ProjectIndex; problems: Problem[] }> = [];
+    const results: Array<{ index: ProjectIndex; problems: Problem[]; changed?: ReadonlySet<string> }> = [];
     const cacheDir = opts.cacheDir === undefined ? undefined : path.resolve(opts.cacheDir);
     const build = cacheDir ? buildId() : '';
     for (const p of projects) {
@@ -304,8 +380,9 @@ export async function main(
         : undefined;
       const repo = repos.get(p);
       let r: Awaited<ReturnType<typeof checkProject>>;
+      let only: Set<string> | undefined;
       try {
-        const only = repo && opts.since !== undefined ? await migrationsChangedSince(repo, p, opts.since) : undefined;
+        only = repo && opts.since !== undefined ? await migrationsChangedSince(repo, p, opts.since) : undefined;
         const base = opts.base;
         const startAfter = opts.startAfter ?? p.lintStartAfter;
         r = await checkProject(p, {
@@ -319,7 +396,7 @@ export async function main(
         err(`alembic-migrations: ${e.message}\n`);
         return 2;
       }
-      results.push(r);
+      results.push({ ...r, ...(only ? { changed: only } : {}) });
       // A distrusted cache file is left as it is: rewriting a committed file would only dirty the checkout.
       if (cacheDir && cache && !distrusted) {
         try {
@@ -349,14 +426,69 @@ export async function main(
           2,
         ) + '\n',
       );
+    } else if (opts.format === 'sarif') {
+      const docs = docsBase(opts.docsUrl);
+      const texts = new Map<string, string | undefined>();
+      const log = sarifLog({
+        problems: all,
+        rules: [
+          ...RULES.map((r) => ({ id: r.id, summary: r.summary, defaultSeverity: r.defaultSeverity, ...(docs ? { helpUri: `${docs}/${r.id}.md` } : {}) })),
+          // Team-defined rules (the first project that defines an id describes it).
+          ...projects
+            .flatMap((p) => p.customRules)
+            .filter((r, i, all) => all.findIndex((x) => x.id === r.id) === i)
+            .map((r) => ({ id: r.id, summary: r.message, defaultSeverity: r.severity })),
+        ],
+        cwd: process.cwd(),
+        toolVersion: packageVersion(),
+        source: {
+          revisionOf: (file) => {
+            const m = indexes.map((i) => i.migrationFile(file)).find((x) => x);
+            return m ? fileRevisionId(m) : undefined;
+          },
+          textOf: (file) => {
+            if (!texts.has(file)) texts.set(file, readTextOrUndefined(file));
+            return texts.get(file);
+          },
+        },
+      });
+      out(JSON.stringify(log, null, 2) + '\n');
+    } else if (opts.format === 'github') {
+      // Raw: the commands are the point, and githubAnnotation escapes every value in them.
+      for (const p of all) rawOut(githubAnnotation(p, displayPath(p.file).split(path.sep).join('/')));
+    } else if (opts.format === 'markdown') {
+      const docs = docsBase(opts.docsUrl);
+      let py: PythonParser | undefined;
+      out(
+        await markdownSummary({
+          results,
+          ...(opts.since !== undefined ? { since: opts.since } : {}),
+          display: (f) => displayPath(f).split(path.sep).join('/'),
+          helpUri: (id) => (docs && isRuleId(id) ? `${docs}/${id}.md` : undefined),
+          parse: async (file) => {
+            const text = readTextOrUndefined(file);
+            if (text === undefined) return undefined;
+            py ??= await loadPythonParser();
+            return parseMigrationWith(py, text);
+          },
+        }),
+      );
     } else {
       for (const p of all) out(formatProblem(p) + '\n');
-      const revisions = indexes.reduce((n, i) => n + i.graph.size, 0);
-      err(
-        `${all.length} problem${all.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}) in ${indexes.length} project${several ? 's' : ''}, ${revisions} revisions\n`,
-      );
     }
-    return errors > 0 ? 1 : 0;
+    // JSON has its summary inside; every other format keeps stdout for its document.
+    if (opts.format !== 'json')
+      err(
+        summaryLine(
+          all.length,
+          errors,
+          warnings,
+          indexes.length,
+          several,
+          indexes.reduce((n, i) => n + i.graph.size, 0),
+        ),
+      );
+    return errors > 0 || (opts.failOn === 'warning' && warnings > 0) ? 1 : 0;
   }
   const indexes = projects.map((p) => ProjectIndex.load(p));
   switch (opts.command) {

@@ -11,7 +11,9 @@ import type { NewRevisionParams, NewRevisionResult } from '../shared/protocol';
 import { pathToUri, uriToPath } from '../uris';
 import { declaredRevision, contains } from '../alembic/revisionRefs';
 import { generateDowngradeBody } from '../alembic/downgradeGen';
-import { renderProjectRevision } from '../alembic/newRevision';
+import { renderProjectRevision, revisionFileName } from '../alembic/newRevision';
+import { messageRange, suggestedMessage } from '../alembic/rules/op/vagueRevisionMessage';
+import { fileRevisionId } from '../alembic/revisionGraph';
 import type { ProjectIndex } from '../alembic/projectIndex';
 import type { MigrationFile, Range } from '../alembic/types';
 import type { ParsedMigration } from '../alembic/migrationParser';
@@ -57,6 +59,11 @@ export function codeActions(state: HandlerContext, p: CodeActionParams, token: C
       case 'missing-parent':
         actions.push(...repointParent(project, migration, d));
         break;
+      case 'vague-revision-message': {
+        const parsed = state.parsed(file);
+        if (parsed) actions.push(...renameMessage(project, migration, parsed, d));
+        break;
+      }
       case 'empty-downgrade': {
         const parsed = state.parsed(file);
         const a = parsed && generateDowngrade(parsed, p.textDocument.uri, [d]);
@@ -158,6 +165,60 @@ function mergeHeads(project: ProjectIndex, d: Diagnostic, boundary: string): Cod
 function untrustedMerge(d: Diagnostic): CodeAction[] {
   const reason = 'The workspace is not trusted: files are not written from its templates. Trust the workspace to create a merge revision.';
   return [{ title: 'Create a merge revision (needs a trusted workspace)', kind: CodeActionKind.QuickFix, diagnostics: [d], disabled: { reason } }];
+}
+
+/** `Create Date: 2024-01-31 10:22:33.123456` as the local time alembic wrote it (undefined when absent or odd). */
+function headerDate(m: MigrationFile): Date | undefined {
+  const raw = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(m.decls.header.createDate?.raw ?? '');
+  if (!raw) return undefined;
+  const [y, mo, d, h, mi, s] = raw.slice(1).map(Number);
+  return new Date(y, mo - 1, d, h, mi, s);
+}
+
+/**
+ * The file name a new message gives a migration whose name still follows the project's
+ * `file_template` for its old message; undefined when the name was chosen by hand (or the
+ * template needs a date the header does not give).
+ */
+export function renamedMigrationFile(project: ProjectIndex, m: MigrationFile, message: string): string | undefined {
+  const id = fileRevisionId(m);
+  const date = headerDate(m) ?? new Date(0);
+  if (!id) return undefined;
+  const { fileTemplate, truncateSlugLength } = project.project;
+  try {
+    const name = (msg: string): string => revisionFileName(fileTemplate, { id, message: msg, parents: [], createDate: date }, truncateSlugLength);
+    const rel = path.relative(m.versionLocation, m.file).split(path.sep).join('/');
+    if (name(m.decls.message) !== rel) return undefined;
+    const next = name(message);
+    return next === rel || next.split('/').includes('..') ? undefined : path.join(m.versionLocation, ...next.split('/'));
+  } catch {
+    return undefined; // a template alembic would reject
+  }
+}
+
+/** `vague-revision-message`: the message (first docstring line) replaced by one read from the operations; the file renamed when its name follows the template. */
+function renameMessage(project: ProjectIndex, m: MigrationFile, parsed: ParsedMigration, d: Diagnostic): CodeAction[] {
+  const message = suggestedMessage(parsed);
+  if (!message) return [];
+  const uri = pathToUri(m.file);
+  const textEdit = { range: messageRange(parsed), newText: message };
+  const target = renamedMigrationFile(project, m, message);
+  return [
+    {
+      title: `Rename the message to "${message}"${target ? ` (and the file to ${path.basename(target)})` : ''}`,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [d],
+      isPreferred: true,
+      edit: target
+        ? {
+            documentChanges: [
+              { textDocument: { uri, version: null }, edits: [textEdit] },
+              { kind: 'rename', oldUri: uri, newUri: pathToUri(target), options: { overwrite: false, ignoreIfExists: false } },
+            ],
+          }
+        : edit(uri, [textEdit]),
+    },
+  ];
 }
 
 function repointParent(project: ProjectIndex, m: MigrationFile, d: Diagnostic): CodeAction[] {

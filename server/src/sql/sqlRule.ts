@@ -21,6 +21,8 @@ export interface SqlContext {
   insideAutocommitBlock: boolean;
   /** Tables created earlier in the same migration (no existing rows, no concurrent readers). */
   tablesCreated: Set<string>;
+  /** The migration function the SQL is in (`upgrade`, `downgrade`, a helper), when known. */
+  functionName?: string;
 }
 
 /** The whole SQL text, before parsing. */

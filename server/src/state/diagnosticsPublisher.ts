@@ -9,6 +9,8 @@ import type { Diagnostic, DiagnosticSeverity } from 'vscode-languageserver/node'
 import { pathToUri } from '../uris';
 import { lintMigration, mayHaveFindings } from '../alembic/lint';
 import type { RuleConfig } from '../alembic/ruleConfig';
+import { compileCustomRules, type CompiledCustomRules } from '../alembic/customRules';
+import { isRuleId } from '../alembic/rules';
 import type { ProjectIndex } from '../alembic/projectIndex';
 import type { Problem, Severity } from '../alembic/types';
 import type { Workspace } from '../workspace';
@@ -29,9 +31,9 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = { error: 1, warning: 2, i
 
 const yieldToRequests = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** A problem as an LSP diagnostic: code, docs link, related locations. */
+/** A problem as an LSP diagnostic: code, docs link (built-in rules only: team rules have no page), related locations. */
 export function toDiagnostic(p: Problem, docsBaseUri: string | undefined): Diagnostic {
-  const href = docsBaseUri ? `${docsBaseUri.replace(/\/$/, '')}/${p.ruleId}.md` : undefined;
+  const href = docsBaseUri && isRuleId(p.ruleId) ? `${docsBaseUri.replace(/\/$/, '')}/${p.ruleId}.md` : undefined;
   return {
     range: p.range,
     severity: SEVERITY[p.severity],
@@ -195,11 +197,12 @@ export class DiagnosticsPublisher {
       slice = performance.now();
       return this.publishSeq.get(id) !== seq || this.workspace.project(id) !== project;
     };
+    const custom = compileCustomRules(project.project.customRules, (id) => config.severityOf(id));
     for (const m of files) {
       const open = this.workspace.openText(m.file) !== undefined;
       // Shipped and closed: its lint would not be shown (lint scope), so it is not computed.
       if ((!lintAll || shipped?.files.has(m.file)) && !open) continue;
-      for (const p of this.lint(m.file, config)) add(p);
+      for (const p of this.lint(m.file, config, custom)) add(p);
       if (await superseded()) return;
     }
     // Big live tables: the lock and rewrite rules of migrations still to run become errors.
@@ -226,7 +229,7 @@ export class DiagnosticsPublisher {
   }
 
   /** Lint problems of one file (cached by a hash of text and configuration). */
-  private lint(file: string, config: RuleConfig): Problem[] {
+  private lint(file: string, config: RuleConfig, custom: CompiledCustomRules): Problem[] {
     const text = this.documents.textOf(file);
     if (text === undefined || !this.documents.python || !mayHaveFindings(text)) return [];
     const key = crypto.createHash('sha1').update(config.key).update('\u0000').update(text).digest('base64');
@@ -235,7 +238,7 @@ export class DiagnosticsPublisher {
     let problems: Problem[] = [];
     try {
       const parsed = this.documents.parsed(file);
-      if (parsed) problems = config.apply(lintMigration(parsed, file, { config }));
+      if (parsed) problems = config.apply(lintMigration(parsed, file, { config, custom }));
     } catch (e) {
       this.out.logError(`linting ${file}`, e);
     }

@@ -85,6 +85,7 @@ export class SettingsStore {
       projectRules: project.project.lintRules,
       projectRulesFile: project.project.pyprojectFile,
       settingsRules: settings.lint.rules,
+      customRules: project.project.customRules,
     });
   }
 }

@@ -28,6 +28,7 @@ import { renamingColumn } from './renamingColumn';
 import { renamingTable } from './renamingTable';
 import { requireConcurrentIndexCreation } from './requireConcurrentIndexCreation';
 import { requireConcurrentIndexDeletion } from './requireConcurrentIndexDeletion';
+import { vagueRevisionMessage } from './vagueRevisionMessage';
 
 export const OP_RULES: readonly OpRule[] = [
   // Column types and names, on any call that declares them.
@@ -55,4 +56,6 @@ export const OP_RULES: readonly OpRule[] = [
   offlineUnsafeDataAccess,
   emptyDowngrade,
   modelImport,
+  // What the migration says about itself (category naming).
+  vagueRevisionMessage,
 ];
