@@ -7,6 +7,7 @@
  *   alembic-migrations heads   [PATH] [--verbose] [--resolve-dependencies]
  *   alembic-migrations history [PATH] [-r A:B] [--verbose]
  *   alembic-migrations graph   [PATH] --json
+ *   alembic-migrations graph   [PATH] --svg [--out FILE]
  *
  * PATH is a folder (every Alembic project under it) or an alembic.ini / pyproject.toml;
  * `-c FILE` is accepted too, as with alembic. Exit codes: 0 ok, 1 errors found (check) or an
@@ -24,6 +25,7 @@ import { formatHeads, formatHistory } from '../alembic/alembicFormat';
 import { checkProject } from './check';
 import { loadLintCache, saveLintCache } from '../cache/lintCache';
 import { graphJson } from '../alembic/graphJson';
+import { renderGraphSvg, type SvgRevision } from '../shared/graphSvg';
 import type { Problem } from '../alembic/types';
 import { escapeCiCommands } from '../outputEscape';
 import { locateRevision, openRepo, resolveBaseRef, GitError, type GitRepo } from '../git/gitRepo';
@@ -48,6 +50,8 @@ commands:
                                           like \`alembic heads\`
   history [PATH] [-r A:B] [--verbose]     like \`alembic history\`
   graph   [PATH] --json                   nodes, edges, heads, bases, labels, problems
+  graph   [PATH] --svg [--out FILE]       the lane graph as a standalone SVG (to FILE,
+                                          else to standard output)
 
 PATH is a folder (every Alembic project below it is used) or an alembic.ini /
 pyproject.toml (also accepted as -c FILE). Defaults to the current folder.
@@ -86,13 +90,16 @@ interface Options {
   since?: string;
   /** locate: the revision id to find. */
   revision?: string;
+  /** graph --svg, and the file it goes to (--out). */
+  svg: boolean;
+  outFile?: string;
 }
 
 function parseArgs(argv: string[]): Options {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help') throw new UsageError('');
   if (!['check', 'heads', 'history', 'graph', 'locate'].includes(command)) throw new UsageError(`unknown command '${command}'`);
-  const opts: Options = { command, target: '.', format: 'text', json: false, verbose: false, resolveDependencies: false };
+  const opts: Options = { command, target: '.', format: 'text', json: false, verbose: false, resolveDependencies: false, svg: false };
   let target: string | undefined;
   const positionals: string[] = [];
   for (let i = 0; i < rest.length; i++) {
@@ -114,6 +121,9 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--cache-location') opts.cacheDir = value();
     else if (a.startsWith('--cache-location=')) opts.cacheDir = a.slice('--cache-location='.length);
     else if (a === '--json') opts.json = true;
+    else if (a === '--svg') opts.svg = true;
+    else if (a === '--out' || a === '-o') opts.outFile = value();
+    else if (a.startsWith('--out=')) opts.outFile = a.slice('--out='.length);
     else if (a === '-v' || a === '--verbose') opts.verbose = true;
     else if (a === '--resolve-dependencies') opts.resolveDependencies = true;
     else if (a === '-r' || a === '--rev-range') opts.range = value();
@@ -136,7 +146,11 @@ function parseArgs(argv: string[]): Options {
   if (opts.base === '' || opts.since === '') throw new UsageError('--base and --since need a git ref');
   if (opts.cacheDir !== undefined && command !== 'check') throw new UsageError('--cache and --cache-location apply to check only');
   if (opts.cacheDir === '') throw new UsageError('--cache-location needs a folder');
-  if (command === 'graph' && !opts.json) opts.json = true;
+  if ((opts.svg || opts.outFile !== undefined) && command !== 'graph') throw new UsageError('--svg and --out apply to graph only');
+  if (opts.svg && opts.json) throw new UsageError('graph takes --json or --svg, not both');
+  if (opts.outFile !== undefined && !opts.svg) throw new UsageError('--out goes with --svg');
+  if (opts.outFile === '') throw new UsageError('--out needs a file name');
+  if (command === 'graph' && !opts.svg) opts.json = true;
   opts.target = target ?? '.';
   return opts;
 }
@@ -314,12 +328,39 @@ export async function main(
       return code;
     }
     case 'graph': {
+      if (opts.svg) {
+        const svg = renderGraphSvg(indexes.map((index) => ({ title: index.project.name, revisions: svgRevisions(index) })));
+        if (opts.outFile === undefined) {
+          out(svg);
+          return 0;
+        }
+        try {
+          fs.writeFileSync(opts.outFile, svg);
+        } catch (e) {
+          err(`alembic-migrations: could not write ${opts.outFile}: ${(e as Error).message}\n`);
+          return 2;
+        }
+        return 0;
+      }
       const graphs = indexes.map((index) => graphJson(index));
       out(JSON.stringify(several ? { projects: graphs } : graphs[0], null, 2) + '\n');
       return 0;
     }
   }
   return 2;
+}
+
+/** What the SVG shows of each revision: what the language server sends the graph view, in the same order. */
+function svgRevisions(index: ProjectIndex): SvgRevision[] {
+  const g = index.graph;
+  return g.nodesChildrenFirst().map((n) => ({
+    id: n.id,
+    parents: n.parents,
+    dependencies: n.dependencies,
+    labels: g.labelsOf(n.id),
+    message: n.migration.decls.message,
+    ...(n.migration.decls.header.createDate?.raw ? { createDate: n.migration.decls.header.createDate.raw } : {}),
+  }));
 }
 
 /** `locate REV [PATH]`: where git has a file declaring REV, one line each; exit 1 when nowhere. */
