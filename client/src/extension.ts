@@ -14,6 +14,7 @@ import { RevisionCodeLensProvider, RevisionTreeProvider, StatusBar, ViewCache, t
 import { OFFLINE_SQL_SCHEME, OfflineSqlDocuments } from './commands/sql';
 import { registerCommands } from './commands';
 import { Ctx, reportFailure } from './ctx';
+import { graphPanelsOf } from './graphView/graphPanel';
 import { WorkspaceTrustNotification } from '../../server/src/shared/protocol';
 
 /** What `activate` returns: used by the end-to-end tests in the extension host. */
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): AlembicExtensionApi 
     const sqlDocs = new OfflineSqlDocuments();
     const c = new Ctx({ extension: context, log, client, store, views, database, runner, tree, treeView, sqlDocs });
     ctx = c;
+    graphPanelsOf(c); // registers the graph panels' serializer: panels come back after a reload
     const status = new StatusBar(store, views, database, runner, () => c.currentProject());
     const lenses = new RevisionCodeLensProvider(store, views, database);
     context.subscriptions.push(
