@@ -65,8 +65,10 @@ body { display: flex; flex-direction: column; color: var(--vscode-foreground); b
 #search { flex: 0 1 320px; color: var(--vscode-input-foreground); background: var(--vscode-input-background); border: 1px solid var(--vscode-input-border, transparent); padding: 3px 6px; }
 #search:focus { outline: 1px solid var(--vscode-focusBorder); }
 #count, #database { color: var(--vscode-descriptionForeground); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+#count { flex: none; }
+#database { min-width: 0; }
 #database { flex: 1; text-align: right; }
-button { color: var(--vscode-button-foreground); background: var(--vscode-button-background); border: 1px solid var(--vscode-button-border, transparent); padding: 3px 10px; cursor: pointer; }
+button { flex: none; white-space: nowrap; color: var(--vscode-button-foreground); background: var(--vscode-button-background); border: 1px solid var(--vscode-button-border, transparent); padding: 3px 10px; cursor: pointer; }
 button:hover { background: var(--vscode-button-hoverBackground); }
 #scroller { flex: 1; overflow: auto; position: relative; outline: none; }
 #scroller:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: -1px; }
