@@ -174,6 +174,17 @@ test('5,000 revisions: only the rows in view exist, folds open, the search filte
   await page.waitForSelector(`[data-revision="${ns[ns.length - 1].id}"]`);
   assert.ok((await page.$$eval('#rows [data-item]', (els) => els.length)) < 80);
 
+  // Reveal (a CodeLens's "Show in graph"): a folded revision is shown, selected and scrolled to.
+  const deep = ns[2500].id;
+  await page.evaluate((id) => window.postMessage({ type: 'reveal', revision: id }, '*'), deep);
+  await page.waitForSelector(`[data-revision="${deep}"][aria-selected="true"]`);
+  const inView = await page.$eval(`[data-revision="${deep}"]`, (e) => {
+    const r = e.getBoundingClientRect();
+    const s = document.getElementById('scroller')!.getBoundingClientRect();
+    return r.top >= s.top && r.bottom <= s.bottom;
+  });
+  assert.ok(inView, 'the revealed row is scrolled into view');
+
   // Search: `/` focuses it; a message word filters to the matches.
   await page.focus('#scroller');
   await page.keyboard.press('/');

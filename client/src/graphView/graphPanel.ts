@@ -27,6 +27,8 @@ interface Panel {
   /** The graph generation the page has (it gets the nodes again only when this changes). */
   sentGeneration?: number;
   ready: boolean;
+  /** A revision to select once the page is ready (a new panel opened from a CodeLens or the tree). */
+  pendingReveal?: string;
 }
 
 export class GraphPanels implements vscode.Disposable {
@@ -69,13 +71,14 @@ export class GraphPanels implements vscode.Disposable {
     const have = this.panels.get(projectId);
     if (have) {
       have.panel.reveal();
-      if (revision) this.post(have, { type: 'reveal', revision });
+      if (revision && have.ready) this.post(have, { type: 'reveal', revision });
+      else if (revision) have.pendingReveal = revision;
       return;
     }
     const project = this.ctx.store.project(projectId);
     const panel = vscode.window.createWebviewPanel(GRAPH_VIEW_TYPE, `Revisions: ${project?.name ?? 'Alembic'}`, vscode.ViewColumn.Active, {});
     const p = this.adopt(panel, projectId);
-    if (revision) this.post(p, { type: 'reveal', revision });
+    if (revision) p.pendingReveal = revision;
   }
 
   /** Whether a project's graph is open (for tests and the reveal command). */
@@ -110,6 +113,8 @@ export class GraphPanels implements vscode.Disposable {
         p.ready = true;
         p.sentGeneration = undefined;
         this.send(p);
+        if (p.pendingReveal) this.post(p, { type: 'reveal', revision: p.pendingReveal });
+        p.pendingReveal = undefined;
       } else if (m.type === 'open') {
         // Beside the graph, so the graph stays in view while migrations are read.
         const node = this.ctx.store.graph(p.projectId)?.nodes.find((n) => n.id === m.revision);

@@ -218,7 +218,11 @@ function select(id: string | undefined, opts: { reveal?: boolean } = {}): void {
 window.addEventListener('message', (event: MessageEvent<HostToGraphMessage>) => {
   const m = event.data;
   if (m.type === 'reveal') {
-    if (byId.has(m.revision)) select(m.revision, { reveal: true });
+    if (!byId.has(m.revision)) return;
+    // A revision the search hides is shown by clearing the search; a folded one is pinned by selecting it.
+    if (matched && !matched.has(m.revision)) search.value = query = '';
+    pendingScroll = undefined;
+    select(m.revision, { reveal: true });
     return;
   }
   projectId = m.projectId;
