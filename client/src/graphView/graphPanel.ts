@@ -71,7 +71,7 @@ export class GraphPanels implements vscode.Disposable {
     const have = this.panels.get(projectId);
     if (have) {
       have.panel.reveal();
-      if (revision && have.ready) this.post(have, { type: 'reveal', revision });
+      if (revision && have.ready && have.panel.visible) this.post(have, { type: 'reveal', revision });
       else if (revision) have.pendingReveal = revision;
       return;
     }
@@ -97,6 +97,10 @@ export class GraphPanels implements vscode.Disposable {
     panel.webview.html = this.html(panel.webview, projectId);
     const subs = [
       panel.webview.onDidReceiveMessage((raw: unknown) => void this.onMessage(p, raw)),
+      // A hidden panel's page is discarded (no retainContextWhenHidden): it says `ready` again when shown.
+      panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.visible) p.ready = false;
+      }),
       panel.onDidDispose(() => {
         if (this.panels.get(projectId) === p) this.panels.delete(projectId);
         for (const d of subs) d.dispose();
