@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { layoutLanes, type LayoutInput } from '../../server/src/shared/laneLayout';
 import { parseGraphToHost, parseGraphViewState } from '../../server/src/shared/graphViewProtocol';
+import { graphPageHtml } from '../../client/src/graphView/graphPage';
 import {
   FOLD_MIN,
   displayItems,
@@ -137,4 +138,35 @@ test("the toolbar's database line", () => {
   assert.equal(databaseLine({ kind: 'ok', revisions: [], database: 'app', readAt: new Date(0) }), 'app at base (empty)');
   assert.equal(databaseLine({ kind: 'auth-failed', message: 'x' }), 'database: auth failed');
   assert.equal(databaseLine(undefined), 'database: unknown');
+});
+
+test('the page: a strict CSP, the nonce on its one script and one style, nothing remote, theme colours', () => {
+  const html = graphPageHtml({
+    nonce: 'n0nce',
+    cspSource: 'https://x.vscode-cdn.net',
+    scriptUri: 'https://x.vscode-cdn.net/dist/graphView.js',
+    projectId: 'file:///p/a"b<c',
+  });
+  const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
+  assert.equal(
+    csp,
+    "default-src 'none'; script-src 'nonce-n0nce'; style-src 'nonce-n0nce'; img-src https://x.vscode-cdn.net; font-src https://x.vscode-cdn.net",
+  );
+  assert.doesNotMatch(html, /unsafe-inline|unsafe-eval/);
+  assert.deepEqual(
+    [...html.matchAll(/<(script|style)\b([^>]*)>/g)].map((m) => [m[1], /nonce="n0nce"/.test(m[2])]),
+    [
+      ['style', true],
+      ['script', true],
+    ],
+  );
+  assert.doesNotMatch(html.replace(/https:\/\/x\.vscode-cdn\.net/g, ''), /https?:\/\/(?!www\.w3\.org\/2000\/svg)/, 'no other origin');
+  assert.match(html, /data-project-id="file:\/\/\/p\/a&quot;b&lt;c"/);
+  const colours = [...html.matchAll(/(?:color|background|stroke|fill): ([^;]+);/g)].map((m) => m[1].trim());
+  assert.ok(colours.length > 20);
+  assert.deepEqual(
+    colours.filter((c) => !c.startsWith('var(--vscode-') && c !== 'none' && c !== 'inherit'),
+    [],
+    'colours come from the theme',
+  );
 });
