@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { graphPageHtml } from '../../client/src/graphView/graphPage';
-import type { GraphUpdateMessage, GraphViewNode } from '../../server/src/shared/graphViewProtocol';
+import type { GraphUpdateMessage, GraphViewNode, GraphViewState } from '../../server/src/shared/graphViewProtocol';
 import { benchRevisions } from '../support/generateProject';
 import { tempDir } from '../support/tempDir';
 
@@ -43,23 +43,24 @@ after(async () => {
 });
 
 /** A page with the stand-in channel: what the script posts lands in `window.sent`. */
-async function openPage(): Promise<{ page: Page; errors: string[] }> {
+/** `saved`: what VS Code hands a restored page (the serializer's state). */
+async function openPage(saved?: GraphViewState): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 900, height: 600 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
-  await page.addInitScript(() => {
+  await page.addInitScript((restored) => {
     const w = window as unknown as { sent: unknown[]; saved: unknown; acquireVsCodeApi: () => unknown };
     w.sent = [];
-    w.saved = undefined;
+    w.saved = restored ?? undefined;
     w.acquireVsCodeApi = () => ({
       postMessage: (m: unknown) => w.sent.push(m),
       getState: () => w.saved,
       setState: (s: unknown) => (w.saved = s),
     });
-  });
+  }, saved ?? null);
   await page.goto(pageUrl);
   await page.waitForFunction(() => (window as unknown as { sent: Array<{ type: string }> }).sent.some((m) => m.type === 'ready'));
   return { page, errors };
@@ -210,5 +211,42 @@ test('5,000 revisions: only the rows in view exist, folds open, the search filte
   await page.waitForFunction((id) => document.querySelector(`[data-revision="${id}"] .marker`)?.textContent === '●', ns[0].id);
   assert.deepEqual(errors, []);
   console.log(`# first paint of 5,000 revisions (layout included): ${Math.round(firstPaint)} ms`);
+  await page.close();
+});
+
+test('after a reload the page comes back as it was; a new graph keeps the selection', async () => {
+  const ns = nodes(300, 20);
+  const chosen = ns[150].id;
+  const { page, errors } = await openPage({ projectId: 'file:///p/alembic.ini', selected: chosen, query: 'migration 1', scrollTop: 0, expanded: [] });
+  const base: GraphUpdateMessage = {
+    type: 'update',
+    projectId: 'file:///p/alembic.ini',
+    projectName: 'p',
+    generation: 1,
+    nodes: ns,
+    states: {},
+    problems: {},
+    database: '',
+  };
+  await update(page, base);
+  assert.equal(await page.inputValue('#search'), 'migration 1');
+  assert.match((await page.textContent('#count'))!, /^\d+ of 300 revisions match$/);
+  // Clear the search: the restored selection is still the selection (one down, one up comes back to it).
+  await page.fill('#search', '');
+  await page.focus('#scroller');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowUp');
+  assert.equal(await page.getAttribute(`[data-revision="${chosen}"]`, 'aria-selected'), 'true');
+  // A new generation with one more head: the selection and the other rows stay.
+  const head = { id: 'feedfacecafe', message: 'a new head', parents: [ns[0].id], dependencies: [], labels: [], flags: [] };
+  await update(page, { ...base, generation: 2, nodes: [head, ...ns] });
+  // The scroll position stays: the selected row is still in view and selected.
+  assert.equal(await page.getAttribute(`[data-revision="${chosen}"]`, 'aria-selected'), 'true');
+  await page.$eval('#scroller', (el) => (el.scrollTop = 0));
+  await page.waitForSelector('[data-revision="feedfacecafe"]');
+  const saved = await page.evaluate(() => (window as unknown as { saved: GraphViewState }).saved);
+  assert.equal(saved.selected, chosen);
+  assert.match((await page.textContent('#count'))!, /^301 revisions/);
+  assert.deepEqual(errors, []);
   await page.close();
 });

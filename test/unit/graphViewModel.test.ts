@@ -13,6 +13,7 @@ import {
   scrollToReveal,
   visibleRange,
   type DisplayItem,
+  runKeyOf,
   databaseLine,
 } from '../../client/src/graphView/graphViewModel';
 
@@ -44,7 +45,14 @@ test('a long linear run is folded into one item until opened; short ones never a
   assert.ok(displayItems(short).items.every((i) => i.kind === 'revision'));
 });
 
-test('a pinned revision (selection, the database) stays visible inside a folded run, splitting it', () => {
+test('runKeyOf: the folded run a revision is in (selecting it opens that run)', () => {
+  const layout = layoutLanes(longChain());
+  assert.equal(runKeyOf(layout, 'c10'), 'c19');
+  assert.equal(runKeyOf(layout, 'head'), undefined);
+  assert.equal(runKeyOf(layout, 'nope'), undefined);
+});
+
+test("a pinned revision (the database's) stays visible inside a folded run, splitting it", () => {
   const layout = layoutLanes(longChain());
   const d = displayItems(layout, { pinned: new Set(['c10']) });
   assert.deepEqual(kinds(d.items), ['r', 'fold9:c19', 'r', 'fold10:c19', 'r', 'r', 'r', 'r', 'r']);

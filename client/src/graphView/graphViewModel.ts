@@ -83,6 +83,14 @@ export function displayItems(
   return { items, itemOfRow };
 }
 
+/** The key of the foldable run (`FOLD_MIN` rows or more) a revision is in, if any: selecting it opens that run. */
+export function runKeyOf(layout: LaneLayout, id: string): string | undefined {
+  const row = layout.rowOf.get(id);
+  if (row === undefined) return undefined;
+  const run = layout.runs.find((r) => r.count >= FOLD_MIN && r.first <= row && row <= r.last);
+  return run && layout.rows[run.first].id;
+}
+
 /** The items to render for a scroll position: `[first, last]`, with `overscan` items either side. */
 export function visibleRange(scrollTop: number, viewportHeight: number, itemHeight: number, itemCount: number, overscan = 8): { first: number; last: number } {
   if (itemCount === 0) return { first: 0, last: -1 };

@@ -12,7 +12,7 @@ import { layoutLanes, type LaneLayout } from '../../../../server/src/shared/lane
 import { edgeLane, edgePath, laneX, LANE_WIDTH, shortDate } from '../../../../server/src/shared/graphSvg';
 import { shortId, type RevisionState } from '../../../../server/src/shared/revisionState';
 import type { GraphToHostMessage, GraphViewNode, GraphViewState, HostToGraphMessage } from '../../../../server/src/shared/graphViewProtocol';
-import { displayItems, edgesInWindow, lineage, matchesQuery, moveSelection, scrollToReveal, visibleRange, type Display } from '../graphViewModel';
+import { displayItems, edgesInWindow, lineage, matchesQuery, moveSelection, runKeyOf, scrollToReveal, visibleRange, type Display } from '../graphViewModel';
 
 interface VsCodeApi {
   postMessage(message: GraphToHostMessage): void;
@@ -66,7 +66,6 @@ function saveState(): void {
 function rebuildDisplay(): void {
   matched = query.trim() ? new Set(nodes.filter((n) => matchesQuery(n, query)).map((n) => n.id)) : undefined;
   const pinned = new Set<string>(Object.keys(states).filter((id) => states[id] === 'current'));
-  if (selected) pinned.add(selected);
   const m = matched;
   display = displayItems(layout, { expanded, pinned, ...(m ? { matches: (row: number) => m.has(layout.rows[row].id) } : {}) });
   related = selected ? lineage(layout, selected) : new Set();
@@ -208,6 +207,9 @@ function reveal(index: number): void {
 
 function select(id: string | undefined, opts: { reveal?: boolean } = {}): void {
   selected = id;
+  // A selection inside a folded run opens the run (so the arrows then walk through it).
+  const run = id === undefined ? undefined : runKeyOf(layout, id);
+  if (run) expanded.add(run);
   rebuildDisplay();
   const i = id === undefined ? undefined : itemOfRevision(id);
   if (opts.reveal && i !== undefined) reveal(i);
@@ -219,7 +221,7 @@ window.addEventListener('message', (event: MessageEvent<HostToGraphMessage>) => 
   const m = event.data;
   if (m.type === 'reveal') {
     if (!byId.has(m.revision)) return;
-    // A revision the search hides is shown by clearing the search; a folded one is pinned by selecting it.
+    // A revision the search hides is shown by clearing the search; a folded one's run opens.
     if (matched && !matched.has(m.revision)) search.value = query = '';
     pendingScroll = undefined;
     select(m.revision, { reveal: true });
@@ -236,6 +238,8 @@ window.addEventListener('message', (event: MessageEvent<HostToGraphMessage>) => 
     byId = new Map(nodes.map((n) => [n.id, n]));
     layout = layoutLanes(nodes);
     if (selected && !byId.has(selected)) selected = undefined;
+    const run = selected && runKeyOf(layout, selected);
+    if (run) expanded.add(run);
   }
   rebuildDisplay();
   if (pendingScroll !== undefined && display.items.length) {
