@@ -20,7 +20,7 @@ import type { DatabaseMonitor } from './databaseMonitor';
 import { reportFailure } from './ctx';
 import type { ProbeRequest, ProbeResult, TargetProbe } from './targetProbe';
 import { chooseAlembic, driverIgnoresPgoptions, parseEnvFile, runTimeoutOptions, type AlembicChoice } from './alembicCli/interpreter';
-import { interpreterFacts } from './localTools';
+import { interpreterFacts, mainCheckoutOf } from './localTools';
 import { MAX_CONFIG_BYTES, readRegularText } from '../../server/src/shared/regularFile';
 import { describeTarget, targetUrl } from './alembicCli/alembicTarget';
 
@@ -31,6 +31,8 @@ export interface RunOptions {
   revealOutput?: boolean;
   /** Re-read the database afterwards (default true). */
   refreshDatabase?: boolean;
+  /** A temporary config to pass as `-c` instead of the project's alembic.ini (another branch's migrations). */
+  iniFile?: string;
 }
 
 export type RunOutcome =
@@ -136,7 +138,7 @@ export class AlembicRunner implements vscode.Disposable {
     try {
       invocation = buildAlembicInvocation({
         command: ctx.choice.argv,
-        iniFile: vscode.Uri.parse(project.iniUri).fsPath,
+        iniFile: opts.iniFile ?? vscode.Uri.parse(project.iniUri).fsPath,
         cwd: scope.fsPath,
         xArgs: cfg.get<string[]>('xArgs', []),
         env: extraEnv,
@@ -176,6 +178,8 @@ export class AlembicRunner implements vscode.Disposable {
     this.running.set(project.id, { title: opts.title, abort });
     this.emitter.fire({ projectId: project.id, running: true });
     let result: RunResult;
+    /** The last lock wait the watch saw (for *Show Blockers* after a lock timeout). */
+    let lastWait: string | undefined;
     try {
       result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Alembic: ${opts.title}`, cancellable: true },
@@ -186,7 +190,10 @@ export class AlembicRunner implements vscode.Disposable {
           const watch = lockPg
             ? new BlockerWatch(lockPg, invocation.env.PGAPPNAME ?? appName, (text) => {
                 progress.report({ message: text ? `${stepText ? `${stepText} — ` : ''}${text}` : stepText });
-                if (text) this.log.warn(`[run] ${project.name}: ${clean(text)}`);
+                if (text) {
+                  lastWait = clean(text);
+                  this.log.warn(`[run] ${project.name}: ${lastWait}`);
+                }
               })
             : undefined;
           watch?.start();
@@ -243,7 +250,7 @@ export class AlembicRunner implements vscode.Disposable {
         secrets,
       });
       this.log.error(`[run] ${project.name}: ${failure.kind} — ${failure.message}`);
-      void this.reportFailure(failure, opts.title, () => void this.run(project, action, opts));
+      void this.reportFailure(failure, opts.title, () => void this.run(project, action, opts), lastWait);
       outcome = { kind: 'failed', result, failure };
     }
     if (
@@ -303,7 +310,12 @@ export class AlembicRunner implements vscode.Disposable {
       interpreterFacts({
         command,
         ...(command.length ? {} : { pythonExtension: await this.pythonPath(scope) }),
-        dirs: [scope.fsPath, ...(folder && folder !== scope.fsPath ? [folder] : [])],
+        // A linked worktree shares the main checkout's virtualenv: look there last.
+        dirs: [
+          scope.fsPath,
+          ...(folder && folder !== scope.fsPath ? [folder] : []),
+          ...[mainCheckoutOf(scope.fsPath), folder && mainCheckoutOf(folder)].filter((d): d is string => !!d),
+        ],
         pathVar: extraEnv.PATH ?? process.env.PATH,
       }),
     );
@@ -381,14 +393,21 @@ export class AlembicRunner implements vscode.Disposable {
     return { ...parsed.pg, ...(result.password ? { password: result.password } : {}) };
   }
 
-  private async reportFailure(f: AlembicFailure, title: string, retry: () => void): Promise<void> {
+  private async reportFailure(f: AlembicFailure, title: string, retry: () => void, lastWait?: string): Promise<void> {
     const actions: string[] = [];
-    if (f.kind === 'lock-timeout') actions.push('Retry');
+    if (f.kind === 'lock-timeout') actions.push('Retry', 'Show Blockers');
     if (f.kind === 'wrong-interpreter') actions.push('Select Interpreter', 'Open Settings');
     if (f.kind === 'multiple-heads') actions.push('Merge Heads');
     if (f.kind === 'auth-failed' || f.kind === 'connection-refused' || f.kind === 'database-missing') actions.push('Configure Database');
     const choice = await reportFailure(this.log, `Alembic: ${title} failed — ${f.message} ${f.nextStep}`, { actions });
     if (choice === 'Retry') retry();
+    else if (choice === 'Show Blockers')
+      void vscode.window.showInformationMessage(lastWait ? 'Alembic: what the run waited for' : 'Alembic: no blocker was seen during the run', {
+        modal: true,
+        detail: lastWait
+          ? `${lastWait}\n\nThe extension never ends other sessions: finish or end that transaction, then retry.`
+          : 'The lock wait ended before the watch (every second) saw who held the lock. Sessions idle in a transaction are the usual blockers: see pg_stat_activity, then retry.',
+      });
     else if (choice === 'Select Interpreter')
       void vscode.commands
         .executeCommand('python.setInterpreter')

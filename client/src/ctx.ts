@@ -12,6 +12,8 @@ import type { DatabaseMonitor } from './databaseMonitor';
 import type { AlembicRunner } from './alembicRunner';
 import type { RevisionTreeProvider, TreeNode, ViewCache } from './views';
 import type { OfflineSqlDocuments } from './commands/sql';
+import type { BranchDocuments } from './commands/branch';
+import type { GitStore } from './gitStore';
 
 /** What tree rows, CodeLenses and the status bar pass to commands. */
 export type Target = TreeNode | { projectId: string; revision?: string } | undefined;
@@ -27,6 +29,8 @@ export interface CtxParts {
   tree: RevisionTreeProvider;
   treeView: vscode.TreeView<TreeNode>;
   sqlDocs: OfflineSqlDocuments;
+  git: GitStore;
+  branchDocs: BranchDocuments;
 }
 
 const SELECTED_KEY = 'alembic.selectedProject';
@@ -57,6 +61,8 @@ export class Ctx implements CtxParts {
   readonly tree!: RevisionTreeProvider;
   readonly treeView!: vscode.TreeView<TreeNode>;
   readonly sqlDocs!: OfflineSqlDocuments;
+  readonly git!: GitStore;
+  readonly branchDocs!: BranchDocuments;
   /**
    * Lives as long as the language client (its state listeners): disposed before the client stops,
    * so nothing reacts to a client that is going away. The client keeps its own message handlers

@@ -20,6 +20,10 @@ import {
 } from './db/databaseUrl';
 import { keepAliveMs, readDatabaseState, VersionTableReader, type DatabaseReading } from './db/versionTable';
 import type { DbStatus } from './model/statusModel';
+import { largeTables } from './db/tableSizes';
+
+/** How often the biggest tables are read again (they change slowly). */
+const LARGE_TABLES_EVERY_MS = 5 * 60_000;
 import type { GraphStore } from './graphStore';
 
 /** What the extension knows about one project's database. */
@@ -43,6 +47,8 @@ const secretKey = (pg: PgConnectionOptions): string => `alembic.password:${pg.us
 export class DatabaseMonitor implements vscode.Disposable {
   private readonly states = new Map<string, ProjectDatabase>();
   private readonly readers = new Map<string, { key: string; reader: VersionTableReader }>();
+  /** The biggest tables per project, with when and where they were read. */
+  private readonly liveTables = new Map<string, { key: string; at: number; tables: Array<{ name: string; rows: number; bytes: number }> }>();
   private readonly emitter = new vscode.EventEmitter<string>();
   private readonly disposables: vscode.Disposable[] = [this.emitter];
   private timer: NodeJS.Timeout | undefined;
@@ -193,6 +199,7 @@ export class DatabaseMonitor implements vscode.Disposable {
               }
             : { status: { kind: reading.kind, message: reading.message, database }, target, pg: conn.pg, url: conn.url, urlSource: conn.source };
         if (reading.kind === 'auth-failed' && reading.passwordMissing) void this.offerPassword(project, conn.pg);
+        if (reading.kind === 'ok') void this.readLargeTables(project.id, conn.pg);
       }
     }
     this.set(project.id, next);
@@ -232,13 +239,34 @@ export class DatabaseMonitor implements vscode.Disposable {
     this.sendToServer(projectId);
   }
 
+  /** Big tables change slowly: read at most every few minutes, then told to the server (alembic.lint.largeTableRows). */
+  private async readLargeTables(projectId: string, pg: PgConnectionOptions): Promise<void> {
+    const key = JSON.stringify({ ...pg, password: undefined });
+    const have = this.liveTables.get(projectId);
+    if (have && have.key === key && Date.now() - have.at < LARGE_TABLES_EVERY_MS) return;
+    this.liveTables.set(projectId, { key, at: Date.now(), tables: have?.key === key ? have.tables : [] });
+    const r = await largeTables(pg);
+    if (r.kind !== 'ok') {
+      this.log.debug(`[db] large tables: ${r.message}`);
+      return;
+    }
+    this.liveTables.set(projectId, { key, at: Date.now(), tables: r.tables });
+    this.sendToServer(projectId);
+  }
+
   /** Tells the language server a project's database state (`alembic/databaseState`). */
   private sendToServer(projectId: string): void {
     const status = this.states.get(projectId)?.status;
     if (!status || !this.client.isRunning()) return;
     const state: DatabaseState =
       status.kind === 'ok'
-        ? { kind: 'ok', revisions: status.revisions, database: status.database, readAt: status.readAt.toISOString() }
+        ? {
+            kind: 'ok',
+            revisions: status.revisions,
+            database: status.database,
+            readAt: status.readAt.toISOString(),
+            ...(this.liveTables.get(projectId)?.tables.length ? { largeTables: this.liveTables.get(projectId)!.tables } : {}),
+          }
         : status.kind === 'loading'
           ? { kind: 'unknown' }
           : { kind: 'error', reason: status.kind, message: 'message' in status ? status.message : status.kind };

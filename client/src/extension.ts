@@ -12,6 +12,8 @@ import { AlembicRunner } from './alembicRunner';
 import { TargetProbe } from './targetProbe';
 import { RevisionCodeLensProvider, RevisionTreeProvider, StatusBar, ViewCache, type TreeNode } from './views';
 import { OFFLINE_SQL_SCHEME, OfflineSqlDocuments } from './commands/sql';
+import { BRANCH_SCHEME, BranchDocuments, offerBranchActions } from './commands/branch';
+import { GitStore } from './gitStore';
 import { registerCommands } from './commands';
 import { Ctx, reportFailure } from './ctx';
 import { graphPanelsOf } from './graphView/graphPanel';
@@ -23,6 +25,7 @@ export interface AlembicExtensionApi {
   database: DatabaseMonitor;
   runner: AlembicRunner;
   tree: RevisionTreeProvider;
+  git: GitStore;
   /** Resolves when the first project list and graphs are loaded. */
   ready: Promise<void>;
 }
@@ -40,13 +43,15 @@ export function activate(context: vscode.ExtensionContext): AlembicExtensionApi 
     const views = new ViewCache(store);
     const database = new DatabaseMonitor(store, client, context.secrets, log);
     const runner = new AlembicRunner(log, database, new TargetProbe(context.asAbsolutePath('dist/alembic_target.py')));
-    const tree = new RevisionTreeProvider(store, views, database);
+    const git = new GitStore(client, store, database, log);
+    const tree = new RevisionTreeProvider(store, views, database, git);
     const treeView = vscode.window.createTreeView<TreeNode>('alembic.revisions', { treeDataProvider: tree, showCollapseAll: true });
     const sqlDocs = new OfflineSqlDocuments();
-    const c = new Ctx({ extension: context, log, client, store, views, database, runner, tree, treeView, sqlDocs });
+    const branchDocs = new BranchDocuments();
+    const c = new Ctx({ extension: context, log, client, store, views, database, runner, tree, treeView, sqlDocs, git, branchDocs });
     ctx = c;
     graphPanelsOf(c); // registers the graph panels' serializer: panels come back after a reload
-    const status = new StatusBar(store, views, database, runner, () => c.currentProject());
+    const status = new StatusBar(store, views, database, runner, () => c.currentProject(), git);
     const lenses = new RevisionCodeLensProvider(store, views, database);
     context.subscriptions.push(
       store,
@@ -57,6 +62,9 @@ export function activate(context: vscode.ExtensionContext): AlembicExtensionApi 
       status,
       lenses,
       vscode.workspace.registerTextDocumentContentProvider(OFFLINE_SQL_SCHEME, sqlDocs),
+      git,
+      git.onDidLocate((e) => void offerBranchActions(c, e)),
+      vscode.workspace.registerTextDocumentContentProvider(BRANCH_SCHEME, branchDocs),
       vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'python' }, lenses),
       ...registerCommands(c),
     );
@@ -114,7 +122,7 @@ export function activate(context: vscode.ExtensionContext): AlembicExtensionApi 
       log.error(`[client] start failed: ${(e as Error).stack ?? String(e)}`);
       void reportFailure(log, `Alembic Migrations could not start its language server: ${(e as Error).message}`);
     });
-    return { store, database, runner, tree, ready };
+    return { store, database, runner, tree, git, ready };
   } catch (e) {
     log.error(`[client] activation failed: ${(e as Error).stack ?? String(e)}`);
     void reportFailure(log, `Alembic Migrations failed to activate: ${(e as Error).message}`);

@@ -54,3 +54,40 @@ export function interpreterFacts(input: { command: string[]; pythonExtension?: s
     alembicOnPath: which('alembic', input.pathVar),
   };
 }
+
+/**
+ * For a folder inside a linked git worktree (`git worktree add`), the same folder in the main
+ * checkout — where the project's `.venv` usually lives, since worktrees share one. Read from the
+ * worktree's `.git` file (`gitdir: <main>/.git/worktrees/<name>`); undefined elsewhere.
+ */
+export function mainCheckoutOf(dir: string): string | undefined {
+  let at = path.resolve(dir);
+  for (let depth = 0; depth < 40; depth++) {
+    const dotGit = path.join(at, '.git');
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(dotGit);
+    } catch {
+      st = undefined;
+    }
+    if (st?.isDirectory()) return undefined; // a main checkout itself
+    if (st?.isFile()) {
+      let text = '';
+      try {
+        text = fs.readFileSync(dotGit, 'utf8').slice(0, 4096);
+      } catch {
+        return undefined;
+      }
+      const m = /^gitdir:\s*(.+?)\s*$/m.exec(text);
+      if (!m) return undefined;
+      const gitdir = path.resolve(at, m[1]);
+      const w = /^(.*)[\\/]\.git[\\/]worktrees[\\/][^\\/]+$/.exec(gitdir);
+      if (!w) return undefined;
+      return path.join(w[1], path.relative(at, path.resolve(dir)));
+    }
+    const up = path.dirname(at);
+    if (up === at) return undefined;
+    at = up;
+  }
+  return undefined;
+}

@@ -4,12 +4,13 @@
  * re-renders on change; the row/lens/status content comes from the pure models.
  */
 import * as vscode from 'vscode';
-import type { ProjectInfo, RevisionNode } from '../../server/src/shared/protocol';
+import type { LocateRevisionResult, ProjectInfo, RevisionNode } from '../../server/src/shared/protocol';
 import { GraphView, parentRows, topRows, type RevisionState, type TreeRow } from './model/graphModel';
 import { statusView, type GraphInfo } from './model/statusModel';
 import type { GraphStore } from './graphStore';
 import type { DatabaseMonitor } from './databaseMonitor';
 import type { AlembicRunner } from './alembicRunner';
+import type { GitStore } from './gitStore';
 
 /** Graph views cached per project generation (ancestor walks are reused across views). */
 export class ViewCache {
@@ -36,6 +37,7 @@ const ICONS: Record<TreeRow['icon'], vscode.ThemeIcon> = {
   unknown: new vscode.ThemeIcon('git-commit'),
   broken: new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground')),
   duplicate: new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground')),
+  'from-branch': new vscode.ThemeIcon('git-branch', new vscode.ThemeColor('disabledForeground')),
 };
 
 export class RevisionTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
@@ -45,15 +47,27 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   /** Top-level revision rows per project, for reveal(). */
   private readonly rowsByProject = new Map<string, TreeNode[]>();
 
+  /** The tree's filter: only revisions added on this branch (git). */
+  private onlyThisBranch = false;
+
   constructor(
     private readonly store: GraphStore,
     private readonly views: ViewCache,
     private readonly database: DatabaseMonitor,
+    private readonly git?: GitStore,
   ) {
     this.disposables.push(
       store.onDidChange(() => this.emitter.fire(undefined)),
       database.onDidChange(() => this.emitter.fire(undefined)),
+      ...(git ? [git.onDidChange(() => this.emitter.fire(undefined))] : []),
     );
+  }
+
+  /** Shows only the revisions added on this branch, or every revision again. */
+  setOnlyThisBranch(on: boolean): void {
+    this.onlyThisBranch = on;
+    void vscode.commands.executeCommand('setContext', 'alembic.tree.onlyThisBranch', on);
+    this.emitter.fire(undefined);
   }
 
   states(projectId: string): Map<string, RevisionState> {
@@ -76,7 +90,12 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     const view = this.views.view(project.id);
     if (!view) return [];
     const parent: TreeNode | undefined = this.store.projects().length > 1 ? { kind: 'project', project } : undefined;
-    const rows = topRows(view, this.states(project.id), project.id).map((row): TreeNode => ({ kind: 'revision', row, ...(parent ? { parent } : {}) }));
+    const git = this.git?.info(project.id);
+    const rows = topRows(view, this.states(project.id), project.id, {
+      ...(git && !git.unavailable ? { git } : {}),
+      onlyThisBranch: this.onlyThisBranch,
+      ...(this.git ? { fromBranches: this.git.fromBranches(project.id) } : {}),
+    }).map((row): TreeNode => ({ kind: 'revision', row, ...(parent ? { parent } : {}) }));
     this.rowsByProject.set(project.id, rows);
     return rows;
   }
@@ -104,7 +123,9 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
     item.iconPath = ICONS[r.icon];
     item.contextValue = r.contextValue;
     const node = this.views.view(r.projectId)?.byId.get(r.revision);
-    if (node) {
+    if (r.icon === 'from-branch' && r.contextValue === 'fromBranch') {
+      item.command = { command: 'alembic.branch.showMigration', title: 'Show the Migration', arguments: [element] };
+    } else if (node) {
       item.command = {
         command: 'vscode.open',
         title: 'Open Migration',
@@ -126,6 +147,17 @@ export class RevisionTreeProvider implements vscode.TreeDataProvider<TreeNode>, 
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** Where git has the database's revisions that this checkout lacks (status bar tooltip). */
+function fromBranchTooltip(located: ReadonlyMap<string, LocateRevisionResult> | undefined): string {
+  if (!located?.size) return '';
+  const lines = [...located].map(([rev, r]) =>
+    r.kind === 'found' && r.chain
+      ? `- \`${rev}\` is on branch \`${r.chain.ref}\` (${r.locations[0]?.path ?? ''}); ${r.chain.migrations.length} migration(s) missing here. Click for actions.`
+      : `- \`${rev}\`: ${r.message ?? 'git has it nowhere'}`,
+  );
+  return `\n\n**Not in this checkout:**\n${lines.join('\n')}`;
 }
 
 export function toRange(node: RevisionNode): vscode.Range {
@@ -229,9 +261,11 @@ export class StatusBar implements vscode.Disposable {
     private readonly database: DatabaseMonitor,
     private readonly runner: AlembicRunner,
     private readonly currentProject: () => ProjectInfo | undefined,
+    private readonly git?: GitStore,
   ) {
     this.item.name = 'Alembic Database';
     this.disposables.push(
+      ...(git ? [git.onDidChange(() => this.render())] : []),
       store.onDidChange(() => this.render()),
       database.onDidChange(() => this.render()),
       vscode.window.onDidChangeActiveTextEditor(() => this.render()),
@@ -260,7 +294,8 @@ export class StatusBar implements vscode.Disposable {
     const runsWith = this.runner.interpreterOf(project.id);
     const tooltip = new vscode.MarkdownString(
       `${elsewhere ? `**alembic changes ${elsewhere}** (as env.py builds it), not the database shown here.\n\n` : ''}${v.tooltip}${db?.target ? `\n\n${db.target.database} on ${db.target.host} — from ${db.target.source}` : ''}${db?.target?.notes.length ? `\n\n${db.target.notes.map((n) => `- ${n}`).join('\n')}` : ''}` +
-        (runsWith ? `\n\nRuns alembic with ${runsWith}.` : ''),
+        (runsWith ? `\n\nRuns alembic with ${runsWith}.` : '') +
+        fromBranchTooltip(this.git?.fromBranches(project.id)),
     );
     this.item.tooltip = tooltip;
     this.item.command = { command: v.command, title: 'Alembic', arguments: [{ projectId: project.id }] };

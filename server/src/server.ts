@@ -24,6 +24,9 @@ import { statSignature } from './cache/graphSnapshot';
 import {
   type InitializationOptions,
   DatabaseStateNotification,
+  GitChangedNotification,
+  GitInfoRequest,
+  LocateRevisionRequest,
   GraphChangedNotification,
   NewRevisionRequest,
   WorkspaceTrustNotification,
@@ -64,6 +67,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     output: {
       diagnostics: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
       graphChanged: (projectId, generation) => void connection.sendNotification(GraphChangedNotification, { projectId, generation }),
+      gitChanged: (projectId) => void connection.sendNotification(GitChangedNotification, { projectId }),
       warn: (message) => void connection.window.showWarningMessage(message),
       log: (message) => connection.console.error(message),
     },
@@ -92,7 +96,14 @@ connection.onInitialized(async () => {
   const watching = capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration
     ? connection.client
         .register(DidChangeWatchedFilesNotification.type, {
-          watchers: [{ globPattern: '**/alembic.ini' }, { globPattern: '**/pyproject.toml' }, { globPattern: '**/*.py' }],
+          watchers: [
+            { globPattern: '**/alembic.ini' },
+            { globPattern: '**/pyproject.toml' },
+            { globPattern: '**/*.py' },
+            // HEAD, branches and tags: git's facts (base branch, provenance) are read again when they move.
+            { globPattern: '**/.git/{HEAD,packed-refs}' },
+            { globPattern: '**/.git/refs/**' },
+          ],
         })
         .catch((e: unknown) => state.boundary.logError('registering file watchers', e))
     : undefined;
@@ -155,10 +166,18 @@ connection.onRequest(RevisionGraphRequest, (p, token) =>
     () => handlers.revisionGraph(state, p, token),
   ),
 );
+connection.onRequest(GitInfoRequest, (p) => state.handle('alembic/gitInfo', null, () => handlers.gitInfo(state, p)));
+connection.onRequest(LocateRevisionRequest, (p) =>
+  state.handle(
+    'alembic/locateRevision',
+    { kind: 'unavailable', message: 'The language server failed to ask git: see the Alembic output.', locations: [] },
+    () => handlers.locate(state, p),
+  ),
+);
 connection.onRequest(RevisionRisksRequest, (p) => state.handle('alembic/revisionRisks', [], () => handlers.revisionRisks(state, p)));
 connection.onNotification(WorkspaceTrustNotification, (p) =>
   state.guard('alembic/workspaceTrust', () => {
-    state.trusted = p.trusted === true;
+    if (p.trusted === true) state.trustGranted();
   }),
 );
 connection.onNotification(DatabaseStateNotification, (p) => state.guard('alembic/databaseState', () => state.setDatabaseState(p.projectId, p.state)));

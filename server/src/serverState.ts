@@ -23,6 +23,7 @@ import { Readiness } from './state/readiness';
 import { DocumentCache } from './state/documentCache';
 import { SettingsStore } from './state/settingsStore';
 import { DiagnosticsPublisher, type PublisherOutput } from './state/diagnosticsPublisher';
+import { GitTracker, type GitStatus } from './state/gitTracker';
 
 export interface ServerStateOptions {
   /** The workspace folders of `initialize` (absolute paths). */
@@ -33,6 +34,8 @@ export interface ServerStateOptions {
   /** Where diagnostics, graph changes, warnings and logs go. */
   output: Omit<PublisherOutput, 'flushed' | 'logError' | 'graphChanged'> & {
     graphChanged(projectId: string, generation: number): void;
+    /** What git knows about a project changed (provenance, base branch). */
+    gitChanged(projectId: string): void;
     log(message: string): void;
   };
   /** Resolves when the connection has no output waiting (start-up reading pauses for it). */
@@ -48,6 +51,7 @@ export class ServerState implements HandlerContext {
   readonly documents: DocumentCache;
   readonly settings: SettingsStore;
   readonly publisher: DiagnosticsPublisher;
+  readonly git: GitTracker;
   readonly snapshots: SnapshotStore | undefined;
   /** Workspace Trust as the client reports it (clients without it: trusted). */
   trusted: boolean;
@@ -66,15 +70,49 @@ export class ServerState implements HandlerContext {
     this.documents = new DocumentCache((f) => this.workspace.openText(f));
     const docsBaseUri = typeof opts.initOptions.docsBaseUri === 'string' ? opts.initOptions.docsBaseUri : undefined;
     this.settings = new SettingsStore(opts.pullSettings, docsBaseUri, (w, e) => this.boundary.logError(w, e));
-    this.publisher = new DiagnosticsPublisher(this.workspace, this.documents, this.settings, {
-      diagnostics: opts.output.diagnostics,
-      warn: opts.output.warn,
-      graphChanged: (p) => opts.output.graphChanged(this.projectUri(p), p.generation),
-      logError: (w, e) => this.boundary.logError(w, e),
-      flushed: () => {
-        if (this.snapshots && this.readiness.isReady) this.snapshots.schedule(this.snapshotSource());
+    this.git = new GitTracker({
+      trusted: () => this.trusted,
+      options: async (p) => {
+        const s = await this.settings.settingsFor(this.folderOf(p));
+        return { ...(s.git.baseBranch ? { baseBranch: s.git.baseBranch } : {}), releaseTags: s.git.releaseTags };
       },
+      changed: (id) => {
+        this.publisher.markDirty([id]);
+        opts.output.gitChanged(pathToUri(id));
+      },
+      log: (line) => opts.output.log(line),
+      ...(typeof opts.initOptions.cacheDir === 'string' && opts.initOptions.cacheDir ? { cacheDir: opts.initOptions.cacheDir } : {}),
     });
+    this.publisher = new DiagnosticsPublisher(
+      this.workspace,
+      this.documents,
+      this.settings,
+      {
+        diagnostics: opts.output.diagnostics,
+        warn: opts.output.warn,
+        graphChanged: (p) => opts.output.graphChanged(this.projectUri(p), p.generation),
+        logError: (w, e) => this.boundary.logError(w, e),
+        flushed: () => {
+          if (this.snapshots && this.readiness.isReady) this.snapshots.schedule(this.snapshotSource());
+        },
+      },
+      {
+        gitFacts: (id) => this.git.factsOf(id),
+        touchedSinceGitRead: (id) => this.git.touchedSinceRead(id),
+        databaseRevisions: (id) => {
+          const db = this.dbStates.get(pathToUri(id));
+          return db?.kind === 'ok' ? db.revisions : undefined;
+        },
+        databaseTables: (id) => {
+          const db = this.dbStates.get(pathToUri(id));
+          return db?.kind === 'ok' && db.largeTables ? { database: db.database, tables: db.largeTables } : undefined;
+        },
+      },
+    );
+  }
+
+  private folderOf(p: ProjectIndex): string {
+    return this.workspace.folderOfProject(p.project.id) ?? p.project.rootDir;
   }
 
   async start(): Promise<void> {
@@ -96,6 +134,7 @@ export class ServerState implements HandlerContext {
     await loadParsers();
     this.publisher.forgetLint();
     this.publisher.markDirty(this.workspace.allProjects().map((p) => p.project.id));
+    this.git.refresh(this.workspace.allProjects());
   }
 
   private async indexStartupFolders(): Promise<void> {
@@ -130,7 +169,11 @@ export class ServerState implements HandlerContext {
   // ---- events -------------------------------------------------------------------------
 
   addFolder(folder: string): void {
-    this.whenReady('adding a workspace folder', () => this.publisher.markDirty(this.workspace.addFolder(folder)));
+    this.whenReady('adding a workspace folder', () => {
+      const ids = this.workspace.addFolder(folder);
+      this.publisher.markDirty(ids);
+      this.git.refresh(ids.flatMap((id) => this.workspace.project(id) ?? []));
+    });
   }
 
   removeFolder(folder: string): void {
@@ -150,8 +193,17 @@ export class ServerState implements HandlerContext {
     this.publisher.markDirty(this.workspace.closeDocument(uriToPath(doc.uri)));
   }
 
-  filesChanged(changes: Array<{ file: string; kind: 'created' | 'changed' | 'deleted' }>): void {
+  filesChanged(all: Array<{ file: string; kind: 'created' | 'changed' | 'deleted' }>): void {
+    // HEAD, a ref or packed-refs moved: git's facts are read again where the refs' key changed.
+    const isGit = (f: string): boolean => f.split(/[\\/]/).includes('.git');
+    if (all.some((c) => isGit(c.file))) this.git.refsChanged(() => this.workspace.allProjects());
+    const changes = all.filter((c) => !isGit(c.file));
+    if (!changes.length) return;
     this.whenReady('watched files', () => {
+      for (const p of this.workspace.allProjects()) {
+        const mine = changes.filter((c) => p.project.versionLocations.some((l) => c.file.startsWith(l)));
+        if (mine.length) this.git.filesChanged(p, mine);
+      }
       const before = new Set(this.workspace.allProjects().map((p) => p.project.id));
       const ids = this.workspace.fileEvents(changes);
       for (const c of changes) if (c.kind !== 'changed') this.publisher.forgetLint(c.file);
@@ -165,19 +217,36 @@ export class ServerState implements HandlerContext {
       this.settings.clear();
       this.publisher.forgetLint();
       this.publisher.markDirty(this.workspace.allProjects().map((p) => p.project.id));
+      this.git.refresh(this.workspace.allProjects());
     });
   }
 
+  /** The user trusted the workspace: git may run now. */
+  trustGranted(): void {
+    this.trusted = true;
+    this.whenReady('workspace trust', () => this.git.refresh(this.workspace.allProjects(), true));
+  }
+
   setDatabaseState(projectId: string, state: DatabaseState): void {
+    const before = this.dbStates.get(projectId);
     this.dbStates.set(projectId, state);
+    // The database decides which migrations shipped only when git and start-after cannot.
+    const revisions = (s: DatabaseState | undefined): string => (s?.kind === 'ok' ? JSON.stringify([s.revisions, s.largeTables ?? []]) : '');
+    const project = this.workspace.project(uriToPath(projectId));
+    if (project && revisions(before) !== revisions(state)) this.publisher.markDirty([project.project.id]);
   }
 
   private clearProject(id: string): void {
     this.publisher.clearProject(id);
+    this.git.forget(id);
     this.dbStates.delete(pathToUri(id));
   }
 
   // ---- HandlerContext -----------------------------------------------------------------
+
+  gitStatus(projectId: string): GitStatus | undefined {
+    return this.git.statusOf(projectId);
+  }
 
   databaseState(projectId: string): DatabaseState {
     return this.dbStates.get(projectId) ?? { kind: 'unknown' };

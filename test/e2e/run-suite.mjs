@@ -262,7 +262,10 @@ async function main() {
   // ---- 6. An untrusted workspace: the same workbench in Restricted Mode runs nothing, connects nowhere
   await untrustedTests({ run, workspace, env, pgServer });
 
-  // ---- 7. The README's main command, as CI can run it: `npm run demo -- --headless`
+  // ---- 7. Git: the database on another branch's revision, undone from this branch
+  await branchTests({ run, env });
+
+  // ---- 8. The README's main command, as CI can run it: `npm run demo -- --headless`
   t0 = Date.now();
   const demo = spawnSync(process.execPath, [path.join(root, 'scripts/demo.mjs'), '--headless'], {
     cwd: root,
@@ -385,6 +388,124 @@ async function untrustedTests({ run, workspace, env, pgServer }) {
     record(name, e);
   } finally {
     fs.rmSync(planted, { force: true });
+  }
+}
+
+/**
+ * A git repository whose database was upgraded on `feature/x` and is now checked out on `main`:
+ * the tree shows the missing chain as greyed "from branch feature/x" rows, the notification
+ * offers to downgrade with that branch's migrations, the confirmation lists them, and the
+ * database ends at the common ancestor with the working tree untouched.
+ */
+async function branchTests({ run, env }) {
+  const name =
+    'git: a database on another branch\'s revision shows "from branch feature/x" rows; Downgrade with That Branch\'s Migrations takes it to the common ancestor, the working tree untouched';
+  const pg = require('pg');
+  const { startPostgres } = require(path.join(root, 'out/test/support/postgres.js'));
+  const { writeProject } = require(path.join(root, 'out/test/support/generateProject.js'));
+  const { commitAll, git, initRepo, writeMigration } = require(path.join(root, 'out/test/support/gitRepo.js'));
+  const A = 'aaaa00000001';
+  let failShot = async () => undefined;
+  try {
+    const pgServer = await startPostgres();
+    cleanups.push(() => pgServer.stop());
+    const versionRows = async () => {
+      const c = new pg.Client(pgServer.config);
+      await c.connect();
+      try {
+        return (await c.query('SELECT version_num FROM alembic_version ORDER BY 1')).rows.map((r) => r.version_num);
+      } finally {
+        await c.end();
+      }
+    };
+    const repo = path.join(run, 'branch-workspace');
+    fs.mkdirSync(repo);
+    const ini = writeProject(
+      repo,
+      [
+        {
+          id: A,
+          down: [],
+          message: 'create accounts',
+          upgrade: ["op.create_table('accounts', sa.Column('id', sa.Integer, primary_key=True))"],
+          downgrade: ["op.drop_table('accounts')"],
+        },
+      ],
+      { logging: true },
+    );
+    fs.writeFileSync(path.join(repo, '.gitignore'), '__pycache__/\n');
+    initRepo(repo);
+    commitAll(repo, 'first');
+    git(repo, 'checkout', '-q', '-b', 'feature/x');
+    writeMigration(repo, {
+      id: 'bbbb00000001',
+      down: [A],
+      message: 'add nickname',
+      upgrade: ["op.add_column('accounts', sa.Column('nickname', sa.Text))"],
+      downgrade: ["op.drop_column('accounts', 'nickname')"],
+    });
+    writeMigration(repo, {
+      id: 'bbbb00000002',
+      down: ['bbbb00000001'],
+      message: 'create audit',
+      upgrade: ["op.create_table('audit', sa.Column('id', sa.Integer, primary_key=True))"],
+      downgrade: ["op.drop_table('audit')"],
+    });
+    commitAll(repo, 'feature work');
+    const databaseUrl = pgServer.url.replace(/^postgresql:/, 'postgresql+psycopg2:');
+    runSync(alembicBin, ['-c', ini, 'upgrade', 'head'], { cwd: repo, env: { ...process.env, DATABASE_URL: databaseUrl } });
+    git(repo, 'checkout', '-q', 'main');
+    const statusBefore = git(repo, 'status', '--porcelain', '--untracked-files=all');
+
+    const cs = await startCodeServer(run, repo, { ...env, DATABASE_URL: databaseUrl });
+    const ctx = await launchBrowser(run, 'branch');
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    failShot = () => page.screenshot({ path: path.join(artifacts, 'failed-branch.png') });
+    await page.goto(`http://127.0.0.1:${cs.port}/?folder=${encodeURIComponent(repo)}`, { waitUntil: 'domcontentloaded' });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.activitybar .action-label[aria-label^="Alembic"]').first().click({ timeout: 60_000 });
+    // The missing chain, greyed, above this checkout's revisions.
+    for (const id of ['bbbb00000002', 'bbbb00000001'])
+      await page
+        .getByRole('treeitem', { name: new RegExp(`${id}.*from branch feature/x`) })
+        .first()
+        .waitFor({ timeout: 60_000 });
+    await page
+      .getByRole('treeitem', { name: /aaaa00000001/ })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    // The notification says where the database's revision lives and offers the downgrade.
+    const toast = page.locator('.notification-list-item', { hasText: /a revision of branch feature\/x that this checkout does not have/ }).first();
+    await toast.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(artifacts, '9-from-branch.png') });
+    await toast.getByRole('button', { name: "Downgrade with That Branch's Migrations" }).click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30_000 });
+    const text = await dialog.innerText();
+    // The modal's text collapses runs of spaces.
+    for (const want of [/bbbb00000002\s+create audit/, /bbbb00000001\s+add nickname/, new RegExp(`\`${pgServer.database}\``)])
+      if (!want.test(text)) throw new Error(`the confirmation does not show ${want}:\n${text}`);
+    await page.screenshot({ path: path.join(artifacts, '10-branch-downgrade-confirmation.png') });
+    await dialog.getByRole('button', { name: 'Downgrade' }).click();
+    const end = Date.now() + 60_000;
+    let rows = await versionRows();
+    while (JSON.stringify(rows) !== JSON.stringify([A]) && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 500));
+      rows = await versionRows();
+    }
+    if (JSON.stringify(rows) !== JSON.stringify([A])) throw new Error(`alembic_version holds ${JSON.stringify(rows)}, expected ["${A}"]`);
+    // The rows go away once the database is back on this checkout's revisions.
+    const gone = Date.now() + 30_000;
+    while ((await page.getByRole('treeitem', { name: /from branch feature/ }).count()) > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 300));
+    if ((await page.getByRole('treeitem', { name: /from branch feature/ }).count()) > 0) throw new Error('the "from branch" rows stayed after the downgrade');
+    const statusAfter = git(repo, 'status', '--porcelain', '--untracked-files=all');
+    if (statusAfter !== statusBefore) throw new Error(`the working tree changed:\n${statusAfter}`);
+    await ctx.close();
+    await cs.stop();
+    record(name);
+  } catch (e) {
+    await failShot().catch(() => undefined);
+    record(name, e);
   }
 }
 

@@ -251,3 +251,31 @@ test('check: a file Python cannot read is unparsable-migration, whatever the rea
     'enc000000001 -> enc000000003 (head), Café, latin-1 declared',
   );
 });
+
+test('check follows start-after (pyproject) and --start-after: shipped migrations get graph rules only', async () => {
+  const drop = (id: string, down: string[]): GenRevision => ({ id, down, message: `drop ${id}`, upgrade: [`op.drop_column('users', 'c${id.slice(-1)}')`] });
+  const { dir, ini } = project([drop('aaaa00000001', []), drop('aaaa00000002', ['aaaa00000001']), drop('aaaa00000003', ['aaaa00000002'])]);
+  const dropsIn = (out: string): string[] =>
+    out
+      .split('\n')
+      .filter((l) => l.includes(' ban-drop-column '))
+      .map((l) => /aaaa0000000\d/.exec(l)?.[0] ?? '?');
+  assert.deepEqual(dropsIn((await cli(['check', ini])).out), ['aaaa00000001', 'aaaa00000002', 'aaaa00000003'], 'without start-after: everything');
+  fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[tool.alembic-migrations]\nstart-after = "aaaa00000002"\n');
+  assert.deepEqual(dropsIn((await cli(['check', ini])).out), ['aaaa00000003']);
+  assert.deepEqual(dropsIn((await cli(['check', ini, '--start-after', 'aaaa00000001'])).out), ['aaaa00000002', 'aaaa00000003'], 'the flag wins');
+  // A graph rule still covers shipped files: a duplicate id there is reported.
+  fs.copyFileSync(
+    path.join(
+      dir,
+      'migrations',
+      'versions',
+      fs.readdirSync(path.join(dir, 'migrations', 'versions')).find((f) => f.includes('aaaa00000001'))!,
+    ),
+    path.join(dir, 'migrations', 'versions', 'copy_of_first.py'),
+  );
+  assert.match((await cli(['check', ini])).out, /copy_of_first\.py:.* duplicate-revision /);
+  const unknown = await cli(['check', ini, '--start-after', 'ffff00000000']);
+  assert.match(unknown.out, /warning invalid-project-config start-after names 'ffff00000000'/);
+  assert.equal(dropsIn(unknown.out).length >= 3, true);
+});

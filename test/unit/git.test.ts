@@ -17,6 +17,7 @@ import { migrationSource } from '../support/generateProject';
 import { writeProject } from '../support/generateProject';
 import { commitAll, git, initRepo, writeMigration } from '../support/gitRepo';
 import { tempDir } from '../support/tempDir';
+import { parseAddLog, readProjectGitFacts, updateProvenance } from '../../server/src/git/projectHistory';
 
 test('ls-tree -z: mode, type, object and a path with spaces and non-ASCII, unquoted', () => {
   const out = Buffer.from('100644 blob 7771a24a\tv/a.py\u0000100644 blob 659757c9\tv/b c é.py\u0000040000 tree 1234abcd\tv/sub\u0000');
@@ -191,4 +192,37 @@ test('locate: a revision on another branch, on a remote-tracking branch, in the 
   assert.equal(fromReflog[0].commit, feature);
   assert.match(fromReflog[0].ref, /^HEAD@\{\d+\}$/);
   assert.deepEqual(await locateRevision(repo, 'ffff00000000'), []);
+});
+
+test('provenance: parsed from one git log; read again only since the last HEAD after a commit, whole after a checkout elsewhere', async () => {
+  const parsed = parseAddLog('\x1ec1\x1fAnn Lee\x1f1700000000\x1fadd: a\x1fb\0\nv/a.py\0v/b c.py\0\x1ec0\x1fBob\x1f1600000000\x1fold\0\nv/a.py\0');
+  assert.deepEqual(parsed.get('v/a.py'), { commit: 'c1', author: 'Ann Lee', date: 1700000000, subject: 'add: a\x1fb' }, 'the newest add wins');
+  assert.equal(parsed.get('v/b c.py')?.commit, 'c1');
+
+  const dir = tempDir('alembic-prov-');
+  writeProject(dir, [{ id: 'aaaa00000001', down: [] }]);
+  initRepo(dir);
+  commitAll(dir, 'first');
+  const repo = { root: fs.realpathSync(dir) };
+  const project = readProject(path.join(dir, 'alembic.ini'));
+  const facts = await readProjectGitFacts(repo, project, [], {});
+  assert.equal(facts.provenance.size, 1);
+  assert.equal([...facts.provenance.values()][0].subject, 'first');
+  writeMigration(dir, { id: 'aaaa00000002', down: ['aaaa00000001'] });
+  commitAll(dir, 'second');
+  facts.head = git(dir, 'rev-parse', 'HEAD').trim();
+  assert.deepEqual(await updateProvenance(facts, project), { incremental: true });
+  assert.deepEqual([...facts.provenance.values()].map((p) => p.subject).sort(), ['first', 'second']);
+  // A checkout of unrelated history: read whole, nothing of the old branch kept.
+  git(dir, 'checkout', '-q', '--orphan', 'other');
+  git(dir, 'rm', '-q', '-r', '--cached', 'migrations/versions');
+  fs.rmSync(path.join(dir, 'migrations', 'versions'), { recursive: true });
+  writeMigration(dir, { id: 'cccc00000001', down: [] });
+  commitAll(dir, 'orphan');
+  facts.head = git(dir, 'rev-parse', 'HEAD').trim();
+  assert.deepEqual(await updateProvenance(facts, project), { incremental: false });
+  assert.deepEqual(
+    [...facts.provenance.values()].map((p) => p.subject),
+    ['orphan'],
+  );
 });

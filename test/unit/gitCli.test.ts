@@ -238,3 +238,15 @@ test('check --base: warnings exit 0; configured as errors in pyproject.toml they
   fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[tool.alembic-migrations.rules]\nstale-down-revision = "off"\n');
   assert.deepEqual(lines((await cli(['check', dir, '--base', 'main'])).out, 'stale-down-revision'), []);
 });
+
+test('check --base: the git rules obey suppression comments like every rule', async () => {
+  const dir = parallelBranches();
+  const file = path.join(dir, 'migrations', 'versions', `${FIRST}.py`);
+  const text = fs.readFileSync(file, 'utf8');
+  fs.writeFileSync(file, text.replace(`down_revision = '${A}'`, `down_revision = '${A}'  # alembic: ignore[stale-down-revision]`));
+  assert.deepEqual(lines((await cli(['check', dir, '--base', 'main'])).out, 'stale-down-revision'), []);
+  fs.writeFileSync(file, text.replace(`down_revision = '${A}'`, `# alembic: ignore[edited-shipped-migration]\ndown_revision = '${A}'`));
+  assert.equal(lines((await cli(['check', dir, '--base', 'main'])).out, 'stale-down-revision').length, 1, 'another id suppresses nothing here');
+  fs.writeFileSync(file, `# alembic: ignore-file[stale-down-revision]\n${text}`);
+  assert.deepEqual(lines((await cli(['check', dir, '--base', 'main'])).out, 'stale-down-revision'), []);
+});

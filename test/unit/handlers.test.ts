@@ -20,8 +20,9 @@ import { pathToUri, uriToPath } from '../../server/src/uris';
 import type { DatabaseState } from '../../server/src/shared/protocol';
 import { writeProject } from '../support/generateProject';
 import { tempDir } from '../support/tempDir';
+import type { GitStatus } from '../../server/src/state/gitTracker';
 
-function fakeContext(dir: string, opts: { trusted?: boolean; db?: DatabaseState } = {}): HandlerContext & { index: ProjectIndex } {
+function fakeContext(dir: string, opts: { trusted?: boolean; db?: DatabaseState; git?: GitStatus } = {}): HandlerContext & { index: ProjectIndex } {
   const index = ProjectIndex.load(discoverProjects(dir)[0]);
   return {
     index,
@@ -30,6 +31,7 @@ function fakeContext(dir: string, opts: { trusted?: boolean; db?: DatabaseState 
     parsed: () => undefined,
     lintProblemsOf: () => [],
     databaseState: () => opts.db ?? { kind: 'unknown' },
+    gitStatus: () => opts.git,
     projectUri: (p) => pathToUri(p.project.id),
     projectByUri: (u) => (uriToPath(u) === index.project.id ? index : undefined),
     startupProjects: [],

@@ -13,6 +13,11 @@ import {
 } from '../../client/src/alembicCli/interpreter';
 import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
 import { describeWait } from '../../client/src/db/blockerWatch';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { findVirtualenvs, mainCheckoutOf } from '../../client/src/localTools';
+import { commitAll, git, initRepo } from '../support/gitRepo';
+import { tempDir } from '../support/tempDir';
 
 const none: InterpreterFacts = { command: [], virtualenvs: [], lockFiles: {}, tools: {} };
 
@@ -92,4 +97,24 @@ test('a lock wait reads as who holds what, for how long, doing what', () => {
     'waiting 4 s for a lock on `orders` held by pid 812 (app_user, psql, idle in transaction for 25 min: UPDATE orders SET status = 1 WHERE id IN (SELECT id FROM or…)',
   );
   assert.equal(describeWait({ waitingSeconds: 120, blockers: [] }), 'waiting 2 min for a lock');
+});
+
+test("a linked git worktree finds the main checkout's virtualenv (the same subfolder, then its root)", () => {
+  const main = tempDir('alembic-wt-main-');
+  initRepo(main);
+  fs.mkdirSync(path.join(main, 'svc'), { recursive: true });
+  fs.writeFileSync(path.join(main, 'svc', 'alembic.ini'), '[alembic]\n');
+  commitAll(main, 'first');
+  // A virtualenv in the main checkout only (never committed).
+  fs.mkdirSync(path.join(main, '.venv', 'bin'), { recursive: true });
+  fs.writeFileSync(path.join(main, '.venv', 'pyvenv.cfg'), 'home = /usr/bin\n');
+  fs.symlinkSync('/usr/bin/python3', path.join(main, '.venv', 'bin', 'python'));
+  const wt = path.join(tempDir('alembic-wt-'), 'feature');
+  git(main, 'worktree', 'add', '-q', wt);
+  assert.equal(mainCheckoutOf(path.join(wt, 'svc')), path.join(fs.realpathSync(main), 'svc'));
+  assert.equal(mainCheckoutOf(wt), fs.realpathSync(main));
+  assert.equal(mainCheckoutOf(main), undefined, 'the main checkout itself');
+  assert.equal(mainCheckoutOf(tempDir('alembic-nogit-')), undefined);
+  const dirs = [path.join(wt, 'svc'), wt, mainCheckoutOf(path.join(wt, 'svc'))!, mainCheckoutOf(wt)!];
+  assert.deepEqual(findVirtualenvs(dirs), [path.join(fs.realpathSync(main), '.venv', 'bin', 'python')]);
 });

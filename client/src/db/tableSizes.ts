@@ -12,6 +12,32 @@ export interface TableSize {
   bytes: number;
 }
 
+/** Tables with at least this many estimated rows are reported (the server applies its own threshold above it). */
+export const LARGE_TABLE_FLOOR = 10_000;
+
+/** The biggest tables of the database (`schema.name`, estimated rows, total bytes), at most 500. */
+export async function largeTables(
+  pg: PgConnectionOptions,
+): Promise<{ kind: 'ok'; tables: Array<{ name: string; rows: number; bytes: number }> } | { kind: 'error'; message: string }> {
+  let client;
+  try {
+    client = await openConnection(pg, { connectTimeoutMs: 5000, statementTimeoutMs: 5000 });
+    const r = await client.query<{ name: string; rows: string; bytes: string }>(
+      `SELECT n.nspname || '.' || c.relname AS name, c.reltuples::bigint::text AS rows, pg_total_relation_size(c.oid)::text AS bytes
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+          AND c.reltuples >= $1
+        ORDER BY c.reltuples DESC LIMIT 500`,
+      [LARGE_TABLE_FLOOR],
+    );
+    return { kind: 'ok', tables: r.rows.map((x) => ({ name: x.name, rows: Number(x.rows), bytes: Number(x.bytes) })) };
+  } catch (e) {
+    return { kind: 'error', message: redactText((e as Error).message ?? String(e), pg.password ? [pg.password] : []) };
+  } finally {
+    await client?.end().catch(() => undefined);
+  }
+}
+
 /** Sizes of the named tables (schema-qualified names allowed) on the search_path; unknown ones are left out. */
 export async function tableSizes(
   pg: PgConnectionOptions,

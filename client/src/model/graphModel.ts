@@ -3,7 +3,8 @@
  * database's applied revisions: each revision's state, the rows of the revision tree, the order
  * of revision pickers, and what a downgrade or stamp would revert. Pure: no VS Code, no I/O.
  */
-import type { RevisionGraphResult, RevisionNode } from '../../../server/src/shared/protocol';
+import type { GitInfoResult, LocateRevisionResult, RevisionGraphResult, RevisionNode } from '../../../server/src/shared/protocol';
+import { provenanceText } from '../../../server/src/shared/provenance';
 import { appliedRevisions, revisionState, shortId, type AncestryGraph, type RevisionState } from '../../../server/src/shared/revisionState';
 
 export { shortId, type RevisionState };
@@ -105,8 +106,8 @@ export interface TreeRow {
   /** Message, state words and create date. */
   description: string;
   state: RevisionState;
-  /** Icon choice: the state, or `broken` / `duplicate` for graph problems. */
-  icon: RevisionState | 'broken' | 'duplicate';
+  /** Icon choice: the state, `broken` / `duplicate` for graph problems, `from-branch` for another branch's migration. */
+  icon: RevisionState | 'broken' | 'duplicate' | 'from-branch';
   markers: Array<'head' | 'base' | 'mergepoint' | 'branchpoint' | 'missing-parent' | 'duplicate'>;
   /** Merge points list their parents as children; other rows are leaves. */
   collapsible: boolean;
@@ -129,7 +130,7 @@ function mdEscape(s: string): string {
 }
 
 /** The tree row of a revision; `parentKey` makes nested rows unique per path. */
-export function treeRow(view: GraphView, states: Map<string, RevisionState>, node: RevisionNode, parentKey: string): TreeRow {
+export function treeRow(view: GraphView, states: Map<string, RevisionState>, node: RevisionNode, parentKey: string, git?: GitInfoResult): TreeRow {
   const state = states.get(node.id) ?? 'unknown';
   const markers: TreeRow['markers'] = [];
   const f = new Set(node.flags);
@@ -148,6 +149,7 @@ export function treeRow(view: GraphView, states: Map<string, RevisionState>, nod
     markers.includes('mergepoint') ? `merge of ${node.parents.length}` : '',
     markers.includes('branchpoint') ? `branches to ${node.children.length}` : '',
     broken ? 'missing parent' : '',
+    git?.revisions[node.id]?.addedOnBranch ? 'this branch' : '',
   ].filter(Boolean);
   const description = [
     node.message || '(no message)',
@@ -168,6 +170,7 @@ export function treeRow(view: GraphView, states: Map<string, RevisionState>, nod
     ...(node.dependencies.length ? ['', `Depends on: ${rel(node.dependencies)}`] : []),
     ...(node.labels.length ? ['', `Branch labels: ${node.labels.map((l) => `\`${l}\``).join(', ')}`] : []),
     ...(node.createDate ? ['', `Created ${mdEscape(node.createDate)}`] : []),
+    ...(git?.revisions[node.id] ? ['', `Git: ${mdEscape(provenanceText(git.revisions[node.id], git.base))}`] : []),
   ].join('\n');
   return {
     key: `${parentKey}>${node.id}`,
@@ -184,9 +187,65 @@ export function treeRow(view: GraphView, states: Map<string, RevisionState>, nod
   };
 }
 
+export interface TopRowOptions {
+  /** Provenance and branch facts (tooltips, "this branch"). */
+  git?: GitInfoResult;
+  /** Only the revisions added on this branch (the tree's filter). */
+  onlyThisBranch?: boolean;
+  /** Database revisions this checkout lacks, located by git: their chains are shown first, greyed. */
+  fromBranches?: ReadonlyMap<string, LocateRevisionResult>;
+}
+
 /** The top-level rows of a project: every revision, heads first down to base (alembic history order). */
-export function topRows(view: GraphView, states: Map<string, RevisionState>, projectKey: string): TreeRow[] {
-  return view.nodes.map((n) => treeRow(view, states, n, projectKey));
+export function topRows(view: GraphView, states: Map<string, RevisionState>, projectKey: string, opts: TopRowOptions = {}): TreeRow[] {
+  const nodes = opts.onlyThisBranch && opts.git ? view.nodes.filter((n) => opts.git?.revisions[n.id]?.addedOnBranch) : view.nodes;
+  const foreign = [...(opts.fromBranches ?? [])].flatMap(([revision, located]) => fromBranchRows(view.graph.projectId, projectKey, revision, located));
+  return [...foreign, ...nodes.map((n) => treeRow(view, states, n, projectKey, opts.git))];
+}
+
+/**
+ * Rows for a database revision this checkout does not have: the missing chain as git found it
+ * on another branch (newest first), greyed, "from branch `feature/x`"; or one row saying git
+ * has it nowhere.
+ */
+export function fromBranchRows(projectId: string, projectKey: string, revision: string, located: LocateRevisionResult): TreeRow[] {
+  const base = { projectId, state: 'unknown' as const, icon: 'from-branch' as const, markers: [], collapsible: false };
+  if (located.kind !== 'found' || !located.chain) {
+    return [
+      {
+        ...base,
+        key: `${projectKey}>from-branch>${revision}`,
+        revision,
+        label: shortId(revision),
+        description: `in the database · ${located.kind === 'not-found' ? 'git has it on no branch' : 'not in this checkout'}`,
+        tooltip: `The database is at \`${revision}\`, which no migration of this checkout declares.\n\n${mdEscape(located.message ?? '')}`,
+        contextValue: 'fromBranch.missing',
+      },
+    ];
+  }
+  const chain = located.chain;
+  const where = located.locations
+    .slice(0, 5)
+    .map((l) => `- \`${mdEscape(l.ref)}\` — ${mdEscape(l.path)} (${l.commit.slice(0, 7)})`)
+    .join('\n');
+  return chain.migrations.map((m) => ({
+    ...base,
+    key: `${projectKey}>from-branch>${revision}>${m.id}`,
+    revision: m.id,
+    label: shortId(m.id),
+    description: `${m.message || '(no message)'} · from branch ${chain.ref}${m.id === revision ? ' · in the database' : ''}`,
+    tooltip: [
+      `**${mdEscape(m.message || '(no message)')}**`,
+      '',
+      `Revision \`${m.id}\` — not in this checkout; ${m.id === revision ? 'the database is at it' : 'applied in the database below its revision'}.`,
+      '',
+      `From branch \`${mdEscape(chain.ref)}\` (${chain.commit.slice(0, 7)}); ${chain.commonAncestors.length ? `joins this checkout at ${chain.commonAncestors.map((c) => `\`${shortId(c)}\``).join(', ')}` : 'goes down to base'}.`,
+      '',
+      'Git has it in:',
+      where,
+    ].join('\n'),
+    contextValue: 'fromBranch',
+  }));
 }
 
 /** The children of a merge row: its parents, keyed under the merge row. */

@@ -39,6 +39,8 @@ export interface AlembicProject {
   sqlalchemyUrl?: string;
   /** `[tool.alembic-migrations.rules]` entries from pyproject.toml. */
   lintRules: Record<string, string>;
+  /** `start-after` in `[tool.alembic-migrations]`: this revision and its ancestors count as shipped. */
+  lintStartAfter?: string;
   problems: Problem[];
 }
 
@@ -89,6 +91,7 @@ function readText(file: string, problems: Problem[]): string | undefined {
 interface PyprojectData {
   alembic?: Settings;
   rules: Record<string, string>;
+  startAfter?: string;
 }
 
 function readPyproject(file: string, problems: Problem[]): PyprojectData {
@@ -111,6 +114,12 @@ function readPyproject(file: string, problems: Problem[]): PyprojectData {
   const tool = (data.tool ?? {}) as Record<string, unknown>;
   const out: PyprojectData = { rules: {} };
   const ours = tool['alembic-migrations'] as Record<string, unknown> | undefined;
+  const startAfter = ours?.['start-after'];
+  if (typeof startAfter === 'string' && startAfter.trim()) out.startAfter = startAfter.trim();
+  else if (startAfter !== undefined)
+    problems.push(
+      configProblem(file, keyRange(text, 'start-after'), '`start-after` in [tool.alembic-migrations] must be a revision id (a string).', 'warning'),
+    );
   const rules = ours?.rules;
   if (rules && typeof rules === 'object') {
     for (const [k, v] of Object.entries(rules as Record<string, unknown>)) out.rules[k] = typeof v === 'string' ? v : JSON.stringify(v);
@@ -189,10 +198,12 @@ export function readProject(configPath: string, opts: { section?: string; root?:
   }
   let pyprojectFile: string | undefined;
   let rules: Record<string, string> = {};
+  let startAfter: string | undefined;
   if (fs.existsSync(pyCandidate)) {
     pyprojectFile = pyCandidate;
     const py = readPyproject(pyCandidate, problems);
     rules = py.rules;
+    if (py.startAfter) startAfter = py.startAfter;
     // [tool.alembic] provides the script settings; alembic.ini may still hold sqlalchemy.url.
     if (py.alembic?.size) for (const [k, v] of py.alembic) if (k !== 'sqlalchemy.url' || !settings.has(k)) settings.set(k, v);
   }
@@ -213,6 +224,7 @@ export function readProject(configPath: string, opts: { section?: string; root?:
     versionLocations: [],
     recursiveVersionLocations: /^(true|yes|1|on)$/i.test(get('recursive_version_locations') ?? ''),
     lintRules: rules,
+    ...(startAfter ? { lintStartAfter: startAfter } : {}),
     problems,
   };
   const ft = get('file_template');

@@ -88,3 +88,29 @@ export function suppressLineEdit(parsed: ParsedMigration, id: string, line: numb
 export function suppressFileEdit(id: string): SuppressionEdit {
   return { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: `# alembic: ignore-file[${id}]\n` };
 }
+
+/**
+ * Whether a problem the lint did not produce (the git rules) is suppressed in `text`: by
+ * `# alembic: ignore[id]` at the end of its line or alone on the lines just above it, or by
+ * `# alembic: ignore-file[id]` anywhere — the lint's own reading, from the text alone.
+ */
+export function suppressedInText(text: string, ruleId: string, line: number): boolean {
+  const lines = text.split('\n');
+  const names = (m: RegExpExecArray): string[] =>
+    (m[2] ?? '*')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const hits = (m: RegExpExecArray | null): boolean => !!m && (names(m).includes(ruleId) || names(m).includes('*'));
+  for (const l of lines) {
+    const m = SUPPRESSION_PATTERN.exec(l);
+    if (m?.[1] && hits(m)) return true;
+  }
+  const own = SUPPRESSION_PATTERN.exec(lines[line] ?? '');
+  if (own && !own[1] && hits(own)) return true;
+  for (let l = line - 1; l >= 0 && /^\s*(#.*)?\r?$/.test(lines[l]); l--) {
+    const m = SUPPRESSION_PATTERN.exec(lines[l]);
+    if (m && !m[1] && hits(m)) return true;
+  }
+  return false;
+}

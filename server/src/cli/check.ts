@@ -10,7 +10,8 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { ProjectIndex } from '../alembic/projectIndex';
 import type { AlembicProject } from '../alembic/project';
 import { listMigrationFiles } from '../alembic/discovery';
-import type { Problem } from '../alembic/types';
+import { ZERO_RANGE, type Problem } from '../alembic/types';
+import { shippedFiles, WHOLE_GRAPH_RULES, type ShippedSet } from '../alembic/lintScope';
 import { lintMigration, mayHaveFindings, prepareLinter } from '../alembic/lint';
 import { parseMigrationWith } from '../alembic/migrationParser';
 import { loadPythonParser, type PythonParser } from '../alembic/pythonParser';
@@ -100,10 +101,20 @@ function lintInWorker(files: string[], root: string, cache?: LintCache): Promise
  */
 export async function checkProject(
   project: AlembicProject,
-  opts: { cache?: LintCache; only?: ReadonlySet<string>; extra?: (index: ProjectIndex) => Promise<Problem[]> } = {},
+  opts: { cache?: LintCache; only?: ReadonlySet<string>; extra?: (index: ProjectIndex) => Promise<Problem[]>; startAfter?: string } = {},
 ): Promise<{ index: ProjectIndex; problems: Problem[]; usedKeys: Set<string> }> {
   const config = resolveRuleConfig({ projectRules: project.lintRules, projectRulesFile: project.pyprojectFile });
-  const only = opts.only;
+  let only = opts.only;
+  // start-after: the graph decides which files shipped, so the index is read before the lint starts.
+  let preIndex: ProjectIndex | undefined;
+  let shipped: ShippedSet | undefined;
+  if (opts.startAfter) {
+    preIndex = ProjectIndex.load(project);
+    shipped = shippedFiles({ graph: preIndex.graph, files: preIndex.migrationFiles(), startAfter: opts.startAfter });
+    const skip = shipped.files;
+    const before = only;
+    only = new Set(preIndex.migrationFiles().flatMap((m) => (!skip.has(m.file) && (!before || before.has(m.file)) ? [m.file] : [])));
+  }
   const files = listMigrationFiles(project)
     .map((f) => f.file)
     .filter((f) => !only || only.has(f));
@@ -118,8 +129,20 @@ export async function checkProject(
       hits: r.flatMap((x) => x.hits),
     }));
   }
-  const index = ProjectIndex.load(project);
-  const problems: Problem[] = [...config.problems, ...config.apply(index.problems())];
+  const index = preIndex ?? ProjectIndex.load(project);
+  const graphProblems = config.apply(index.problems());
+  const problems: Problem[] = [
+    ...config.problems,
+    ...(shipped ? graphProblems.filter((p) => !shipped.files.has(p.file) || WHOLE_GRAPH_RULES.has(p.ruleId)) : graphProblems),
+  ];
+  if (shipped?.unknownStartAfter)
+    problems.push({
+      ruleId: 'invalid-project-config',
+      severity: 'warning',
+      message: `start-after names '${shipped.unknownStartAfter}', which no migration declares: every migration is checked.`,
+      file: project.pyprojectFile ?? project.configFile,
+      range: ZERO_RANGE,
+    });
   // Started before the lint is awaited: git's processes run while the lint workers parse.
   const extra = opts.extra?.(index);
   extra?.catch(() => undefined); // handled: its failure is rethrown where it is awaited below

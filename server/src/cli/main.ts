@@ -35,14 +35,17 @@ const USAGE = `usage: alembic-migrations <command> [PATH] [options]
 
 commands:
   check   [PATH] [--format text|json] [--cache] [--cache-location DIR]
-          [--base REF] [--since REF]
+          [--base REF] [--since REF] [--start-after REV]
                                           report every problem; exit 1 when there are errors;
                                           --cache reuses the results of unchanged files
                                           (kept in DIR, default .alembic-migrations-cache);
                                           --base also reports stale-down-revision and
                                           edited-shipped-migration against the branch REF;
                                           --since lints only migrations added or changed
-                                          since REF (graph checks still cover every file)
+                                          since REF (graph checks still cover every file);
+                                          --start-after (default: start-after in
+                                          [tool.alembic-migrations]) skips safety, SQL and
+                                          header rules on REV and the revisions before it
   locate  REV [PATH]                      one line per place git has a file declaring REV
                                           (branches, remote branches, reflog):
                                           \`REV <path> <commit> <ref>\`; exit 1 when none
@@ -88,6 +91,8 @@ interface Options {
   base?: string;
   /** check --since: lint only migrations changed since this ref. */
   since?: string;
+  /** check --start-after: this revision and its ancestors count as shipped (overrides pyproject's `start-after`). */
+  startAfter?: string;
   /** locate: the revision id to find. */
   revision?: string;
   /** graph --svg, and the file it goes to (--out). */
@@ -131,6 +136,8 @@ function parseArgs(argv: string[]): Options {
     else if (a.startsWith('--base=')) opts.base = a.slice('--base='.length);
     else if (a === '--since') opts.since = value();
     else if (a.startsWith('--since=')) opts.since = a.slice('--since='.length);
+    else if (a === '--start-after') opts.startAfter = value();
+    else if (a.startsWith('--start-after=')) opts.startAfter = a.slice('--start-after='.length);
     else if (a === '-c' || a === '--config') target = value();
     else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option '${a}'`);
     else positionals.push(a);
@@ -259,8 +266,10 @@ export async function main(
       try {
         const only = repo && opts.since !== undefined ? await migrationsChangedSince(repo, p, opts.since) : undefined;
         const base = opts.base;
+        const startAfter = opts.startAfter ?? p.lintStartAfter;
         r = await checkProject(p, {
           cache,
+          ...(startAfter ? { startAfter } : {}),
           ...(only ? { only } : {}),
           ...(repo && base !== undefined ? { extra: (index: ProjectIndex) => gitRuleProblems(repo, p, index, base) } : {}),
         });

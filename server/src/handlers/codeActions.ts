@@ -33,7 +33,27 @@ export function codeActions(state: HandlerContext, p: CodeActionParams, token: C
         break;
       case 'multiple-heads':
         actions.push(...(state.trusted ? mergeHeads(project, d, writeBoundary(state, project)) : untrustedMerge(d)));
+        actions.push(...repointBranchRoots(state, project, d, undefined));
         break;
+      case 'stale-down-revision':
+        actions.push(...repointBranchRoots(state, project, d, migration));
+        break;
+      case 'edited-shipped-migration': {
+        const git = state.gitStatus(project.project.id);
+        const was = git?.kind === 'ok' ? git.facts.shipped.get(file) : undefined;
+        if (was)
+          actions.push({
+            title: `Show the changes since it shipped (${was.where})`,
+            kind: CodeActionKind.QuickFix,
+            diagnostics: [d],
+            command: {
+              title: 'Show the changes',
+              command: 'alembic.git.showShippedDiff',
+              arguments: [{ uri: p.textDocument.uri, where: was.where, text: was.text }],
+            },
+          });
+        break;
+      }
       case 'missing-parent':
         actions.push(...repointParent(project, migration, d));
         break;
@@ -158,6 +178,54 @@ function repointParent(project: ProjectIndex, m: MigrationFile, d: Diagnostic): 
       isPreferred: i === 0,
       edit: edit(uri, [item.contentRange ? { range: item.contentRange, newText: h } : { range: item.range, newText: `'${h}'` }]),
     }));
+}
+
+/**
+ * *Re-point onto main's head*: the branch's first migrations (added on this branch, revising a
+ * revision that is no longer a head of the base branch) get the base's head as `down_revision`
+ * and in their `Revises:` header; the rest of the branch's chain is kept. `only` limits it to
+ * one root (the stale-down-revision diagnostic's file); else one action per root (multiple-heads).
+ */
+function repointBranchRoots(state: HandlerContext, project: ProjectIndex, d: Diagnostic, only: MigrationFile | undefined): CodeAction[] {
+  const git = state.gitStatus(project.project.id);
+  const base = git?.kind === 'ok' ? git.facts.base : undefined;
+  if (!git || git.kind !== 'ok' || !base) return [];
+  const baseHeads = new Set(base.graph.heads);
+  const addedIds = new Set(project.migrationFiles().flatMap((m) => (git.facts.added.has(m.file) ? (declaredRevision(m.decls)?.value ?? []) : [])));
+  const roots = (only ? [only] : project.migrationFiles()).filter((m) => {
+    if (!git.facts.added.has(m.file)) return false;
+    const down = m.decls.downRevision?.value;
+    if (down?.kind !== 'strings') return false;
+    return !down.items.some((i) => addedIds.has(i.value)) && down.items.some((i) => !baseHeads.has(i.value));
+  });
+  const actions: CodeAction[] = [];
+  for (const m of roots) {
+    const down = m.decls.downRevision?.value;
+    if (down?.kind !== 'strings') continue;
+    const stale = only
+      ? (down.items.find((i) => contains(i.range, d.range.start)) ?? down.items.find((i) => !baseHeads.has(i.value)))
+      : down.items.find((i) => !baseHeads.has(i.value));
+    if (!stale) continue;
+    const own = declaredRevision(m.decls)?.value;
+    for (const head of base.graph.heads) {
+      if (head === own || !project.graph.has(head)) continue;
+      const ids = down.items.map((i) => (i === stale ? head : i.value)).filter((v, k, all) => all.indexOf(v) === k);
+      const edits: TextEdit[] = [stale.contentRange ? { range: stale.contentRange, newText: head } : { range: stale.range, newText: `'${head}'` }];
+      if (ids.length < down.items.length) continue; // the head is already a parent: re-pointing would drop one
+      const h = m.decls.header;
+      if (h.revises && h.revises.ids.some((i) => i.value === stale.value)) edits.push({ range: h.revises.range, newText: ids.join(', ') });
+      const message = base.graph.get(head)?.migration.decls.message.split('\n')[0];
+      const name = own ?? path.basename(m.file);
+      actions.push({
+        title: `Re-point ${only ? 'this migration' : name} onto ${base.name}'s head ${head}${message ? ` (${message})` : ''}`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [d],
+        isPreferred: !!only && base.graph.heads.length === 1,
+        edit: edit(pathToUri(m.file), edits),
+      });
+    }
+  }
+  return actions;
 }
 
 function generateDowngrade(parsed: ParsedMigration, uri: string, diagnostics: Diagnostic[]): CodeAction | undefined {

@@ -8,6 +8,7 @@ import type { ProjectIndex } from '../alembic/projectIndex';
 import type { AlembicProject } from '../alembic/project';
 import type { Problem } from '../alembic/types';
 import type { Workspace } from '../workspace';
+import type { GitStatus } from '../state/gitTracker';
 
 export interface HandlerContext {
   /** The projects and their indexes. */
@@ -18,6 +19,8 @@ export interface HandlerContext {
   parsed(file: string): ParsedMigration | undefined;
   /** The lint problems last published for a file (quick fixes use their hints). */
   lintProblemsOf(file: string): Problem[];
+  /** What git knows about a project (by its config path); undefined while it is read. */
+  gitStatus(projectId: string): GitStatus | undefined;
   /** The database state the client reported for a project (by its protocol id). */
   databaseState(projectId: string): DatabaseState;
   /** The protocol id of a project: its config file's URI. */

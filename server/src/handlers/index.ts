@@ -12,3 +12,4 @@ export {
   revisionRisks,
 } from './info';
 export { codeActions, newRevision } from './codeActions';
+export { gitInfo, locate } from './git';

@@ -14,6 +14,8 @@ import type {
 } from 'vscode-languageserver/node';
 import { LSPErrorCodes, MarkupKind, ResponseError, SymbolKind } from 'vscode-languageserver/node';
 import type { HandlerContext } from './context';
+import { revisionGitInfo } from './git';
+import { provenanceText } from '../shared/provenance';
 import { pathToUri, uriToPath } from '../uris';
 import { declaredRevision } from '../alembic/revisionRefs';
 import type { ProjectIndex } from '../alembic/projectIndex';
@@ -59,6 +61,10 @@ export function hover(state: HandlerContext, p: HoverParams, _token: Cancellatio
   const labels = t.project.graph.labelsOf(t.id);
   if (labels.length) lines.push(`- Branch labels: ${labels.map((l) => `\`${l}\``).join(', ')}`);
   if (node.dependencies.length) lines.push(`- Depends on: ${node.dependencies.map((x) => `\`${x}\``).join(', ')}`);
+  const git = state.gitStatus(t.project.project.id);
+  if (git?.kind === 'ok') {
+    lines.push(`- Git: ${escapeMd(provenanceText(revisionGitInfo(git.facts, node.migration.file), git.facts.base?.name))}`);
+  }
   return { range: t.ref.ref.range, contents: { kind: MarkupKind.Markdown, value: lines.join('\n') } };
 }
 

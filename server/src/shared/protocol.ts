@@ -117,7 +117,14 @@ export const GraphChangedNotification = new NotificationType<GraphChangedParams>
 
 export type DatabaseState =
   | { kind: 'unknown' }
-  | { kind: 'ok'; revisions: string[]; database: string; readAt: string }
+  | {
+      kind: 'ok';
+      revisions: string[];
+      database: string;
+      readAt: string;
+      /** The biggest tables (PostgreSQL's row estimate, at least 10,000 rows), read every few minutes. */
+      largeTables?: Array<{ name: string; rows: number; bytes: number }>;
+    }
   | { kind: 'error'; reason: 'unreachable' | 'auth-failed' | 'database-missing' | 'timeout' | 'not-configured' | 'untrusted' | 'error'; message: string };
 
 export interface WorkspaceTrustParams {
@@ -138,7 +145,8 @@ export interface DatabaseStateParams {
 /**
  * `alembic/databaseState` — client → server notification with the revisions stored in the
  * project's version table (read with `pg`), after each refresh. The server uses it in hovers
- * (applied / pending / current) and republishes nothing else.
+ * (applied / pending / current) and, when git and `start-after` cannot tell, to decide which
+ * migrations shipped (lint scope): diagnostics are republished when its revisions change.
  */
 export const DatabaseStateNotification = new NotificationType<DatabaseStateParams>('alembic/databaseState');
 
@@ -194,3 +202,98 @@ export interface RevisionRisk {
  * confirmation can show each table's size and what PostgreSQL will do.
  */
 export const RevisionRisksRequest = new RequestType<RevisionRisksParams, RevisionRisk[], void>('alembic/revisionRisks');
+
+/** The commit that added a migration file, as git has it. */
+export interface RevisionProvenance {
+  commit: string;
+  author: string;
+  /** Author date, ISO 8601. */
+  date: string;
+  subject: string;
+}
+
+/** What git says about one revision of the working tree. */
+export interface RevisionGitInfo {
+  /** The commit that added its file; absent when the file is not committed yet. */
+  added?: RevisionProvenance;
+  /** The base branch has the file. */
+  onBase: boolean;
+  /** Added on this branch (not in its merge base with the base branch). */
+  addedOnBranch: boolean;
+  /** Shipped: on the base branch or in a release tag (lint scope). */
+  shipped: boolean;
+}
+
+export interface GitInfoParams {
+  projectId: string;
+}
+
+export interface GitInfoResult {
+  projectId: string;
+  /** Why git says nothing (no git, no repository, untrusted workspace); absent when it does. */
+  unavailable?: string;
+  /** The base branch the revisions are compared with, or why there is none. */
+  base?: string;
+  baseProblem?: string;
+  /** By revision id. */
+  revisions: Record<string, RevisionGitInfo>;
+}
+
+/**
+ * `alembic/gitInfo` — client → server request: provenance and branch facts of a project's
+ * revisions (read once per HEAD/ref position, in the background). Null while git is being read.
+ */
+export const GitInfoRequest = new RequestType<GitInfoParams, GitInfoResult | null, void>('alembic/gitInfo');
+
+export interface GitChangedParams {
+  projectId: string;
+}
+
+/** `alembic/gitChanged` — server → client notification: git's facts of a project were read again. */
+export const GitChangedNotification = new NotificationType<GitChangedParams>('alembic/gitChanged');
+
+export interface LocateRevisionParams {
+  projectId: string;
+  /** A revision id no file of the working tree declares (e.g. the database's). */
+  revision: string;
+}
+
+/** A place git has a file declaring the revision. */
+export interface RevisionGitLocation {
+  /** Repository path of the file. */
+  path: string;
+  commit: string;
+  /** The branch, remote-tracking branch or reflog entry (`HEAD@{3}`) reaching the commit. */
+  ref: string;
+}
+
+/** A migration of another branch that this checkout lacks. */
+export interface BranchMigration {
+  id: string;
+  message: string;
+  parents: string[];
+  /** Repository path at the commit it was read from. */
+  repoPath: string;
+  /** Where the file would be in this checkout (Restore writes it there, never over a file). */
+  uri: string;
+  text: string;
+}
+
+export interface LocateRevisionResult {
+  kind: 'found' | 'not-found' | 'unavailable';
+  /** Why not found or unavailable. */
+  message?: string;
+  locations: RevisionGitLocation[];
+  /**
+   * From the revision down to what this checkout has, read at the first location's commit:
+   * the missing migrations (newest first) and the revisions of this checkout the chain stops at
+   * (empty: it goes down to base).
+   */
+  chain?: { ref: string; commit: string; migrations: BranchMigration[]; commonAncestors: string[] };
+}
+
+/**
+ * `alembic/locateRevision` — client → server request for a revision the checkout does not
+ * have: where git has it (branches, remote branches, reflog) and the missing chain's files.
+ */
+export const LocateRevisionRequest = new RequestType<LocateRevisionParams, LocateRevisionResult, void>('alembic/locateRevision');

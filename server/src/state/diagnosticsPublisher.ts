@@ -12,6 +12,10 @@ import type { RuleConfig } from '../alembic/ruleConfig';
 import type { ProjectIndex } from '../alembic/projectIndex';
 import type { Problem, Severity } from '../alembic/types';
 import type { Workspace } from '../workspace';
+import { scopeProblems, shippedFiles, type ShippedSet } from '../alembic/lintScope';
+import { gitProblemsOf } from '../git/gitChecks';
+import { raiseForLargeTables, type LiveTable } from '../alembic/largeTables';
+import type { ProjectGitFacts } from '../git/projectHistory';
 import type { DocumentCache } from './documentCache';
 import { SettingsStore } from './settingsStore';
 
@@ -49,6 +53,19 @@ export interface PublisherOutput {
   flushed(): void;
 }
 
+/** What the publisher reads besides the files: git's facts and the database's revisions. */
+export interface PublisherSources {
+  gitFacts(projectId: string): ProjectGitFacts | undefined;
+  /** Files changed on disk since the git facts were read (compared by text). */
+  touchedSinceGitRead(projectId: string): ReadonlySet<string>;
+  /** The revisions the project's version table holds, when the client read them. */
+  databaseRevisions(projectId: string): readonly string[] | undefined;
+  /** The database's biggest tables, when the client read them. */
+  databaseTables?(projectId: string): { database: string; tables: readonly LiveTable[] } | undefined;
+}
+
+const NO_SOURCES: PublisherSources = { gitFacts: () => undefined, touchedSinceGitRead: () => new Set(), databaseRevisions: () => undefined };
+
 export class DiagnosticsPublisher {
   private readonly dirty = new Set<string>();
   private readonly published = new Map<string, string>();
@@ -65,7 +82,21 @@ export class DiagnosticsPublisher {
     private readonly documents: DocumentCache,
     private readonly settings: SettingsStore,
     private readonly out: PublisherOutput,
+    private readonly sources: PublisherSources = NO_SOURCES,
   ) {}
+
+  /** Which of a project's migrations count as shipped now (lint scope), and what says so. */
+  shippedOf(project: ProjectIndex, startAfter: string | undefined): ShippedSet {
+    const id = project.project.id;
+    const facts = this.sources.gitFacts(id);
+    return shippedFiles({
+      graph: project.graph,
+      files: project.migrationFiles(),
+      ...(facts && (facts.base || facts.shipped.size) ? { gitShipped: new Set(facts.shipped.keys()) } : {}),
+      ...(startAfter ? { startAfter } : {}),
+      ...(this.sources.databaseRevisions(id) ? { databaseRevisions: this.sources.databaseRevisions(id) } : {}),
+    });
+  }
 
   markDirty(ids: Iterable<string>): void {
     for (const id of ids) this.dirty.add(id);
@@ -132,9 +163,29 @@ export class DiagnosticsPublisher {
       this.out.warn(`Alembic: ${p.message}`);
     }
     const files = project.migrationFiles();
+    const id = project.project.id;
+    const facts = this.sources.gitFacts(id);
+    if (facts) {
+      const touched = this.sources.touchedSinceGitRead(id);
+      const gitProblems = gitProblemsOf(
+        facts,
+        files,
+        (f) => this.documents.textOf(f),
+        (f) => touched.has(f) || this.workspace.openText(f) !== undefined,
+      );
+      for (const p of config.apply(gitProblems)) add(p);
+    }
+    const scope = settings.lint.scope;
+    const startAfter = settings.lint.startAfter ?? project.project.lintStartAfter;
+    const shipped = scope === 'all' ? undefined : this.shippedOf(project, startAfter);
+    if (shipped?.unknownStartAfter && !this.shownSettingsProblems.has(`start-after:${shipped.unknownStartAfter}`)) {
+      this.shownSettingsProblems.add(`start-after:${shipped.unknownStartAfter}`);
+      this.out.warn(
+        `Alembic: start-after names '${shipped.unknownStartAfter}', which no migration of ${project.project.name} declares; every migration is checked.`,
+      );
+    }
     const lintAll = settings.lint.workspace && files.length <= WORKSPACE_LINT_LIMIT;
     // Thousands of files: work in slices, answering requests that arrived meanwhile in between.
-    const id = project.project.id;
     const seq = (this.publishSeq.get(id) ?? 0) + 1;
     this.publishSeq.set(id, seq);
     let slice = performance.now();
@@ -145,18 +196,29 @@ export class DiagnosticsPublisher {
       return this.publishSeq.get(id) !== seq || this.workspace.project(id) !== project;
     };
     for (const m of files) {
-      if (!lintAll && this.workspace.openText(m.file) === undefined) continue;
+      const open = this.workspace.openText(m.file) !== undefined;
+      // Shipped and closed: its lint would not be shown (lint scope), so it is not computed.
+      if ((!lintAll || shipped?.files.has(m.file)) && !open) continue;
       for (const p of this.lint(m.file, config)) add(p);
       if (await superseded()) return;
+    }
+    // Big live tables: the lock and rewrite rules of migrations still to run become errors.
+    const live = this.sources.databaseTables?.(id);
+    if (live?.tables.length && settings.lint.largeTableRows > 0) {
+      const applied = shippedFiles({ graph: project.graph, files, databaseRevisions: this.sources.databaseRevisions(id) ?? [] }).files;
+      const tables = new Map(live.tables.map((t) => [t.name, t]));
+      for (const [file, problems] of byFile)
+        if (!applied.has(file)) byFile.set(file, raiseForLargeTables(problems, tables, settings.lint.largeTableRows, live.database));
     }
     const uris = new Set<string>();
     for (const [file, problems] of byFile) {
       if (await superseded()) return;
       const uri = pathToUri(file);
       uris.add(uri);
+      const shown = shipped ? scopeProblems(problems, scope, shipped.files.has(file), this.workspace.openText(file) !== undefined) : problems;
       this.publish(
         uri,
-        problems.map((p) => toDiagnostic(p, settings.docsBaseUri)),
+        shown.map((p) => toDiagnostic(p, settings.docsBaseUri)),
       );
     }
     for (const uri of this.projectUris.get(id) ?? []) if (!uris.has(uri)) this.publish(uri, []);
