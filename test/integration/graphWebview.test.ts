@@ -81,6 +81,7 @@ function nodes(count: number, mergeEvery = 50): GraphViewNode[] {
 }
 
 /** Posts an update as the panel does; resolves with the ms until the page shows rows. */
+/** (Rows render on the next animation frame: checks after an action wait for the DOM.) */
 async function update(page: Page, m: GraphUpdateMessage): Promise<number> {
   // As a JSON string: a large structured argument is slow to hand to the page.
   return page.evaluate(
@@ -122,7 +123,7 @@ test('a small graph: every revision has its row, with state markers; a click ask
   assert.equal(await page.textContent('#database'), 'db at x');
   await page.click(`[data-revision="${ns[3].id}"] .message`);
   assert.deepEqual((await sent(page)).at(-1), { type: 'open', revision: ns[3].id });
-  assert.equal(await page.getAttribute(`[data-revision="${ns[3].id}"]`, 'aria-selected'), 'true');
+  await page.waitForSelector(`[data-revision="${ns[3].id}"][aria-selected="true"]`, { timeout: 5_000 });
   const context = JSON.parse((await page.getAttribute(`[data-revision="${ns[3].id}"]`, 'data-vscode-context'))!) as Record<string, unknown>;
   assert.deepEqual(context, {
     webviewSection: 'revision',
@@ -132,12 +133,13 @@ test('a small graph: every revision has its row, with state markers; a click ask
     preventDefaultContextMenuItems: true,
   });
   await page.keyboard.press('ArrowDown');
-  assert.equal(await page.getAttribute(`[data-revision="${ns[4].id}"]`, 'aria-selected'), 'true');
+  await page.waitForSelector(`[data-revision="${ns[4].id}"][aria-selected="true"]`, { timeout: 5_000 });
   await page.keyboard.press('Enter');
   assert.deepEqual((await sent(page)).at(-1), { type: 'open', revision: ns[4].id });
   assert.ok((await page.$$eval('#lanes path', (els) => els.length)) >= 11, 'the lanes are drawn');
   // Selecting one head dims what is neither its ancestor nor its descendant: the other head.
   await page.click(`[data-revision="${ns[0].id}"] .message`);
+  await page.waitForSelector(`[data-revision="${ns[0].id}"][aria-selected="true"]`, { timeout: 5_000 });
   assert.match((await page.getAttribute(`[data-revision="${ns[1].id}"]`, 'class'))!, /\bunrelated\b/);
   assert.doesNotMatch((await page.getAttribute(`[data-revision="${ns[2].id}"]`, 'class'))!, /\bunrelated\b/);
   assert.deepEqual(errors, [], 'no script error, no CSP violation');
@@ -236,12 +238,12 @@ test('after a reload the page comes back as it was; a new graph keeps the select
   await page.focus('#scroller');
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowUp');
-  assert.equal(await page.getAttribute(`[data-revision="${chosen}"]`, 'aria-selected'), 'true');
+  await page.waitForSelector(`[data-revision="${chosen}"][aria-selected="true"]`, { timeout: 5_000 });
   // A new generation with one more head: the selection and the other rows stay.
   const head = { id: 'feedfacecafe', message: 'a new head', parents: [ns[0].id], dependencies: [], labels: [], flags: [] };
   await update(page, { ...base, generation: 2, nodes: [head, ...ns] });
   // The scroll position stays: the selected row is still in view and selected.
-  assert.equal(await page.getAttribute(`[data-revision="${chosen}"]`, 'aria-selected'), 'true');
+  await page.waitForSelector(`[data-revision="${chosen}"][aria-selected="true"]`, { timeout: 5_000 });
   await page.$eval('#scroller', (el) => (el.scrollTop = 0));
   await page.waitForSelector('[data-revision="feedfacecafe"]');
   const saved = await page.evaluate(() => (window as unknown as { saved: GraphViewState }).saved);
