@@ -47,6 +47,8 @@ const bundles = [
   { entryPoints: { client: 'client/src/extension.ts' }, external: ['vscode'] },
   { entryPoints: { server: 'server/src/server.ts' } },
   { entryPoints: { cli: 'server/src/cli/main.ts' }, banner: { js: '#!/usr/bin/env node' } },
+  // The revision graph webview's script: runs in the page, not in Node.
+  { entryPoints: { graphView: 'client/src/graphView/webview/main.ts' }, platform: 'browser', format: 'iife', target: 'es2022' },
 ].filter((b) => Object.values(b.entryPoints).every((f) => fs.existsSync(path.join(root, f))));
 
 function listTs(dir) {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
-const all = ['index', 'server', 'check', 'git', 'database', 'verify', 'sql-parsers'].filter((n) => fs.existsSync(path.join(root, 'bench', `${n}.ts`)));
+const all = ['index', 'server', 'check', 'git', 'database', 'verify', 'sql-parsers', 'graph'].filter((n) => fs.existsSync(path.join(root, 'bench', `${n}.ts`)));
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : all;
 for (const args of [['esbuild.mjs'], ['esbuild.mjs', '--tests']]) {
   const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });

@@ -16,6 +16,7 @@ import { BRANCH_SCHEME, BranchDocuments, offerBranchActions } from './commands/b
 import { GitStore } from './gitStore';
 import { registerCommands } from './commands';
 import { Ctx, reportFailure } from './ctx';
+import { graphPanelsOf } from './graphView/graphPanel';
 import { WorkspaceTrustNotification } from '../../server/src/shared/protocol';
 
 /** What `activate` returns: used by the end-to-end tests in the extension host. */
@@ -49,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): AlembicExtensionApi 
     const branchDocs = new BranchDocuments();
     const c = new Ctx({ extension: context, log, client, store, views, database, runner, tree, treeView, sqlDocs, git, branchDocs });
     ctx = c;
+    graphPanelsOf(c); // registers the graph panels' serializer: panels come back after a reload
     const status = new StatusBar(store, views, database, runner, () => c.currentProject(), git);
     const lenses = new RevisionCodeLensProvider(store, views, database);
     context.subscriptions.push(

@@ -233,6 +233,12 @@ export class RevisionCodeLensProvider implements vscode.CodeLensProvider, vscode
           arguments: [target],
           tooltip: `alembic upgrade ${node.parents[0] ?? 'base'}:${node.id} --sql`,
         }),
+        new vscode.CodeLens(range, {
+          title: 'Show in graph',
+          command: 'alembic.showGraph',
+          arguments: [target],
+          tooltip: `${node.id} in the revision graph of ${project.name}`,
+        }),
       );
     }
     return lenses;

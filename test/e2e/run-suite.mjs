@@ -189,6 +189,7 @@ async function main() {
         'dist/client.js',
         'dist/server.js',
         'dist/cli.js',
+        'dist/graphView.js',
         'dist/libpg-query.wasm',
         'dist/tree-sitter-python.wasm',
         'dist/web-tree-sitter.wasm',
@@ -656,6 +657,96 @@ async function uiTests({ base, workspace, pgServer }) {
       await page.waitForTimeout(400);
       await shot('5-hover');
       await page.keyboard.press('Escape');
+    },
+    { dependsOnPrevious: false },
+  );
+
+  // The graph webview: VS Code nests the page in two iframes; find the frame that has our list.
+  const graphFrame = async () => {
+    for (const f of page.frames()) if (await f.$('#scroller').catch(() => null)) return f;
+    return undefined;
+  };
+  await step(
+    'Show Revision Graph draws every revision of the sample; a click opens it; the search filters',
+    async () => {
+      // The sample's editor is active (the hover step): the command picks its project.
+      await runCommand('Alembic: Show Revision Graph');
+      const frame = await waitUntil('the graph webview with its rows', async () => {
+        const f = await graphFrame();
+        return f && (await f.$$('[data-revision]')).length > 0 ? f : undefined;
+      });
+      const versions = path.join(workspace, 'alembic', 'versions');
+      const want = fs
+        .readdirSync(versions)
+        .filter((f) => f.endsWith('.py'))
+        .map((f) => /^revision\s*(?::[^=]*)?=\s*['"]([^'"]+)['"]/m.exec(fs.readFileSync(path.join(versions, f), 'utf8'))?.[1])
+        .filter(Boolean)
+        .sort();
+      const shown = async () => (await frame.$$eval('[data-revision]', (els) => els.map((e) => e.dataset.revision))).sort();
+      await waitUntil('a row for every revision', async () => JSON.stringify(await shown()) === JSON.stringify(want), 15_000).catch(async () => {
+        throw new Error(`rows ${JSON.stringify(await shown())}, revisions ${JSON.stringify(want)}`);
+      });
+      const current = await frame.$eval('[data-revision="2a7e5d91c3b4"] .marker', (e) => e.textContent);
+      if (current !== '●') throw new Error(`2a7e5d91c3b4 is current, its marker is '${current}'`);
+      await shot('9-revision-graph');
+      await frame.click('[data-revision="7a4b6d2e8f31"] .message');
+      await page
+        .locator('.monaco-editor .view-line', { hasText: /^revision\s*(:[^=]*)?=\s*'7a4b6d2e8f31'/ })
+        .first()
+        .waitFor({ timeout: 20_000 });
+      // Back to the graph tab, then search.
+      await page.locator('.tab', { hasText: 'Revisions:' }).first().click();
+      const f2 = await waitUntil('the graph webview again', graphFrame);
+      await f2.fill('#search', 'email swap');
+      await waitUntil('only the three email swap revisions', async () => (await f2.$$('[data-revision]')).length === 3, 10_000);
+      await shot('10-revision-graph-search');
+      await f2.fill('#search', '');
+    },
+    { dependsOnPrevious: false },
+  );
+
+  await step(
+    'right-click in the graph: Upgrade to Here moves the database and the marker follows; Downgrade to Here asks first',
+    async () => {
+      const menu = async (revision, action) => {
+        const frame = await waitUntil('the graph webview', graphFrame);
+        await frame.click(`[data-revision="${revision}"] .message`, { button: 'right' });
+        const item = page.locator('.context-view .action-label', { hasText: action }).first();
+        await item.waitFor({ timeout: 10_000 });
+        return item;
+      };
+      const marker = async (revision, want) => {
+        const f = await waitUntil('the graph webview', graphFrame);
+        await waitUntil(
+          `the row of ${revision} marked '${want}'`,
+          async () => (await f.$eval(`[data-revision="${revision}"] .marker`, (e) => e.textContent)) === want,
+          15_000,
+        );
+      };
+      try {
+        const upgrade = await menu('3c8b1f04a6e2', 'Upgrade to Here');
+        await shot('11-revision-graph-menu');
+        await upgrade.click();
+        await waitUntil('status bar shows 3c8b1f0', async () => /3c8b1f0/.test(await statusItem().innerText()), 60_000);
+        let rows = await versionRows();
+        if (JSON.stringify(rows) !== JSON.stringify(['3c8b1f04a6e2']))
+          throw new Error(`alembic_version holds ${JSON.stringify(rows)}, expected ["3c8b1f04a6e2"]`);
+        await marker('3c8b1f04a6e2', '●');
+        // Back where the later steps expect the database, through the graph and the same confirmation.
+        await (await menu('2a7e5d91c3b4', 'Downgrade to Here')).click();
+        const dialog = page.locator('.monaco-dialog-box');
+        await dialog.waitFor({ timeout: 15_000 });
+        if (!/3c8b1f0/.test(await dialog.innerText())) throw new Error(`the confirmation does not list 3c8b1f04a6e2:\n${await dialog.innerText()}`);
+        await dialog.getByRole('button', { name: 'Downgrade' }).click();
+        await waitUntil('status bar shows 2a7e5d9', async () => /2a7e5d9/.test(await statusItem().innerText()), 60_000);
+        rows = await versionRows();
+        if (JSON.stringify(rows) !== JSON.stringify(['2a7e5d91c3b4']))
+          throw new Error(`alembic_version holds ${JSON.stringify(rows)}, expected ["2a7e5d91c3b4"]`);
+        await marker('2a7e5d91c3b4', '●');
+      } finally {
+        // The later steps expect one editor group with room for a whole line.
+        await runCommand('View: Close All Editor Groups').catch(() => undefined);
+      }
     },
     { dependsOnPrevious: false },
   );

@@ -11,10 +11,19 @@ import { sqlCommands } from './sql';
 import { navigationCommands } from './navigation';
 import { doctorCommands } from './doctor';
 import { branchCommands } from './branch';
+import { graphCommands } from './graph';
 
 export type CommandTable = Record<string, (ctx: Ctx) => (arg: Target) => unknown>;
 
-export const COMMANDS: CommandTable = { ...runCommands, ...revisionCommands, ...sqlCommands, ...navigationCommands, ...doctorCommands, ...branchCommands };
+export const COMMANDS: CommandTable = {
+  ...runCommands,
+  ...revisionCommands,
+  ...sqlCommands,
+  ...navigationCommands,
+  ...doctorCommands,
+  ...branchCommands,
+  ...graphCommands,
+};
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
   return Object.entries(COMMANDS).map(([id, make]) => {

@@ -10,6 +10,7 @@
  *   alembic-migrations graph   [PATH] --json
  *   alembic-migrations verify  [PATH] [--server-url URL] [--from REV] [--to REV] [--format text|json]
  *   alembic-migrations schema  [PATH] --revision REV [--server-url URL] [--format sql|json]
+ *   alembic-migrations graph   [PATH] --svg [--out FILE]
  *
  * PATH is a folder (every Alembic project under it) or an alembic.ini / pyproject.toml;
  * `-c FILE` is accepted too, as with alembic. Exit codes: 0 ok, 1 errors found (check; with
@@ -30,6 +31,7 @@ import { formatHeads, formatHistory } from '../alembic/alembicFormat';
 import { checkProject } from './check';
 import { loadLintCache, saveLintCache } from '../cache/lintCache';
 import { graphJson } from '../alembic/graphJson';
+import { renderGraphSvg, type SvgRevision } from '../shared/graphSvg';
 import type { Problem } from '../alembic/types';
 import { escapeCiCommands } from '../outputEscape';
 import { locateRevision, openRepo, resolveBaseRef, GitError, type GitRepo } from '../git/gitRepo';
@@ -82,6 +84,8 @@ commands:
                                           the schema the migrations produce at REV (a
                                           throwaway database upgraded to it, as verify);
                                           exit 1 when the upgrade fails
+  graph   [PATH] --svg [--out FILE]       the lane graph as a standalone SVG (to FILE,
+                                          else to standard output)
 
 PATH is a folder (every Alembic project below it is used) or an alembic.ini /
 pyproject.toml (also accepted as -c FILE). Defaults to the current folder.
@@ -148,13 +152,16 @@ interface Options {
   to?: string;
   /** schema: the revision to build. */
   schemaRevision?: string;
+  /** graph --svg, and the file it goes to (--out). */
+  svg: boolean;
+  outFile?: string;
 }
 
 function parseArgs(argv: string[]): Options {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help') throw new UsageError('');
   if (!['check', 'heads', 'history', 'graph', 'locate', 'verify', 'schema'].includes(command)) throw new UsageError(`unknown command '${command}'`);
-  const opts: Options = { command, target: '.', format: 'text', failOn: 'error', json: false, verbose: false, resolveDependencies: false };
+  const opts: Options = { command, target: '.', format: 'text', failOn: 'error', json: false, verbose: false, resolveDependencies: false, svg: false };
   let target: string | undefined;
   const positionals: string[] = [];
   for (let i = 0; i < rest.length; i++) {
@@ -176,6 +183,9 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--cache-location') opts.cacheDir = value();
     else if (a.startsWith('--cache-location=')) opts.cacheDir = a.slice('--cache-location='.length);
     else if (a === '--json') opts.json = true;
+    else if (a === '--svg') opts.svg = true;
+    else if (a === '--out' || a === '-o') opts.outFile = value();
+    else if (a.startsWith('--out=')) opts.outFile = a.slice('--out='.length);
     else if (a === '-v' || a === '--verbose') opts.verbose = true;
     else if (a === '--resolve-dependencies') opts.resolveDependencies = true;
     else if (a === '-r' || a === '--rev-range') opts.range = value();
@@ -218,7 +228,11 @@ function parseArgs(argv: string[]): Options {
   if (command !== 'check' && (opts.failOn !== 'error' || opts.docsUrl !== undefined)) throw new UsageError('--fail-on and --docs-url apply to check only');
   if (opts.docsUrl !== undefined && !/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(opts.docsUrl))
     throw new UsageError(`--docs-url needs an absolute URL, not '${opts.docsUrl}'`);
-  if (command === 'graph' && !opts.json) opts.json = true;
+  if ((opts.svg || opts.outFile !== undefined) && command !== 'graph') throw new UsageError('--svg and --out apply to graph only');
+  if (opts.svg && opts.json) throw new UsageError('graph takes --json or --svg, not both');
+  if (opts.outFile !== undefined && !opts.svg) throw new UsageError('--out goes with --svg');
+  if (opts.outFile === '') throw new UsageError('--out needs a file name');
+  if (command === 'graph' && !opts.svg) opts.json = true;
   opts.target = target ?? '.';
   return opts;
 }
@@ -510,12 +524,39 @@ export async function main(
       return code;
     }
     case 'graph': {
+      if (opts.svg) {
+        const svg = renderGraphSvg(indexes.map((index) => ({ title: index.project.name, revisions: svgRevisions(index) })));
+        if (opts.outFile === undefined) {
+          out(svg);
+          return 0;
+        }
+        try {
+          fs.writeFileSync(opts.outFile, svg);
+        } catch (e) {
+          err(`alembic-migrations: could not write ${opts.outFile}: ${(e as Error).message}\n`);
+          return 2;
+        }
+        return 0;
+      }
       const graphs = indexes.map((index) => graphJson(index));
       out(JSON.stringify(several ? { projects: graphs } : graphs[0], null, 2) + '\n');
       return 0;
     }
   }
   return 2;
+}
+
+/** What the SVG shows of each revision: what the language server sends the graph view, in the same order. */
+function svgRevisions(index: ProjectIndex): SvgRevision[] {
+  const g = index.graph;
+  return g.nodesChildrenFirst().map((n) => ({
+    id: n.id,
+    parents: n.parents,
+    dependencies: n.dependencies,
+    labels: g.labelsOf(n.id),
+    message: n.migration.decls.message,
+    ...(n.migration.decls.header.createDate?.raw ? { createDate: n.migration.decls.header.createDate.raw } : {}),
+  }));
 }
 
 /** `locate REV [PATH]`: where git has a file declaring REV, one line each; exit 1 when nowhere. */

@@ -219,6 +219,17 @@ describe('Alembic Migrations in a real extension host', function () {
     assert.equal(api.store.graph(sampleId)?.nodes.length, 12);
   });
 
+  it('Show Revision Graph opens one webview panel per project, and again brings the same one forward', async () => {
+    const graphTabs = (): vscode.Tab[] =>
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('alembic.graph'));
+    await vscode.commands.executeCommand('alembic.showGraph', { projectId: sampleId });
+    const tab = await waitFor('the graph tab', () => graphTabs()[0]);
+    assert.equal(tab.label, `Revisions: ${api.store.project(sampleId)!.name}`);
+    await vscode.commands.executeCommand('alembic.showGraph', { projectId: sampleId });
+    assert.equal(graphTabs().length, 1, 'one panel per project');
+    await vscode.window.tabGroups.close(graphTabs());
+  });
+
   it("Go to Definition on a down_revision id opens the parent's revision = line", async () => {
     const uri = migration('3c8b1f04a6e2');
     const doc = await vscode.workspace.openTextDocument(uri);
