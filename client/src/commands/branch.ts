@@ -157,6 +157,9 @@ export async function offerBranchActions(ctx: Ctx, e: { projectId: string; revis
   const project = ctx.store.project(e.projectId);
   if (!project) return;
   const chain = e.result.chain;
+  // Without git (no repository, untrusted) there is nothing to offer: the status bar already says
+  // the revision is unknown, and the tree's row says why git could not look.
+  if (e.result.kind === 'unavailable') return;
   if (e.result.kind !== 'found' || !chain) {
     void vscode.window.showWarningMessage(
       `Alembic: the database of ${project.name} is at ${e.revision}, which no migration of this checkout declares${e.result.kind === 'not-found' ? ' and git has on no branch' : ''}. ${e.result.message ?? ''}`.trim(),
