@@ -110,7 +110,7 @@ test('a small graph: every revision has its row, with state markers; a click ask
     projectId: 'file:///p/alembic.ini',
     projectName: 'p',
     generation: 1,
-    nodes: ns,
+    nodes: ns.map((n, i) => (i === 2 ? { ...n, author: 'Ann Lee' } : n)),
     states: { [ns[5].id]: 'current' },
     problems: { [ns[0].id]: 'error' },
     database: 'db at x',
@@ -121,6 +121,9 @@ test('a small graph: every revision has its row, with state markers; a click ask
   assert.equal(await page.textContent(`[data-revision="${ns[5].id}"] .marker`), '●');
   assert.equal(await page.textContent(`[data-revision="${ns[0].id}"] .problem.error`), '✖');
   assert.equal(await page.textContent('#database'), 'db at x');
+  // The author, when git knows it, in the row (and nowhere else).
+  assert.equal(await page.textContent(`[data-revision="${ns[2].id}"] .author`), 'Ann Lee');
+  assert.equal(await page.$$eval('#rows .author', (els) => els.length), 1);
   await page.click(`[data-revision="${ns[3].id}"] .message`);
   assert.deepEqual((await sent(page)).at(-1), { type: 'open', revision: ns[3].id });
   await page.waitForSelector(`[data-revision="${ns[3].id}"][aria-selected="true"]`, { timeout: 5_000 });

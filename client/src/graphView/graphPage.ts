@@ -88,13 +88,13 @@ button:hover { background: var(--vscode-button-hoverBackground); }
 .text { position: absolute; right: 0; overflow: hidden; text-overflow: ellipsis; }
 .text > span { margin-right: 8px; }
 .id { font-family: var(--vscode-editor-font-family); color: var(--vscode-descriptionForeground); }
-.row.selected .id, .row.selected .date { color: inherit; }
+.row.selected .id, .row.selected .date, .row.selected .author { color: inherit; }
 .tag, .badge { padding: 0 5px; border-radius: 8px; font-size: 0.9em; border: 1px solid var(--vscode-contrastBorder, transparent); }
 .tag { color: var(--vscode-badge-foreground); background: var(--vscode-badge-background); }
 .badge { color: var(--vscode-descriptionForeground); border-color: var(--vscode-descriptionForeground); }
 .badge.error, .problem.error { color: var(--vscode-problemsErrorIcon-foreground, var(--vscode-errorForeground)); }
 .problem.warning { color: var(--vscode-problemsWarningIcon-foreground); }
-.date { color: var(--vscode-descriptionForeground); }
+.date, .author { color: var(--vscode-descriptionForeground); }
 .edge { fill: none; stroke-width: 2; }
 .edge.depends-on { stroke: var(--vscode-descriptionForeground); stroke-dasharray: 4 3; stroke-width: 1.5; }
 .edge.lit { stroke-width: 3.5; }

@@ -56,6 +56,13 @@ export class GraphPanels implements vscode.Disposable {
         const p = this.panels.get(projectId);
         if (p) this.send(p);
       }),
+      // Authors arrive from git after the graph: the nodes go out again with them.
+      ctx.git.onDidChange((projectId) => {
+        const p = this.panels.get(projectId);
+        if (!p) return;
+        p.sentGeneration = undefined;
+        this.send(p);
+      }),
       vscode.languages.onDidChangeDiagnostics(() => {
         if (this.panels.size === 0 || this.problemTimer) return;
         this.problemTimer = setTimeout(() => {
@@ -154,7 +161,9 @@ export class GraphPanels implements vscode.Disposable {
       database: databaseLine(db?.status),
     };
     if (p.sentGeneration !== graph.generation) {
+      const git = this.ctx.git.info(p.projectId);
       message.nodes = graph.nodes.map((n) => ({
+        ...(git?.revisions[n.id]?.added?.author ? { author: git.revisions[n.id].added!.author } : {}),
         id: n.id,
         message: n.message,
         ...(n.createDate ? { createDate: n.createDate } : {}),

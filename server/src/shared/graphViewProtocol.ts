@@ -18,6 +18,8 @@ export interface GraphViewNode {
   dependencies: string[];
   labels: string[];
   flags: RevisionFlag[];
+  /** Who added its file, when git knows (alembic/gitInfo). */
+  author?: string;
 }
 
 /** extension → webview: the project's graph (when `nodes` is present) and its state. */

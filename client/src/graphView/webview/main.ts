@@ -90,6 +90,7 @@ function tooltip(n: GraphViewNode): string {
     ...(n.dependencies.length ? [`Depends on: ${rel(n.dependencies)}`] : []),
     ...(n.labels.length ? [`Branch labels: ${n.labels.join(', ')}`] : []),
     ...(n.createDate ? [`Created ${n.createDate}`] : []),
+    ...(n.author ? [`Added by ${n.author}`] : []),
   ].join('\n');
 }
 
@@ -162,6 +163,7 @@ function render(): void {
     text.append(span('message', n.message.replace(/\s+/g, ' ').trim() || '(no message)'));
     const date = shortDate(n.createDate);
     if (date) text.append(span('date', date));
+    if (n.author) text.append(span('author', n.author));
     el.append(text);
     rowsFragment.append(el);
   }
