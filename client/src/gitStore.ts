@@ -88,14 +88,16 @@ export class GitStore implements vscode.Disposable {
     this.located.set(projectId, have);
     for (const revision of missing) {
       const key = `${projectId}\n${revision}`;
-      if (have.has(revision) || this.asking.has(key)) continue;
+      // A result that could not ask git (not read yet, a failed run) is asked again next time.
+      if ((have.has(revision) && have.get(revision)?.kind !== 'unavailable') || this.asking.has(key)) continue;
       this.asking.add(key);
       try {
         const result = await this.client.sendRequest(LocateRevisionRequest, { projectId, revision });
         if (result.kind === 'unavailable' && /not been read yet/.test(result.message ?? '')) continue; // asked again on gitChanged
         have.set(revision, result);
         this.emitter.fire(projectId);
-        if (!this.told.has(key)) {
+        // Told once, and only what git answered: an unavailable answer may become a found one.
+        if (result.kind !== 'unavailable' && !this.told.has(key)) {
           this.told.add(key);
           this.locateEmitter.fire({ projectId, revision, result });
         }
