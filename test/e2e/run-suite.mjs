@@ -474,11 +474,15 @@ async function branchTests({ run, env }) {
       .getByRole('treeitem', { name: /aaaa00000001/ })
       .first()
       .waitFor({ timeout: 10_000 });
-    // The notification says where the database's revision lives and offers the downgrade.
-    const toast = page.locator('.notification-list-item', { hasText: /a revision of branch feature\/x that this checkout does not have/ }).first();
-    await toast.waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(artifacts, '9-from-branch.png') });
-    await toast.getByRole('button', { name: "Downgrade with That Branch's Migrations" }).click();
+    // The row's context menu offers the downgrade with that branch's migrations.
+    await page
+      .getByRole('treeitem', { name: /bbbb00000002.*from branch feature\/x/ })
+      .first()
+      .click({ button: 'right' });
+    const item = page.locator('.context-view .action-label', { hasText: "Downgrade with That Branch's Migrations" }).first();
+    await item.waitFor({ timeout: 10_000 });
+    await item.click();
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 30_000 });
     const text = await dialog.innerText();
