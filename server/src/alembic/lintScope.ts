@@ -6,7 +6,6 @@
  * file is open. Graph rules and the git rules always cover everything. Pure.
  */
 import type { RevisionGraph } from './revisionGraph';
-import { fileRevisionId } from './revisionGraph';
 import type { MigrationFile, Problem } from './types';
 
 export type LintScope = 'unshipped' | 'all';
@@ -91,9 +90,4 @@ export function scopeProblems(problems: readonly Problem[], scope: LintScope, sh
     else if (open) out.push({ ...p, severity: 'hint', message: `${p.message} (shipped migration: shown as a hint while open; alembic.lint.scope)` });
   }
   return out;
-}
-
-/** Revision ids of the files in a set (for messages). */
-export function revisionIdsOf(files: readonly MigrationFile[], set: ReadonlySet<string>): string[] {
-  return files.filter((m) => set.has(m.file)).flatMap((m) => fileRevisionId(m) ?? []);
 }

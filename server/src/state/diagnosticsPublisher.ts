@@ -88,7 +88,7 @@ export class DiagnosticsPublisher {
   ) {}
 
   /** Which of a project's migrations count as shipped now (lint scope), and what says so. */
-  shippedOf(project: ProjectIndex, startAfter: string | undefined): ShippedSet {
+  private shippedOf(project: ProjectIndex, startAfter: string | undefined): ShippedSet {
     const id = project.project.id;
     const facts = this.sources.gitFacts(id);
     return shippedFiles({
