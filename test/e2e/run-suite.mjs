@@ -484,6 +484,11 @@ async function branchTests({ run, env }) {
     await item.waitFor({ timeout: 10_000 });
     await item.click();
     const dialog = page.locator('.monaco-dialog-box');
+    // A click that lands while the menu is still settling only highlights the item: Enter runs it.
+    if (!(await dialog.isVisible().catch(() => false))) {
+      await page.waitForTimeout(1000);
+      if ((await page.locator('.context-view .action-label').count()) > 0 && !(await dialog.isVisible())) await page.keyboard.press('Enter');
+    }
     await dialog.waitFor({ timeout: 30_000 });
     const text = await dialog.innerText();
     // The modal's text collapses runs of spaces.
