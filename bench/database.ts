@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import { Client } from 'pg';
 import { writeProject, benchRevisions } from '../test/support/generateProject';
 import { startPostgres } from '../test/support/postgres';
-import { readDatabaseState, VersionTableReader } from '../client/src/db/versionTable';
-import { parseDatabaseUrl } from '../client/src/db/databaseUrl';
+import { readDatabaseState, VersionTableReader } from '../server/src/shared/db/versionTable';
+import { parseDatabaseUrl } from '../server/src/shared/db/databaseUrl';
 import { fmt, median, table, wallTime } from './benchUtil';
 
 async function main(): Promise<void> {

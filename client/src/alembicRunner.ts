@@ -9,13 +9,11 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ProjectInfo } from '../../server/src/shared/protocol';
 import { buildAlembicInvocation, InvalidAlembicArgumentError, type AlembicAction } from '../../server/src/shared/alembicCli/alembicArgv';
-import { classifyAlembicFailure, type AlembicFailure } from './alembicCli/classifyFailure';
-import { parseMigrationStep } from './alembicCli/parseOutput';
-import { runProcess, type RunResult } from '../../server/src/shared/alembicCli/processRunner';
-import { parseDatabaseUrl, redactText, type PgConnectionOptions } from './db/databaseUrl';
-import { terminateSessions } from './db/versionTable';
-import { busyMessage, lockName, tryMigrationLock, type LockResult } from './db/migrationLock';
-import { BlockerWatch } from './db/blockerWatch';
+import type { AlembicFailure } from '../../server/src/shared/alembicCli/classifyFailure';
+import type { RunResult } from '../../server/src/shared/alembicCli/processRunner';
+import { safeAlembicRun, type SafeRunOutcome } from '../../server/src/shared/alembicCli/safeRun';
+import { parseDatabaseUrl, redactText, type PgConnectionOptions } from '../../server/src/shared/db/databaseUrl';
+import { lockName } from '../../server/src/shared/db/migrationLock';
 import type { DatabaseMonitor } from './databaseMonitor';
 import { reportFailure } from './ctx';
 import type { ProbeRequest, ProbeResult, TargetProbe } from '../../server/src/shared/alembicCli/targetProbe';
@@ -159,99 +157,67 @@ export class AlembicRunner implements vscode.Disposable {
     this.log.info(`[run] ${project.name}: ${clean(shown)} (cwd ${invocation.cwd})`);
     if (opts.revealOutput) this.log.show(true);
 
-    // One run at a time per database and version table, whichever window or colleague starts it.
+    // One run at a time per database and version table, whichever window or colleague starts it;
+    // who blocks the run, in the notification and the log; a cancel ends this run's sessions.
     const lockPg = touchesDatabase ? this.targetConnection(target) : undefined;
-    let lock: LockResult | undefined;
-    if (lockPg) {
-      const name = lockName(cfg.get<string>('versionTable', '') || 'alembic_version', cfg.get<string>('versionTableSchema', '') || undefined);
-      lock = await tryMigrationLock(lockPg, name, { applicationName: `${extraEnv.PGAPPNAME}-lock` });
-      if (lock.kind === 'busy') {
-        const message = `Alembic: ${opts.title} was not started — ${busyMessage(name, lock.holder)}. Wait for it to finish.`;
-        this.log.warn(`[run] ${project.name}: ${message}`);
-        void reportFailure(this.log, message, { level: 'warning' });
-        return { kind: 'not-run', message };
-      }
-      if (lock.kind === 'error') this.log.warn(`[run] ${project.name}: the migration lock could not be taken (${lock.message}); running without it`);
-    }
     const abort = new AbortController();
-    const startedAt = new Date();
     this.running.set(project.id, { title: opts.title, abort });
     this.emitter.fire({ projectId: project.id, running: true });
-    let result: RunResult;
-    /** The last lock wait the watch saw (for *Show Blockers* after a lock timeout). */
-    let lastWait: string | undefined;
+    let run: SafeRunOutcome;
     try {
-      result = await vscode.window.withProgress(
+      run = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Alembic: ${opts.title}`, cancellable: true },
         async (progress, token) => {
           token.onCancellationRequested(() => abort.abort());
-          // Who the run waits for, when it waits on a lock: in the notification and the log.
-          let stepText = '';
-          const watch = lockPg
-            ? new BlockerWatch(lockPg, invocation.env.PGAPPNAME ?? appName, (text) => {
-                progress.report({ message: text ? `${stepText ? `${stepText} — ` : ''}${text}` : stepText });
-                if (text) {
-                  lastWait = clean(text);
-                  this.log.warn(`[run] ${project.name}: ${lastWait}`);
+          let step = '';
+          return safeAlembicRun({
+            invocation,
+            appName: invocation.env.PGAPPNAME ?? appName,
+            changesDatabase: touchesDatabase,
+            ...(lockPg
+              ? {
+                  target: lockPg,
+                  lockName: lockName(cfg.get<string>('versionTable', '') || 'alembic_version', cfg.get<string>('versionTableSchema', '') || undefined),
                 }
-              })
-            : undefined;
-          watch?.start();
-          return runProcess({
-            file: invocation.file,
-            args: invocation.args,
-            cwd: invocation.cwd,
-            env: { ...process.env, ...invocation.env },
+              : {}),
+            secrets,
             signal: abort.signal,
-            onLine: (stream, line) => {
-              const text = clean(line);
-              if (stream === 'stdout') this.log.info(text);
-              else this.log.info(`  ${text}`);
-              const step = parseMigrationStep(line);
-              if (step && !line.startsWith('--')) {
-                stepText = `${step.direction} ${step.from.join(', ') || 'base'} → ${step.to.join(', ') || 'base'}${step.message ? `: ${step.message}` : ''}`;
-                progress.report({ message: stepText });
-              }
+            onLine: (stream, text) => this.log.info(stream === 'stdout' ? text : `  ${text}`),
+            onStep: (text) => {
+              step = text;
+              progress.report({ message: step });
             },
-          }).finally(() => watch?.stop());
+            onWait: (text) => {
+              progress.report({ message: text ? `${step ? `${step} — ` : ''}${text}` : step });
+              if (text) this.log.warn(`[run] ${project.name}: ${text}`);
+            },
+            onNote: (text) => this.log.warn(`[run] ${project.name}: ${text}`),
+          });
         },
       );
     } finally {
       this.running.delete(project.id);
       this.emitter.fire({ projectId: project.id, running: false });
-      if (lock?.kind === 'held') await lock.release();
     }
 
     let outcome: RunOutcome;
-    if (result.cancelled) {
-      this.log.warn(`[run] ${project.name}: cancelled after ${result.durationMs} ms`);
-      // The process is gone; a statement it started may still run (and hold locks) in the server
-      // alembic connected to: end this run's sessions there, and only those.
-      const pg = this.targetConnection(target);
-      if (pg) {
-        const t = await terminateSessions(pg, invocation.env.PGAPPNAME ?? appName, startedAt);
-        if (t.kind === 'ok' && t.terminated > 0) this.log.warn(`[run] stopped ${t.terminated} database session(s) the cancelled run left behind`);
-      } else if (touchesDatabase) {
-        this.log.warn('[run] the database alembic connected to is unknown: sessions the cancelled run may have left are not stopped');
-      }
-      const f = classifyAlembicFailure({ exitCode: result.exitCode, stderr: result.stderr, cancelled: true });
-      void reportFailure(this.log, `Alembic: ${opts.title} was cancelled. ${f.nextStep}`, { level: 'warning' });
-      outcome = { kind: 'cancelled', result };
-    } else if (result.exitCode === 0 && !result.spawnErrorCode) {
-      this.log.info(`[run] ${project.name}: done in ${result.durationMs} ms`);
-      outcome = { kind: 'ok', result };
+    if (run.kind === 'busy') {
+      const message = `Alembic: ${opts.title} was not started — ${run.message}. Wait for it to finish.`;
+      this.log.warn(`[run] ${project.name}: ${message}`);
+      void reportFailure(this.log, message, { level: 'warning' });
+      return { kind: 'not-run', message };
+    } else if (run.kind === 'cancelled') {
+      this.log.warn(`[run] ${project.name}: cancelled after ${run.result.durationMs} ms`);
+      void reportFailure(this.log, `Alembic: ${opts.title} was cancelled. ${run.failure.nextStep}`, { level: 'warning' });
+      outcome = { kind: 'cancelled', result: run.result };
+    } else if (run.kind === 'ok') {
+      this.log.info(`[run] ${project.name}: done in ${run.result.durationMs} ms`);
+      outcome = { kind: 'ok', result: run.result };
     } else {
-      const failure = classifyAlembicFailure({
-        exitCode: result.exitCode,
-        stderr: result.stderr,
-        stdout: result.stdout,
-        signal: result.signal,
-        ...(result.spawnErrorCode ? { spawnErrorCode: result.spawnErrorCode } : {}),
-        secrets,
-      });
+      const failure = run.failure;
       this.log.error(`[run] ${project.name}: ${failure.kind} — ${failure.message}`);
-      void this.reportFailure(failure, opts.title, () => void this.run(project, action, opts), lastWait);
-      outcome = { kind: 'failed', result, failure };
+      void this.reportFailure(failure, opts.title, () => void this.run(project, action, opts), run.lastWait);
+      outcome = { kind: 'failed', result: run.result, failure };
     }
     if (
       opts.refreshDatabase !== false &&

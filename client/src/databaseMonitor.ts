@@ -17,10 +17,10 @@ import {
   resolveConnection,
   urlWithoutPassword,
   type PgConnectionOptions,
-} from './db/databaseUrl';
-import { keepAliveMs, readDatabaseState, VersionTableReader, type DatabaseReading } from './db/versionTable';
+} from '../../server/src/shared/db/databaseUrl';
+import { keepAliveMs, readDatabaseState, VersionTableReader, type DatabaseReading } from '../../server/src/shared/db/versionTable';
 import type { DbStatus } from './model/statusModel';
-import { largeTables } from './db/tableSizes';
+import { largeTables } from '../../server/src/shared/db/tableSizes';
 
 /** How often the biggest tables are read again (they change slowly). */
 const LARGE_TABLES_EVERY_MS = 5 * 60_000;

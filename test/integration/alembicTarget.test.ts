@@ -17,8 +17,8 @@ import { confirmation } from '../../client/src/model/confirmation';
 import { GraphView } from '../../client/src/model/graphModel';
 import { buildAlembicInvocation } from '../../server/src/shared/alembicCli/alembicArgv';
 import { runProcess } from '../../server/src/shared/alembicCli/processRunner';
-import { parseDatabaseUrl } from '../../client/src/db/databaseUrl';
-import { readDatabaseState } from '../../client/src/db/versionTable';
+import { parseDatabaseUrl } from '../../server/src/shared/db/databaseUrl';
+import { readDatabaseState } from '../../server/src/shared/db/versionTable';
 import type { RevisionGraphResult } from '../../server/src/shared/protocol';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');

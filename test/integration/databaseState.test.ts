@@ -16,10 +16,10 @@ import { promisify } from 'node:util';
 import { startPostgres, freePort, type TestPostgres } from '../support/postgres';
 import { tempDir } from '../support/tempDir';
 import { Client } from 'pg';
-import { openConnection, readDatabaseState, terminateSessions, VersionTableReader } from '../../client/src/db/versionTable';
-import { parseDatabaseUrl } from '../../client/src/db/databaseUrl';
+import { openConnection, readDatabaseState, terminateSessions, VersionTableReader } from '../../server/src/shared/db/versionTable';
+import { parseDatabaseUrl } from '../../server/src/shared/db/databaseUrl';
 import { buildAlembicInvocation, type AlembicAction } from '../../server/src/shared/alembicCli/alembicArgv';
-import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
+import { classifyAlembicFailure } from '../../server/src/shared/alembicCli/classifyFailure';
 import { newRevisionFile } from '../../server/src/alembic/newRevision';
 import { readProject } from '../../server/src/alembic/project';
 

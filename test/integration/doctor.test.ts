@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 import { writeProject, type GenRevision } from '../support/generateProject';
 import { tempDir } from '../support/tempDir';
-import { doctorExitCode, renderDoctor, runDoctor, type DoctorInputs } from '../../client/src/doctor/doctor';
+import { doctorExitCode, renderDoctor, runDoctor, type DoctorInputs } from '../../server/src/shared/doctor';
 import { TargetProbe } from '../../server/src/shared/alembicCli/targetProbe';
 import { GraphView } from '../../client/src/model/graphModel';
 import { buildAlembicInvocation } from '../../server/src/shared/alembicCli/alembicArgv';
@@ -34,7 +34,8 @@ function project(revs: GenRevision[]): { dir: string; ini: string; inputs: (over
   const ini = writeProject(dir, revs);
   const index = ProjectIndex.load(discoverProjects(dir)[0]);
   const ctx = { projectUri: (p: ProjectIndex) => pathToUri(p.project.id) } as unknown as HandlerContext;
-  const graph = new GraphView(graphResult(ctx, index));
+  const view = new GraphView(graphResult(ctx, index));
+  const graph = { heads: view.graph.heads, pending: (rows: readonly string[]) => view.pending(rows) };
   const env = { DATABASE_URL: pg.url };
   const probe = new TargetProbe(script);
   return {

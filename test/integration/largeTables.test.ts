@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from 'pg';
 import { startPostgres, type TestPostgres } from '../support/postgres';
-import { LARGE_TABLE_FLOOR, largeTables } from '../../client/src/db/tableSizes';
+import { LARGE_TABLE_FLOOR, largeTables } from '../../server/src/shared/db/tableSizes';
 
 let pg: TestPostgres;
 before(async () => {

@@ -14,10 +14,10 @@ import { startPostgres, type TestPostgres } from '../support/postgres';
 import { writeProject } from '../support/generateProject';
 import { buildAlembicInvocation, type AlembicAction } from '../../server/src/shared/alembicCli/alembicArgv';
 import { groupAlive, runProcess } from '../../server/src/shared/alembicCli/processRunner';
-import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
-import { parseMigrationStep } from '../../client/src/alembicCli/parseOutput';
-import { readDatabaseState, terminateSessions, VersionTableReader } from '../../client/src/db/versionTable';
-import { parseDatabaseUrl } from '../../client/src/db/databaseUrl';
+import { classifyAlembicFailure } from '../../server/src/shared/alembicCli/classifyFailure';
+import { parseMigrationStep } from '../../server/src/shared/alembicCli/parseOutput';
+import { readDatabaseState, terminateSessions, VersionTableReader } from '../../server/src/shared/db/versionTable';
+import { parseDatabaseUrl } from '../../server/src/shared/db/databaseUrl';
 
 let pg: TestPostgres;
 let ini: string;

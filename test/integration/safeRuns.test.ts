@@ -16,10 +16,10 @@ import { chooseAlembic, runTimeoutOptions } from '../../server/src/shared/alembi
 import { interpreterFacts } from '../../server/src/shared/alembicCli/localTools';
 import { buildAlembicInvocation, type AlembicAction } from '../../server/src/shared/alembicCli/alembicArgv';
 import { runProcess } from '../../server/src/shared/alembicCli/processRunner';
-import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
-import { busyMessage, lockName, tryMigrationLock } from '../../client/src/db/migrationLock';
-import { BlockerWatch } from '../../client/src/db/blockerWatch';
-import { tableSizes } from '../../client/src/db/tableSizes';
+import { classifyAlembicFailure } from '../../server/src/shared/alembicCli/classifyFailure';
+import { busyMessage, lockName, tryMigrationLock } from '../../server/src/shared/db/migrationLock';
+import { BlockerWatch } from '../../server/src/shared/db/blockerWatch';
+import { tableSizes } from '../../server/src/shared/db/tableSizes';
 import { upgradeConfirmation } from '../../client/src/model/confirmation';
 import { RISK_EFFECTS } from '../../server/src/shared/riskEffects';
 import { revisionRisks } from '../../server/src/handlers/info';
@@ -28,7 +28,7 @@ import { discoverProjects } from '../../server/src/alembic/discovery';
 import { ProjectIndex } from '../../server/src/alembic/projectIndex';
 import { lintMigration, prepareLinter } from '../../server/src/alembic/lint';
 import { parseMigration } from '../../server/src/alembic/migrationParser';
-import { parseDatabaseUrl } from '../../client/src/db/databaseUrl';
+import { parseDatabaseUrl } from '../../server/src/shared/db/databaseUrl';
 
 let pg: TestPostgres;
 before(async () => {

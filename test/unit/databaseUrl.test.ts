@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDatabaseUrl, redactText, redactUrl, urlWithoutPassword, type ParsedDatabaseUrl } from '../../client/src/db/databaseUrl';
+import { parseDatabaseUrl, redactText, redactUrl, urlWithoutPassword, type ParsedDatabaseUrl } from '../../server/src/shared/db/databaseUrl';
 
 function ok(url: string): Extract<ParsedDatabaseUrl, { kind: 'ok' }> {
   const r = parseDatabaseUrl(url);

@@ -11,8 +11,8 @@ import {
   runTimeoutOptions,
   type InterpreterFacts,
 } from '../../server/src/shared/alembicCli/interpreter';
-import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
-import { describeWait } from '../../client/src/db/blockerWatch';
+import { classifyAlembicFailure } from '../../server/src/shared/alembicCli/classifyFailure';
+import { describeWait } from '../../server/src/shared/db/blockerWatch';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findVirtualenvs, mainCheckoutOf } from '../../server/src/shared/alembicCli/localTools';

@@ -9,9 +9,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { describeDatabase, parseDatabaseUrl, redactText, redactUrl, urlWithoutPassword } from '../../client/src/db/databaseUrl';
-import { readingFromError } from '../../client/src/db/versionTable';
-import { classifyAlembicFailure } from '../../client/src/alembicCli/classifyFailure';
+import { describeDatabase, parseDatabaseUrl, redactText, redactUrl, urlWithoutPassword } from '../../server/src/shared/db/databaseUrl';
+import { readingFromError } from '../../server/src/shared/db/versionTable';
+import { classifyAlembicFailure } from '../../server/src/shared/alembicCli/classifyFailure';
 import { statusView, type DbStatus } from '../../client/src/model/statusModel';
 
 const PRINTABLE_ASCII = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i));

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { keepAliveMs, MAX_IDLE_MS, readDatabaseState, toClientConfig } from '../../client/src/db/versionTable';
+import { keepAliveMs, MAX_IDLE_MS, readDatabaseState, toClientConfig } from '../../server/src/shared/db/versionTable';
 import { tempDir } from '../support/tempDir';
 
 test('the kept connection is never idle for more than a minute, whatever the refresh interval', () => {

@@ -1,7 +1,13 @@
 /** Alembic: Check Setup — the project doctor's report in a read-only document, and in the log. */
 import * as vscode from 'vscode';
-import { renderDoctor, runDoctor } from '../doctor/doctor';
+import { renderDoctor, runDoctor, type DoctorGraph } from '../../../server/src/shared/doctor';
+import type { GraphView } from '../model/graphModel';
 import type { CommandTable } from './index';
+
+/** The doctor's view of the tree's graph. */
+function graphOf(view: GraphView | undefined): DoctorGraph | undefined {
+  return view && { heads: view.graph.heads, pending: (rows) => view.pending(rows) };
+}
 
 export const doctorCommands: CommandTable = {
   'alembic.checkSetup': (ctx) => async (t) => {
@@ -25,7 +31,7 @@ export const doctorCommands: CommandTable = {
         probe: setup.probe,
         problems: p.problems,
         ...(p.scriptLocationUri ? { envPy: vscode.Uri.joinPath(vscode.Uri.parse(p.scriptLocationUri), 'env.py').fsPath } : {}),
-        graph: ctx.views.view(p.id),
+        graph: graphOf(ctx.views.view(p.id)),
         ...(db?.pg && db.target
           ? {
               shown: {

@@ -3,7 +3,7 @@
  * opening revisions, copying ids, and the status bar's action list. Nothing here runs alembic.
  */
 import * as vscode from 'vscode';
-import { parseDatabaseUrl } from '../db/databaseUrl';
+import { parseDatabaseUrl } from '../../../server/src/shared/db/databaseUrl';
 import { toRange } from '../views';
 import type { Ctx } from '../ctx';
 import { nodeOf, revisionOf } from './pickers';

@@ -7,7 +7,7 @@ import type { ProjectInfo, RevisionNode } from '../../../server/src/shared/proto
 import type { AlembicAction } from '../../../server/src/shared/alembicCli/alembicArgv';
 import { describeTarget } from '../../../server/src/shared/alembicCli/alembicTarget';
 import { confirmation, upgradeConfirmation } from '../model/confirmation';
-import { tableSizes } from '../db/tableSizes';
+import { tableSizes } from '../../../server/src/shared/db/tableSizes';
 import { RISK_EFFECTS } from '../../../server/src/shared/riskEffects';
 import { RevisionRisksRequest } from '../../../server/src/shared/protocol';
 import { shortId, type RevisionState } from '../model/graphModel';

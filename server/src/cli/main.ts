@@ -11,6 +11,8 @@
  *   alembic-migrations verify  [PATH] [--server-url URL] [--from REV] [--to REV] [--format text|json]
  *   alembic-migrations schema  [PATH] --revision REV [--server-url URL] [--format sql|json]
  *   alembic-migrations graph   [PATH] --svg [--out FILE]
+ *   alembic-migrations upgrade|downgrade TARGET [PATH] [--lock-timeout 5s] [--yes]
+ *   alembic-migrations doctor  [PATH]
  *
  * PATH is a folder (every Alembic project under it) or an alembic.ini / pyproject.toml;
  * `-c FILE` is accepted too, as with alembic. Exit codes: 0 ok, 1 errors found (check; with
@@ -18,7 +20,8 @@
  * Alembic-style failure (bad revision range) or a revision git has nowhere (locate), 2 bad
  * usage or unreadable input (also: --base/--since/locate without git or outside a repository).
  * `verify` and `schema` are the commands that run Python: the user's alembic, on a throwaway database
- * only (exit 0 clean, 1 findings, 2 could not run).
+ * only (exit 0 clean, 1 findings, 2 could not run). `upgrade`, `downgrade` and `doctor` run the
+ * user's alembic and env.py against the project's database (see migrate.ts).
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -37,6 +40,7 @@ import { escapeCiCommands } from '../outputEscape';
 import { locateRevision, openRepo, resolveBaseRef, GitError, type GitRepo } from '../git/gitRepo';
 import { gitRuleProblems, migrationsChangedSince } from '../git/gitChecks';
 import { runSchema, runVerify } from './verify';
+import { runDoctorCli, runMigrateCli, SetupError } from './migrate';
 import { pathToFileURL } from 'node:url';
 import { RULES, isRuleId } from '../alembic/rules';
 import { fileRevisionId } from '../alembic/revisionGraph';
@@ -86,6 +90,19 @@ commands:
                                           exit 1 when the upgrade fails
   graph   [PATH] --svg [--out FILE]       the lane graph as a standalone SVG (to FILE,
                                           else to standard output)
+  upgrade TARGET [PATH] [--lock-timeout 5s] [--statement-timeout T] [--yes]
+  downgrade TARGET [PATH] [same options]  your alembic, safely: shows the database env.py
+                                          uses and the revisions it runs, asks on a terminal
+                                          (--yes: don't), sets lock_timeout (default 5s; off:
+                                          --lock-timeout 0), refuses while another run holds
+                                          the migration lock, names who blocks a lock wait;
+                                          exit 1 with the classified reason when alembic fails
+  doctor  [PATH]                          checks the setup (interpreter, alembic, env.py, the
+                                          database, heads, pending revisions, lock timeout,
+                                          pg_dump); exit 1 when any check is ✖
+          run options: [--dotenv FILE] (default .env beside the config) [-x KEY=VALUE]
+                       [--version-table NAME] [--version-table-schema SCHEMA]
+                       ALEMBIC_COMMAND='["poetry","run","alembic"]' picks the alembic
 
 PATH is a folder (every Alembic project below it is used) or an alembic.ini /
 pyproject.toml (also accepted as -c FILE). Defaults to the current folder.
@@ -155,13 +172,38 @@ interface Options {
   /** graph --svg, and the file it goes to (--out). */
   svg: boolean;
   outFile?: string;
+  /** upgrade/downgrade: the revision spec to go to. */
+  migrateTarget?: string;
+  /** upgrade/downgrade/doctor: run options. */
+  yes: boolean;
+  lockTimeout?: string;
+  statementTimeout?: string;
+  envFile?: string;
+  xArgs: string[];
+  versionTable?: string;
+  versionTableSchema?: string;
 }
+
+/** The commands that run the user's alembic against the project's database. */
+const RUN_COMMANDS = ['upgrade', 'downgrade', 'doctor'];
 
 function parseArgs(argv: string[]): Options {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help') throw new UsageError('');
-  if (!['check', 'heads', 'history', 'graph', 'locate', 'verify', 'schema'].includes(command)) throw new UsageError(`unknown command '${command}'`);
-  const opts: Options = { command, target: '.', format: 'text', failOn: 'error', json: false, verbose: false, resolveDependencies: false, svg: false };
+  if (!['check', 'heads', 'history', 'graph', 'locate', 'verify', 'schema', ...RUN_COMMANDS].includes(command))
+    throw new UsageError(`unknown command '${command}'`);
+  const opts: Options = {
+    command,
+    target: '.',
+    format: 'text',
+    failOn: 'error',
+    json: false,
+    verbose: false,
+    resolveDependencies: false,
+    svg: false,
+    yes: false,
+    xArgs: [],
+  };
   let target: string | undefined;
   const positionals: string[] = [];
   for (let i = 0; i < rest.length; i++) {
@@ -203,7 +245,21 @@ function parseArgs(argv: string[]): Options {
     else if (a.startsWith('--to=')) opts.to = a.slice('--to='.length);
     else if (a === '--start-after') opts.startAfter = value();
     else if (a.startsWith('--start-after=')) opts.startAfter = a.slice('--start-after='.length);
+    else if (a === '-y' || a === '--yes') opts.yes = true;
+    else if (a === '--lock-timeout') opts.lockTimeout = value();
+    else if (a.startsWith('--lock-timeout=')) opts.lockTimeout = a.slice('--lock-timeout='.length);
+    else if (a === '--statement-timeout') opts.statementTimeout = value();
+    else if (a.startsWith('--statement-timeout=')) opts.statementTimeout = a.slice('--statement-timeout='.length);
+    else if (a === '--dotenv') opts.envFile = value();
+    else if (a.startsWith('--dotenv=')) opts.envFile = a.slice('--dotenv='.length);
+    else if (a === '-x') opts.xArgs.push(value());
+    else if (a === '--version-table') opts.versionTable = value();
+    else if (a.startsWith('--version-table=')) opts.versionTable = a.slice('--version-table='.length);
+    else if (a === '--version-table-schema') opts.versionTableSchema = value();
+    else if (a.startsWith('--version-table-schema=')) opts.versionTableSchema = a.slice('--version-table-schema='.length);
     else if (a === '-c' || a === '--config') target = value();
+    // `downgrade -1`: a relative revision, not an option.
+    else if ((command === 'upgrade' || command === 'downgrade') && positionals.length === 0 && /^-\d+$/.test(a)) positionals.push(a);
     else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option '${a}'`);
     else positionals.push(a);
   }
@@ -212,6 +268,23 @@ function parseArgs(argv: string[]): Options {
     if (!opts.revision) throw new UsageError('locate needs a revision id');
     if (/[@+:\s-]/.test(opts.revision)) throw new UsageError(`'${opts.revision}' is not a revision id`);
   }
+  if (command === 'upgrade' || command === 'downgrade') {
+    opts.migrateTarget = positionals.shift();
+    if (!opts.migrateTarget) throw new UsageError(`${command} needs a target revision (${command === 'upgrade' ? 'head' : '-1'}, an id, a label@head…)`);
+  }
+  const runOption =
+    opts.yes ||
+    opts.lockTimeout !== undefined ||
+    opts.statementTimeout !== undefined ||
+    opts.envFile !== undefined ||
+    opts.xArgs.length > 0 ||
+    opts.versionTable !== undefined ||
+    opts.versionTableSchema !== undefined;
+  if (runOption && !RUN_COMMANDS.includes(command))
+    throw new UsageError('--yes, --lock-timeout, --statement-timeout, --dotenv, -x and --version-table apply to upgrade, downgrade and doctor only');
+  if (opts.yes && command === 'doctor') throw new UsageError('doctor changes nothing: it takes no --yes');
+  if (opts.envFile === '' || opts.versionTable === '' || opts.versionTableSchema === '') throw new UsageError('--dotenv and --version-table need a value');
+  if (opts.xArgs.some((x) => !/^[^=\s]+=/.test(x))) throw new UsageError('-x takes KEY=VALUE');
   if (target === undefined) target = positionals.shift();
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if ((opts.base !== undefined || opts.since !== undefined) && command !== 'check') throw new UsageError('--base and --since apply to check only');
@@ -358,6 +431,33 @@ export async function main(
       return 2;
     }
     return runSchema(projects[0], { revision: opts.schemaRevision!, format: opts.format === 'json' ? 'json' : 'sql', serverUrl: opts.serverUrl }, out, err);
+  }
+  if (RUN_COMMANDS.includes(opts.command)) {
+    if (several) {
+      err(`alembic-migrations: ${opts.command} runs one project; ${opts.target} holds ${projects.length}: name its alembic.ini\n`);
+      return 2;
+    }
+    const run = {
+      ...(opts.envFile !== undefined ? { envFile: opts.envFile } : {}),
+      lockTimeout: opts.lockTimeout ?? '5s',
+      statementTimeout: opts.statementTimeout ?? '',
+      xArgs: opts.xArgs,
+      versionTable: opts.versionTable ?? 'alembic_version',
+      ...(opts.versionTableSchema !== undefined ? { versionTableSchema: opts.versionTableSchema } : {}),
+    };
+    try {
+      if (opts.command === 'doctor') return await runDoctorCli(projects[0], run, out);
+      return await runMigrateCli(
+        projects[0],
+        { ...run, direction: opts.command === 'upgrade' ? 'upgrade' : 'downgrade', target: opts.migrateTarget!, yes: opts.yes },
+        out,
+        err,
+      );
+    } catch (e) {
+      if (!(e instanceof SetupError)) throw e;
+      err(`alembic-migrations: ${e.message}\n`);
+      return 2;
+    }
   }
   if (opts.command === 'check') {
     // --base / --since: every project's repository and refs checked before any work starts.

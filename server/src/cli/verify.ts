@@ -11,23 +11,13 @@ import type { Problem } from '../alembic/types';
 import { RevisionNotFoundError } from '../verify/roundTrip';
 import { schemaAtRevision, verifyProject, VerifyError, type VerifyResult } from '../verify/verifyProject';
 import { snapshotToSql } from '../shared/schemaSql';
+import { alembicCommandFromEnv, SetupError } from './migrate';
 
 export interface VerifyCliOptions {
   serverUrl?: string;
   from?: string;
   to?: string;
   format: 'text' | 'json';
-}
-
-/** ALEMBIC_COMMAND: a JSON argument list (`["poetry", "run", "alembic"]`) or one program path. */
-function alembicCommandFromEnv(value: string | undefined): string[] | undefined {
-  if (!value?.trim()) return undefined;
-  if (value.trim().startsWith('[')) {
-    const parsed: unknown = JSON.parse(value);
-    if (!Array.isArray(parsed) || !parsed.every((s) => typeof s === 'string')) throw new VerifyError('ALEMBIC_COMMAND must be a JSON list of strings');
-    return parsed;
-  }
-  return [value.trim()];
 }
 
 const ms = (n: number): number => Math.round(n);
@@ -61,7 +51,7 @@ export async function runVerify(
       onProgress: (line) => err(`verify: ${line}\n`),
     });
   } catch (e) {
-    if (e instanceof VerifyError || e instanceof RevisionNotFoundError || e instanceof SyntaxError) {
+    if (e instanceof VerifyError || e instanceof RevisionNotFoundError || e instanceof SetupError) {
       err(`alembic-migrations: ${e.message}\n`);
       return 2;
     }
@@ -153,7 +143,7 @@ export async function runSchema(
     else out(snapshotToSql(r.snapshot, `${project.name} at revision ${r.revision} (alembic-migrations schema; for reading, not for restoring)`));
     return 0;
   } catch (e) {
-    if (e instanceof VerifyError || e instanceof SyntaxError) {
+    if (e instanceof VerifyError || e instanceof SetupError) {
       err(`alembic-migrations: ${e.message}\n`);
       return 2;
     }

@@ -17,7 +17,7 @@ import { buildAlembicInvocation, type AlembicAction } from '../shared/alembicCli
 import { runProcess } from '../shared/alembicCli/processRunner';
 import { chooseAlembic, type AlembicChoice } from '../shared/alembicCli/interpreter';
 import { interpreterFacts } from '../shared/alembicCli/localTools';
-import { TargetProbe } from '../shared/alembicCli/targetProbe';
+import { findProbeScript, TargetProbe } from '../shared/alembicCli/targetProbe';
 import { describeTarget, sameDatabase, type AlembicTarget } from '../shared/alembicCli/alembicTarget';
 import { readSchemaSnapshot, type SchemaSnapshot } from '../shared/schemaSnapshot';
 import { createOnServer, removeAtExit, removed, startEmbedded, ThrowawayError, type ThrowawayDatabase } from './throwawayDatabase';
@@ -42,9 +42,7 @@ export interface VerifyResult extends RoundTripReport {
 
 /** The env.py probe shipped with the extension: beside the bundle (dist/), else in the source tree. */
 function probeScript(): string {
-  const candidates = [path.join(__dirname, 'alembic_target.py')];
-  for (let d = __dirname, i = 0; i < 6; i++, d = path.dirname(d)) candidates.push(path.join(d, 'client', 'python', 'alembic_target.py'));
-  const found = candidates.find((f) => fs.existsSync(f));
+  const found = findProbeScript(__dirname);
   if (!found) throw new VerifyError('the env.py probe (alembic_target.py) is missing from this installation');
   return found;
 }

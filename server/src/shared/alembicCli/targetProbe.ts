@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseProbeOutput, probeInterpreter, type AlembicTarget } from './alembicTarget';
 import { which } from './localTools';
 
@@ -64,6 +65,16 @@ function shebang(file: string): string | undefined {
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
+}
+
+/**
+ * The probe's file: beside the bundle (dist/alembic_target.py), or client/python/ in a checkout
+ * (the transpiled tests run from out/…). Undefined when this installation lacks it.
+ */
+export function findProbeScript(from: string): string | undefined {
+  const candidates = [path.join(from, 'alembic_target.py')];
+  for (let d = from, i = 0; i < 6; i++, d = path.dirname(d)) candidates.push(path.join(d, 'client', 'python', 'alembic_target.py'));
+  return candidates.find((f) => fs.existsSync(f));
 }
 
 export class TargetProbe {

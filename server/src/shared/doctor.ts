@@ -3,20 +3,19 @@
  * check, ✔ / ⚠ / ✖ with the fix. ✖ only for what makes runs fail or unsafe (no alembic, an
  * invalid config, env.py that does not import, a database that is unreachable or refuses us,
  * several heads, errors in pending revisions); ⚠ for what limits a feature. Node only (no VS
- * Code): the command gathers the inputs, the integration tests pass real ones.
+ * Code): the editor command and the CLI's `doctor` gather the inputs; the integration tests pass real ones.
  */
-import type { ProjectProblem } from '../../../server/src/shared/protocol';
-import { MAX_CONFIG_BYTES, readRegularText } from '../../../server/src/shared/regularFile';
-import type { AlembicChoice } from '../../../server/src/shared/alembicCli/interpreter';
-import { driverIgnoresPgoptions, runTimeoutOptions } from '../../../server/src/shared/alembicCli/interpreter';
-import { describeTarget, sameDatabase, targetUrl, type ReadDatabase } from '../../../server/src/shared/alembicCli/alembicTarget';
-import { runProcess } from '../../../server/src/shared/alembicCli/processRunner';
-import { parseDatabaseUrl, redactText } from '../db/databaseUrl';
-import { readDatabaseState } from '../db/versionTable';
-import type { GraphView } from '../model/graphModel';
-import { shortId } from '../model/graphModel';
-import type { ProbeRequest, ProbeResult } from '../../../server/src/shared/alembicCli/targetProbe';
-import { which } from '../../../server/src/shared/alembicCli/localTools';
+import type { ProjectProblem } from './protocol';
+import { MAX_CONFIG_BYTES, readRegularText } from './regularFile';
+import type { AlembicChoice } from './alembicCli/interpreter';
+import { driverIgnoresPgoptions, runTimeoutOptions } from './alembicCli/interpreter';
+import { describeTarget, sameDatabase, targetUrl, type ReadDatabase } from './alembicCli/alembicTarget';
+import { runProcess } from './alembicCli/processRunner';
+import { parseDatabaseUrl, redactText } from './db/databaseUrl';
+import { readDatabaseState } from './db/versionTable';
+import { shortId } from './revisionState';
+import type { ProbeRequest, ProbeResult } from './alembicCli/targetProbe';
+import { which } from './alembicCli/localTools';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -35,9 +34,10 @@ export interface DoctorInputs {
   env: Record<string, string>;
   probeRequest: ProbeRequest;
   probe(req: ProbeRequest): Promise<ProbeResult>;
-  problems: ProjectProblem[];
+  /** The project's configuration problems (alembic.ini / pyproject). */
+  problems: ReadonlyArray<Pick<ProjectProblem, 'severity' | 'message'>>;
   envPy?: string;
-  graph: GraphView | undefined;
+  graph: DoctorGraph | undefined;
   /** The database the status bar reads. */
   shown?: { label: string; read: ReadDatabase };
   versionTable: string;
@@ -46,6 +46,13 @@ export interface DoctorInputs {
   statementTimeout: string;
   /** Error diagnostics of a migration file (by URI). */
   errorsIn(uri: string): number;
+}
+
+/** What the doctor reads of the revision graph (the client's graph view, or the CLI's index). */
+export interface DoctorGraph {
+  heads: readonly string[];
+  /** The revisions not applied, given the version table's rows; `uri` locates their errors. */
+  pending(versionRows: readonly string[]): ReadonlyArray<{ id: string; uri: string }>;
 }
 
 const ICON: Record<CheckStatus, string> = { ok: '✔', warn: '⚠', fail: '✖' };
@@ -151,7 +158,7 @@ export async function runDoctor(i: DoctorInputs): Promise<DoctorCheck[]> {
   }
   // 5. The graph: one head, pending revisions, and errors in them.
   if (i.graph) {
-    const heads = i.graph.graph.heads;
+    const heads = i.graph.heads;
     out.push(
       heads.length > 1
         ? { status: 'fail', title: 'heads', detail: `${heads.length} heads (${heads.map(shortId).join(', ')}): \`upgrade head\` fails`, fix: 'Merge Heads' }
