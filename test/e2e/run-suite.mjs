@@ -670,6 +670,42 @@ async function uiTests({ base, workspace, pgServer }) {
     { dependsOnPrevious: false },
   );
 
+  await step(
+    'a session holding `users`: the progress notification names the blocker; the lock timeout stops the upgrade, nothing applied',
+    async () => {
+      const holder = new pg.Client({ ...pgServer.config, application_name: 'psql' });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
+        const pid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+        const lens = page.locator('.codelens-decoration a', { hasText: 'Upgrade to here' }).first();
+        await lens.waitFor({ timeout: 15_000 });
+        await lens.click();
+        // The watch (every second) finds alembic's session waiting and names who holds the lock.
+        const progress = page.locator('.notification-list-item-message', { hasText: new RegExp(`held by pid ${pid}\\b`) }).first();
+        await progress.waitFor({ timeout: 20_000 });
+        const text = await progress.innerText();
+        if (!/waiting \d+ s for a lock on .?users.? held by pid \d+ \(.*psql/.test(text)) throw new Error(`the progress does not name the blocker:\n${text}`);
+        await shot('5b-blocker-in-progress');
+        // The lock timeout (5 s by default) ends the run, classified; the holder is never touched.
+        await page
+          .locator('.notification-list-item-message', { hasText: /failed — .*lock/i })
+          .first()
+          .waitFor({ timeout: 30_000 });
+        await holder.query('SELECT 1');
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        await holder.end();
+      }
+      const rows = await versionRows();
+      if (JSON.stringify(rows) !== JSON.stringify(['2a7e5d91c3b4']))
+        throw new Error(`alembic_version holds ${JSON.stringify(rows)}, expected ["2a7e5d91c3b4"]`);
+      await runCommand('Notifications: Clear All Notifications');
+    },
+    { dependsOnPrevious: false },
+  );
+
   // The graph webview: VS Code nests the page in two iframes; find the frame that has our list.
   const graphFrame = async () => {
     for (const f of page.frames()) if (await f.$('#scroller').catch(() => null)) return f;
