@@ -13,6 +13,8 @@
  *   alembic-migrations graph   [PATH] --svg [--out FILE]
  *   alembic-migrations upgrade|downgrade TARGET [PATH] [--lock-timeout 5s] [--yes]
  *   alembic-migrations doctor  [PATH]
+ *   alembic-migrations backup  [PATH] [--database-url URL] [--out FILE]
+ *   alembic-migrations drift   [PATH] [--database-url URL] [--server-url URL] [--format text|json]
  *
  * PATH is a folder (every Alembic project under it) or an alembic.ini / pyproject.toml;
  * `-c FILE` is accepted too, as with alembic. Exit codes: 0 ok, 1 errors found (check; with
@@ -39,8 +41,8 @@ import type { Problem } from '../alembic/types';
 import { escapeCiCommands } from '../outputEscape';
 import { locateRevision, openRepo, resolveBaseRef, GitError, type GitRepo } from '../git/gitRepo';
 import { gitRuleProblems, migrationsChangedSince } from '../git/gitChecks';
-import { runSchema, runVerify } from './verify';
-import { runDoctorCli, runMigrateCli, SetupError } from './migrate';
+import { runDrift, runSchema, runVerify } from './verify';
+import { runBackupCli, runDoctorCli, runMigrateCli, SetupError } from './migrate';
 import { pathToFileURL } from 'node:url';
 import { RULES, isRuleId } from '../alembic/rules';
 import { fileRevisionId } from '../alembic/revisionGraph';
@@ -100,6 +102,16 @@ commands:
   doctor  [PATH]                          checks the setup (interpreter, alembic, env.py, the
                                           database, heads, pending revisions, lock timeout,
                                           pg_dump); exit 1 when any check is ✖
+  backup  [PATH] [--database-url URL] [--out FILE]
+                                          pg_dump -Fc of the database (default: the one env.py
+                                          uses) into .alembic-backups/ beside the config (or
+                                          FILE), checked with pg_restore --list; prints the
+                                          file and the restore command; PG_DUMP picks pg_dump
+  drift   [PATH] [--database-url URL] [--server-url URL] [--format text|json]
+                                          the live database's schema (read only; default: the
+                                          one env.py uses) against what the migrations build
+                                          at its revision on a throwaway database (as verify);
+                                          one line per difference, exit 1 on drift
           run options: [--dotenv FILE] (default .env beside the config) [-x KEY=VALUE]
                        [--version-table NAME] [--version-table-schema SCHEMA]
                        ALEMBIC_COMMAND='["poetry","run","alembic"]' picks the alembic
@@ -127,6 +139,7 @@ type Format = 'text' | 'json' | 'sarif' | 'github' | 'markdown' | 'sql';
 const FORMATS_OF: Record<string, readonly Format[]> = {
   check: ['text', 'json', 'sarif', 'github', 'markdown'],
   verify: ['text', 'json'],
+  drift: ['text', 'json'],
   schema: ['sql', 'json'],
 };
 
@@ -167,6 +180,8 @@ interface Options {
   /** verify: first revision to round-trip / last one. */
   from?: string;
   to?: string;
+  /** drift: the live database (default: env.py's). */
+  databaseUrl?: string;
   /** schema: the revision to build. */
   schemaRevision?: string;
   /** graph --svg, and the file it goes to (--out). */
@@ -185,7 +200,7 @@ interface Options {
 }
 
 /** The commands that run the user's alembic against the project's database. */
-const RUN_COMMANDS = ['upgrade', 'downgrade', 'doctor'];
+const RUN_COMMANDS = ['upgrade', 'downgrade', 'doctor', 'drift', 'backup'];
 
 function parseArgs(argv: string[]): Options {
   const [command, ...rest] = argv;
@@ -237,6 +252,8 @@ function parseArgs(argv: string[]): Options {
     else if (a.startsWith('--since=')) opts.since = a.slice('--since='.length);
     else if (a === '--server-url') opts.serverUrl = value();
     else if (a.startsWith('--server-url=')) opts.serverUrl = a.slice('--server-url='.length);
+    else if (a === '--database-url') opts.databaseUrl = value();
+    else if (a.startsWith('--database-url=')) opts.databaseUrl = a.slice('--database-url='.length);
     else if (a === '--revision') opts.schemaRevision = value();
     else if (a.startsWith('--revision=')) opts.schemaRevision = a.slice('--revision='.length);
     else if (a === '--from') opts.from = value();
@@ -281,8 +298,8 @@ function parseArgs(argv: string[]): Options {
     opts.versionTable !== undefined ||
     opts.versionTableSchema !== undefined;
   if (runOption && !RUN_COMMANDS.includes(command))
-    throw new UsageError('--yes, --lock-timeout, --statement-timeout, --dotenv, -x and --version-table apply to upgrade, downgrade and doctor only');
-  if (opts.yes && command === 'doctor') throw new UsageError('doctor changes nothing: it takes no --yes');
+    throw new UsageError('--yes, --lock-timeout, --statement-timeout, --dotenv, -x and --version-table apply to upgrade, downgrade, doctor and drift only');
+  if (opts.yes && (command === 'doctor' || command === 'drift' || command === 'backup')) throw new UsageError(`${command} changes nothing: it takes no --yes`);
   if (opts.envFile === '' || opts.versionTable === '' || opts.versionTableSchema === '') throw new UsageError('--dotenv and --version-table need a value');
   if (opts.xArgs.some((x) => !/^[^=\s]+=/.test(x))) throw new UsageError('-x takes KEY=VALUE');
   if (target === undefined) target = positionals.shift();
@@ -291,7 +308,10 @@ function parseArgs(argv: string[]): Options {
   if (opts.base === '' || opts.since === '') throw new UsageError('--base and --since need a git ref');
   if (opts.cacheDir !== undefined && command !== 'check') throw new UsageError('--cache and --cache-location apply to check only');
   if (opts.cacheDir === '') throw new UsageError('--cache-location needs a folder');
-  if (opts.serverUrl !== undefined && command !== 'verify' && command !== 'schema') throw new UsageError('--server-url applies to verify and schema only');
+  if (opts.serverUrl !== undefined && command !== 'verify' && command !== 'schema' && command !== 'drift')
+    throw new UsageError('--server-url applies to verify, schema and drift only');
+  if (opts.databaseUrl !== undefined && command !== 'drift' && command !== 'backup') throw new UsageError('--database-url applies to drift and backup only');
+  if (opts.databaseUrl === '') throw new UsageError('--database-url needs a URL');
   if ((opts.from !== undefined || opts.to !== undefined) && command !== 'verify') throw new UsageError('--from and --to apply to verify only');
   if (opts.schemaRevision !== undefined && command !== 'schema') throw new UsageError('--revision applies to schema only');
   if (command === 'schema' && !opts.schemaRevision) throw new UsageError('schema needs --revision REV');
@@ -301,9 +321,10 @@ function parseArgs(argv: string[]): Options {
   if (command !== 'check' && (opts.failOn !== 'error' || opts.docsUrl !== undefined)) throw new UsageError('--fail-on and --docs-url apply to check only');
   if (opts.docsUrl !== undefined && !/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(opts.docsUrl))
     throw new UsageError(`--docs-url needs an absolute URL, not '${opts.docsUrl}'`);
-  if ((opts.svg || opts.outFile !== undefined) && command !== 'graph') throw new UsageError('--svg and --out apply to graph only');
+  if (opts.svg && command !== 'graph') throw new UsageError('--svg applies to graph only');
+  if (opts.outFile !== undefined && command !== 'graph' && command !== 'backup') throw new UsageError('--out applies to graph --svg and backup only');
   if (opts.svg && opts.json) throw new UsageError('graph takes --json or --svg, not both');
-  if (opts.outFile !== undefined && !opts.svg) throw new UsageError('--out goes with --svg');
+  if (opts.outFile !== undefined && command === 'graph' && !opts.svg) throw new UsageError('--out goes with --svg');
   if (opts.outFile === '') throw new UsageError('--out needs a file name');
   if (command === 'graph' && !opts.svg) opts.json = true;
   opts.target = target ?? '.';
@@ -447,6 +468,29 @@ export async function main(
     };
     try {
       if (opts.command === 'doctor') return await runDoctorCli(projects[0], run, out);
+      if (opts.command === 'backup')
+        return await runBackupCli(
+          projects[0],
+          {
+            ...run,
+            ...(opts.databaseUrl !== undefined ? { databaseUrl: opts.databaseUrl } : {}),
+            ...(opts.outFile !== undefined ? { outFile: opts.outFile } : {}),
+          },
+          out,
+          err,
+        );
+      if (opts.command === 'drift')
+        return await runDrift(
+          projects[0],
+          {
+            run,
+            format: opts.format === 'json' ? 'json' : 'text',
+            ...(opts.databaseUrl !== undefined ? { databaseUrl: opts.databaseUrl } : {}),
+            ...(opts.serverUrl !== undefined ? { serverUrl: opts.serverUrl } : {}),
+          },
+          out,
+          err,
+        );
       return await runMigrateCli(
         projects[0],
         { ...run, direction: opts.command === 'upgrade' ? 'upgrade' : 'downgrade', target: opts.migrateTarget!, yes: opts.yes },

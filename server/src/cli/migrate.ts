@@ -29,6 +29,7 @@ import { safeAlembicRun } from '../shared/alembicCli/safeRun';
 import { parseDatabaseUrl, redactText, type PgConnectionOptions } from '../shared/db/databaseUrl';
 import { readDatabaseState } from '../shared/db/versionTable';
 import { lockName } from '../shared/db/migrationLock';
+import { backupDatabase } from '../shared/db/backup';
 import { doctorExitCode, renderDoctor, runDoctor, type DoctorCheck } from '../shared/doctor';
 import { shortId } from '../shared/revisionState';
 import { MAX_CONFIG_BYTES, readRegularText } from '../shared/regularFile';
@@ -313,6 +314,63 @@ export async function runMigrateCli(project: AlembicProject, opts: MigrateOption
         );
         return 1;
     }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export interface BackupCliOptions extends RunSetupOptions {
+  /** The database to dump; default: the one env.py builds. */
+  databaseUrl?: string;
+  /** The dump's path; default: `.alembic-backups/<db>-<revision>-<time>.dump` beside the config. */
+  outFile?: string;
+}
+
+/** `backup`: pg_dump -Fc of the project's database, checked with pg_restore --list; exit 0 kept, 1 failed, 2 could not start. */
+export async function runBackupCli(project: AlembicProject, opts: BackupCliOptions, out: Writer, err: Writer): Promise<number> {
+  let pg: PgConnectionOptions;
+  if (opts.databaseUrl !== undefined) {
+    const parsed = parseDatabaseUrl(opts.databaseUrl);
+    if (parsed.kind !== 'ok') throw new SetupError(`--database-url: ${parsed.message}`);
+    pg = parsed.pg;
+  } else {
+    const setup = runSetup(project, opts);
+    const probed = await setup.probe(setup.probeRequest);
+    if (probed.target.kind !== 'ok')
+      throw new SetupError(`the database env.py uses is unknown (${redactText(probed.target.reason)}): name it with --database-url`);
+    const found = targetPg(probed);
+    if (!found) throw new SetupError('the URL env.py builds cannot be read: name the database with --database-url');
+    pg = found;
+  }
+  const secrets = pg.password ? [pg.password] : [];
+  const state = await readDatabaseState(pg, { versionTable: opts.versionTable, ...(opts.versionTableSchema ? { schema: opts.versionTableSchema } : {}) });
+  const label = state.kind === 'ok' ? (state.revisions.length ? state.revisions.map(shortId).join('+') : 'base') : undefined;
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    err(`backup: dumping ${pg.database ?? '(default)'} on ${pg.host ?? 'localhost'}${pg.port ? `:${pg.port}` : ''}${label ? ` at ${label}` : ''}\n`);
+    const r = await backupDatabase({
+      pg,
+      folder: path.join(project.rootDir, '.alembic-backups'),
+      ...(opts.outFile !== undefined ? { file: path.resolve(opts.outFile) } : {}),
+      ...(label ? { label } : {}),
+      ...(process.env.PG_DUMP ? { pgDump: process.env.PG_DUMP } : {}),
+      signal: abort.signal,
+    });
+    if (r.kind === 'cancelled') {
+      err('alembic-migrations: backup cancelled; no file was kept\n');
+      return 1;
+    }
+    if (r.kind === 'error') {
+      err(`alembic-migrations: ${redactText(r.message, secrets)}\n`);
+      return 1;
+    }
+    out(`${r.file}\n`);
+    err(`backup: ${(r.bytes / 1024).toFixed(0)} KiB, ${r.entries} entries, in ${(r.durationMs / 1000).toFixed(1)} s; restore with:\n  ${r.restoreCommand}\n`);
+    return 0;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

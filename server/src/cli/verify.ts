@@ -11,7 +11,10 @@ import type { Problem } from '../alembic/types';
 import { RevisionNotFoundError } from '../verify/roundTrip';
 import { schemaAtRevision, verifyProject, VerifyError, type VerifyResult } from '../verify/verifyProject';
 import { snapshotToSql } from '../shared/schemaSql';
-import { alembicCommandFromEnv, SetupError } from './migrate';
+import { alembicCommandFromEnv, runSetup, SetupError, type RunSetupOptions } from './migrate';
+import { describeDrift, driftOf } from '../verify/drift';
+import { describeDatabase, parseDatabaseUrl, redactText, type PgConnectionOptions } from '../shared/db/databaseUrl';
+import { describeTarget, targetUrl } from '../shared/alembicCli/alembicTarget';
 
 export interface VerifyCliOptions {
   serverUrl?: string;
@@ -145,6 +148,81 @@ export async function runSchema(
   } catch (e) {
     if (e instanceof VerifyError || e instanceof SetupError) {
       err(`alembic-migrations: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export interface DriftCliOptions {
+  /** The live database; default: the one env.py builds (the env.py probe). */
+  databaseUrl?: string;
+  serverUrl?: string;
+  format: 'text' | 'json';
+  run: RunSetupOptions;
+}
+
+/** `drift`: exit 0 no drift, 1 drift, 2 could not compare. */
+export async function runDrift(project: AlembicProject, opts: DriftCliOptions, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let secrets: string[] = [];
+  try {
+    let live: PgConnectionOptions;
+    let where: string;
+    if (opts.databaseUrl !== undefined) {
+      const parsed = parseDatabaseUrl(opts.databaseUrl);
+      if (parsed.kind !== 'ok') throw new SetupError(`--database-url: ${parsed.message}`);
+      live = parsed.pg;
+      const d = describeDatabase(parsed.pg);
+      where = `${d.database} on ${d.host}${parsed.pg.user ? ` as ${parsed.pg.user}` : ''}`;
+    } else {
+      const setup = runSetup(project, opts.run);
+      const probed = await setup.probe(setup.probeRequest);
+      if (probed.target.kind !== 'ok')
+        throw new SetupError(`the database env.py uses is unknown (${redactText(probed.target.reason)}): name it with --database-url`);
+      const parsed = parseDatabaseUrl(targetUrl(probed.target));
+      if (parsed.kind !== 'ok') throw new SetupError(`the URL env.py builds cannot be read: name the database with --database-url`);
+      live = { ...parsed.pg, ...(probed.password ? { password: probed.password } : {}) };
+      where = describeTarget(probed.target, (s) => s);
+    }
+    secrets = live.password ? [live.password] : [];
+    const alembicCommand = alembicCommandFromEnv(process.env.ALEMBIC_COMMAND);
+    const r = await driftOf({
+      project,
+      graph: ProjectIndex.load(project).graph,
+      live,
+      versionTable: opts.run.versionTable,
+      ...(opts.run.versionTableSchema ? { versionTableSchema: opts.run.versionTableSchema } : {}),
+      ...(opts.serverUrl !== undefined ? { serverUrl: opts.serverUrl } : {}),
+      ...(alembicCommand ? { alembicCommand } : {}),
+      signal: controller.signal,
+      onProgress: (line) => err(`drift: ${line}\n`),
+    });
+    const at = r.current.length ? r.current.join(', ') : 'base';
+    if (opts.format === 'json')
+      out(
+        JSON.stringify(
+          { project: project.name, database: where, revisions: r.current, differences: r.differences.map((d) => ({ ...d, message: describeDrift(d) })) },
+          null,
+          2,
+        ) + '\n',
+      );
+    else for (const d of r.differences) out(`${describeDrift(d)}\n`);
+    err(
+      r.differences.length
+        ? `${r.differences.length} difference${r.differences.length === 1 ? '' : 's'} between ${where} and the migrations at ${at}\n`
+        : `no drift: ${where} matches the migrations at ${at}\n`,
+    );
+    return r.differences.length ? 1 : 0;
+  } catch (e) {
+    if (e instanceof VerifyError || e instanceof SetupError) {
+      err(`alembic-migrations: ${redactText(e.message, secrets)}\n`);
       return 2;
     }
     throw e;
