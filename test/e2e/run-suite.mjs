@@ -121,7 +121,8 @@ async function main() {
 
   // ---- 2. PostgreSQL
   const { startPostgres } = require(path.join(root, 'out/test/support/postgres.js'));
-  const pgServer = await startPostgres();
+  // CREATEDB: Verify Migrations makes its throwaway database on this server.
+  const pgServer = await startPostgres({ createdb: true });
   cleanups.push(() => pgServer.stop());
   const databaseUrl = pgServer.url.replace(/^postgresql:/, 'postgresql+psycopg2:');
   log(`PostgreSQL (${pgServer.backend}) on 127.0.0.1:${pgServer.port}`);
@@ -144,6 +145,7 @@ async function main() {
         'update.mode': 'none',
         'security.workspace.trust.enabled': false,
         'alembic.command': [alembicBin],
+        'alembic.verify.serverUrl': pgServer.url,
       },
       null,
       2,
@@ -646,8 +648,18 @@ async function uiTests({ base, workspace, pgServer }) {
     const named = `Will revert 1 revision in \`${pgServer.database}\` on \`127.0.0.1:${pgServer.port}\` as \`${pgServer.user}\``;
     if (!text.includes(named)) throw new Error(`the confirmation does not name alembic's database (${named}):\n${text}`);
     await shot('4-downgrade-confirmation');
-    await dialog.getByRole('button', { name: 'Downgrade' }).click();
+    // Back Up First: pg_dump of that database into the project's git-ignored backup folder, then the downgrade.
+    await dialog.getByRole('button', { name: 'Back Up First' }).click();
     await waitUntil('status bar shows 2a7e5d9', async () => /2a7e5d9/.test(await statusItem().innerText()), 60_000);
+    const backups = path.join(workspace, '.alembic-backups');
+    const dumps = fs.existsSync(backups) ? fs.readdirSync(backups).filter((f) => f.endsWith('.dump')) : [];
+    if (dumps.length !== 1 || !dumps[0].includes('3c8b1f0'))
+      throw new Error(`expected one dump taken at 3c8b1f0 in ${backups}, found ${JSON.stringify(dumps)}`);
+    if (!fs.readFileSync(path.join(backups, '.gitignore'), 'utf8').includes('*')) throw new Error('the backup folder is not git-ignored');
+    await page
+      .locator('.notification-list-item-message', { hasText: /backed up to .*Restore with: pg_restore/ })
+      .first()
+      .waitFor({ timeout: 10_000 });
     const rows = await versionRows();
     if (JSON.stringify(rows) !== JSON.stringify(['2a7e5d91c3b4'])) throw new Error(`alembic_version holds ${JSON.stringify(rows)}, expected ["2a7e5d91c3b4"]`);
   });
@@ -904,6 +916,97 @@ async function uiTests({ base, workspace, pgServer }) {
       await waitUntil('two graph snapshots', async () => snapshots().length === 2, 30_000);
       const ids = snapshots().flatMap((f) => JSON.parse(fs.readFileSync(f, 'utf8')).payload.nodes.map((n) => n.id));
       if (!ids.includes('3c8b1f04a6e2')) throw new Error(`the snapshots do not hold the sample's graph: ${ids.join(', ')}`);
+    },
+    { dependsOnPrevious: false },
+  );
+
+  await step(
+    'Verify from Here on a tree row round-trips it on a throwaway database and shows the forgotten index as a diagnostic',
+    async () => {
+      // A new head whose downgrade forgets the index its upgrade creates.
+      const file = path.join(workspace, 'alembic', 'versions', '2024_03_01_e2e0verify01_forgetful_downgrade.py');
+      fs.writeFileSync(
+        file,
+        [
+          '"""forgetful downgrade',
+          '',
+          'Revision ID: e2e0verify01',
+          'Revises: c3f9a1d7e586',
+          '"""',
+          'from alembic import op',
+          '',
+          "revision = 'e2e0verify01'",
+          "down_revision = 'c3f9a1d7e586'",
+          'branch_labels = None',
+          'depends_on = None',
+          '',
+          '',
+          'def upgrade():',
+          "    op.create_index('ix_e2e_verify_email', 'users', ['email'])",
+          '',
+          '',
+          'def downgrade():',
+          '    pass',
+          '',
+        ].join('\n'),
+      );
+      try {
+        const row = page.getByRole('treeitem', { name: /e2e0verify01/ }).first();
+        await row.waitFor({ timeout: 30_000 });
+        await row.click({ button: 'right' });
+        const item = page.locator('.context-view .action-label', { hasText: 'Verify from Here' }).first();
+        await item.waitFor({ timeout: 10_000 });
+        await item.click();
+        const progress = page.locator('.notification-list-item-message', { hasText: /verifying workspace/i }).first();
+        if (!(await progress.isVisible().catch(() => false))) {
+          await page.waitForTimeout(1000);
+          if ((await page.locator('.context-view .action-label').count()) > 0) await page.keyboard.press('Enter');
+        }
+        const done = page.locator('.notification-list-item', { hasText: /verify workspace — \d+ findings? in 1 of 1 revisions/ }).first();
+        await done.waitFor({ timeout: 180_000 });
+        await shot('12-verify-finding');
+        await done.getByRole('button', { name: 'Show Problems' }).click();
+        const problem = page.locator('.markers-panel .monaco-list-row', { hasText: /ix_e2e_verify_email/ }).first();
+        await problem.waitFor({ timeout: 15_000 });
+        const text = await problem.innerText();
+        if (!/remains/.test(text)) throw new Error(`the Problems panel does not say the index remains:\n${text}`);
+        await shot('13-verify-problems');
+        // Nothing of the throwaway database is left on the server.
+        const c = new pg.Client(pgServer.config);
+        await c.connect();
+        try {
+          const left = await c.query(`SELECT datname FROM pg_database WHERE datname LIKE '%\\_verify\\_%'`);
+          if (left.rowCount) throw new Error(`throwaway databases left: ${left.rows.map((r) => r.datname).join(', ')}`);
+        } finally {
+          await c.end();
+        }
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+    },
+    { dependsOnPrevious: false },
+  );
+
+  await step(
+    'Show Schema at This Revision on a tree row opens the schema the migrations build there as read-only SQL',
+    async () => {
+      const row = page.getByRole('treeitem', { name: /4d2e9a7c5b18/ }).first();
+      await row.waitFor({ timeout: 15_000 });
+      await row.click({ button: 'right' });
+      const item = page.locator('.context-view .action-label', { hasText: 'Show Schema at This Revision' }).first();
+      await item.waitFor({ timeout: 10_000 });
+      await item.click();
+      const tab = page.locator('.tab', { hasText: /schema at 4d2e9a7c5b18/ }).first();
+      if (!(await tab.isVisible().catch(() => false))) {
+        await page.waitForTimeout(1000);
+        if ((await page.locator('.context-view .action-label').count()) > 0) await page.keyboard.press('Enter');
+      }
+      await tab.waitFor({ timeout: 120_000 });
+      await page
+        .locator('.monaco-editor .view-line', { hasText: /CREATE\s+UNIQUE\s+INDEX\s+ix_users_email/ })
+        .first()
+        .waitFor({ timeout: 15_000 });
+      await shot('14-schema-at-revision');
     },
     { dependsOnPrevious: false },
   );
