@@ -13,6 +13,7 @@ import {
 } from '../../server/src/shared/alembicCli/interpreter';
 import { classifyAlembicFailure } from '../../server/src/shared/alembicCli/classifyFailure';
 import { describeWait } from '../../server/src/shared/db/blockerWatch';
+import { backupFileName, majorOfServerVersionNum, majorOfToolVersion } from '../../server/src/shared/db/backup';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findVirtualenvs, mainCheckoutOf } from '../../server/src/shared/alembicCli/localTools';
@@ -117,4 +118,14 @@ test("a linked git worktree finds the main checkout's virtualenv (the same subfo
   assert.equal(mainCheckoutOf(tempDir('alembic-nogit-')), undefined);
   const dirs = [path.join(wt, 'svc'), wt, mainCheckoutOf(path.join(wt, 'svc'))!, mainCheckoutOf(wt)!];
   assert.deepEqual(findVirtualenvs(dirs), [path.join(fs.realpathSync(main), '.venv', 'bin', 'python')]);
+});
+
+test('backup: the pg_dump and server majors, and a file name with safe characters only', () => {
+  assert.equal(majorOfToolVersion('pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)\n'), 15);
+  assert.equal(majorOfToolVersion('pg_dump (PostgreSQL) 9.6.24'), 906);
+  assert.equal(majorOfToolVersion('pg_dump: command not found'), undefined);
+  assert.equal(majorOfServerVersionNum(160004), 16);
+  assert.equal(majorOfServerVersionNum(90624), 906);
+  assert.equal(backupFileName('orders db', '3c8b1f0+a1d7e9b', new Date('2026-12-02T03:15:00.123Z')), 'orders_db-3c8b1f0_a1d7e9b-20261202T031500Z.dump');
+  assert.equal(backupFileName('../../etc/passwd', undefined, new Date('2026-12-02T03:15:00Z')), '.._.._etc_passwd-base-20261202T031500Z.dump');
 });

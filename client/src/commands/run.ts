@@ -8,7 +8,8 @@ import type { AlembicAction } from '../../../server/src/shared/alembicCli/alembi
 import { describeTarget } from '../../../server/src/shared/alembicCli/alembicTarget';
 import { confirmation, upgradeConfirmation } from '../model/confirmation';
 import { tableSizes } from '../../../server/src/shared/db/tableSizes';
-import { RISK_EFFECTS } from '../../../server/src/shared/riskEffects';
+import { DESTRUCTIVE_RULES, RISK_EFFECTS } from '../../../server/src/shared/riskEffects';
+import { BACK_UP_FIRST, backUpFirst } from '../backup';
 import { RevisionRisksRequest } from '../../../server/src/shared/protocol';
 import { shortId, type RevisionState } from '../model/graphModel';
 import type { Ctx, Target } from '../ctx';
@@ -54,7 +55,8 @@ async function confirm(ctx: Ctx, project: ProjectInfo, verb: 'Downgrade' | 'Stam
     return false;
   }
   ctx.log.info(`[confirm] ${project.name}: ${c.message.replace(/\n/g, ' ')}`);
-  return (await vscode.window.showWarningMessage(c.message, { modal: true, detail: c.detail }, c.button)) === c.button;
+  const choice = await vscode.window.showWarningMessage(c.message, { modal: true, detail: c.detail }, c.button, BACK_UP_FIRST);
+  return choice === c.button || (choice === BACK_UP_FIRST && (await backUpFirst(ctx, project)));
 }
 
 async function runAction(
@@ -100,7 +102,9 @@ async function confirmUpgrade(ctx: Ctx, project: ProjectInfo, spec: string): Pro
     effects: RISK_EFFECTS,
   });
   if (!c) return true;
-  return (await vscode.window.showWarningMessage(c.message, { modal: true, detail: c.detail }, c.button)) === c.button;
+  const destructive = risks.some((r) => DESTRUCTIVE_RULES.has(r.ruleId));
+  const choice = await vscode.window.showWarningMessage(c.message, { modal: true, detail: c.detail }, c.button, ...(destructive ? [BACK_UP_FIRST] : []));
+  return choice === c.button || (choice === BACK_UP_FIRST && (await backUpFirst(ctx, project)));
 }
 
 function upgrade(ctx: Ctx, target: Target, spec: Spec): Promise<void> {

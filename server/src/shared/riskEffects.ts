@@ -16,6 +16,13 @@ export const RISK_EFFECTS: Readonly<Record<string, string>> = {
   'ban-drop-table': 'drops the table and its rows',
   'renaming-column': 'breaks running code that uses the old name',
   'renaming-table': 'breaks running code that uses the old name',
+  'ban-truncate-cascade': 'empties the table and every table that references it',
 };
+
+/**
+ * Operations that lose data: an upgrade that runs one offers *Back Up First* (as every downgrade
+ * and stamp does).
+ */
+export const DESTRUCTIVE_RULES: ReadonlySet<string> = new Set(['ban-drop-column', 'ban-drop-table', 'changing-column-type', 'ban-truncate-cascade']);
 
 export const isRiskRule = (ruleId: string): boolean => Object.prototype.hasOwnProperty.call(RISK_EFFECTS, ruleId);
