@@ -179,6 +179,21 @@ test('helpers are kept; a clashing one is renamed with its references; identical
   assert.deepEqual((await parseMigration(p.text)).syntaxErrors, []);
 });
 
+test('a helper identical in text but reading a renamed constant is renamed too', async () => {
+  const extra = (v: string): string => `\n\nNAME = '${v}'\n\n\ndef table():\n    return NAME\n`;
+  const srcs: Src[] = [
+    { id: 'r0', down: null, extra: extra('a'), up: '    op.create_table(table())' },
+    { id: 'r1', down: 'r0', extra: extra('b'), up: '    op.create_table(table())' },
+  ];
+  const p = await planned(srcs, 'r0', 'r1');
+  assert.deepEqual(p.renamed, [
+    { revision: 'r1', from: 'NAME', to: 'NAME_r1' },
+    { revision: 'r1', from: 'table', to: 'table_r1' },
+  ]);
+  assert.match(p.text, /^def table_r1\(\):\n {4}return NAME_r1$/m);
+  assert.match(p.text, /# from r1: r1 message\n {4}op\.create_table\(table_r1\(\)\)/);
+});
+
 test('a helper named like an import of another file is renamed, so the import keeps its meaning', async () => {
   const srcs: Src[] = [
     { id: 'r0', down: null, extra: '\n\ndef text(s):\n    return s\n', up: "    op.execute(text('SELECT 1'))" },

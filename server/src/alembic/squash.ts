@@ -358,28 +358,51 @@ export function planSquash(input: {
     const keptHelpers = new Map<string, Set<string>>(); // revision → helper texts kept from it
     const seenHelpers = new Set<string>();
     parts = parts.map((p) => {
-      const renames = new Map<string, string>();
-      const kept = new Set<string>();
-      for (const item of p.items) {
-        if (item.kind !== 'helper') continue;
-        const key = norm(item.text);
-        if (item.names.length && item.names.every((n) => helperOwners.get(n) === key)) continue; // the same helper again
-        if (seenHelpers.has(key) && item.names.length === 0) continue;
-        kept.add(item.text);
-        seenHelpers.add(key);
-        for (const name of item.names) {
-          if (!helperOwners.has(name) && !imported.has(name) && !RESERVED.has(name)) {
-            helperOwners.set(name, key);
-            continue;
+      // A helper is "the same" as an earlier one only with this file's renames applied (a
+      // helper reading a renamed constant is not the same any more): decided until stable.
+      let renames = new Map<string, string>();
+      let kept = new Set<string>();
+      let owners = helperOwners;
+      for (let round = 0; ; round++) {
+        const next = new Map<string, string>();
+        const nextKept = new Set<string>();
+        const nextOwners = new Map(helperOwners);
+        const seen = new Set(seenHelpers);
+        for (const item of p.items) {
+          if (item.kind !== 'helper') continue;
+          const key = norm(renames.size ? renameIdentifiers(py, item.text, renames) : item.text);
+          if (item.names.length && item.names.every((n) => nextOwners.get(n) === key)) continue; // the same helper again
+          if (item.names.length === 0 && seen.has(key)) continue;
+          nextKept.add(item.text);
+          seen.add(key);
+          for (const name of item.names) {
+            if (!nextOwners.has(name) && !imported.has(name) && !RESERVED.has(name)) {
+              nextOwners.set(name, key);
+              continue;
+            }
+            let candidate = renames.get(name);
+            if (!candidate) {
+              candidate = `${name}_${identifierSafe(p.node.id.slice(0, 8))}`;
+              for (let i = 2; allIdentifiers.has(candidate) || nextOwners.has(candidate) || imported.has(candidate); i++)
+                candidate = `${name}_${identifierSafe(p.node.id.slice(0, 8))}_${i}`;
+            }
+            next.set(name, candidate);
+            nextOwners.set(candidate, key);
           }
-          let candidate = `${name}_${identifierSafe(p.node.id.slice(0, 8))}`;
-          for (let i = 2; allIdentifiers.has(candidate) || helperOwners.has(candidate) || imported.has(candidate); i++)
-            candidate = `${name}_${identifierSafe(p.node.id.slice(0, 8))}_${i}`;
-          renames.set(name, candidate);
-          helperOwners.set(candidate, key);
-          allIdentifiers.add(candidate);
-          renamed.push({ revision: p.node.id, from: name, to: candidate });
         }
+        const stable = next.size === renames.size && [...next].every(([k, v]) => renames.get(k) === v);
+        renames = next;
+        kept = nextKept;
+        owners = nextOwners;
+        if (stable || round > 20) {
+          for (const k of seen) seenHelpers.add(k);
+          break;
+        }
+      }
+      for (const [k, v] of owners) helperOwners.set(k, v);
+      for (const [from, to] of renames) {
+        allIdentifiers.add(to);
+        renamed.push({ revision: p.node.id, from, to });
       }
       if (!renames.size) {
         keptHelpers.set(p.node.id, kept);

@@ -11,6 +11,8 @@
  *   alembic-migrations verify  [PATH] [--server-url URL] [--from REV] [--to REV] [--format text|json]
  *   alembic-migrations schema  [PATH] --revision REV [--server-url URL] [--format sql|json]
  *   alembic-migrations graph   [PATH] --svg [--out FILE]
+ *   alembic-migrations squash  FROM TO [PATH] [--yes] [--delete] [--archive DIR] [--database-url URL]
+ *                              [--server-url URL] [--no-verify]
  *
  * PATH is a folder (every Alembic project under it) or an alembic.ini / pyproject.toml;
  * `-c FILE` is accepted too, as with alembic. Exit codes: 0 ok, 1 errors found (check; with
@@ -18,7 +20,8 @@
  * Alembic-style failure (bad revision range) or a revision git has nowhere (locate), 2 bad
  * usage or unreadable input (also: --base/--since/locate without git or outside a repository).
  * `verify` and `schema` are the commands that run Python: the user's alembic, on a throwaway database
- * only (exit 0 clean, 1 findings, 2 could not run).
+ * only (exit 0 clean, 1 findings, 2 could not run). `squash` rewrites migration files (exit 0
+ * squashed, 1 refused or undone, 2 could not run or not confirmed).
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -37,6 +40,7 @@ import { escapeCiCommands } from '../outputEscape';
 import { locateRevision, openRepo, resolveBaseRef, GitError, type GitRepo } from '../git/gitRepo';
 import { gitRuleProblems, migrationsChangedSince } from '../git/gitChecks';
 import { runSchema, runVerify } from './verify';
+import { runSquash } from './squash';
 import { pathToFileURL } from 'node:url';
 import { RULES, isRuleId } from '../alembic/rules';
 import { fileRevisionId } from '../alembic/revisionGraph';
@@ -86,6 +90,19 @@ commands:
                                           exit 1 when the upgrade fails
   graph   [PATH] --svg [--out FILE]       the lane graph as a standalone SVG (to FILE,
                                           else to standard output)
+  squash  FROM TO [PATH] [--yes] [--delete] [--archive DIR] [--database-url URL]
+          [--server-url URL] [--no-verify]
+                                          one migration for the linear range FROM..TO (FROM
+                                          the older): it keeps TO's id and file name, runs the
+                                          range's upgrades in order and downgrades in reverse;
+                                          the old files move to DIR (default:
+                                          squashed_migrations beside the script location) or
+                                          are deleted. Refuses when the database
+                                          (--database-url, DATABASE_URL or sqlalchemy.url) is
+                                          inside the range. Asks on a terminal unless --yes;
+                                          verifies the schema at TO before and after on a
+                                          throwaway database (as verify) and undoes the squash
+                                          when it differs
 
 PATH is a folder (every Alembic project below it is used) or an alembic.ini /
 pyproject.toml (also accepted as -c FILE). Defaults to the current folder.
@@ -155,13 +172,33 @@ interface Options {
   /** graph --svg, and the file it goes to (--out). */
   svg: boolean;
   outFile?: string;
+  /** squash: FROM and TO, and its switches. */
+  squashFrom?: string;
+  squashTo?: string;
+  yes: boolean;
+  delete: boolean;
+  archive?: string;
+  databaseUrl?: string;
+  noVerify: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help') throw new UsageError('');
-  if (!['check', 'heads', 'history', 'graph', 'locate', 'verify', 'schema'].includes(command)) throw new UsageError(`unknown command '${command}'`);
-  const opts: Options = { command, target: '.', format: 'text', failOn: 'error', json: false, verbose: false, resolveDependencies: false, svg: false };
+  if (!['check', 'heads', 'history', 'graph', 'locate', 'verify', 'schema', 'squash'].includes(command)) throw new UsageError(`unknown command '${command}'`);
+  const opts: Options = {
+    command,
+    target: '.',
+    format: 'text',
+    failOn: 'error',
+    json: false,
+    verbose: false,
+    resolveDependencies: false,
+    svg: false,
+    yes: false,
+    delete: false,
+    noVerify: false,
+  };
   let target: string | undefined;
   const positionals: string[] = [];
   for (let i = 0; i < rest.length; i++) {
@@ -203,6 +240,13 @@ function parseArgs(argv: string[]): Options {
     else if (a.startsWith('--to=')) opts.to = a.slice('--to='.length);
     else if (a === '--start-after') opts.startAfter = value();
     else if (a.startsWith('--start-after=')) opts.startAfter = a.slice('--start-after='.length);
+    else if (a === '-y' || a === '--yes') opts.yes = true;
+    else if (a === '--delete') opts.delete = true;
+    else if (a === '--no-verify') opts.noVerify = true;
+    else if (a === '--archive') opts.archive = value();
+    else if (a.startsWith('--archive=')) opts.archive = a.slice('--archive='.length);
+    else if (a === '--database-url') opts.databaseUrl = value();
+    else if (a.startsWith('--database-url=')) opts.databaseUrl = a.slice('--database-url='.length);
     else if (a === '-c' || a === '--config') target = value();
     else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option '${a}'`);
     else positionals.push(a);
@@ -212,13 +256,24 @@ function parseArgs(argv: string[]): Options {
     if (!opts.revision) throw new UsageError('locate needs a revision id');
     if (/[@+:\s-]/.test(opts.revision)) throw new UsageError(`'${opts.revision}' is not a revision id`);
   }
+  if (command === 'squash') {
+    opts.squashFrom = positionals.shift();
+    opts.squashTo = positionals.shift();
+    if (!opts.squashFrom || !opts.squashTo) throw new UsageError('squash needs FROM and TO (the oldest and the newest revision of the range)');
+  }
+  if ((opts.yes || opts.delete || opts.noVerify || opts.archive !== undefined || opts.databaseUrl !== undefined) && command !== 'squash')
+    throw new UsageError('--yes, --delete, --archive, --database-url and --no-verify apply to squash only');
+  if (opts.delete && opts.archive !== undefined) throw new UsageError('squash takes --delete or --archive, not both');
+  if (opts.archive === '' || opts.databaseUrl === '') throw new UsageError('--archive and --database-url need a value');
   if (target === undefined) target = positionals.shift();
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if ((opts.base !== undefined || opts.since !== undefined) && command !== 'check') throw new UsageError('--base and --since apply to check only');
   if (opts.base === '' || opts.since === '') throw new UsageError('--base and --since need a git ref');
   if (opts.cacheDir !== undefined && command !== 'check') throw new UsageError('--cache and --cache-location apply to check only');
   if (opts.cacheDir === '') throw new UsageError('--cache-location needs a folder');
-  if (opts.serverUrl !== undefined && command !== 'verify' && command !== 'schema') throw new UsageError('--server-url applies to verify and schema only');
+  if (opts.serverUrl !== undefined && command !== 'verify' && command !== 'schema' && command !== 'squash')
+    throw new UsageError('--server-url applies to verify, schema and squash only');
+  if (opts.serverUrl !== undefined && opts.noVerify) throw new UsageError('squash takes --server-url or --no-verify, not both');
   if ((opts.from !== undefined || opts.to !== undefined) && command !== 'verify') throw new UsageError('--from and --to apply to verify only');
   if (opts.schemaRevision !== undefined && command !== 'schema') throw new UsageError('--revision applies to schema only');
   if (command === 'schema' && !opts.schemaRevision) throw new UsageError('schema needs --revision REV');
@@ -350,6 +405,27 @@ export async function main(
       out,
       err,
       formatProblem,
+    );
+  }
+  if (opts.command === 'squash') {
+    if (several) {
+      err(`alembic-migrations: squash changes one project; ${opts.target} holds ${projects.length}: name its alembic.ini\n`);
+      return 2;
+    }
+    return runSquash(
+      projects[0],
+      {
+        from: opts.squashFrom!,
+        to: opts.squashTo!,
+        yes: opts.yes,
+        delete: opts.delete,
+        verify: !opts.noVerify,
+        ...(opts.archive !== undefined ? { archive: path.resolve(opts.archive) } : {}),
+        ...(opts.databaseUrl !== undefined ? { databaseUrl: opts.databaseUrl } : {}),
+        ...(opts.serverUrl !== undefined ? { serverUrl: opts.serverUrl } : {}),
+      },
+      out,
+      err,
     );
   }
   if (opts.command === 'schema') {
