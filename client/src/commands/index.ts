@@ -12,6 +12,7 @@ import { navigationCommands } from './navigation';
 import { doctorCommands } from './doctor';
 import { branchCommands } from './branch';
 import { graphCommands } from './graph';
+import { squashCommands } from './squash';
 
 export type CommandTable = Record<string, (ctx: Ctx) => (arg: Target) => unknown>;
 
@@ -23,6 +24,7 @@ export const COMMANDS: CommandTable = {
   ...doctorCommands,
   ...branchCommands,
   ...graphCommands,
+  ...squashCommands,
 };
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
