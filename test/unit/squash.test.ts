@@ -206,6 +206,21 @@ test('a helper named like an import of another file is renamed, so the import ke
   assert.match(p.text, /# from r1: r1 message\n {4}op\.execute\(text\('SELECT 2'\)\)/);
 });
 
+test('a helper shadowing a builtin another file uses is renamed', async () => {
+  const srcs: Src[] = [
+    { id: 'r0', down: null, extra: '\n\ndef filter(rows):\n    return rows\n', up: '    op.execute(filter("SELECT 1"))' },
+    { id: 'r1', down: 'r0', up: '    op.execute(",".join(filter(None, ["a", ""])))' },
+    // Only an attribute and a keyword named `table`: r2's helper `table` keeps its name.
+    { id: 'r2', down: 'r1', extra: '\n\ndef table():\n    return "t"\n', up: '    op.create_table(table())' },
+    { id: 'r3', down: 'r2', up: '    sa.table("x")\n    op.f(table=1)' },
+  ];
+  const p = await planned(srcs, 'r0', 'r3');
+  assert.deepEqual(p.renamed, [{ revision: 'r0', from: 'filter', to: 'filter_r0' }]);
+  assert.match(p.text, /^def table\(\):$/m);
+  assert.match(p.text, /# from r1: r1 message\n {4}op\.execute\(",".join\(filter\(None/);
+  assert.match(p.text, /# from r0: r0 message\n {4}op\.execute\(filter_r0\("SELECT 1"\)\)/);
+});
+
 test('imports binding one name to different things are refused', async () => {
   const srcs: Src[] = [
     { id: 'r0', down: null, head: 'from sqlalchemy import text' },

@@ -222,7 +222,12 @@ function splitModule(py: PythonParser, node: RevisionNode, text: string): FilePa
       } else items.push({ kind: 'helper', text: helperText, names: [] });
     });
     if (!bodies.upgrade || !bodies.downgrade) throw new Refusal(`${node.id} has no module-level ${bodies.upgrade ? 'downgrade' : 'upgrade'}()`);
-    const identifiers = new Set(root.descendantsOfType('identifier').map((n) => n.text));
+    const identifiers = new Set(
+      root
+        .descendantsOfType('identifier')
+        .filter(isNameReference)
+        .map((n) => n.text),
+    );
     return { node, message: node.migration.decls.message, items, upgrade: bodies.upgrade, downgrade: bodies.downgrade, identifiers, annotated };
   } finally {
     tree.delete();
@@ -264,6 +269,14 @@ function enclosing(n: SyntaxNode, stop: SyntaxNode, types: string[]): boolean {
   return false;
 }
 
+/** An identifier that names something (not `x.attr`'s attribute, not `f(name=…)`'s keyword). */
+function isNameReference(id: SyntaxNode): boolean {
+  const p = id.parent;
+  if (p?.type === 'attribute' && p.childForFieldName('attribute')?.startIndex === id.startIndex) return false;
+  if (p?.type === 'keyword_argument' && p.childForFieldName('name')?.startIndex === id.startIndex) return false;
+  return true;
+}
+
 /** `text` with every reference to the names in `renames` replaced (not attribute names, keyword names or imports). */
 function renameIdentifiers(py: PythonParser, text: string, renames: Map<string, string>): string {
   const tree = py.parser.parse(text);
@@ -273,9 +286,7 @@ function renameIdentifiers(py: PythonParser, text: string, renames: Map<string, 
     for (const id of tree.rootNode.descendantsOfType('identifier')) {
       const to = renames.get(id.text);
       if (!to) continue;
-      const p = id.parent;
-      if (p?.type === 'attribute' && p.childForFieldName('attribute')?.startIndex === id.startIndex) continue;
-      if (p?.type === 'keyword_argument' && p.childForFieldName('name')?.startIndex === id.startIndex) continue;
+      if (!isNameReference(id)) continue;
       if (enclosing(id, tree.rootNode, ['import_statement', 'import_from_statement'])) continue;
       edits.push({ start: id.startIndex, end: id.endIndex, name: to });
     }
@@ -353,6 +364,10 @@ export function planSquash(input: {
           imported.set(name, { what, id: p.node.id });
         }
     const allIdentifiers = new Set(parts.flatMap((p) => [...p.identifiers]));
+    // Another file naming it without defining it means something else by it (a builtin, a
+    // local): the helper is renamed so that file keeps its meaning.
+    const usedUnboundElsewhere = (name: string, owner: FileParts): boolean =>
+      parts.some((q) => q !== owner && q.identifiers.has(name) && !q.items.some((i) => i.names.includes(name)));
     const helperOwners = new Map<string, string>();
     const renamed: SquashPlan['renamed'] = [];
     const keptHelpers = new Map<string, Set<string>>(); // revision → helper texts kept from it
@@ -376,7 +391,7 @@ export function planSquash(input: {
           nextKept.add(item.text);
           seen.add(key);
           for (const name of item.names) {
-            if (!nextOwners.has(name) && !imported.has(name) && !RESERVED.has(name)) {
+            if (!nextOwners.has(name) && !imported.has(name) && !RESERVED.has(name) && !usedUnboundElsewhere(name, p)) {
               nextOwners.set(name, key);
               continue;
             }
