@@ -324,6 +324,11 @@ test('--delete removes the old files; --archive puts them elsewhere in the proje
   const outside = await cli(['squash', 'r1', 'r3', c.ini, '--yes', '--no-verify', '--archive', tempDir('elsewhere-')]);
   assert.equal(outside.code, 1);
   assert.match(outside.err, /outside the project/);
+  // A folder of the project that is a link to somewhere else is outside too.
+  fs.symlinkSync(tempDir('elsewhere-'), path.join(c.dir, 'linked'));
+  const linked = await cli(['squash', 'r1', 'r3', c.ini, '--yes', '--no-verify', '--archive', path.join(c.dir, 'linked', 'old')]);
+  assert.equal(linked.code, 1, linked.err);
+  assert.match(linked.err, /leads outside the project through a symbolic link/);
 });
 
 test('a squash whose schema differs is undone: every file back as it was', async () => {

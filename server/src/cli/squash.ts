@@ -152,6 +152,18 @@ class FileTransaction {
   }
 }
 
+/** The archive's nearest existing folder, links resolved, is still inside the project (its config's folder or the script location's parent). */
+function insideThroughLinks(archive: string, project: AlembicProject): boolean {
+  let existing = archive;
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  const real = fs.realpathSync(existing);
+  const roots = [project.rootDir, project.scriptLocation ? path.dirname(project.scriptLocation) : project.rootDir].map((r) => fs.realpathSync(r));
+  return roots.some((r) => {
+    const rel = path.relative(r, real);
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  });
+}
+
 function rel(file: string): string {
   const r = path.relative(process.cwd(), file);
   return r && !r.startsWith('..') && !path.isAbsolute(r) ? r : file;
@@ -180,6 +192,10 @@ export async function runSquash(project: AlembicProject, opts: SquashCliOptions,
   const moves = squashFileMoves(project, plan, { ...(opts.archive !== undefined ? { archiveDir: opts.archive } : {}), delete: opts.delete });
   if (moves.kind === 'refused') {
     err(`alembic-migrations: cannot squash ${opts.from}..${opts.to}: ${moves.reason}\n`);
+    return 1;
+  }
+  if (moves.archive && !insideThroughLinks(moves.archive, project)) {
+    err(`alembic-migrations: cannot squash ${opts.from}..${opts.to}: the archive ${moves.archive} leads outside the project through a symbolic link\n`);
     return 1;
   }
   const taken = moves.moves.find((m) => fs.existsSync(m.to));
