@@ -305,6 +305,33 @@ test('without --yes and without a terminal, squash refuses and changes nothing',
   assert.deepEqual(listing(dir), before);
 });
 
+test('on a terminal it asks: "n" changes nothing, "y" squashes', () => {
+  // The built CLI under a real pseudo-terminal (util-linux `script`), the answer typed on it.
+  const cliJs = path.join(__dirname, '..', '..', '..', 'dist', 'cli.js');
+  const { ini, dir } = small();
+  const before = listing(dir);
+  const ask = (answer: string): { code: number | null; out: string } => {
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${cliJs} squash r1 r3 ${ini} --no-verify`, '/dev/null'], {
+      input: `${answer}\n`,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    return { code: r.status, out: r.stdout };
+  };
+  const no = ask('n');
+  assert.match(no.out, /Squash\? \[y\/N\]/);
+  assert.match(no.out, /nothing changed/);
+  assert.equal(no.code, 1);
+  assert.deepEqual(listing(dir), before);
+  const yes = ask('y');
+  assert.equal(yes.code, 0, yes.out);
+  assert.match(yes.out, /squashed 3 revisions into r3/);
+  assert.deepEqual(
+    fs.readdirSync(path.join(dir, 'migrations', 'versions')).filter((f) => f.endsWith('.py')),
+    ['00000_r0.py', '00003_r3.py', '00004_r4.py', '00005_r5.py'],
+  );
+});
+
 test('--delete removes the old files; --archive puts them elsewhere in the project', async () => {
   const a = small();
   const d = await cli(['squash', 'r1', 'r3', a.ini, '--yes', '--no-verify', '--delete']);

@@ -41,8 +41,8 @@ function askOnTerminal(question: string): Promise<boolean> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   return new Promise((resolve) => {
     rl.question(question, (answer) => {
+      resolve(/^\s*y/i.test(answer)); // before close(), whose handler answers no
       rl.close();
-      resolve(/^\s*y/i.test(answer));
     });
     rl.on('close', () => resolve(false));
   });
