@@ -33,6 +33,7 @@ import {
   ProjectsRequest,
   RevisionGraphRequest,
   RevisionRisksRequest,
+  SquashPlanRequest,
 } from './shared/protocol';
 
 const SERVER_VERSION = '0.1.0';
@@ -176,6 +177,11 @@ connection.onRequest(LocateRevisionRequest, (p) =>
   ),
 );
 connection.onRequest(RevisionRisksRequest, (p) => state.handle('alembic/revisionRisks', [], () => handlers.revisionRisks(state, p)));
+connection.onRequest(SquashPlanRequest, (p) =>
+  state.handle('alembic/squashPlan', { kind: 'refused', message: 'The language server failed to plan the squash: see the Alembic output.' }, () =>
+    handlers.squashPlan(state, p),
+  ),
+);
 connection.onNotification(WorkspaceTrustNotification, (p) =>
   state.guard('alembic/workspaceTrust', () => {
     if (p.trusted === true) state.trustGranted();

@@ -63,6 +63,16 @@ test('bad usage and unreadable input exit 2 with a message', async () => {
   assert.equal((await cli(['--help'])).code, 0);
 });
 
+test('squash usage: FROM and TO required, its switches only with it', async () => {
+  const r = await cli(['squash', 'abc']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /squash needs FROM and TO/);
+  assert.match((await cli(['check', '--yes'])).err, /--yes applies to upgrade, downgrade and squash only/);
+  assert.match((await cli(['squash', 'a', 'b', '--delete', '--archive', 'x'])).err, /--delete or --archive, not both/);
+  assert.match((await cli(['squash', 'a', 'b', '--no-verify', '--server-url', 'postgresql://h/db'])).err, /--server-url or --no-verify, not both/);
+  assert.match((await cli(['--help'])).out, /squash {2}FROM TO \[PATH\] \[--yes\]/);
+});
+
 test('heads, history and graph --json; -c works like alembic', async () => {
   const { ini } = project(GOOD);
   assert.equal((await cli(['heads', '-c', ini])).out, 'aaaa00000002 (head)\n');

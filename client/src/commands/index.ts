@@ -13,6 +13,7 @@ import { doctorCommands } from './doctor';
 import { branchCommands } from './branch';
 import { graphCommands } from './graph';
 import { verifyCommands } from './verify';
+import { squashCommands } from './squash';
 
 export type CommandTable = Record<string, (ctx: Ctx) => (arg: Target) => unknown>;
 
@@ -25,6 +26,7 @@ export const COMMANDS: CommandTable = {
   ...branchCommands,
   ...graphCommands,
   ...verifyCommands,
+  ...squashCommands,
 };
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {

@@ -15,6 +15,8 @@
  *   alembic-migrations doctor  [PATH]
  *   alembic-migrations backup  [PATH] [--database-url URL] [--out FILE]
  *   alembic-migrations drift   [PATH] [--database-url URL] [--server-url URL] [--format text|json]
+ *   alembic-migrations squash  FROM TO [PATH] [--yes] [--delete] [--archive DIR] [--database-url URL]
+ *                              [--server-url URL] [--no-verify]
  *
  * PATH is a folder (every Alembic project under it) or an alembic.ini / pyproject.toml;
  * `-c FILE` is accepted too, as with alembic. Exit codes: 0 ok, 1 errors found (check; with
@@ -23,7 +25,8 @@
  * usage or unreadable input (also: --base/--since/locate without git or outside a repository).
  * `verify` and `schema` are the commands that run Python: the user's alembic, on a throwaway database
  * only (exit 0 clean, 1 findings, 2 could not run). `upgrade`, `downgrade` and `doctor` run the
- * user's alembic and env.py against the project's database (see migrate.ts).
+ * user's alembic and env.py against the project's database (see migrate.ts). `squash` rewrites
+ * migration files (exit 0 squashed, 1 refused or undone, 2 could not run or not confirmed).
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -43,6 +46,7 @@ import { locateRevision, openRepo, resolveBaseRef, GitError, type GitRepo } from
 import { gitRuleProblems, migrationsChangedSince } from '../git/gitChecks';
 import { runDrift, runSchema, runVerify } from './verify';
 import { runBackupCli, runDoctorCli, runMigrateCli, SetupError } from './migrate';
+import { runSquash } from './squash';
 import { pathToFileURL } from 'node:url';
 import { RULES, isRuleId } from '../alembic/rules';
 import { fileRevisionId } from '../alembic/revisionGraph';
@@ -115,6 +119,19 @@ commands:
           run options: [--dotenv FILE] (default .env beside the config) [-x KEY=VALUE]
                        [--version-table NAME] [--version-table-schema SCHEMA]
                        ALEMBIC_COMMAND='["poetry","run","alembic"]' picks the alembic
+  squash  FROM TO [PATH] [--yes] [--delete] [--archive DIR] [--database-url URL]
+          [--server-url URL] [--no-verify]
+                                          one migration for the linear range FROM..TO (FROM
+                                          the older): it keeps TO's id and file name, runs the
+                                          range's upgrades in order and downgrades in reverse;
+                                          the old files move to DIR (default:
+                                          squashed_migrations beside the script location) or
+                                          are deleted. Refuses when the database
+                                          (--database-url, DATABASE_URL or sqlalchemy.url) is
+                                          inside the range. Asks on a terminal unless --yes;
+                                          verifies the schema at TO before and after on a
+                                          throwaway database (as verify) and undoes the squash
+                                          when it differs
 
 PATH is a folder (every Alembic project below it is used) or an alembic.ini /
 pyproject.toml (also accepted as -c FILE). Defaults to the current folder.
@@ -197,6 +214,12 @@ interface Options {
   xArgs: string[];
   versionTable?: string;
   versionTableSchema?: string;
+  /** squash: FROM and TO, and its switches. */
+  squashFrom?: string;
+  squashTo?: string;
+  delete: boolean;
+  archive?: string;
+  noVerify: boolean;
 }
 
 /** The commands that run the user's alembic against the project's database. */
@@ -205,7 +228,7 @@ const RUN_COMMANDS = ['upgrade', 'downgrade', 'doctor', 'drift', 'backup'];
 function parseArgs(argv: string[]): Options {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help') throw new UsageError('');
-  if (!['check', 'heads', 'history', 'graph', 'locate', 'verify', 'schema', ...RUN_COMMANDS].includes(command))
+  if (!['check', 'heads', 'history', 'graph', 'locate', 'verify', 'schema', 'squash', ...RUN_COMMANDS].includes(command))
     throw new UsageError(`unknown command '${command}'`);
   const opts: Options = {
     command,
@@ -218,6 +241,8 @@ function parseArgs(argv: string[]): Options {
     svg: false,
     yes: false,
     xArgs: [],
+    delete: false,
+    noVerify: false,
   };
   let target: string | undefined;
   const positionals: string[] = [];
@@ -274,6 +299,10 @@ function parseArgs(argv: string[]): Options {
     else if (a.startsWith('--version-table=')) opts.versionTable = a.slice('--version-table='.length);
     else if (a === '--version-table-schema') opts.versionTableSchema = value();
     else if (a.startsWith('--version-table-schema=')) opts.versionTableSchema = a.slice('--version-table-schema='.length);
+    else if (a === '--delete') opts.delete = true;
+    else if (a === '--no-verify') opts.noVerify = true;
+    else if (a === '--archive') opts.archive = value();
+    else if (a.startsWith('--archive=')) opts.archive = a.slice('--archive='.length);
     else if (a === '-c' || a === '--config') target = value();
     // `downgrade -1`: a relative revision, not an option.
     else if ((command === 'upgrade' || command === 'downgrade') && positionals.length === 0 && /^-\d+$/.test(a)) positionals.push(a);
@@ -289,8 +318,12 @@ function parseArgs(argv: string[]): Options {
     opts.migrateTarget = positionals.shift();
     if (!opts.migrateTarget) throw new UsageError(`${command} needs a target revision (${command === 'upgrade' ? 'head' : '-1'}, an id, a label@head…)`);
   }
+  if (command === 'squash') {
+    opts.squashFrom = positionals.shift();
+    opts.squashTo = positionals.shift();
+    if (!opts.squashFrom || !opts.squashTo) throw new UsageError('squash needs FROM and TO (the oldest and the newest revision of the range)');
+  }
   const runOption =
-    opts.yes ||
     opts.lockTimeout !== undefined ||
     opts.statementTimeout !== undefined ||
     opts.envFile !== undefined ||
@@ -298,8 +331,13 @@ function parseArgs(argv: string[]): Options {
     opts.versionTable !== undefined ||
     opts.versionTableSchema !== undefined;
   if (runOption && !RUN_COMMANDS.includes(command))
-    throw new UsageError('--yes, --lock-timeout, --statement-timeout, --dotenv, -x and --version-table apply to upgrade, downgrade, doctor and drift only');
-  if (opts.yes && (command === 'doctor' || command === 'drift' || command === 'backup')) throw new UsageError(`${command} changes nothing: it takes no --yes`);
+    throw new UsageError('--lock-timeout, --statement-timeout, --dotenv, -x and --version-table apply to upgrade, downgrade, doctor, drift and backup only');
+  if (opts.yes && command !== 'upgrade' && command !== 'downgrade' && command !== 'squash')
+    throw new UsageError(`--yes applies to upgrade, downgrade and squash only (${command} changes nothing to confirm)`);
+  if ((opts.delete || opts.noVerify || opts.archive !== undefined) && command !== 'squash')
+    throw new UsageError('--delete, --archive and --no-verify apply to squash only');
+  if (opts.delete && opts.archive !== undefined) throw new UsageError('squash takes --delete or --archive, not both');
+  if (opts.archive === '') throw new UsageError('--archive needs a value');
   if (opts.envFile === '' || opts.versionTable === '' || opts.versionTableSchema === '') throw new UsageError('--dotenv and --version-table need a value');
   if (opts.xArgs.some((x) => !/^[^=\s]+=/.test(x))) throw new UsageError('-x takes KEY=VALUE');
   if (target === undefined) target = positionals.shift();
@@ -308,9 +346,11 @@ function parseArgs(argv: string[]): Options {
   if (opts.base === '' || opts.since === '') throw new UsageError('--base and --since need a git ref');
   if (opts.cacheDir !== undefined && command !== 'check') throw new UsageError('--cache and --cache-location apply to check only');
   if (opts.cacheDir === '') throw new UsageError('--cache-location needs a folder');
-  if (opts.serverUrl !== undefined && command !== 'verify' && command !== 'schema' && command !== 'drift')
-    throw new UsageError('--server-url applies to verify, schema and drift only');
-  if (opts.databaseUrl !== undefined && command !== 'drift' && command !== 'backup') throw new UsageError('--database-url applies to drift and backup only');
+  if (opts.serverUrl !== undefined && !['verify', 'schema', 'drift', 'squash'].includes(command))
+    throw new UsageError('--server-url applies to verify, schema, drift and squash only');
+  if (opts.serverUrl !== undefined && opts.noVerify) throw new UsageError('squash takes --server-url or --no-verify, not both');
+  if (opts.databaseUrl !== undefined && !['drift', 'backup', 'squash'].includes(command))
+    throw new UsageError('--database-url applies to drift, backup and squash only');
   if (opts.databaseUrl === '') throw new UsageError('--database-url needs a URL');
   if ((opts.from !== undefined || opts.to !== undefined) && command !== 'verify') throw new UsageError('--from and --to apply to verify only');
   if (opts.schemaRevision !== undefined && command !== 'schema') throw new UsageError('--revision applies to schema only');
@@ -444,6 +484,27 @@ export async function main(
       out,
       err,
       formatProblem,
+    );
+  }
+  if (opts.command === 'squash') {
+    if (several) {
+      err(`alembic-migrations: squash changes one project; ${opts.target} holds ${projects.length}: name its alembic.ini\n`);
+      return 2;
+    }
+    return runSquash(
+      projects[0],
+      {
+        from: opts.squashFrom!,
+        to: opts.squashTo!,
+        yes: opts.yes,
+        delete: opts.delete,
+        verify: !opts.noVerify,
+        ...(opts.archive !== undefined ? { archive: path.resolve(opts.archive) } : {}),
+        ...(opts.databaseUrl !== undefined ? { databaseUrl: opts.databaseUrl } : {}),
+        ...(opts.serverUrl !== undefined ? { serverUrl: opts.serverUrl } : {}),
+      },
+      out,
+      err,
     );
   }
   if (opts.command === 'schema') {

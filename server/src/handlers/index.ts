@@ -13,3 +13,4 @@ export {
 } from './info';
 export { codeActions, newRevision } from './codeActions';
 export { gitInfo, locate } from './git';
+export { squashPlan } from './squash';

@@ -297,3 +297,42 @@ export interface LocateRevisionResult {
  * have: where git has it (branches, remote branches, reflog) and the missing chain's files.
  */
 export const LocateRevisionRequest = new RequestType<LocateRevisionParams, LocateRevisionResult, void>('alembic/locateRevision');
+
+export interface SquashPlanParams {
+  projectId: string;
+  /** The oldest revision of the range (an id, a unique prefix or a label). */
+  from: string;
+  /** The newest revision of the range: the squashed migration keeps its id and its file. */
+  to: string;
+  /** Delete the squashed files instead of moving them to the archive folder. */
+  delete?: boolean;
+}
+
+export type SquashPlanResult =
+  | {
+      kind: 'ok';
+      /** The id the new migration keeps (TO's). */
+      revision: string;
+      /** The squashed range, oldest first. */
+      revisions: Array<{ id: string; message: string; uri: string }>;
+      /** TO's file: the new text replaces it. */
+      uri: string;
+      text: string;
+      /** Every file of the range (TO's too) to its place in the archive folder; empty with `delete`. */
+      moves: Array<{ fromUri: string; toUri: string }>;
+      /** With `delete`: every file of the range. */
+      deletes: string[];
+      archiveUri?: string;
+      /** Helpers renamed because their name was taken. */
+      renamed: Array<{ revision: string; from: string; to: string }>;
+    }
+  | { kind: 'refused'; message: string };
+
+/**
+ * `alembic/squashPlan` — client → server request for squashing the linear range FROM..TO into one
+ * migration (what `alembic-migrations squash` does). The server writes nothing: it answers with
+ * the new text of TO's file and the file moves (or deletions), or why the range cannot be
+ * squashed (not linear, a branch point or a `depends_on` into it, or the database the client
+ * last reported sits inside it). The client confirms and applies it as one WorkspaceEdit.
+ */
+export const SquashPlanRequest = new RequestType<SquashPlanParams, SquashPlanResult, void>('alembic/squashPlan');
