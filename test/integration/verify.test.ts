@@ -323,7 +323,7 @@ test('verify says why it cannot run: a role without CREATEDB, an unknown --from'
   assert.deepEqual(await leftoverDatabases(), []);
   const usage = await cli(['check', dir, '--server-url', pg.url]);
   assert.equal(usage.code, 2);
-  assert.match(usage.err, /--server-url applies to verify and schema only/);
+  assert.match(usage.err, /--server-url applies to verify, schema, drift and squash only/);
 });
 
 test('schema --revision is what the catalog and psql \\d show after `alembic upgrade REV`, as JSON and as SQL', async () => {
