@@ -71,7 +71,8 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
       cacheDir: snapshotDir(context),
       workspaceTrusted: vscode.workspace.isTrusted,
     } satisfies InitializationOptions,
-    markdown: { isTrusted: false, supportHtml: false },
+    // Hovers may link to one command, the revision graph; no other command runs from server markdown.
+    markdown: { isTrusted: { enabledCommands: ['alembic.showGraph'] }, supportHtml: false },
   };
   return new LanguageClient('alembic', 'Alembic Language Server', serverOptions, clientOptions);
 }

@@ -233,6 +233,16 @@ export class RevisionCodeLensProvider implements vscode.CodeLensProvider, vscode
           arguments: [target],
           tooltip: `alembic upgrade ${node.parents[0] ?? 'base'}:${node.id} --sql`,
         }),
+        ...(vscode.workspace.isTrusted && view.graph.heads.includes(node.id)
+          ? [
+              new vscode.CodeLens(range, {
+                title: 'Verify',
+                command: 'alembic.tree.verifyFromHere',
+                arguments: [target],
+                tooltip: `round-trip ${node.id} (upgrade, downgrade, upgrade) on a throwaway database`,
+              }),
+            ]
+          : []),
         new vscode.CodeLens(range, {
           title: 'Show in graph',
           command: 'alembic.showGraph',

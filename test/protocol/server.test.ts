@@ -136,6 +136,11 @@ test("hover on a down_revision shows the parent's message, id and children", asy
   assert.match(value, /create users/);
   assert.match(value, /`aaa111`/);
   assert.match(value, /Children: `bbb222`/);
+  // A link that opens the graph on that revision: the one command the client trusts in hovers.
+  const link = /\[Show in graph\]\(command:alembic\.showGraph\?([^ )]+)/.exec(value);
+  assert.ok(link, value);
+  const [project] = await server.connection.sendRequest(ProjectsRequest);
+  assert.deepEqual(JSON.parse(decodeURIComponent(link[1])), [{ projectId: project.id, revision: 'aaa111' }]);
 });
 
 test('completion inside down_revision offers revision ids, heads first', async () => {
@@ -228,6 +233,33 @@ test('a file created on disk joins the graph and alembic/graphChanged is sent; d
   await server.waitForGraphChange((p) => p.generation > after1.generation);
   const after2 = (await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
   assert.ok(!after2.nodes.some((n) => n.id === 'fff666'));
+});
+
+test('an alembic.ini created on disk in a new sub-folder brings its project; deleting it takes it away', async () => {
+  const sub = path.join(dir, 'added');
+  fs.mkdirSync(path.join(sub, 'db', 'versions'), { recursive: true });
+  const ini = path.join(sub, 'alembic.ini');
+  fs.writeFileSync(ini, '[alembic]\nscript_location = %(here)s/db\n');
+  const file = path.join(sub, 'db', 'versions', 'x.py');
+  fs.writeFileSync(file, migration('add001', null, 'added project'));
+  await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, {
+    changes: [
+      { uri: uri(ini), type: 1 },
+      { uri: uri(file), type: 1 },
+    ],
+  });
+  const count = async (n: number): Promise<string[]> => {
+    for (let i = 0; i < 200; i++) {
+      const names = (await server.connection.sendRequest(ProjectsRequest)).map((p) => p.name);
+      if (names.length === n) return names;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return (await server.connection.sendRequest(ProjectsRequest)).map((p) => p.name);
+  };
+  assert.deepEqual((await count(2)).sort(), ['added', path.basename(dir)].sort());
+  fs.rmSync(sub, { recursive: true, force: true });
+  await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(ini), type: 3 }] });
+  assert.equal((await count(1)).length, 1);
 });
 
 test('a checkout that rewrites many files at once ends in one correct graph', async () => {

@@ -95,6 +95,9 @@ export function hover(state: HandlerContext, p: HoverParams, _token: Cancellatio
   if (git?.kind === 'ok') {
     lines.push(`- Git: ${escapeMd(provenanceText(revisionGitInfo(git.facts, node.migration.file), git.facts.base?.name))}`);
   }
+  // The client trusts this one command in hovers (languageClient.ts: markdown.isTrusted.enabledCommands).
+  const args = encodeURIComponent(JSON.stringify([{ projectId: state.projectUri(t.project), revision: t.id }]));
+  lines.push('', `[Show in graph](command:alembic.showGraph?${args} "${t.id} in the revision graph")`);
   return { range: t.ref.ref.range, contents: { kind: MarkupKind.Markdown, value: lines.join('\n') } };
 }
 
