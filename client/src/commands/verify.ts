@@ -50,10 +50,18 @@ function diagnosticsOf(ctx: Ctx): vscode.DiagnosticCollection {
     const created = vscode.languages.createDiagnosticCollection('alembic-verify');
     c = created;
     collections.set(ctx, created);
+    // Changed in an editor, or on disk (a checkout, another tool, deleted): the finding no longer describes it.
+    const onDisk = vscode.workspace.createFileSystemWatcher('**/*.py', true, false, false);
+    const forget = (uri: vscode.Uri): void => {
+      if (created.has(uri)) created.delete(uri);
+    };
     ctx.subscriptions.push(
       created,
+      onDisk,
+      onDisk.onDidChange(forget),
+      onDisk.onDidDelete(forget),
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.contentChanges.length && created.has(e.document.uri)) created.delete(e.document.uri);
+        if (e.contentChanges.length) forget(e.document.uri);
       }),
     );
   }
