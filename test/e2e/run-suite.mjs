@@ -130,6 +130,17 @@ async function main() {
   // ---- 3. the workspace and code-server
   const workspace = path.join(run, 'workspace');
   fs.cpSync(path.join(root, 'migrations-sample'), workspace, { recursive: true, filter: (src) => !src.includes('__pycache__') });
+  // A third project: a 10-revision chain, for the graph's folded runs (the UI's last steps).
+  const longProject = path.join(workspace, 'long');
+  fs.mkdirSync(path.join(longProject, 'migrations', 'versions'), { recursive: true });
+  fs.writeFileSync(path.join(longProject, 'alembic.ini'), '[alembic]\nscript_location = %(here)s/migrations\n');
+  const longIds = Array.from({ length: 10 }, (_, i) => `10ee${String(i).padStart(8, '0')}`);
+  longIds.forEach((id, i) =>
+    fs.writeFileSync(
+      path.join(longProject, 'migrations', 'versions', `long_${String(i).padStart(2, '0')}_${id}.py`),
+      `"""step ${i}\n\nRevision ID: ${id}\n"""\nrevision = '${id}'\ndown_revision = ${i ? `'${longIds[i - 1]}'` : 'None'}\nbranch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n`,
+    ),
+  );
   const userSettings = path.join(run, 'ud', 'User', 'settings.json');
   fs.mkdirSync(path.dirname(userSettings), { recursive: true });
   fs.writeFileSync(
@@ -912,8 +923,8 @@ async function uiTests({ base, workspace, pgServer }) {
               .filter((f) => f.endsWith('.json'))
               .map((f) => path.join(d, f)),
           );
-      // Saved a few seconds after the graph last changed: two projects in the sample workspace.
-      await waitUntil('two graph snapshots', async () => snapshots().length === 2, 30_000);
+      // Saved a few seconds after the graph last changed: three projects in the workspace.
+      await waitUntil('three graph snapshots', async () => snapshots().length === 3, 30_000);
       const ids = snapshots().flatMap((f) => JSON.parse(fs.readFileSync(f, 'utf8')).payload.nodes.map((n) => n.id));
       if (!ids.includes('3c8b1f04a6e2')) throw new Error(`the snapshots do not hold the sample's graph: ${ids.join(', ')}`);
     },
@@ -1007,6 +1018,74 @@ async function uiTests({ base, workspace, pgServer }) {
         .first()
         .waitFor({ timeout: 15_000 });
       await shot('14-schema-at-revision');
+    },
+    { dependsOnPrevious: false },
+  );
+
+  await step(
+    'the graph folds a long linear run and opens it on click; Export SVG writes every revision; dark and high-contrast themes',
+    async () => {
+      // The third project of the workspace (made at set-up): a 10-revision chain.
+      const long = path.join(workspace, 'long');
+      const ids = Array.from({ length: 10 }, (_, i) => `10ee${String(i).padStart(8, '0')}`);
+      const svgFile = path.join(long, 'long-revisions.svg');
+      const userSettings = path.join(run, 'ud', 'User', 'settings.json');
+      const settings = JSON.parse(fs.readFileSync(userSettings, 'utf8'));
+      try {
+        await page.getByRole('treeitem', { name: /^long/ }).first().waitFor({ timeout: 30_000 });
+        await runCommand('View: Close All Editor Groups');
+        await page.keyboard.press('Control+P');
+        const input = page.locator('.quick-input-widget input').first();
+        await input.waitFor({ state: 'visible', timeout: 10_000 });
+        await input.fill('long_05');
+        await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'long_05' }).first().waitFor({ timeout: 10_000 });
+        await input.press('Enter');
+        await page
+          .locator('.monaco-editor .view-line', { hasText: /^revision/ })
+          .first()
+          .waitFor({ timeout: 20_000 });
+        await runCommand('Alembic: Show Revision Graph');
+        const frame = await waitUntil('the graph of long with a fold', async () => {
+          const f = await graphFrame();
+          return f && (await f.$('[data-collapsed]')) ? f : undefined;
+        });
+        const folded = Number(await frame.$eval('[data-collapsed]', (e) => e.dataset.collapsed));
+        const shownBefore = (await frame.$$('[data-revision]')).length;
+        if (folded < 8 || shownBefore + folded !== ids.length) throw new Error(`${shownBefore} rows and a fold of ${folded}, for ${ids.length} revisions`);
+        await shot('15-revision-graph-folded');
+        await frame.click('[data-collapsed]');
+        await waitUntil('every revision of long shown', async () => (await frame.$$('[data-revision]')).length === ids.length, 10_000);
+
+        // Export SVG: the save dialog proposes <project>-revisions.svg in the project; Enter saves it.
+        await frame.click('#export');
+        const save = page.locator('.quick-input-widget input').first();
+        await save.waitFor({ state: 'visible', timeout: 10_000 });
+        await save.press('Enter');
+        await waitUntil('the SVG file', async () => fs.existsSync(svgFile), 15_000);
+        const svg = fs.readFileSync(svgFile, 'utf8');
+        const drawn = [...svg.matchAll(/data-revision="([^"]+)"/g)].map((m) => m[1]).sort();
+        if (JSON.stringify(drawn) !== JSON.stringify([...ids].sort())) throw new Error(`the SVG draws ${JSON.stringify(drawn)}`);
+        for (let i = 1; i < ids.length; i++)
+          if (!svg.includes(`data-from="${ids[i]}" data-to="${ids[i - 1]}"`) && !svg.includes(`data-from="${ids[i - 1]}" data-to="${ids[i]}"`))
+            throw new Error(`no edge between ${ids[i - 1]} and ${ids[i]} in the SVG`);
+
+        // The same page in the dark and high-contrast themes: the theme's own colours.
+        for (const [theme, cls, name] of [
+          ['Default Dark Modern', 'vs-dark', '16-revision-graph-dark'],
+          ['Default High Contrast', 'hc-black', '17-revision-graph-high-contrast'],
+        ]) {
+          fs.writeFileSync(userSettings, JSON.stringify({ ...settings, 'workbench.colorTheme': theme }, null, 2));
+          await waitUntil(
+            `the ${theme} theme`,
+            async () => ((await page.locator('.monaco-workbench').first().getAttribute('class')) ?? '').includes(cls),
+            20_000,
+          );
+          await page.waitForTimeout(500);
+          await shot(name);
+        }
+      } finally {
+        fs.writeFileSync(userSettings, JSON.stringify(settings, null, 2));
+      }
     },
     { dependsOnPrevious: false },
   );
