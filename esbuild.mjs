@@ -46,7 +46,9 @@ const common = {
 const bundles = [
   { entryPoints: { client: 'client/src/extension.ts' }, external: ['vscode'] },
   { entryPoints: { server: 'server/src/server.ts' } },
-  { entryPoints: { cli: 'server/src/cli/main.ts' }, banner: { js: '#!/usr/bin/env node' } },
+  // The CLI: a light entry (heads, history, graph without the parsers) and the full CLI it loads for the rest.
+  { entryPoints: { cli: 'server/src/cli/entry.ts' }, banner: { js: '#!/usr/bin/env node' }, define: { ALEMBIC_MIGRATIONS_FULL_CLI: '"cliFull.js"' } },
+  { entryPoints: { cliFull: 'server/src/cli/main.ts' } },
   // The revision graph webview's script: runs in the page, not in Node.
   { entryPoints: { graphView: 'client/src/graphView/webview/main.ts' }, platform: 'browser', format: 'iife', target: 'es2022' },
 ].filter((b) => Object.values(b.entryPoints).every((f) => fs.existsSync(path.join(root, f))));

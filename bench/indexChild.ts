@@ -1,13 +1,29 @@
 /**
  * Runs in a fresh Node process (so "cold" means no warm caches in the process): indexes one
  * project, then edits one file repeatedly, and prints JSON timings and peak RSS.
+ * With `--floor`, prints instead the read floor: every migration read (readdir, readFileSync)
+ * and one regular expression run over it, nothing else (`{"floorMs": …}`).
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { readProject } from '../server/src/alembic/project';
 import { ProjectIndex } from '../server/src/alembic/projectIndex';
 import { median } from './benchUtil';
 
 const ini = process.argv[2];
+if (process.argv[3] === '--floor') {
+  const locations = readProject(ini).versionLocations;
+  const t = performance.now();
+  let found = 0;
+  for (const loc of locations) {
+    for (const name of fs.readdirSync(loc)) {
+      if (!name.endsWith('.py')) continue;
+      if (/^down_revision\s*=\s*(.*)$/m.exec(fs.readFileSync(path.join(loc, name), 'utf8'))) found++;
+    }
+  }
+  process.stdout.write(JSON.stringify({ floorMs: performance.now() - t, found }));
+  process.exit(0);
+}
 const t0 = performance.now();
 const index = ProjectIndex.load(readProject(ini));
 const graph = index.graph;

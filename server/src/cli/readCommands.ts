@@ -1,0 +1,78 @@
+/**
+ * `heads`, `history` and `graph --json`: what they print for a list of projects, answered from
+ * the user's answer cache when a project is unchanged (answerCache.ts). Shared by the full CLI
+ * (main.ts) and its light entry (entry.ts), which runs these commands without loading the
+ * rest of the CLI (the parsers and their WASM): both print the same bytes by construction.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { AlembicProject } from '../alembic/project';
+import { formatHeads, formatHistory } from '../alembic/alembicFormat';
+import { graphJson } from '../alembic/graphJson';
+import { cachedAnswer, userCacheDir } from './answerCache';
+
+export interface ReadOptions {
+  command: 'heads' | 'history' | 'graph';
+  verbose: boolean;
+  resolveDependencies: boolean;
+  range?: string;
+  /** Neither read nor write the answer cache. */
+  noCache?: boolean;
+}
+
+/**
+ * The build of the running code: the hash of the file it runs from (a bundle holds the scanner
+ * and the formatting), so answers cached by another build are never used.
+ */
+export function buildIdOf(file: string): string {
+  try {
+    return `cli:${crypto.createHash('sha1').update(fs.readFileSync(file)).digest('hex')}`;
+  } catch {
+    return `cli:unknown:${Date.now()}`; // unreadable: a cache that never matches
+  }
+}
+
+const isText = (v: unknown): v is string => typeof v === 'string';
+const isObject = (v: unknown): v is object => !!v && typeof v === 'object';
+
+/** A path relative to the working folder when it is below it, else absolute (as main.ts shows paths). */
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+/**
+ * Runs heads, history or graph --json over the projects (several: each answer after a
+ * `# name (config)` line). Returns the exit code (1 when a history range fails).
+ */
+export function runReadCommand(
+  projects: AlembicProject[],
+  opts: ReadOptions,
+  build: () => string,
+  io: { out: (s: string) => void; err: (s: string) => void },
+): number {
+  const cacheDir = opts.noCache ? undefined : userCacheDir();
+  const id = cacheDir ? build() : '';
+  const several = projects.length > 1;
+  const key = (p: AlembicProject): string => JSON.stringify([opts.command, p.name, opts.verbose, opts.resolveDependencies, opts.range ?? null]);
+  if (opts.command === 'graph') {
+    const graphs = projects.map((p) => cachedAnswer(cacheDir, id, p, key(p), isObject, (index) => ({ code: 0, value: graphJson(index) })).value);
+    io.out(JSON.stringify(several ? { projects: graphs } : graphs[0], null, 2) + '\n');
+    return 0;
+  }
+  let code = 0;
+  for (const project of projects) {
+    if (several) io.out(`# ${project.name} (${displayPath(project.configFile)})\n`);
+    const answer = cachedAnswer(cacheDir, id, project, key(project), isText, (index) => {
+      const result =
+        opts.command === 'heads'
+          ? formatHeads(index.graph, { verbose: opts.verbose, resolveDependencies: opts.resolveDependencies })
+          : formatHistory(index.graph, { range: opts.range, verbose: opts.verbose });
+      return typeof result === 'string' ? { code: 0, value: result } : { code: 1, value: `FAILED: ${result.error}\n` };
+    });
+    (answer.code === 0 ? io.out : io.err)(answer.value);
+    code = Math.max(code, answer.code);
+  }
+  return code;
+}

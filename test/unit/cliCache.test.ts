@@ -1,0 +1,200 @@
+/**
+ * The CLI's light entry (dist/cli.js answers heads, history and graph without loading the
+ * parsers) and its persisted answers in the user's cache folder (answerCache.ts).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { writeProject, type GenRevision } from '../support/generateProject';
+import { tempDir } from '../support/tempDir';
+import { cli } from '../support/cli';
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const CLI = path.join(repoRoot, 'dist', 'cli.js');
+
+const REVS: GenRevision[] = [
+  { id: 'aaaa00000001', down: [], message: 'create users' },
+  { id: 'aaaa00000002', down: ['aaaa00000001'], message: 'add email' },
+  { id: 'aaaa00000003', down: ['aaaa00000002'], message: 'left', labels: ['left'] },
+  { id: 'aaaa00000004', down: ['aaaa00000002'], message: 'right' },
+  { id: 'aaaa00000005', down: ['aaaa00000003', 'aaaa00000004'], message: 'merge' },
+  { id: 'aaaa00000006', down: ['aaaa00000005'], message: 'tip', dependsOn: ['aaaa00000004'] },
+];
+
+/** A project whose files are old enough to be cached (the cache skips files changed within a second of the run). */
+function settledProject(revs: GenRevision[] = REVS): { dir: string; ini: string } {
+  const dir = tempDir('alembic-clicache-');
+  const ini = writeProject(dir, revs);
+  const until = Date.now() + 1100;
+  while (Date.now() < until) {
+    /* wait: spawnSync below would not be faster */
+  }
+  return { dir, ini };
+}
+
+/** Runs dist/cli.js with its own cache folder; a preload reports whether any WASM was compiled or the full CLI loaded. */
+function run(args: string[], env: NodeJS.ProcessEnv): { code: number | null; out: string; err: string; wasm: boolean; full: boolean } {
+  const probe = path.join(tempDir('alembic-probe-'), 'probe.js');
+  fs.writeFileSync(
+    probe,
+    `let wasm = false;
+for (const k of ['compile', 'instantiate', 'compileStreaming', 'instantiateStreaming']) {
+  const f = WebAssembly[k];
+  if (f) WebAssembly[k] = function (...a) { wasm = true; return f.apply(this, a); };
+}
+process.on('exit', () => {
+  const full = Object.keys(require.cache).some((k) => k.endsWith('cliFull.js'));
+  require('fs').writeSync(2, '\\nPROBE ' + JSON.stringify({ wasm, full }) + '\\n');
+});
+`,
+  );
+  const r = spawnSync(process.execPath, ['-r', probe, CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const m = /\nPROBE (.*)\n$/.exec(r.stderr);
+  assert.ok(m, r.stderr);
+  const p = JSON.parse(m[1]) as { wasm: boolean; full: boolean };
+  return { code: r.status, out: r.stdout, err: r.stderr.slice(0, m.index), ...p };
+}
+
+/** What `heads` prints for REVS (checked against alembic in the conformance suite). */
+const HEAD = 'aaaa00000006 (left) (head)\n';
+
+function cacheFiles(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+}
+
+test('heads, history and graph run without the parsers and print what the full CLI prints', async () => {
+  const { ini } = settledProject();
+  const env = { XDG_CACHE_HOME: tempDir('alembic-xdg-') };
+  const forms = [
+    ['heads'],
+    ['heads', '--verbose'],
+    ['heads', '--resolve-dependencies'],
+    ['history'],
+    ['history', '-r', 'aaaa00000002:'],
+    ['history', '-v'],
+    ['graph', '--json'],
+  ];
+  for (const form of forms) {
+    const full = await cli([...form, ini, '--no-cache']);
+    for (const pass of ['first', 'cached']) {
+      const light = run([...form, ini], env);
+      assert.equal(light.code, full.code, `${form.join(' ')} (${pass})`);
+      assert.equal(light.out, full.out, `${form.join(' ')} (${pass})`);
+      assert.equal(light.wasm, false, `${form.join(' ')} compiled WASM`);
+      assert.equal(light.full, false, `${form.join(' ')} loaded the full CLI`);
+    }
+  }
+  // A failing range fails alike, from the cache too.
+  const bad = await cli(['history', ini, '-r', 'nope:', '--no-cache']);
+  for (let i = 0; i < 2; i++) {
+    const r = run(['history', ini, '-r', 'nope:'], env);
+    assert.equal(r.code, 1);
+    assert.equal(r.err, bad.err);
+  }
+  // The probe can fail: check loads the full CLI and compiles the parsers.
+  const check = run(['check', ini], env);
+  assert.equal(check.code, 0, check.err);
+  assert.equal(check.full, true);
+  assert.equal(check.wasm, true);
+  // Anything the entry does not know goes to the full CLI, which says what is wrong.
+  const usage = run(['heads', ini, '--bogus'], env);
+  assert.equal(usage.code, 2);
+  assert.match(usage.err, /unknown option '--bogus'/);
+  assert.equal(run(['heads', path.join(ini, 'nope')], env).code, 2);
+});
+
+test('an unchanged project answers from the cache; any change to a migration or the file set is seen', async () => {
+  const { dir, ini } = settledProject();
+  const xdg = tempDir('alembic-xdg-');
+  const env = { XDG_CACHE_HOME: xdg };
+  const cacheDir = path.join(xdg, 'alembic-migrations', 'cli');
+  const first = run(['heads', ini], env);
+  assert.equal(first.out, HEAD);
+  const [file] = cacheFiles(cacheDir);
+  assert.ok(file, 'a cache file was written');
+  // Prove the next answer comes from the cache: plant another answer, keep the signatures.
+  const data = JSON.parse(fs.readFileSync(path.join(cacheDir, file), 'utf8')) as { answers: Record<string, { code: number; value: unknown }> };
+  for (const k of Object.keys(data.answers)) data.answers[k].value = 'from the cache\n';
+  fs.writeFileSync(path.join(cacheDir, file), JSON.stringify(data));
+  assert.equal(run(['heads', ini], env).out, 'from the cache\n');
+  // --no-cache reads the project.
+  assert.equal(run(['heads', ini, '--no-cache'], env).out, HEAD);
+  // An edit in place (same name, new size) invalidates it.
+  const versions = path.join(dir, 'migrations', 'versions');
+  const tip = fs.readdirSync(versions).find((f) => f.includes('aaaa00000006'))!;
+  fs.appendFileSync(path.join(versions, tip), '# edited\n');
+  assert.equal(run(['heads', ini], env).out, HEAD);
+  // A new file (a second head) invalidates it.
+  const extra = fs
+    .readFileSync(path.join(versions, tip), 'utf8')
+    .replace(/aaaa00000006/g, 'bbbb00000007')
+    .replace("down_revision = 'aaaa00000005'", "down_revision = 'aaaa00000002'");
+  fs.writeFileSync(path.join(versions, 'bbbb00000007_extra.py'), extra);
+  const two = run(['heads', ini], env).out;
+  assert.equal(two, (await cli(['heads', ini, '--no-cache'])).out);
+  assert.deepEqual(two.split('\n').sort(), ['', 'aaaa00000006 (left) (head)', 'bbbb00000007 (head)']);
+  // A down_revision edit that keeps the file's size (same length id) is seen too (mtime, ctime).
+  fs.writeFileSync(path.join(versions, 'bbbb00000007_extra.py'), extra.replace("down_revision = 'aaaa00000002'", "down_revision = 'aaaa00000006'"));
+  assert.equal(run(['heads', ini], env).out, 'bbbb00000007 (left) (head)\n');
+});
+
+test('a corrupt, foreign or symlinked cache is ignored and never written through', () => {
+  const { ini } = settledProject();
+  const xdg = tempDir('alembic-xdg-');
+  const cacheDir = path.join(xdg, 'alembic-migrations', 'cli');
+  run(['heads', ini], { XDG_CACHE_HOME: xdg });
+  const [file] = cacheFiles(cacheDir);
+  for (const junk of ['{not json', 'null', '[]', JSON.stringify({ format: 1, build: 'x', answers: {} }), '\u0000\u0001']) {
+    fs.writeFileSync(path.join(cacheDir, file), junk);
+    assert.equal(run(['heads', ini], { XDG_CACHE_HOME: xdg }).out, HEAD, junk);
+  }
+  // Well-formed but wrong-typed answers are ignored too.
+  run(['heads', ini], { XDG_CACHE_HOME: xdg });
+  const data = JSON.parse(fs.readFileSync(path.join(cacheDir, file), 'utf8')) as { answers: Record<string, { code: unknown; value: unknown }> };
+  for (const k of Object.keys(data.answers)) data.answers[k] = { code: 'x', value: 42 };
+  fs.writeFileSync(path.join(cacheDir, file), JSON.stringify(data));
+  assert.equal(run(['heads', ini], { XDG_CACHE_HOME: xdg }).out, HEAD);
+
+  // The cache folder a symlink to elsewhere: nothing is written there, the answer is right.
+  const xdg2 = tempDir('alembic-xdg-');
+  const elsewhere = tempDir('alembic-elsewhere-');
+  fs.mkdirSync(path.join(xdg2, 'alembic-migrations'), { recursive: true });
+  fs.symlinkSync(elsewhere, path.join(xdg2, 'alembic-migrations', 'cli'));
+  assert.equal(run(['heads', ini], { XDG_CACHE_HOME: xdg2 }).out, HEAD);
+  assert.deepEqual(fs.readdirSync(elsewhere), []);
+  // The cache file a symlink: not followed, not written through.
+  const xdg3 = tempDir('alembic-xdg-');
+  run(['heads', ini], { XDG_CACHE_HOME: xdg3 });
+  const dir3 = path.join(xdg3, 'alembic-migrations', 'cli');
+  const [f3] = cacheFiles(dir3);
+  const target = path.join(elsewhere, 'target.json');
+  fs.writeFileSync(target, 'untouched');
+  fs.rmSync(path.join(dir3, f3));
+  fs.symlinkSync(target, path.join(dir3, f3));
+  assert.equal(run(['heads', ini], { XDG_CACHE_HOME: xdg3 }).out, HEAD);
+  assert.equal(fs.readFileSync(target, 'utf8'), 'untouched');
+});
+
+test('the cache lives in XDG_CACHE_HOME, else ~/.cache (a relative XDG_CACHE_HOME is ignored); --no-cache writes nothing', () => {
+  const { ini } = settledProject();
+  const home = tempDir('alembic-home-');
+  run(['history', ini], { XDG_CACHE_HOME: 'relative/cache', HOME: home });
+  assert.equal(cacheFiles(path.join(home, '.cache', 'alembic-migrations', 'cli')).length, 1);
+  const xdg = tempDir('alembic-xdg-');
+  run(['history', ini, '--no-cache'], { XDG_CACHE_HOME: xdg });
+  assert.deepEqual(fs.readdirSync(xdg), []);
+});
+
+test('a project written just now is answered but not cached (a write in the same clock tick could go unseen)', () => {
+  const dir = tempDir('alembic-clicache-');
+  const ini = writeProject(dir, REVS);
+  const xdg = tempDir('alembic-xdg-');
+  assert.equal(run(['heads', ini], { XDG_CACHE_HOME: xdg }).out, HEAD);
+  assert.deepEqual(cacheFiles(path.join(xdg, 'alembic-migrations', 'cli')), []);
+});
