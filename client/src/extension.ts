@@ -15,6 +15,7 @@ import { OFFLINE_SQL_SCHEME, OfflineSqlDocuments } from './commands/sql';
 import { BRANCH_SCHEME, BranchDocuments, offerBranchActions } from './commands/branch';
 import { GitStore } from './gitStore';
 import { registerCommands } from './commands';
+import { registerSchemaHovers } from './schemaHovers';
 import { Ctx, reportFailure } from './ctx';
 import { graphPanelsOf } from './graphView/graphPanel';
 import { WorkspaceTrustNotification } from '../../server/src/shared/protocol';
@@ -67,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): AlembicExtensionApi 
       vscode.workspace.registerTextDocumentContentProvider(BRANCH_SCHEME, branchDocs),
       vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'python' }, lenses),
       ...registerCommands(c),
+      ...registerSchemaHovers(c),
     );
     const updateTreeMessage = (): void => {
       const p = c.currentProject();

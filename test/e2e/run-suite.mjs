@@ -1024,6 +1024,43 @@ async function uiTests({ base, workspace, pgServer }) {
   );
 
   await step(
+    'a table name in op.add_column: the hover builds the schema before this migration once, then shows its columns',
+    async () => {
+      await runCommand('View: Close All Editor Groups');
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input').first();
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill('3c8b1f04a6e2_add_profile');
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: '3c8b1f04a6e2' }).first().waitFor({ timeout: 10_000 });
+      await input.press('Enter');
+      const line = page.locator('.monaco-editor .view-line', { hasText: /op\.add_column\("users"/ }).first();
+      await line.waitFor({ timeout: 20_000 });
+      const word = line.locator('span', { hasText: /^"users"$/ }).first();
+      await word.hover();
+      const offer = page.locator('.monaco-hover a', { hasText: 'Build it' }).first();
+      await offer.waitFor({ state: 'visible', timeout: 20_000 });
+      await offer.click();
+      // Built on a throwaway database of alembic.verify.serverUrl, then hover again.
+      const table = page.locator('.monaco-hover', { hasText: /table users before this migration/ }).first();
+      await waitUntil(
+        'the hover with the table before this migration',
+        async () => {
+          await page.mouse.move(0, 0);
+          await word.hover();
+          return table.isVisible({ timeout: 1500 }).catch(() => false);
+        },
+        120_000,
+      );
+      const text = await table.innerText();
+      for (const want of [/email/, /character varying\(255\)/, /ix_users_email/]) if (!want.test(text)) throw new Error(`the hover lacks ${want}:\n${text}`);
+      if (/profile_image/.test(text)) throw new Error(`the hover shows the column this migration adds:\n${text}`);
+      await shot('18-schema-hover');
+      await page.keyboard.press('Escape');
+    },
+    { dependsOnPrevious: false },
+  );
+
+  await step(
     'the graph folds a long linear run and opens it on click; Export SVG writes every revision; dark and high-contrast themes',
     async () => {
       // The third project of the workspace (made at set-up): a 10-revision chain.

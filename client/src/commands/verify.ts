@@ -9,6 +9,7 @@
 import * as vscode from 'vscode';
 import type { ProjectInfo } from '../../../server/src/shared/protocol';
 import { cliReason, runBundledCli } from '../cliProcess';
+import { schemaHoversOf } from '../schemaHovers';
 import { parseDatabaseUrl } from '../../../server/src/shared/db/databaseUrl';
 import type { Ctx, Target } from '../ctx';
 import type { CommandTable } from './index';
@@ -275,6 +276,8 @@ async function compareDatabase(ctx: Ctx, t: Target): Promise<void> {
 }
 
 export const verifyCommands: CommandTable = {
+  // The schema hover's *Build it* link: { projectId, revision } of the parent revision.
+  'alembic.loadSchemaBefore': (ctx) => (t) => schemaHoversOf(ctx).load(t && 'projectId' in t ? t : undefined),
   'alembic.tree.showSchemaAtRevision': (ctx) => (t) => schemaAt(ctx, t),
   'alembic.compareDatabase': (ctx) => (t) => compareDatabase(ctx, t),
   'alembic.verifyMigrations': (ctx) => (t) => verify(ctx, t, undefined),
