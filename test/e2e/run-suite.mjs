@@ -1070,7 +1070,6 @@ async function uiTests({ base, workspace, pgServer }) {
       const userSettings = path.join(run, 'ud', 'User', 'settings.json');
       const settings = JSON.parse(fs.readFileSync(userSettings, 'utf8'));
       try {
-        await page.getByRole('treeitem', { name: /^long/ }).first().waitFor({ timeout: 30_000 });
         await runCommand('View: Close All Editor Groups');
         await page.keyboard.press('Control+P');
         const input = page.locator('.quick-input-widget input').first();
