@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import type { ProjectInfo } from '../../server/src/shared/protocol';
 import type { SchemaSnapshot } from '../../server/src/shared/schemaSnapshot';
 import { quotedAt, schemaCompletions, schemaHoverFor } from '../../server/src/shared/schemaHover';
-import { tableSizes, type TableSize } from '../../server/src/shared/db/tableSizes';
+import { humanBytes, humanRows, tableSizes, type TableSize } from '../../server/src/shared/db/tableSizes';
 import { shortId } from '../../server/src/shared/revisionState';
 import { cliReason, runBundledCli } from './cliProcess';
 import type { Ctx } from './ctx';
@@ -180,8 +180,7 @@ export class SchemaHovers implements vscode.HoverProvider, vscode.CompletionItem
     let rows: string | undefined;
     if (snapshot.tables[q.word]) {
       const size = await this.sizes(m.project, m.parent, q.word).catch(() => undefined);
-      if (size)
-        rows = `${size.rows !== undefined ? `${size.rows.toLocaleString('en-US')} rows, ` : ''}${(size.bytes / 1024 / 1024).toFixed(1)} MB in the database`;
+      if (size) rows = `${size.rows !== undefined ? `${humanRows(size.rows)}, ` : ''}${humanBytes(size.bytes)} in the database`;
     }
     const text = schemaHoverFor(snapshot, q, () => rows);
     return text ? new vscode.Hover(new vscode.MarkdownString(text)) : undefined;

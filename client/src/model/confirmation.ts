@@ -5,6 +5,7 @@
  * It names alembic's database, lists what will be reverted there, says first when that is not
  * the database shown in the status bar, and never skips the question when the target is unknown.
  */
+import { humanBytes, humanRows } from '../../../server/src/shared/db/tableSizes';
 import { describeTarget, isLocalTarget, sameDatabase, type AlembicTarget, type ReadDatabase } from '../../../server/src/shared/alembicCli/alembicTarget';
 import { downgradePlan, shortId, type GraphView } from './graphModel';
 
@@ -73,22 +74,6 @@ export interface PendingRevision {
   id: string;
   message: string;
   risks: Array<{ ruleId: string; message: string; table?: string }>;
-}
-
-function humanRows(n: number): string {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} M rows`;
-  return `${n.toLocaleString('en-US')} rows`;
-}
-
-function humanBytes(n: number): string {
-  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${v} bytes` : `${v.toFixed(1)} ${units[u]}`;
 }
 
 /**

@@ -66,3 +66,21 @@ export async function tableSizes(
     await client?.end().catch(() => undefined);
   }
 }
+
+/** "12,400 rows", "12.4 M rows". */
+export function humanRows(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} M rows`;
+  return `${n.toLocaleString('en-US')} rows`;
+}
+
+/** "512 bytes", "8.0 kB", "3.1 GB". */
+export function humanBytes(n: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} bytes` : `${v.toFixed(1)} ${units[u]}`;
+}
