@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ProjectInfo } from '../../server/src/shared/protocol';
-import type { SchemaSnapshot } from '../../server/src/shared/schemaSnapshot';
+import { emptySnapshot, type SchemaSnapshot } from '../../server/src/shared/schemaSnapshot';
 import { quotedAt, schemaCompletions, schemaHoverFor } from '../../server/src/shared/schemaHover';
 import { humanBytes, humanRows, tableSizes, type TableSize } from '../../server/src/shared/db/tableSizes';
 import { shortId } from '../../server/src/shared/revisionState';
@@ -18,19 +18,6 @@ import { cliReason, runBundledCli } from './cliProcess';
 import type { Ctx } from './ctx';
 
 export const LOAD_SCHEMA_COMMAND = 'alembic.loadSchemaBefore';
-
-const EMPTY: SchemaSnapshot = {
-  schemas: {},
-  extensions: {},
-  tables: {},
-  views: {},
-  indexes: {},
-  constraints: {},
-  sequences: {},
-  functions: {},
-  types: {},
-  triggers: {},
-};
 
 /** Lines where a quoted name is a schema object: op.* calls and the sa.* pieces inside them. */
 const SCHEMA_LINE =
@@ -78,7 +65,7 @@ export class SchemaHovers implements vscode.HoverProvider, vscode.CompletionItem
 
   /** The snapshot before `revision`'s migration (at its parent), if built; the empty schema before a base. */
   private snapshotBefore(project: ProjectInfo, parent: string | undefined): SchemaSnapshot | undefined {
-    if (parent === undefined) return EMPTY;
+    if (parent === undefined) return emptySnapshot();
     const key = this.key(project, parent);
     if (!key) return undefined;
     const inMemory = this.memory.get(key);

@@ -161,21 +161,15 @@ export async function readSchemaSnapshot(client: ClientBase, options: SnapshotOp
   }
 }
 
+/** A schema with nothing in it (the database before its first migration). */
+export function emptySnapshot(): SchemaSnapshot {
+  return { schemas: {}, extensions: {}, tables: {}, views: {}, indexes: {}, constraints: {}, sequences: {}, functions: {}, types: {}, triggers: {} };
+}
+
 async function readAll(client: ClientBase, versionTable: string, versionSchema: string | null): Promise<SchemaSnapshot> {
   type Row = Record<string, unknown>;
   const q = async <R = Row>(sql: string, params: unknown[] = []): Promise<R[]> => (await client.query(sql, params)).rows as R[];
-  const s: SchemaSnapshot = {
-    schemas: {},
-    extensions: {},
-    tables: {},
-    views: {},
-    indexes: {},
-    constraints: {},
-    sequences: {},
-    functions: {},
-    types: {},
-    triggers: {},
-  };
+  const s = emptySnapshot();
 
   for (const r of await q<{ nspname: string; comment: string | null }>(
     `SELECT n.nspname, obj_description(n.oid, 'pg_namespace') AS comment FROM pg_namespace n WHERE NOT ${SYSTEM_SCHEMA}`,
