@@ -16,11 +16,11 @@ import { parseDatabaseUrl, redactText, type PgConnectionOptions } from '../../se
 import { lockName } from '../../server/src/shared/db/migrationLock';
 import type { DatabaseMonitor } from './databaseMonitor';
 import { reportFailure } from './ctx';
-import type { ProbeRequest, ProbeResult, TargetProbe } from '../../server/src/shared/alembicCli/targetProbe';
+import { targetConnection, type ProbeRequest, type ProbeResult, type TargetProbe } from '../../server/src/shared/alembicCli/targetProbe';
 import { chooseAlembic, driverIgnoresPgoptions, parseEnvFile, runTimeoutOptions, type AlembicChoice } from '../../server/src/shared/alembicCli/interpreter';
 import { interpreterFacts, mainCheckoutOf } from '../../server/src/shared/alembicCli/localTools';
 import { MAX_CONFIG_BYTES, readRegularText } from '../../server/src/shared/regularFile';
-import { describeTarget, targetUrl } from '../../server/src/shared/alembicCli/alembicTarget';
+import { describeTarget } from '../../server/src/shared/alembicCli/alembicTarget';
 
 export interface RunOptions {
   /** Shown in the progress notification and the log: "Upgrading to head". */
@@ -353,10 +353,7 @@ export class AlembicRunner implements vscode.Disposable {
 
   /** `pg` options for alembic's target database (with the password env.py would use), if known. */
   targetConnection(result: ProbeResult | undefined): PgConnectionOptions | undefined {
-    if (result?.target.kind !== 'ok') return undefined;
-    const parsed = parseDatabaseUrl(targetUrl(result.target));
-    if (parsed.kind !== 'ok') return undefined;
-    return { ...parsed.pg, ...(result.password ? { password: result.password } : {}) };
+    return targetConnection(result);
   }
 
   private async reportFailure(f: AlembicFailure, title: string, retry: () => void, lastWait?: string): Promise<void> {

@@ -71,3 +71,12 @@ export function cliReason(run: CliRun, secrets: readonly string[]): string {
     .pop();
   return redactText(line?.slice('alembic-migrations: '.length) ?? `exit ${run.code}`, secrets);
 }
+
+/** The run's environment without the project's own database: the CLI points alembic at a throwaway one. */
+export function throwawayEnv(setup: { env: Record<string, string>; choice: { argv: string[] } }): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...setup.env, ALEMBIC_COMMAND: JSON.stringify(setup.choice.argv) };
+  delete env.DATABASE_URL;
+  delete env.PGPASSWORD;
+  delete env.PGAPPNAME;
+  return env;
+}

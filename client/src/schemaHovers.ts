@@ -16,6 +16,8 @@ import { humanBytes, humanRows, tableSizes, type TableSize } from '../../server/
 import { shortId } from '../../server/src/shared/revisionState';
 import { cliReason, runBundledCli } from './cliProcess';
 import type { Ctx } from './ctx';
+import type { GraphView } from './model/graphModel';
+import { throwawayEnv } from './cliProcess';
 
 export const LOAD_SCHEMA_COMMAND = 'alembic.loadSchemaBefore';
 
@@ -37,10 +39,24 @@ export class SchemaHovers implements vscode.HoverProvider, vscode.CompletionItem
     return { project, revision: node.id, parent: node.parents[0] };
   }
 
+  /** Keys already hashed, per graph generation: a hover must not re-read every migration below it. */
+  private readonly keys = new Map<string, string | undefined>();
+
   /** The cache key: the revision and the text of it and every migration below it. */
   private key(project: ProjectInfo, revision: string): string | undefined {
     const view = this.ctx.views.view(project.id);
-    if (!view) return undefined;
+    const generation = this.ctx.store.graph(project.id)?.generation;
+    if (!view || generation === undefined) return undefined;
+    // The server re-reads a migration (and counts up the generation) whenever one changes.
+    const memo = `${project.id}\0${generation}\0${revision}`;
+    if (this.keys.has(memo)) return this.keys.get(memo);
+    if (this.keys.size > 256) this.keys.clear();
+    const key = this.hashChain(view, project, revision);
+    this.keys.set(memo, key);
+    return key;
+  }
+
+  private hashChain(view: GraphView, project: ProjectInfo, revision: string): string | undefined {
     const ids = [revision, ...view.ancestors(revision)].sort();
     const h = crypto.createHash('sha256').update(project.id).update('\0').update(revision);
     for (const id of ids) {
@@ -94,10 +110,7 @@ export class SchemaHovers implements vscode.HoverProvider, vscode.CompletionItem
     if (!key || !setup) return;
     const cfg = vscode.workspace.getConfiguration('alembic', vscode.Uri.parse(project.rootUri));
     const serverUrl = cfg.get<string>('verify.serverUrl', '').trim();
-    const env: NodeJS.ProcessEnv = { ...process.env, ...setup.env, ALEMBIC_COMMAND: JSON.stringify(setup.choice.argv) };
-    delete env.DATABASE_URL;
-    delete env.PGPASSWORD;
-    delete env.PGAPPNAME;
+    const env = throwawayEnv(setup);
     const secrets = this.ctx.database.secretsInUse();
     const run = await runBundledCli(
       this.ctx.extension,

@@ -8,7 +8,7 @@
  */
 import * as vscode from 'vscode';
 import type { ProjectInfo } from '../../../server/src/shared/protocol';
-import { cliReason, runBundledCli } from '../cliProcess';
+import { cliReason, runBundledCli, throwawayEnv } from '../cliProcess';
 import { schemaHoversOf } from '../schemaHovers';
 import { parseDatabaseUrl } from '../../../server/src/shared/db/databaseUrl';
 import type { Ctx, Target } from '../ctx';
@@ -196,15 +196,6 @@ async function verify(ctx: Ctx, t: Target, from: string | undefined): Promise<vo
     const doc = await vscode.workspace.openTextDocument({ content: summary, language: 'markdown' });
     await vscode.window.showTextDocument(doc, { preview: true });
   } else if (choice === 'Show Problems') void vscode.commands.executeCommand('workbench.actions.view.problems');
-}
-
-/** The run's environment without the project's own database: the CLI points alembic at a throwaway one. */
-function throwawayEnv(setup: { env: Record<string, string>; choice: { argv: string[] } }): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...setup.env, ALEMBIC_COMMAND: JSON.stringify(setup.choice.argv) };
-  delete env.DATABASE_URL;
-  delete env.PGPASSWORD;
-  delete env.PGAPPNAME;
-  return env;
 }
 
 /** Show Schema at This Revision: `schema --revision REV --format sql` into a read-only SQL document. */

@@ -23,10 +23,10 @@ import { checkProject } from './check';
 import { buildAlembicInvocation, InvalidAlembicArgumentError, type AlembicInvocation } from '../shared/alembicCli/alembicArgv';
 import { chooseAlembic, driverIgnoresPgoptions, parseEnvFile, runTimeoutOptions, type AlembicChoice } from '../shared/alembicCli/interpreter';
 import { interpreterFacts, mainCheckoutOf } from '../shared/alembicCli/localTools';
-import { findProbeScript, TargetProbe, type ProbeRequest, type ProbeResult } from '../shared/alembicCli/targetProbe';
-import { describeTarget, targetUrl } from '../shared/alembicCli/alembicTarget';
+import { findProbeScript, TargetProbe, targetConnection, type ProbeRequest, type ProbeResult } from '../shared/alembicCli/targetProbe';
+import { describeTarget } from '../shared/alembicCli/alembicTarget';
 import { safeAlembicRun } from '../shared/alembicCli/safeRun';
-import { parseDatabaseUrl, redactText, type PgConnectionOptions } from '../shared/db/databaseUrl';
+import { describeDatabase, parseDatabaseUrl, redactText, type PgConnectionOptions } from '../shared/db/databaseUrl';
 import { readDatabaseState } from '../shared/db/versionTable';
 import { lockName } from '../shared/db/migrationLock';
 import { backupDatabase } from '../shared/db/backup';
@@ -122,12 +122,27 @@ export function runSetup(project: AlembicProject, opts: RunSetupOptions): RunSet
   };
 }
 
-/** `pg` options for the database env.py builds, with the password env.py would use. */
-function targetPg(result: ProbeResult): PgConnectionOptions | undefined {
-  if (result.target.kind !== 'ok') return undefined;
-  const parsed = parseDatabaseUrl(targetUrl(result.target));
-  if (parsed.kind !== 'ok') return undefined;
-  return { ...parsed.pg, ...(result.password ? { password: result.password } : {}) };
+/**
+ * The project's own database for `drift` and `backup`: `--database-url`, else the one env.py
+ * builds (the env.py probe), with where it is in words.
+ */
+export async function liveDatabase(
+  project: AlembicProject,
+  opts: RunSetupOptions & { databaseUrl?: string },
+): Promise<{ pg: PgConnectionOptions; where: string }> {
+  if (opts.databaseUrl !== undefined) {
+    const parsed = parseDatabaseUrl(opts.databaseUrl);
+    if (parsed.kind !== 'ok') throw new SetupError(`--database-url: ${parsed.message}`);
+    const d = describeDatabase(parsed.pg);
+    return { pg: parsed.pg, where: `${d.database} on ${d.host}${parsed.pg.user ? ` as ${parsed.pg.user}` : ''}` };
+  }
+  const setup = runSetup(project, opts);
+  const probed = await setup.probe(setup.probeRequest);
+  if (probed.target.kind !== 'ok')
+    throw new SetupError(`the database env.py uses is unknown (${redactText(probed.target.reason)}): name it with --database-url`);
+  const pg = targetConnection(probed);
+  if (!pg) throw new SetupError('the URL env.py builds cannot be read: name the database with --database-url');
+  return { pg, where: describeTarget(probed.target, (s) => s) };
 }
 
 type Writer = (s: string) => void;
@@ -237,7 +252,7 @@ export async function runMigrateCli(project: AlembicProject, opts: MigrateOption
   const probed = await setup.probe(setup.probeRequest);
   const secrets = probed.password ? [probed.password] : [];
   const clean = (s: string): string => redactText(s, secrets);
-  const pg = targetPg(probed);
+  const pg = targetConnection(probed);
   const t = probed.target;
   // Where the run goes and what it does, before anything runs.
   const lines: string[] = [];
@@ -329,20 +344,7 @@ export interface BackupCliOptions extends RunSetupOptions {
 
 /** `backup`: pg_dump -Fc of the project's database, checked with pg_restore --list; exit 0 kept, 1 failed, 2 could not start. */
 export async function runBackupCli(project: AlembicProject, opts: BackupCliOptions, out: Writer, err: Writer): Promise<number> {
-  let pg: PgConnectionOptions;
-  if (opts.databaseUrl !== undefined) {
-    const parsed = parseDatabaseUrl(opts.databaseUrl);
-    if (parsed.kind !== 'ok') throw new SetupError(`--database-url: ${parsed.message}`);
-    pg = parsed.pg;
-  } else {
-    const setup = runSetup(project, opts);
-    const probed = await setup.probe(setup.probeRequest);
-    if (probed.target.kind !== 'ok')
-      throw new SetupError(`the database env.py uses is unknown (${redactText(probed.target.reason)}): name it with --database-url`);
-    const found = targetPg(probed);
-    if (!found) throw new SetupError('the URL env.py builds cannot be read: name the database with --database-url');
-    pg = found;
-  }
+  const { pg } = await liveDatabase(project, opts);
   const secrets = pg.password ? [pg.password] : [];
   const state = await readDatabaseState(pg, { versionTable: opts.versionTable, ...(opts.versionTableSchema ? { schema: opts.versionTableSchema } : {}) });
   const label = state.kind === 'ok' ? (state.revisions.length ? state.revisions.map(shortId).join('+') : 'base') : undefined;

@@ -11,10 +11,9 @@ import type { Problem } from '../alembic/types';
 import { RevisionNotFoundError } from '../verify/roundTrip';
 import { schemaAtRevision, verifyProject, VerifyError, type VerifyResult } from '../verify/verifyProject';
 import { snapshotToSql } from '../shared/schemaSql';
-import { alembicCommandFromEnv, runSetup, SetupError, type RunSetupOptions } from './migrate';
+import { alembicCommandFromEnv, liveDatabase, SetupError, type RunSetupOptions } from './migrate';
 import { describeDrift, driftOf } from '../verify/drift';
-import { describeDatabase, parseDatabaseUrl, redactText, type PgConnectionOptions } from '../shared/db/databaseUrl';
-import { describeTarget, targetUrl } from '../shared/alembicCli/alembicTarget';
+import { redactText } from '../shared/db/databaseUrl';
 
 export interface VerifyCliOptions {
   serverUrl?: string;
@@ -173,24 +172,7 @@ export async function runDrift(project: AlembicProject, opts: DriftCliOptions, o
   process.once('SIGTERM', onSignal);
   let secrets: string[] = [];
   try {
-    let live: PgConnectionOptions;
-    let where: string;
-    if (opts.databaseUrl !== undefined) {
-      const parsed = parseDatabaseUrl(opts.databaseUrl);
-      if (parsed.kind !== 'ok') throw new SetupError(`--database-url: ${parsed.message}`);
-      live = parsed.pg;
-      const d = describeDatabase(parsed.pg);
-      where = `${d.database} on ${d.host}${parsed.pg.user ? ` as ${parsed.pg.user}` : ''}`;
-    } else {
-      const setup = runSetup(project, opts.run);
-      const probed = await setup.probe(setup.probeRequest);
-      if (probed.target.kind !== 'ok')
-        throw new SetupError(`the database env.py uses is unknown (${redactText(probed.target.reason)}): name it with --database-url`);
-      const parsed = parseDatabaseUrl(targetUrl(probed.target));
-      if (parsed.kind !== 'ok') throw new SetupError(`the URL env.py builds cannot be read: name the database with --database-url`);
-      live = { ...parsed.pg, ...(probed.password ? { password: probed.password } : {}) };
-      where = describeTarget(probed.target, (s) => s);
-    }
+    const { pg: live, where } = await liveDatabase(project, { ...opts.run, ...(opts.databaseUrl !== undefined ? { databaseUrl: opts.databaseUrl } : {}) });
     secrets = live.password ? [live.password] : [];
     const alembicCommand = alembicCommandFromEnv(process.env.ALEMBIC_COMMAND);
     const r = await driftOf({

@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseProbeOutput, probeInterpreter, type AlembicTarget } from './alembicTarget';
+import { parseProbeOutput, probeInterpreter, targetUrl, type AlembicTarget } from './alembicTarget';
+import { parseDatabaseUrl, type PgConnectionOptions } from '../db/databaseUrl';
 import { which } from './localTools';
 
 export interface ProbeRequest {
@@ -65,6 +66,14 @@ function shebang(file: string): string | undefined {
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
+}
+
+/** `pg` options for the database env.py builds (with the password env.py would use), if known. */
+export function targetConnection(result: ProbeResult | undefined): PgConnectionOptions | undefined {
+  if (result?.target.kind !== 'ok') return undefined;
+  const parsed = parseDatabaseUrl(targetUrl(result.target));
+  if (parsed.kind !== 'ok') return undefined;
+  return { ...parsed.pg, ...(result.password ? { password: result.password } : {}) };
 }
 
 /**
