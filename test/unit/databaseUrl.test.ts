@@ -73,6 +73,19 @@ test('parse errors say what is wrong without echoing the input', () => {
   }
 });
 
+test('a bare libpq password with spaces (malformed) is hidden through its last word, not cut at the space', () => {
+  // Found by the redaction property (seed run in CI): `password=* @ dbname=…` showed as `password=*** @`.
+  for (const s of ['host=db user=u password=* @ dbname=appdb', 'host=db password=pa ss word dbname=appdb']) {
+    assert.equal(parseDatabaseUrl(s).kind, 'error');
+    const shown = redactUrl(s);
+    assert.match(shown, /password=\*\*\* dbname=appdb$/, shown);
+    assert.match(redactText(`connect to ${s} failed`), /password=\*\*\* dbname=appdb failed$/);
+  }
+  // Free text after a bare password without a following key= is left alone.
+  assert.equal(redactText('PGPASSWORD=abc was rejected'), 'PGPASSWORD=*** was rejected');
+  assert.equal(redactText("host=db password='a b' dbname=x"), "host=db password='***' dbname=x");
+});
+
 test('several hosts in the authority or the query; IPv6; unix sockets', () => {
   const a = ok('postgresql://u:pw@h1:5432,h2:5433/db');
   assert.equal(a.pg.host, 'h1');

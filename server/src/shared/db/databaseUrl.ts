@@ -213,17 +213,23 @@ function tokenizeKeywords(s: string): Tokens {
   const t: Tokens = { form: 'keyword', scheme: '', hosts: [], params: [], secretSpans: [] };
   const space = (c: string | undefined): boolean => c !== undefined && /\s/.test(c);
   let i = 0;
+  // A bare password followed by words without '=' (`password=a b dbname=x`, malformed) is
+  // hidden through its last such word: the user meant them as one value.
+  let bareSecret: Span | undefined;
   for (;;) {
     while (space(s[i])) i++;
     if (i >= s.length) break;
     const keyStart = i;
     while (i < s.length && s[i] !== '=' && !space(s[i])) i++;
     const key = s.slice(keyStart, i);
+    const keyEnd = i;
     while (space(s[i])) i++;
     if (s[i] !== '=') {
       t.problem ??= "the connection string has a word without '=' (expected key=value pairs separated by spaces)";
+      if (bareSecret) bareSecret.end = keyEnd;
       continue;
     }
+    bareSecret = undefined;
     i++;
     while (space(s[i])) i++;
     const valueStart = i;
@@ -249,7 +255,11 @@ function tokenizeKeywords(s: string): Tokens {
       i++;
     }
     if (!closed) t.problem ??= 'a quoted value in the connection string has no closing quote';
-    if (isPasswordKey(key) && i > valueStart) t.secretSpans.push({ start: valueStart, end: Math.min(i, s.length) });
+    if (isPasswordKey(key) && i > valueStart) {
+      const span = { start: valueStart, end: Math.min(i, s.length) };
+      t.secretSpans.push(span);
+      if (!quoted) bareSecret = span;
+    }
     t.params.push({ key, value });
   }
   return t;
@@ -284,8 +294,13 @@ function secretForms(secret: string): string[] {
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-/** `password=…`, `PGPASSWORD=…`, `"password": "…"`, `passwd: …`: bare, single- or double-quoted. */
-const PASSWORD_PAIR = /(["']?)\b(\w*pass(?:word|wd)|pwd)\1(\s*[=:]\s*)("(?:\\.|[^"\\\n])*"?|'(?:\\.|[^'\\\n])*'?|(?:\\.|[^\s\\])+)/gi;
+/**
+ * `password=…`, `PGPASSWORD=…`, `"password": "…"`, `passwd: …`: bare, single- or double-quoted.
+ * A bare value followed on its line by words without '=' and then a `key=` (a malformed libpq
+ * string, `password=a b dbname=x`) is taken through its last such word.
+ */
+const PASSWORD_PAIR =
+  /(["']?)\b(\w*pass(?:word|wd)|pwd)\1(\s*[=:]\s*)("(?:\\.|[^"\\\n])*"?|'(?:\\.|[^'\\\n])*'?|(?:\\.|[^\s\\])+(?:[ \t]+(?:\\.|[^\s\\=])+)+(?=[ \t]+\w+[ \t]*=)|(?:\\.|[^\s\\])+)/gi;
 
 /**
  * Free text (an argv element, a log line, stderr) with passwords hidden: first every given
