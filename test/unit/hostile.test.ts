@@ -171,6 +171,19 @@ for (const f of ['fifo.py', 'stdin.py']) console.log(f + ': ' + readMigrationFil
   assert.match(r.out, /^stdin\.py: not a regular file \(it is a (named pipe|socket)\)$/m);
 });
 
+test('a file the listing saw as regular, swapped for a FIFO or a link to /dev/zero before the read: no wait, no flood', async () => {
+  const dir = tempDir('alembic-swapped-');
+  execFileSync('mkfifo', [path.join(dir, 'fifo.py')]);
+  fs.symlinkSync('/dev/zero', path.join(dir, 'zero.py'));
+  // `regular: true` is what listMigrationFiles says of a plain file: the read skips fstat.
+  const script = `const { readMigrationFile } = require(${JSON.stringify(path.join(OUT_SERVER, 'alembic', 'migrationFile.js'))});
+for (const f of ['fifo.py', 'zero.py']) { const m = readMigrationFile(require('path').join(${JSON.stringify(dir)}, f), ${JSON.stringify(dir)}, { regular: true }); console.log(f + ': ' + (m.readProblem ?? 'revision ' + m.decls.revision)); }`;
+  const r = await runNode(['-e', script], { timeoutMs: 15_000 });
+  assert.equal(r.timedOut, false, 'reading blocked');
+  assert.match(r.out, /^fifo\.py: revision undefined$/m, r.out + r.err);
+  assert.match(r.out, /^zero\.py: file is 16\.0 MB, larger than the 16 MB a migration can be$/m, r.out + r.err);
+});
+
 // ---- every CLI command on the hostile workspace --------------------------------------------
 
 for (const args of [['check'], ['check', '--format', 'json'], ['heads'], ['history'], ['graph', '--json']]) {

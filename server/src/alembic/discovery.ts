@@ -79,9 +79,17 @@ export function isMigrationFileName(name: string): boolean {
   return name.endsWith('.py') && !name.startsWith('__init__') && !name.startsWith('.#');
 }
 
+/** A migration file found in a version location. */
+export interface ListedMigration {
+  file: string;
+  versionLocation: string;
+  /** The listing says it is a regular file (not a link, FIFO or device): it can be read without `fstat`. */
+  regular?: boolean;
+}
+
 /** The migration files of a project, in Alembic's load order, each with its version location. */
-export function listMigrationFiles(project: AlembicProject): Array<{ file: string; versionLocation: string }> {
-  const out: Array<{ file: string; versionLocation: string }> = [];
+export function listMigrationFiles(project: AlembicProject): ListedMigration[] {
+  const out: ListedMigration[] = [];
   const seen = new Set<string>();
   const visitedDirs = new Set<string>();
   const visit = (dir: string, location: string, depth: number): void => {
@@ -107,7 +115,7 @@ export function listMigrationFiles(project: AlembicProject): Array<{ file: strin
       }
       if (!isMigrationFileName(e.name) || seen.has(p)) continue;
       seen.add(p);
-      out.push({ file: p, versionLocation: location });
+      out.push(e.isFile() ? { file: p, versionLocation: location, regular: true } : { file: p, versionLocation: location });
     }
   };
   for (const loc of project.versionLocations) visit(loc, loc, 0);

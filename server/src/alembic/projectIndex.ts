@@ -28,7 +28,8 @@ export class ProjectIndex {
   /** Lists and scans every migration of the project (with `signatures`, each file records its signature). */
   static load(project: AlembicProject, opts: { signatures?: boolean } = {}): ProjectIndex {
     const index = new ProjectIndex(project, !!opts.signatures);
-    for (const f of listMigrationFiles(project)) index.files.set(f.file, readMigrationFile(f.file, f.versionLocation, { signature: index.signed }));
+    for (const f of listMigrationFiles(project))
+      index.files.set(f.file, readMigrationFile(f.file, f.versionLocation, { signature: index.signed, regular: f.regular }));
     return index;
   }
 
@@ -48,7 +49,7 @@ export class ProjectIndex {
     let sliceEnd = performance.now() + sliceMs;
     let n = 0;
     for (const f of opts.listing ?? listMigrationFiles(project)) {
-      index.files.set(f.file, readMigrationFile(f.file, f.versionLocation, { signature: index.signed }));
+      index.files.set(f.file, readMigrationFile(f.file, f.versionLocation, { signature: index.signed, regular: f.regular }));
       // Short slices: a large answer being written (a graph from a snapshot) drains between them.
       if ((++n & 7) === 0 && performance.now() > sliceEnd) {
         await new Promise((r) => setImmediate(r));

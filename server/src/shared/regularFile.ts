@@ -79,6 +79,43 @@ export function readRegularFile(file: string, maxBytes: number, opts: { scratch?
   }
 }
 
+/**
+ * Reads a file the folder listing reported as a regular file (not a link, FIFO or device), of
+ * at most `maxBytes`, without `fstat`: open non-blocking, read until end of file or the
+ * bound. Should the entry have been swapped since the listing, a FIFO still reads as empty
+ * rather than waiting, and anything endless stops at the bound (ETOOLARGE). The result is a
+ * view into `scratch` when it fits there.
+ */
+export function readListedFile(file: string, maxBytes: number, scratch: Buffer): Buffer {
+  const fd = fs.openSync(file, OPEN_FLAGS);
+  try {
+    let buf = scratch;
+    let off = 0;
+    for (;;) {
+      if (off === buf.length) {
+        if (buf.length > maxBytes) throw tooLarge(off, maxBytes);
+        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 4, maxBytes + 1));
+        buf.copy(bigger, 0, 0, off);
+        buf = bigger;
+      }
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, off, buf.length - off, null);
+      } catch (e) {
+        // A FIFO swapped in with no writer: nothing to read.
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break;
+        throw e;
+      }
+      if (n === 0) break;
+      off += n;
+    }
+    if (off > maxBytes) throw tooLarge(off, maxBytes);
+    return buf.subarray(0, off);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function tooLarge(size: number, maxBytes: number): UnreadableFileError {
   return new UnreadableFileError('ETOOLARGE', `file is ${(size / 1048576).toFixed(1)} MB, larger than the ${(maxBytes / 1048576).toFixed(0)} MB allowed`, size);
 }
