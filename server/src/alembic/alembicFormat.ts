@@ -5,6 +5,7 @@
  */
 import type { RevisionGraph, RevisionNode } from './revisionGraph';
 import { revisionsInRange, splitRange } from './revisionSpec';
+import { longMessageOf, messageOf } from './migrationFacts';
 
 export type FormatResult = string | { error: string };
 
@@ -35,12 +36,12 @@ function headOnly(g: RevisionGraph, n: RevisionNode, o: LineOptions): string {
     text += g.isBranchPoint(n.id) ? ' (branchpoint)' : '';
     text += g.isMergePoint(n.id) ? ' (mergepoint)' : '';
   }
-  if (o.includeDoc) text += `, ${n.migration.decls.message}`;
+  if (o.includeDoc) text += `, ${messageOf(n.migration)}`;
   return text;
 }
 
 function longdoc(n: RevisionNode): string {
-  return n.migration.decls.longMessage ?? n.migration.decls.message;
+  return longMessageOf(n.migration);
 }
 
 function logEntry(g: RevisionGraph, n: RevisionNode, current?: Set<string>): string {

@@ -1,12 +1,13 @@
 /** The `graph --json` document: nodes, edges, heads, bases, labels and problems of a project. */
 import type { ProjectIndex } from './projectIndex';
+import { createDateOf, messageOf } from './migrationFacts';
 
 export function graphJson(index: ProjectIndex): unknown {
   const g = index.graph;
   const nodes = g.nodesNewestFirst().map((n) => ({
     id: n.id,
-    message: n.migration.decls.message,
-    createDate: n.migration.decls.header.createDate?.raw,
+    message: messageOf(n.migration),
+    createDate: createDateOf(n.migration),
     file: n.migration.file,
     parents: n.parents,
     children: n.children,

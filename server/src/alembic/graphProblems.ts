@@ -7,6 +7,7 @@ import { ruleInfo } from './rules';
 import { fileRevisionId, type RevisionGraph } from './revisionGraph';
 import type { Declaration, MigrationFile, Problem, Range, Severity, StringRef } from './types';
 import { ZERO_RANGE } from './types';
+import { messageOf } from './migrationFacts';
 
 function severity(id: string): Severity {
   const s = ruleInfo(id)?.defaultSeverity;
@@ -34,9 +35,12 @@ const ILLEGAL = /[@\-+:\s]/;
 
 /** Per-file problems, cached by file object: an edit replaces the object, so only it is re-checked. */
 const fileProblemCache = new WeakMap<MigrationFile, Problem[]>();
+const NO_PROBLEMS: Problem[] = [];
 
 /** Problems of one file that need no graph. */
 export function fileProblems(m: MigrationFile): Problem[] {
+  // The fast path saw a valid id and a header that agrees: nothing to check with ranges.
+  if (m.quick?.clean) return NO_PROBLEMS;
   let hit = fileProblemCache.get(m);
   if (!hit) {
     hit = computeFileProblems(m);
@@ -223,7 +227,7 @@ function multipleHeads(g: RevisionGraph): Problem[] {
   const independent = (h: string): boolean => [...g.get(h)!.labels].some((l) => labelCount.get(l) === 1);
   const offending = heads.filter((h) => !independent(h));
   if (offending.length < 2) return [];
-  const list = offending.map((h) => `${h} (${g.get(h)!.migration.decls.message.split('\n')[0]})`).join(', ');
+  const list = offending.map((h) => `${h} (${messageOf(g.get(h)!.migration).split('\n')[0]})`).join(', ');
   return offending.map((h) => {
     const m = g.get(h)!.migration;
     return problem(

@@ -4,9 +4,11 @@
  * and the fast scan. Every outcome of readMigrationFile is a MigrationFile; it never throws.
  */
 import { scanMigration } from './migrationScanner';
+import { headEndOf, quickFacts, quickHead, type QuickFacts } from './quickScan';
+import { isUtf8 } from 'node:buffer';
 import { fileSignature } from '../cache/graphSnapshot';
-import { readRegularFile, UnreadableFileError } from '../shared/regularFile';
-import type { MigrationFile } from './types';
+import { readListedFile, readRegularFile, UnreadableFileError } from '../shared/regularFile';
+import type { MigrationDeclarations, MigrationFile } from './types';
 
 /** Files above this size are not read: no real migration is this large. */
 export const MAX_MIGRATION_BYTES = 16 * 1024 * 1024;
@@ -16,9 +18,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** True when the bytes look like a binary file rather than Python source (NUL bytes early on). */
 export function looksBinary(bytes: Uint8Array): boolean {
-  const n = Math.min(bytes.length, 8192);
-  for (let i = 0; i < n; i++) if (bytes[i] === 0) return true;
-  return false;
+  return bytes.subarray(0, 8192).indexOf(0) >= 0;
 }
 
 /** Source text as Python would read it, and why Python could not, if it could not. */
@@ -35,6 +35,9 @@ const BLANK_OR_COMMENT = /^[ \t\f]*(?:#.*)?\r?$/;
 
 /** The encoding name declared on the first two lines of `bytes`, if any. */
 function codingCookie(bytes: Uint8Array): string | undefined {
+  // Line 1 is a comment, or blank with line 2 a comment: anything else declares nothing.
+  const b0 = bytes[0];
+  if (b0 !== 35 && b0 !== 32 && b0 !== 9 && b0 !== 12 && b0 !== 10 && b0 !== 13) return undefined;
   // The declaration is ASCII: reading the lines byte per byte is enough to find it.
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 1024)).toString('latin1');
   const lines = head.split('\n', 2);
@@ -171,9 +174,25 @@ export function decodeSource(bytes: Uint8Array): string {
   return decodePythonSource(bytes).text;
 }
 
-/** Scans source text that is already in memory (an open editor buffer). */
+/** A migration the fast path read: its declarations with ranges are scanned from its head when first asked for. */
+class QuickMigration implements MigrationFile {
+  signature?: string;
+  private full: MigrationDeclarations | undefined;
+  constructor(
+    readonly file: string,
+    readonly versionLocation: string,
+    readonly quick: QuickFacts,
+  ) {}
+
+  get decls(): MigrationDeclarations {
+    return (this.full ??= scanMigration(this.quick.head));
+  }
+}
+
+/** Scans source text that is already in memory (an open editor buffer, or a file just read). */
 export function migrationFromText(file: string, versionLocation: string, text: string): MigrationFile {
-  return { file, versionLocation, decls: scanMigration(text) };
+  const quick = quickFacts(text);
+  return quick ? new QuickMigration(file, versionLocation, quick) : { file, versionLocation, decls: scanMigration(text) };
 }
 
 /** One buffer reused for every read: most migrations fit. */
@@ -192,20 +211,24 @@ export function readSourceBytes(file: string): Buffer {
  * signature (graphSnapshot.ts) as it was when opened (fstat before the read: a write that
  * races the read leaves a newer signature on disk than the one recorded).
  */
-export function readMigrationFile(file: string, versionLocation: string, opts: { signature?: boolean } = {}): MigrationFile {
+export function readMigrationFile(file: string, versionLocation: string, opts: { signature?: boolean; regular?: boolean } = {}): MigrationFile {
   let bytes: Buffer;
   let signature: string | undefined;
   try {
-    bytes = readRegularFile(file, MAX_MIGRATION_BYTES, {
-      scratch: READ_BUFFER,
-      ...(opts.signature
-        ? {
-            onStat: (st) => {
-              signature = fileSignature(st);
-            },
-          }
-        : {}),
-    });
+    // The listing already said it is a regular file, and no signature is wanted: no fstat.
+    bytes =
+      opts.regular && !opts.signature
+        ? readListedFile(file, MAX_MIGRATION_BYTES, READ_BUFFER)
+        : readRegularFile(file, MAX_MIGRATION_BYTES, {
+            scratch: READ_BUFFER,
+            ...(opts.signature
+              ? {
+                  onStat: (st) => {
+                    signature = fileSignature(st);
+                  },
+                }
+              : {}),
+          });
   } catch (e) {
     if (e instanceof UnreadableFileError) {
       return unreadable(
@@ -232,6 +255,13 @@ export function migrationFromBytes(file: string, versionLocation: string, bytes:
   if (bytes.length > MAX_MIGRATION_BYTES)
     return unreadable(file, versionLocation, undefined, `file is larger than the ${MAX_MIGRATION_BYTES / 1048576} MB a migration can be`);
   if (looksBinary(bytes)) return unreadable(file, versionLocation, undefined, 'the file is binary, not Python source');
+  // The usual file: a docstring first (so no BOM, no coding line), valid UTF-8. Only its head
+  // is decoded; the fast path reads it.
+  if (bytes[0] === 0x22 && isUtf8(bytes)) {
+    const end = headEndOf(bytes);
+    const quick = end < 0 ? undefined : quickHead(Buffer.from(bytes.buffer, bytes.byteOffset, end).toString('utf8'));
+    if (quick) return new QuickMigration(file, versionLocation, quick);
+  }
   const decoded = decodePythonSource(bytes);
   if (decoded.problem) return unreadable(file, versionLocation, undefined, decoded.problem);
   return migrationFromText(file, versionLocation, decoded.text);

@@ -8,6 +8,7 @@
  * the graph records a problem and stays usable.
  */
 import type { MigrationFile } from './types';
+import { quickKey } from './quickScan';
 
 /** One revision of the graph. Arrays are in Alembic's order. */
 export interface RevisionNode {
@@ -27,7 +28,7 @@ export interface RevisionNode {
   /** Branch labels declared in this file. */
   declaredLabels: string[];
   /** Branch labels after propagation along the branch (`branch_labels` after `_add_branches`). */
-  labels: Set<string>;
+  labels: ReadonlySet<string>;
   /** Children through `down_revision` (`nextrev`). */
   children: string[];
   /** Children through `down_revision` or `depends_on` (`_all_nextrev`). */
@@ -60,6 +61,7 @@ function literalIds(m: MigrationFile, key: 'revision' | 'downRevision' | 'branch
  */
 export function graphKey(m: MigrationFile): string {
   if (m.readProblem) return `!${m.readProblem}`;
+  if (m.quick) return quickKey(m.quick);
   const part = (k: 'revision' | 'downRevision' | 'branchLabels' | 'dependsOn'): string => {
     const v = m.decls[k]?.value;
     return v === undefined ? '-' : v.kind === 'strings' ? `s${v.items.length}:${v.items.map((i) => i.value).join('\u0001')}` : v.kind === 'none' ? 'n' : 'd';
@@ -83,6 +85,8 @@ const NO_IDS: readonly string[] = Object.freeze([]);
 const idsCache = new WeakMap<MigrationFile, FileIds>();
 function idsOf(m: MigrationFile): FileIds {
   let hit = idsCache.get(m);
+  // The fast path's facts have this shape already: no object, no cache entry per file.
+  if (m.quick) return m.quick;
   if (!hit) {
     const rev = literalIds(m, 'revision');
     const list = (k: 'downRevision' | 'branchLabels' | 'dependsOn'): readonly string[] => {
@@ -93,6 +97,15 @@ function idsOf(m: MigrationFile): FileIds {
     idsCache.set(m, hit);
   }
   return hit;
+}
+
+/** Shared by every node without labels or dependencies until one is added (never mutated). */
+const NO_LABELS: ReadonlySet<string> = new Set<string>();
+const NO_DEPENDENCIES = NO_IDS as string[];
+
+function addLabel(n: RevisionNode, label: string): void {
+  if (n.labels === NO_LABELS) n.labels = new Set([label]);
+  else (n.labels as Set<string>).add(label);
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
@@ -114,8 +127,8 @@ function insertByRank(list: string[], item: string, rank: (x: string) => number)
 
 export class RevisionGraph {
   private readonly map = new Map<string, RevisionNode>();
-  /** Labels (and ids) → node, as Alembic's map_ after `_map_branch_labels`. */
-  private readonly byName = new Map<string, RevisionNode>();
+  /** Labels → node; with `map`, Alembic's map_ after `_map_branch_labels` (see byName). */
+  private readonly byLabel = new Map<string, RevisionNode>();
   private readonly labelOwner = new Map<string, string>();
   /** Replaced (never mutated) when an edit updates the graph in place. */
   heads: string[];
@@ -127,6 +140,11 @@ export class RevisionGraph {
   private readonly order = new Map<string, number>();
   private ancestorCache = new Map<string, Set<string>>();
 
+  /** A revision id, else a branch label, to its node. */
+  private byName(name: string): RevisionNode | undefined {
+    return this.map.get(name) ?? this.byLabel.get(name);
+  }
+
   constructor(
     files: MigrationFile[],
     readonly generation = 0,
@@ -135,7 +153,8 @@ export class RevisionGraph {
     const realHeads: RevisionNode[] = [];
     const bases: RevisionNode[] = [];
     const realBases: RevisionNode[] = [];
-    const filesById = new Map<string, string[]>();
+    /** Files of ids declared more than once (the first declaration first). */
+    const duplicateFiles = new Map<string, string[]>();
     for (const m of files) {
       if (m.readProblem) continue;
       const ids = idsOf(m);
@@ -155,71 +174,76 @@ export class RevisionGraph {
         downRevisions: (selfRef ? down.filter((d) => d !== id) : down) as string[],
         parents: [],
         declaredDependsOn: (selfRef ? deps.filter((d) => d !== id) : deps) as string[],
-        dependencies: [],
-        normalizedDependencies: [],
+        dependencies: NO_DEPENDENCIES,
+        normalizedDependencies: NO_DEPENDENCIES,
         declaredLabels: labels as string[],
-        labels: new Set(labels),
+        labels: labels.length ? new Set(labels) : NO_LABELS,
         children: [],
         allChildren: [],
       };
-      (filesById.get(id) ?? filesById.set(id, []).get(id)!).push(m.file);
-      if (!this.map.has(id)) this.order.set(id, this.order.size);
+      const earlier = this.map.get(id);
+      if (earlier) {
+        const list = duplicateFiles.get(id);
+        if (list) list.push(m.file);
+        else duplicateFiles.set(id, [earlier.migration.file, m.file]);
+      } else this.order.set(id, this.order.size);
       this.map.set(id, node);
       heads.push(node);
       realHeads.push(node);
       if (node.downRevisions.length === 0) bases.push(node);
       if (node.downRevisions.length === 0 && node.declaredDependsOn.length === 0) realBases.push(node);
     }
-    for (const [id, list] of filesById) {
-      if (list.length > 1) {
-        this.duplicates.add(id);
-        this.issues.push({ kind: 'duplicate', id, name: id, files: list });
-      }
+    for (const [id, list] of [...duplicateFiles].sort((a, b) => this.order.get(a[0])! - this.order.get(b[0])!)) {
+      this.duplicates.add(id);
+      this.issues.push({ kind: 'duplicate', id, name: id, files: list });
     }
     // Only the node the map kept (the last declaration) takes part in the graph.
     const live = (n: RevisionNode): boolean => this.map.get(n.id) === n;
-    for (const [id, node] of this.map) this.byName.set(id, node);
     for (const node of this.map.values()) {
       for (const label of node.declaredLabels) {
-        const taken = this.byName.get(label);
+        const taken = this.byName(label);
         if (taken) {
           this.issues.push({ kind: 'label-reused', id: node.id, name: label, others: [taken.id] });
           continue;
         }
-        this.byName.set(label, node);
+        this.byLabel.set(label, node);
         this.labelOwner.set(label, node.id);
       }
     }
     for (const node of this.map.values()) {
       for (const dep of node.declaredDependsOn) {
-        const target = this.byName.get(dep);
+        const target = this.byName(dep);
         if (target) {
-          if (!node.dependencies.includes(target.id)) node.dependencies.push(target.id);
+          if (node.dependencies === NO_DEPENDENCIES) node.dependencies = [target.id];
+          else if (!node.dependencies.includes(target.id)) node.dependencies.push(target.id);
         } else this.issues.push({ kind: 'unknown-dependency', id: node.id, name: dep });
       }
     }
     const headSet = new Set(heads.filter(live));
     const realHeadSet = new Set(realHeads.filter(live));
     for (const node of this.map.values()) {
-      const versioned = new Set<string>();
       for (const down of node.downRevisions) {
-        const parent = this.byName.get(down);
+        const parent = this.byName(down);
         if (!parent) {
           this.issues.push({ kind: 'missing-parent', id: node.id, name: down });
           continue;
         }
-        versioned.add(parent.id);
         if (!node.parents.includes(parent.id)) node.parents.push(parent.id);
       }
-      const link = (pid: string): void => {
+      // Through down_revision: a child, and the parent is no head of either kind.
+      for (const pid of node.parents) {
         const parent = this.map.get(pid)!;
         if (!parent.allChildren.includes(node.id)) parent.allChildren.push(node.id);
-        if (versioned.has(pid) && !parent.children.includes(node.id)) parent.children.push(node.id);
-        if (versioned.has(pid)) headSet.delete(parent);
+        if (!parent.children.includes(node.id)) parent.children.push(node.id);
+        headSet.delete(parent);
         realHeadSet.delete(parent);
-      };
-      for (const pid of node.parents) link(pid);
-      for (const pid of node.dependencies) link(pid);
+      }
+      // Through depends_on only: no head of the dependency graph.
+      for (const pid of node.dependencies) {
+        const parent = this.map.get(pid)!;
+        if (!parent.allChildren.includes(node.id)) parent.allChildren.push(node.id);
+        realHeadSet.delete(parent);
+      }
     }
     this.normalizeDependencies();
     this.heads = [...headSet].map((n) => n.id);
@@ -266,7 +290,7 @@ export class RevisionGraph {
     const parents: string[] = [];
     const missing: string[] = [];
     for (const down of b.down) {
-      const parent = this.byName.get(down);
+      const parent = this.byName(down);
       if (!parent) missing.push(down);
       else if (!parents.includes(parent.id)) parents.push(parent.id);
     }
@@ -308,7 +332,7 @@ export class RevisionGraph {
     this.realBases = realBases;
     this.normalizeDependencies();
     if (this.labelOwner.size) {
-      for (const n of this.map.values()) n.labels = new Set(n.declaredLabels);
+      for (const n of this.map.values()) n.labels = n.declaredLabels.length ? new Set(n.declaredLabels) : NO_LABELS;
       this.addBranches();
     }
     this.ancestorCache = new Map();
@@ -437,14 +461,14 @@ export class RevisionGraph {
       let last: RevisionNode = node;
       for (const id of this.walk([node.id], (n) => n.children)) {
         const d = this.map.get(id)!;
-        for (const l of node.labels) d.labels.add(l);
+        for (const l of node.labels) addLabel(d, l);
         last = d;
       }
       let parent: RevisionNode | undefined = last;
       const seen = new Set<string>();
       while (parent && parent.allChildren.length <= 1 && parent.downRevisions.length <= 1 && !seen.has(parent.id)) {
         seen.add(parent.id);
-        for (const l of node.labels) parent.labels.add(l);
+        for (const l of node.labels) addLabel(parent, l);
         parent = parent.parents.length ? this.map.get(parent.parents[0]) : undefined;
       }
     }
@@ -549,7 +573,7 @@ export class RevisionGraph {
 
   /** A revision id, or a label, resolved to a node. */
   lookup(name: string): RevisionNode | undefined {
-    return this.byName.get(name);
+    return this.byName(name);
   }
 
   /** Ancestors through `down_revision` and normalized `depends_on` (Alembic's default), the revision excluded. */
@@ -580,7 +604,7 @@ export class RevisionGraph {
   sharesLineage(target: string, against: string[], includeDependencies = false): boolean {
     const t = this.map.get(target);
     if (!t) return false;
-    const ids = against.map((a) => this.byName.get(a)?.id).filter((x): x is string => !!x);
+    const ids = against.map((a) => this.byName(a)?.id).filter((x): x is string => !!x);
     if (against.some((a) => t.labels.has(a))) return true;
     const related = new Set([...this.ancestors(target, includeDependencies), ...this.descendants(target, includeDependencies), target]);
     return ids.some((i) => related.has(i));

@@ -6,6 +6,7 @@
 
 /** 0-based line and UTF-16 code-unit column (LSP's default position encoding). */
 import type { Position, Range } from '../text/sourceText';
+import type { QuickFacts } from './quickScan';
 
 export type { Position, Range };
 
@@ -119,7 +120,13 @@ export interface MigrationFile {
   file: string;
   /** Absolute path of the version location (folder) the file was found under. */
   versionLocation: string;
-  decls: MigrationDeclarations;
+  /**
+   * What it declares, with ranges. For a file the fast path read (`quick`), computed on first
+   * use from the kept head of the file: the graph and its views read `quick` instead.
+   */
+  readonly decls: MigrationDeclarations;
+  /** The fast path's facts (quickScan.ts), when the file has the usual shape. */
+  readonly quick?: QuickFacts;
   /** The file's signature when it was read from disk, when asked for (graphSnapshot.ts); never set for editor buffers. */
   signature?: string;
   /**

@@ -52,6 +52,7 @@ import { decodeSource, readSourceBytes } from '../alembic/migrationFile';
 import type { PythonParser } from '../alembic/pythonParser';
 import { sarifLog } from './sarif';
 import { githubAnnotation } from './githubFormat';
+import { createDateOf, messageOf } from '../alembic/migrationFacts';
 
 const USAGE = `usage: alembic-migrations <command> [PATH] [options]
 
@@ -759,8 +760,8 @@ function svgRevisions(index: ProjectIndex): SvgRevision[] {
     parents: n.parents,
     dependencies: n.dependencies,
     labels: g.labelsOf(n.id),
-    message: n.migration.decls.message,
-    ...(n.migration.decls.header.createDate?.raw ? { createDate: n.migration.decls.header.createDate.raw } : {}),
+    message: messageOf(n.migration),
+    ...(createDateOf(n.migration) ? { createDate: createDateOf(n.migration) } : {}),
   }));
 }
 

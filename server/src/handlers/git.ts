@@ -12,6 +12,7 @@ import type { ProjectIndex } from '../alembic/projectIndex';
 import type { ProjectGitFacts } from '../git/projectHistory';
 import type { HandlerContext } from './context';
 import { pathToUri } from '../uris';
+import { messageOf } from '../alembic/migrationFacts';
 
 /** What git says about one working-tree migration file. */
 export function revisionGitInfo(facts: ProjectGitFacts, file: string): RevisionGitInfo {
@@ -87,7 +88,7 @@ export async function locate(state: HandlerContext, p: LocateRevisionParams): Pr
       if (!node || !m) continue;
       migrations.push({
         id,
-        message: m.migration.decls.message.split('\n')[0] ?? '',
+        message: messageOf(m.migration).split('\n')[0] ?? '',
         parents: [...node.parents],
         repoPath: m.repoPath,
         uri: pathToUri(checkoutPath(project, repo.root, m.repoPath)),

@@ -27,6 +27,7 @@ import { revisionState } from '../shared/revisionState';
 import { isRiskRule, RISK_EFFECTS } from '../shared/riskEffects';
 import { liveTableOf, sizeWords } from '../alembic/largeTables';
 import { revisionFlags } from '../alembic/revisionFlags';
+import { createDateOf, messageOf, revisionRangeOf } from '../alembic/migrationFacts';
 
 /** Whether a revision is applied, pending or current in the project's database, when known. */
 export function databaseStatus(state: HandlerContext, project: ProjectIndex, id: string): 'current' | 'applied' | 'pending' | undefined {
@@ -142,14 +143,14 @@ export function workspaceSymbols(state: HandlerContext, p: WorkspaceSymbolParams
   for (const project of state.workspace.allProjects()) {
     for (const node of project.graph.nodesChildrenFirst()) {
       if (token.isCancellationRequested) return null;
-      const msg = node.migration.decls.message.toLowerCase();
+      const message = messageOf(node.migration);
+      const msg = message.toLowerCase();
       const match = !q || node.id.toLowerCase().startsWith(q) || words.every((w) => msg.includes(w));
       if (!match) continue;
-      const rev = declaredRevision(node.migration.decls);
       out.push({
-        name: `${node.id} ${node.migration.decls.message.split('\n')[0]}`,
+        name: `${node.id} ${message.split('\n')[0]}`,
         kind: SymbolKind.Constant,
-        location: { uri: pathToUri(node.migration.file), range: rev?.range ?? ZERO_RANGE },
+        location: { uri: pathToUri(node.migration.file), range: revisionRangeOf(node.migration) ?? ZERO_RANGE },
         containerName: project.project.name,
       });
       if (out.length >= 500) return out;
@@ -212,14 +213,14 @@ export function graphResult(state: HandlerContext, project: ProjectIndex, token?
   let n = 0;
   for (const node of g.nodesChildrenFirst()) {
     if ((++n & 255) === 0 && token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
-    const rev = declaredRevision(node.migration.decls);
-    const d = node.migration.decls;
+    const m = node.migration;
+    const createDate = createDateOf(m);
     nodes.push({
       id: node.id,
-      message: d.message,
-      ...(d.header.createDate?.raw ? { createDate: d.header.createDate.raw } : {}),
-      uri: pathToUri(node.migration.file),
-      range: rev?.range ?? ZERO_RANGE,
+      message: messageOf(m),
+      ...(createDate ? { createDate } : {}),
+      uri: pathToUri(m.file),
+      range: revisionRangeOf(m) ?? ZERO_RANGE,
       parents: node.parents,
       children: node.children,
       labels: g.labelsOf(node.id),

@@ -1,0 +1,257 @@
+/**
+ * The index's fast path: what the graph, its problems and its views read of a migration
+ * (the four declarations' values, the message, the header's `Create Date`, where the revision
+ * id is), from regular expressions run over the file's head, without building the scanner's
+ * ranges. It accepts only the shape Alembic's templates write: the docstring first, then
+ * one-line statements with no multi-line strings, backslashes or brackets left open before
+ * the last declaration, each declaration one literal on its own line. Anything else is left
+ * to the full scanner (`undefined`), so the fast path never has to be right about odd files:
+ * it has to agree with scanMigration on the files it accepts (test/conformance/quickScan.test.ts
+ * checks every migration of the test corpora, and random edits of them).
+ *
+ * `head` is the text through the last declaration's line: scanMigration(head) gives the same
+ * declarations as scanMigration(text), since the scanner stops after that line too. The index
+ * keeps it (not the whole file) to build the full declarations when something asks for ranges.
+ */
+import type { Range } from '../text/sourceText';
+import { detach } from './migrationScanner';
+
+export interface QuickFacts {
+  /** The revision id (`revision = '…'`, one plain string). */
+  id: string;
+  /** `down_revision`, `depends_on`, `branch_labels` values (empty for None or absent). */
+  down: readonly string[];
+  deps: readonly string[];
+  labels: readonly string[];
+  /** `down_revision`, `branch_labels`, `depends_on`: `-` absent, `n` None, `s` strings (for quickKey). */
+  kinds: string;
+  /**
+   * True when the full scan would give no per-file problem: the revision id is valid and the
+   * docstring's `Revision ID:` / `Revises:` agree with the code. False means "ask the full
+   * declarations", never "there is a problem".
+   */
+  clean: boolean;
+  /** The text through the last declaration's line (not keeping the file's text alive). */
+  head: string;
+  /** Offset of the docstring's closing quotes in `head`. */
+  docClose: number;
+  /** Line, first and end column of the revision id's literal (quotes included). */
+  revLine: number;
+  revStart: number;
+  revEnd: number;
+}
+
+const LIT = `'[^'\\\\\\n\\r]*'|"[^"\\\\\\n\\r]*"`;
+/**
+ * Any number of lines the scanner passes over whole: blank, a comment, or code with no quote,
+ * bracket or backslash before its comment that does not start with a declaration's name.
+ */
+const PLAIN_LINES = /(?:(?!(?:revision|down_revision|branch_labels|depends_on)(?![A-Za-z0-9_\u0080-\uffff]))[^'"()[\]{}\\#\n\r]*(?:#[^\n\r]*)?\n)*/y;
+/** One declaration on one line: name, optional annotation (names, dots, commas, square brackets), a literal value, an optional comment. */
+const DECL = new RegExp(
+  `(revision|down_revision|branch_labels|depends_on)[ \\t]*(?::([\\w. \\t,[\\]]*))?=[ \\t]*(None|${LIT}|\\([ \\t]*\\)|\\[[ \\t]*\\]|\\([^()[\\]\\n\\r#\\\\]*\\)|\\[[^()[\\]\\n\\r#\\\\]*\\]|(?:${LIT})(?:[ \\t]*,[ \\t]*(?:${LIT}))*[ \\t]*,?)[ \\t]*(?:#[^\\n\\r]*)?(?:\\n|$)`,
+  'y',
+);
+/** A bracketed list's inside: literals separated by commas, an optional trailing comma. */
+const ITEMS = new RegExp(`^[ \\t]*(?:(?:${LIT})[ \\t]*(?:,[ \\t]*(?:${LIT})[ \\t]*)*,?[ \\t]*)?$`);
+const ITEM = /'([^'\\\n\r]*)'|"([^"\\\n\r]*)"/g;
+const AFTER_DOCSTRING = /^[ \t\f]*(?:#.*)?$/;
+const HEADER_LINE = /^[ \t]*(Revision ID|Revises|Create Date)[ \t]*:[ \t]*(.*?)[ \t\r]*$/gim;
+const HEADER_ID = /[^\s,()[\]'"]+/g;
+const ILLEGAL = /[@\-+:\s]/;
+
+const EMPTY: readonly string[] = Object.freeze([]);
+
+/** A declaration's value: None (`null`) or its string items. */
+type Value = readonly string[] | null;
+
+function readValue(v: string): Value | undefined {
+  if (v === 'None') return null;
+  const c = v.charCodeAt(0);
+  if ((c === 40 || c === 91) && !ITEMS.test(v.slice(1, -1))) return undefined;
+  const items: string[] = [];
+  // `('a')` is a string, `('a', 'b')` and `('a',)` tuples: all read as their items here.
+  ITEM.lastIndex = 0;
+  for (let m = ITEM.exec(v); m; m = ITEM.exec(v)) items.push(m[1] ?? m[2]);
+  return items.length ? items : EMPTY;
+}
+
+/** Square brackets that close in order (`Union[str, Sequence[str], None]`). */
+function balanced(annotation: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < annotation.length; i++) {
+    const c = annotation.charCodeAt(i);
+    if (c === 91) depth++;
+    else if (c === 93 && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
+/** Declaration names as they start a line. */
+const NEEDLES = ['\nrevision', '\ndown_revision', '\nbranch_labels', '\ndepends_on'];
+const BYTE_NEEDLES = NEEDLES.map((n) => Buffer.from(n, 'latin1'));
+
+/** A character or byte that continues an identifier (ASCII word characters, anything non-ASCII). */
+const continuesName = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c >= 128;
+
+/**
+ * Where the head ends: after the line of the last line-start declaration name (a superset of
+ * where declarations can be: the scanner reads no further), or -1 when no line starts with one.
+ * `source` is the text, or its UTF-8 bytes (the names are ASCII: the offsets are bytes then).
+ */
+export function headEndOf(source: string | Uint8Array): number {
+  const bytes = typeof source !== 'string' ? Buffer.from(source.buffer, source.byteOffset, source.length) : undefined;
+  const at = (i: number): number => (bytes ? bytes[i] : (source as string).charCodeAt(i));
+  // The newline before the last such line.
+  let lastNl = -1;
+  for (let k = 0; k < NEEDLES.length; k++) {
+    const needle = NEEDLES[k];
+    const lastIndexOf = (from: number): number => (bytes ? bytes.lastIndexOf(BYTE_NEEDLES[k], from) : (source as string).lastIndexOf(needle, from));
+    for (let i = lastIndexOf(source.length); i > lastNl; i = lastIndexOf(i - 1)) {
+      if (!continuesName(at(i + needle.length))) {
+        lastNl = i;
+        break;
+      }
+      // (A negative start would count from the end of a Buffer.)
+      if (i === 0) break;
+    }
+  }
+  if (lastNl < 0) return -1;
+  const nl = bytes ? bytes.indexOf(10, lastNl + 1) : (source as string).indexOf('\n', lastNl + 1);
+  return nl < 0 ? source.length : nl + 1;
+}
+
+/** The fast facts of a migration's text, or undefined when the full scanner must read it. */
+export function quickFacts(text: string): QuickFacts | undefined {
+  if (text.charCodeAt(0) !== 34) return undefined;
+  const end = headEndOf(text);
+  if (end < 0) return undefined;
+  // The kept head is a copy, so nothing keeps the whole text alive.
+  return quickHead(end === text.length ? text : detach(text.slice(0, end)));
+}
+
+/**
+ * The fast facts of a head: a text whose last line is the last one that starts with a
+ * declaration's name (headEndOf), or undefined when the full scanner must read the file.
+ */
+export function quickHead(head: string): QuickFacts | undefined {
+  const headEnd = head.length;
+  // The docstring: the first thing in the file, no escapes or carriage returns in it.
+  if (head.charCodeAt(0) !== 34 || !head.startsWith('"""')) return undefined;
+  const close = head.indexOf('"""', 3);
+  if (close < 0) return undefined;
+  const docEnd = head.indexOf('\n', close + 3);
+  // A line after the docstring's must start with a declaration's name.
+  if (docEnd < 0 || docEnd + 1 >= headEnd) return undefined;
+  const body = head.slice(3, close);
+  if (body.indexOf('\\') >= 0 || body.indexOf('\r') >= 0) return undefined;
+  // Nothing but a comment after it: `"""…""" + x` or `"""…"""; x` is no docstring statement, or not one this reads.
+  if (!AFTER_DOCSTRING.test(head.slice(close + 3, docEnd))) return undefined;
+
+  let rev: Value | undefined, down: Value | undefined, labels: Value | undefined, deps: Value | undefined;
+  let revAt = -1;
+  let p = docEnd + 1;
+  for (;;) {
+    PLAIN_LINES.lastIndex = p;
+    PLAIN_LINES.exec(head);
+    p = PLAIN_LINES.lastIndex;
+    if (p >= headEnd) break;
+    DECL.lastIndex = p;
+    const m = DECL.exec(head);
+    if (!m || (m[2] !== undefined && !balanced(m[2]))) return undefined;
+    const v = readValue(m[3]);
+    if (v === undefined) return undefined;
+    const name = m[1];
+    if (name === 'revision') {
+      rev = v;
+      revAt = p;
+    } else if (name === 'down_revision') down = v;
+    else if (name === 'branch_labels') labels = v;
+    else deps = v;
+    p = DECL.lastIndex;
+  }
+  if (!rev || rev.length !== 1) return undefined;
+  const id = rev[0];
+
+  // Where the revision's literal is: the first one after the line's `=` (an annotation has none).
+  let line = 0;
+  for (let i = head.indexOf('\n'); i >= 0 && i < revAt; i = head.indexOf('\n', i + 1)) line++;
+  ITEM.lastIndex = head.indexOf('=', revAt);
+  const lit = ITEM.exec(head)!;
+
+  let headerId: string | undefined;
+  let revises: string[] | undefined;
+  let seenId = false;
+  HEADER_LINE.lastIndex = 0;
+  for (let m = HEADER_LINE.exec(body); m; m = HEADER_LINE.exec(body)) {
+    const key = m[1].toLowerCase();
+    if (key === 'create date') continue;
+    if (key === 'revision id') {
+      if (seenId) continue;
+      seenId = true;
+      HEADER_ID.lastIndex = 0;
+      headerId = HEADER_ID.exec(m[2])?.[0];
+      continue;
+    }
+    if (revises) continue;
+    revises = (m[2].match(HEADER_ID) ?? []).filter((x) => x !== 'None' && x !== '<base>');
+  }
+  const downIds = down ?? EMPTY;
+  const clean =
+    id !== '' && !ILLEGAL.test(id) && (headerId === undefined || headerId === id) && (revises === undefined || down === undefined || sameIds(downIds, revises));
+  return {
+    id,
+    down: downIds,
+    deps: deps ?? EMPTY,
+    labels: labels ?? EMPTY,
+    kinds: kind(down) + kind(labels) + kind(deps),
+    clean,
+    head,
+    docClose: close,
+    revLine: line,
+    revStart: lit.index - revAt,
+    revEnd: lit.index - revAt + lit[0].length,
+  };
+}
+
+// What the graph's views show, computed when asked (nothing of it is kept per file).
+
+/** The whole docstring, stripped (Alembic's `Script.longdoc`). */
+export function quickLongMessage(q: QuickFacts): string {
+  return q.head.slice(3, q.docClose).trim();
+}
+
+/** The docstring up to its first blank line (Alembic's `Script.doc`). */
+export function quickMessage(q: QuickFacts): string {
+  const doc = quickLongMessage(q);
+  const para = doc.indexOf('\n\n');
+  return para < 0 ? doc : doc.slice(0, para);
+}
+
+/** The docstring's first `Create Date:` value, raw. */
+export function quickCreateDate(q: QuickFacts): string | undefined {
+  const body = q.head.slice(3, q.docClose);
+  HEADER_LINE.lastIndex = 0;
+  for (let m = HEADER_LINE.exec(body); m; m = HEADER_LINE.exec(body)) if (m[1].toLowerCase() === 'create date') return m[2];
+  return undefined;
+}
+
+/** The range of the revision id's literal. */
+export function quickRevisionRange(q: QuickFacts): Range {
+  return { start: { line: q.revLine, character: q.revStart }, end: { line: q.revLine, character: q.revEnd } };
+}
+
+const kind = (v: Value | undefined): string => (v === undefined ? '-' : v === null ? 'n' : 's');
+
+/** The same ids in any order. */
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  if (a.length === 1) return a[0] === b[0];
+  return [...a].sort().join('\u0000') === [...b].sort().join('\u0000');
+}
+
+/** What revisionGraph's graphKey computes from full declarations, from the facts. */
+export function quickKey(q: QuickFacts): string {
+  const part = (k: string, v: readonly string[]): string => (k === 's' ? `s${v.length}:${v.join('\u0001')}` : k);
+  return `s1:${q.id}\u0000${part(q.kinds[0], q.down)}\u0000${part(q.kinds[1], q.labels)}\u0000${part(q.kinds[2], q.deps)}`;
+}

@@ -1,0 +1,161 @@
+/**
+ * The index's fast path (quickScan.ts) against the full scanner: on every migration of the test
+ * corpora, on the generated bench migrations, on the scanner's shapes and on thousands of
+ * random edits of them, quickFacts either declines or gives exactly what the full declarations
+ * give — ids, graph key, message, create date, the revision's range, whether the file has
+ * per-file problems — and its head scans to the same declarations as the whole text.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { quickCreateDate, quickFacts, quickKey, quickLongMessage, quickMessage, quickRevisionRange, type QuickFacts } from '../../server/src/alembic/quickScan';
+import { scanMigration } from '../../server/src/alembic/migrationScanner';
+import { graphKey, fileRevisionId } from '../../server/src/alembic/revisionGraph';
+import { fileProblems } from '../../server/src/alembic/graphProblems';
+import { declaredRevision } from '../../server/src/alembic/revisionRefs';
+import type { DeclValue, MigrationFile } from '../../server/src/alembic/types';
+import { benchRevisions, migrationSource } from '../support/generateProject';
+import { SHAPES, STANDARD, corpusFiles } from '../support/migrationCorpus';
+
+const values = (v: DeclValue | undefined): string[] => (v?.kind === 'strings' ? v.items.map((i) => i.value) : []);
+
+/** Fails unless the fast facts equal what the full declarations of `text` give. */
+function agree(text: string, q: QuickFacts, name: string): void {
+  const decls = scanMigration(text);
+  const full: MigrationFile = { file: '/p/versions/x.py', versionLocation: '/p/versions', decls };
+  assert.deepEqual(JSON.parse(JSON.stringify(scanMigration(q.head))), JSON.parse(JSON.stringify(decls)), `${name}: the head scans as the whole`);
+  assert.equal(q.id, fileRevisionId(full), name);
+  assert.deepEqual([...q.down], values(decls.downRevision?.value), name);
+  assert.deepEqual([...q.deps], values(decls.dependsOn?.value), name);
+  assert.deepEqual([...q.labels], values(decls.branchLabels?.value), name);
+  assert.equal(quickKey(q), graphKey(full), name);
+  assert.equal(quickMessage(q), decls.message, name);
+  assert.equal(quickLongMessage(q), decls.longMessage ?? decls.message, name);
+  assert.equal(quickCreateDate(q), decls.header.createDate?.raw, name);
+  assert.deepEqual(quickRevisionRange(q), declaredRevision(decls)?.range, name);
+  assert.equal(q.clean, fileProblems(full).length === 0, `${name}: clean`);
+}
+
+function sources(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of corpusFiles()) out.set(path.relative(process.cwd(), f), fs.readFileSync(f, 'utf8'));
+  for (const [i, r] of benchRevisions(200, { mergeEvery: 10, finalHeads: 2, realistic: true }).entries()) out.set(`generated ${i}`, migrationSource(r));
+  for (const shape of SHAPES) out.set(`shape: ${shape.name}`, shape.source);
+  return out;
+}
+
+test('on every corpus migration the fast path declines or agrees with the full scan; it takes the usual shapes', () => {
+  let taken = 0;
+  let migrations = 0;
+  let generated = 0;
+  for (const [name, text] of sources()) {
+    const q = quickFacts(text);
+    const isMigration = name.startsWith('generated') || name.includes(`${path.sep}versions${path.sep}`);
+    if (isMigration) migrations++;
+    if (!q) continue;
+    agree(text, q, name);
+    if (isMigration) taken++;
+    if (name.startsWith('generated')) generated++;
+  }
+  // Not a fast path in name only: the template shapes (merges on one line included) go through it.
+  assert.equal(generated, 200, 'every generated bench migration');
+  assert.ok(taken >= migrations * 0.8, `${taken} of ${migrations} migrations took the fast path`);
+  assert.ok(quickFacts(STANDARD), 'the annotated template of Alembic ≥ 1.13');
+});
+
+test('shapes the fast path must leave to the scanner', () => {
+  const base = STANDARD;
+  const declines: Array<[string, string]> = [
+    ['no docstring', base.replace(/^"""[\s\S]*?"""\n/, '')],
+    ['a comment before the docstring', `# -*- coding: utf-8 -*-\n${base}`],
+    ['an escape in the docstring', base.replace('add users table', 'add \\"users\\" table')],
+    ['CRLF line ends', base.replace(/\n/g, '\r\n')],
+    ['a multi-line down_revision', base.replace(/^down_revision.*$/m, "down_revision = (\n    '3f4a1b2c9d0e',\n    'aaa',\n)")],
+    ['a computed value', base.replace(/^depends_on.*$/m, 'depends_on = (cli.EXPAND,)')],
+    ['implicit concatenation', base.replace(/^revision.*$/m, "revision = '1975' 'ea83b712'")],
+    ['a u-prefixed literal', base.replace(/^revision.*$/m, "revision = u'1975ea83b712'")],
+    ['a comparison, not an assignment', base.replace(/^branch_labels.*$/m, 'branch_labels == None')],
+    ['a declaration after the functions', `${base}\nrevision = 'later'\n`],
+    ['a column-0 string spanning lines before a declaration', base.replace('from alembic import op', "X = '''\ndown_revision = 'fake'\n'''")],
+    ['revision = None', base.replace(/^revision.*$/m, 'revision = None')],
+    ['a semicolon after the value', base.replace(/^revision.*$/m, "revision = '1975ea83b712'; x = 1")],
+  ];
+  for (const [name, text] of declines) {
+    assert.notEqual(text, base, `${name}: the variant differs from the template`);
+    const q = quickFacts(text);
+    if (q) agree(text, q, name);
+    assert.equal(q, undefined, name);
+  }
+});
+
+test('a header that disagrees with the code, or an id Alembic reserves, is not clean', () => {
+  const mismatch = STANDARD.replace('Revises: 3f4a1b2c9d0e', 'Revises: 000000000000');
+  const q = quickFacts(mismatch)!;
+  assert.equal(q.clean, false);
+  agree(mismatch, q, 'Revises mismatch');
+  const bad = STANDARD.replace(/1975ea83b712/g, 'ab-12');
+  assert.equal(quickFacts(bad)!.clean, false);
+  agree(bad, quickFacts(bad)!, 'a - in the id');
+});
+
+/** A random edit: insert, delete or replace a short piece drawn from Python's and Alembic's syntax, near the declarations. */
+const PIECES = [
+  "'",
+  '"',
+  '"""',
+  "'''",
+  '\\',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  '#',
+  '\n',
+  '\r',
+  ' ',
+  '\t',
+  '=',
+  ':',
+  ';',
+  'None',
+  'u',
+  "'x'",
+  'revision',
+  'down_revision = ',
+  '\nrevision = "z"\n',
+  'Revises: ',
+  'Revision ID: q',
+  '\n\n',
+  'é',
+  '-',
+];
+
+test('random edits of real migrations: the fast path declines or agrees', () => {
+  const texts = [...sources()].filter(([n]) => n.startsWith('generated') || n.includes(`${path.sep}versions${path.sep}`)).map(([, t]) => t);
+  let checked = 0;
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...texts),
+      fc.array(fc.tuple(fc.nat(), fc.nat({ max: 6 }), fc.constantFrom(...PIECES, '')), { minLength: 1, maxLength: 3 }),
+      (text, edits) => {
+        let t = text;
+        for (const [at, del, piece] of edits) {
+          // Mostly within the head, where the declarations are.
+          const near = Math.min(t.length, 900);
+          const p = at % (near + 1);
+          t = t.slice(0, p) + piece + t.slice(p + del);
+        }
+        const q = quickFacts(t);
+        if (q) {
+          agree(t, q, JSON.stringify(t.slice(0, 400)));
+          checked++;
+        }
+      },
+    ),
+    { numRuns: 3000 },
+  );
+  assert.ok(checked > 300, `${checked} edited files took the fast path`);
+});
