@@ -18,7 +18,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** True when the bytes look like a binary file rather than Python source (NUL bytes early on). */
 export function looksBinary(bytes: Uint8Array): boolean {
-  return bytes.subarray(0, 8192).indexOf(0) >= 0;
+  return (bytes.length <= 8192 ? bytes : bytes.subarray(0, 8192)).indexOf(0) >= 0;
 }
 
 /** Source text as Python would read it, and why Python could not, if it could not. */
@@ -259,7 +259,8 @@ export function migrationFromBytes(file: string, versionLocation: string, bytes:
   // is decoded; the fast path reads it.
   if (bytes[0] === 0x22 && isUtf8(bytes)) {
     const end = headEndOf(bytes);
-    const quick = end < 0 ? undefined : quickHead(Buffer.from(bytes.buffer, bytes.byteOffset, end).toString('utf8'));
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    const quick = end < 0 ? undefined : quickHead(buf.toString('utf8', 0, end));
     if (quick) return new QuickMigration(file, versionLocation, quick);
   }
   const decoded = decodePythonSource(bytes);

@@ -35,6 +35,9 @@ export interface QuickFacts {
   head: string;
   /** Offset of the docstring's closing quotes in `head`. */
   docClose: number;
+  /** Where the docstring's first `Create Date:` value is in `head` (-1 when there is none). */
+  dateStart: number;
+  dateEnd: number;
   /** Line, first and end column of the revision id's literal (quotes included). */
   revLine: number;
   revStart: number;
@@ -100,7 +103,7 @@ const continuesName = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 &
  * `source` is the text, or its UTF-8 bytes (the names are ASCII: the offsets are bytes then).
  */
 export function headEndOf(source: string | Uint8Array): number {
-  const bytes = typeof source !== 'string' ? Buffer.from(source.buffer, source.byteOffset, source.length) : undefined;
+  const bytes = typeof source === 'string' ? undefined : Buffer.isBuffer(source) ? source : Buffer.from(source.buffer, source.byteOffset, source.length);
   const at = (i: number): number => (bytes ? bytes[i] : (source as string).charCodeAt(i));
   // The newline before the last such line.
   let lastNl = -1;
@@ -180,12 +183,22 @@ export function quickHead(head: string): QuickFacts | undefined {
   const lit = ITEM.exec(head)!;
 
   let headerId: string | undefined;
+  let dateStart = -1;
+  let dateEnd = -1;
   let revises: string[] | undefined;
   let seenId = false;
   HEADER_LINE.lastIndex = 0;
   for (let m = HEADER_LINE.exec(body); m; m = HEADER_LINE.exec(body)) {
     const key = m[1].toLowerCase();
-    if (key === 'create date') continue;
+    if (key === 'create date') {
+      if (dateStart < 0) {
+        // The value starts after the colon and the blanks that follow it (as parseHeader reads it).
+        dateStart = 3 + m.index + m[0].indexOf(':') + 1;
+        while (head.charCodeAt(dateStart) === 32 || head.charCodeAt(dateStart) === 9) dateStart++;
+        dateEnd = dateStart + m[2].length;
+      }
+      continue;
+    }
     if (key === 'revision id') {
       if (seenId) continue;
       seenId = true;
@@ -208,6 +221,8 @@ export function quickHead(head: string): QuickFacts | undefined {
     clean,
     head,
     docClose: close,
+    dateStart,
+    dateEnd,
     revLine: line,
     revStart: lit.index - revAt,
     revEnd: lit.index - revAt + lit[0].length,
@@ -230,10 +245,7 @@ export function quickMessage(q: QuickFacts): string {
 
 /** The docstring's first `Create Date:` value, raw. */
 export function quickCreateDate(q: QuickFacts): string | undefined {
-  const body = q.head.slice(3, q.docClose);
-  HEADER_LINE.lastIndex = 0;
-  for (let m = HEADER_LINE.exec(body); m; m = HEADER_LINE.exec(body)) if (m[1].toLowerCase() === 'create date') return m[2];
-  return undefined;
+  return q.dateStart < 0 ? undefined : q.head.slice(q.dateStart, q.dateEnd);
 }
 
 /** The range of the revision id's literal. */
