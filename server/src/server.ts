@@ -161,12 +161,14 @@ connection.onRequest(NewRevisionRequest, (p) =>
   ),
 );
 connection.onRequest(RevisionGraphRequest, (p, token) =>
-  state.handleEarly(
-    'alembic/revisionGraph',
-    null,
-    () => handlers.revisionGraphFromSnapshot(state, p),
-    () => handlers.revisionGraph(state, p, token),
-  ),
+  state
+    .handleEarly(
+      'alembic/revisionGraph',
+      null,
+      () => handlers.revisionGraphFromSnapshot(state, p),
+      () => handlers.revisionGraph(state, p, token),
+    )
+    .finally(() => state.graphAnswered()),
 );
 connection.onRequest(GitInfoRequest, (p) => state.handle('alembic/gitInfo', null, () => handlers.gitInfo(state, p)));
 connection.onRequest(LocateRevisionRequest, (p) =>

@@ -8,7 +8,7 @@
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { Workspace } from './workspace';
 import { pathToUri, uriToPath } from './uris';
-import type { DatabaseState, InitializationOptions, RevisionGraphResult } from './shared/protocol';
+import type { DatabaseState, InitializationOptions, RevisionGraphWire } from './shared/protocol';
 import { loadPythonParser } from './alembic/pythonParser';
 import type { ParsedMigration } from './alembic/migrationParser';
 import { prepareLinter } from './alembic/lint';
@@ -24,6 +24,9 @@ import { DocumentCache } from './state/documentCache';
 import { SettingsStore } from './state/settingsStore';
 import { DiagnosticsPublisher, type PublisherOutput } from './state/diagnosticsPublisher';
 import { GitTracker, type GitStatus } from './state/gitTracker';
+
+/** How long start-up work that no first graph needs (parsers, git) waits for a client to ask for one. */
+const FIRST_GRAPH_GRACE_MS = 300;
 
 export interface ServerStateOptions {
   /** The workspace folders of `initialize` (absolute paths). */
@@ -131,6 +134,10 @@ export class ServerState implements HandlerContext {
       this.readiness.markReady();
       this.snapshots?.loaded(this.workspace.allProjects());
     }
+    // The client asks for the projects and their graphs now: answer those first.
+    await Promise.race([this.readiness.firstGraph, new Promise((r) => setTimeout(r, FIRST_GRAPH_GRACE_MS))]);
+    // …and written out: the parsers' start-up would hold the answer in the output queue.
+    await this.opts.outputIdle();
     await loadParsers();
     this.publisher.forgetLint();
     this.publisher.markDirty(this.workspace.allProjects().map((p) => p.project.id));
@@ -268,7 +275,7 @@ export class ServerState implements HandlerContext {
     return this.workspace.project(uriToPath(uri));
   }
 
-  snapshotGraph(projectPath: string): RevisionGraphResult | undefined {
+  snapshotGraph(projectPath: string): RevisionGraphWire | undefined {
     return this.snapshots?.graph(projectPath);
   }
 
@@ -276,6 +283,11 @@ export class ServerState implements HandlerContext {
 
   private snapshotSource(): SnapshotSource {
     return { projects: () => this.workspace.allProjects(), openText: (f) => this.workspace.openText(f) };
+  }
+
+  /** A revision graph was answered (start-up work waiting for the first one may go on). */
+  graphAnswered(): void {
+    this.readiness.graphAnswered();
   }
 
   /** Saves the graph snapshots that changed (the server is shutting down). */

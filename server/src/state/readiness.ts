@@ -13,6 +13,15 @@ export class Readiness {
     this.readyResolve = r;
   });
   isReady = false;
+  private firstGraphResolve!: () => void;
+  /**
+   * Resolves once a revision graph has been answered (the answer written first): start-up
+   * work that is not needed for it (the parsers, git) waits for this or a short grace period,
+   * so the first graph a client asks for is not queued behind it.
+   */
+  readonly firstGraph = new Promise<void>((r) => {
+    this.firstGraphResolve = r;
+  });
 
   markDiscovered(): void {
     this.discoveredResolve();
@@ -22,6 +31,11 @@ export class Readiness {
     this.discoveredResolve();
     this.isReady = true;
     this.readyResolve();
+  }
+
+  /** A revision graph was answered: resolves `firstGraph` once the answer has been written. */
+  graphAnswered(): void {
+    setImmediate(this.firstGraphResolve);
   }
 
   /** Runs `fn` now when ready, else once ready (through `run`, which guards it). */
