@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { writeProject, benchRevisions } from '../test/support/generateProject';
 import { startServer } from '../test/support/lspClient';
-import { ProjectsRequest, RevisionGraphRequest } from '../server/src/shared/protocol';
+import { ProjectsRequest, RevisionGraphRequest, unpackRevisionGraph } from '../server/src/shared/protocol';
 import { fmt, table, wallTime } from './benchUtil';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -36,7 +36,7 @@ async function firstGraph(dir: string, n: number): Promise<number> {
   const server = await startServer(dir, { initializationOptions: { cacheDir: fs.mkdtempSync(path.join(os.tmpdir(), 'alembic-bench-snap-')) } });
   try {
     const projects = await server.connection.sendRequest(ProjectsRequest);
-    const graph = await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id });
+    const graph = unpackRevisionGraph(await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }));
     const ms = performance.now() - server.initializedAt;
     if (!graph || graph.nodes.length !== n) throw new Error(`graph has ${graph?.nodes.length} nodes`);
     return ms;

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeProject, benchRevisions } from '../test/support/generateProject';
 import { startServer, uri } from '../test/support/lspClient';
-import { ProjectsRequest, RevisionGraphRequest } from '../server/src/shared/protocol';
+import { ProjectsRequest, RevisionGraphRequest, unpackRevisionGraph } from '../server/src/shared/protocol';
 import { fmt, median, percentile, table } from './benchUtil';
 
 async function main(): Promise<void> {
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   fs.rmSync(cacheDir, { recursive: true, force: true });
   const server = await startServer(dir, { initializationOptions: { cacheDir } });
   const projects = await server.connection.sendRequest(ProjectsRequest);
-  const graph = await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id });
+  const graph = unpackRevisionGraph(await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }));
   const graphAt = performance.now();
   const startup = server.initializedAt - server.spawnedAt;
   const firstGraph = graphAt - server.initializedAt;
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   // Reopen: the same project, unchanged on disk, with the snapshot the first session saved.
   const again = await startServer(dir, { initializationOptions: { cacheDir } });
   const projects2 = await again.connection.sendRequest(ProjectsRequest);
-  const graph2 = await again.connection.sendRequest(RevisionGraphRequest, { projectId: projects2[0].id });
+  const graph2 = unpackRevisionGraph(await again.connection.sendRequest(RevisionGraphRequest, { projectId: projects2[0].id }));
   const graph2At = performance.now();
   const rss2 = fs.readFileSync(`/proc/${again.child.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/);
   await again.stop();

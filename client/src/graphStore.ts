@@ -5,7 +5,14 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { GraphChangedNotification, ProjectsRequest, RevisionGraphRequest, type ProjectInfo, type RevisionGraphResult } from '../../server/src/shared/protocol';
+import {
+  GraphChangedNotification,
+  ProjectsRequest,
+  RevisionGraphRequest,
+  unpackRevisionGraph,
+  type ProjectInfo,
+  type RevisionGraphResult,
+} from '../../server/src/shared/protocol';
 
 export class GraphStore implements vscode.Disposable {
   private projectList: ProjectInfo[] = [];
@@ -42,7 +49,7 @@ export class GraphStore implements vscode.Disposable {
   }
 
   private async loadGraph(projectId: string): Promise<void> {
-    const g = await this.client.sendRequest(RevisionGraphRequest, { projectId });
+    const g = unpackRevisionGraph(await this.client.sendRequest(RevisionGraphRequest, { projectId }));
     if (g) this.graphs.set(projectId, g);
     else this.graphs.delete(projectId);
   }

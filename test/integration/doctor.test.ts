@@ -19,6 +19,7 @@ import { ProjectIndex } from '../../server/src/alembic/projectIndex';
 import { graphResult } from '../../server/src/handlers/info';
 import type { HandlerContext } from '../../server/src/handlers/context';
 import { pathToUri } from '../../server/src/uris';
+import { unpackRevisionGraph } from '../../server/src/shared/protocol';
 
 const script = path.resolve(__dirname, '..', '..', '..', 'client', 'python', 'alembic_target.py');
 let pg: TestPostgres;
@@ -34,7 +35,7 @@ function project(revs: GenRevision[]): { dir: string; ini: string; inputs: (over
   const ini = writeProject(dir, revs);
   const index = ProjectIndex.load(discoverProjects(dir)[0]);
   const ctx = { projectUri: (p: ProjectIndex) => pathToUri(p.project.id) } as unknown as HandlerContext;
-  const view = new GraphView(graphResult(ctx, index));
+  const view = new GraphView(unpackRevisionGraph(graphResult(ctx, index)));
   const graph = { heads: view.graph.heads, pending: (rows: readonly string[]) => view.pending(rows) };
   const env = { DATABASE_URL: pg.url };
   const probe = new TargetProbe(script);

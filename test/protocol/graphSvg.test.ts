@@ -9,7 +9,7 @@ import { startServer } from '../support/lspClient';
 import { cli } from '../support/cli';
 import { benchRevisions, genId, writeProject, type GenRevision } from '../support/generateProject';
 import { tempDir } from '../support/tempDir';
-import { ProjectsRequest, RevisionGraphRequest } from '../../server/src/shared/protocol';
+import { ProjectsRequest, RevisionGraphRequest, unpackRevisionGraph } from '../../server/src/shared/protocol';
 import { renderGraphSvg } from '../../server/src/shared/graphSvg';
 
 function revisions(): GenRevision[] {
@@ -27,7 +27,7 @@ test('Export SVG (the server graph) and graph --svg (the CLI) write the same fil
   const server = await startServer(dir);
   try {
     const [project] = await server.connection.sendRequest(ProjectsRequest);
-    const graph = await server.connection.sendRequest(RevisionGraphRequest, { projectId: project.id });
+    const graph = unpackRevisionGraph(await server.connection.sendRequest(RevisionGraphRequest, { projectId: project.id }));
     assert.ok(graph);
     const exported = renderGraphSvg([{ title: project.name, revisions: graph.nodes }]);
     const printed = await cli(['graph', dir, '--svg']);

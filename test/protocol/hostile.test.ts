@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { CodeActionRequest, HoverRequest, type CodeAction, type Diagnostic } from 'vscode-languageserver-protocol/node';
 import { startServer, uri, type TestServer } from '../support/lspClient';
 import { makeHostileWorkspace, type HostileWorkspace } from '../support/hostileProject';
-import { NewRevisionRequest, ProjectsRequest, RevisionGraphRequest, type ProjectInfo, type RevisionGraphResult } from '../../server/src/shared/protocol';
+import { NewRevisionRequest, ProjectsRequest, RevisionGraphRequest, type ProjectInfo, unpackRevisionGraph } from '../../server/src/shared/protocol';
 
 /** A request that gets no answer fails the test instead of hanging it. */
 function within<T>(p: Promise<T>, what: string, ms = 10_000): Promise<T> {
@@ -46,10 +46,9 @@ after(async () => {
 });
 
 test('the graph of a versions folder with a FIFO, a socket and links to /dev/zero and /dev/stdin is answered', async () => {
-  const g = (await within(
-    server.connection.sendRequest(RevisionGraphRequest, { projectId: projectOf(ws.hostile.dir).id }),
-    'alembic/revisionGraph',
-  )) as RevisionGraphResult;
+  const g = unpackRevisionGraph(
+    await within(server.connection.sendRequest(RevisionGraphRequest, { projectId: projectOf(ws.hostile.dir).id }), 'alembic/revisionGraph'),
+  )!;
   assert.deepEqual(g.nodes.map((n) => n.id).sort(), ['aaa111', 'bbb222']);
 });
 

@@ -24,7 +24,7 @@ import {
 import { posOf, textAt } from '../support/sourceText';
 import { migrationText } from '../support/generateProject';
 import { startServer, uri, DidChangeWatchedFilesNotification, type TestServer } from '../support/lspClient';
-import { RevisionGraphRequest, ProjectsRequest, type RevisionGraphResult } from '../../server/src/shared/protocol';
+import { RevisionGraphRequest, ProjectsRequest, type RevisionGraphResult, unpackRevisionGraph } from '../../server/src/shared/protocol';
 import { LineIndex } from '../../server/src/text/sourceText';
 
 const migration = migrationText;
@@ -78,7 +78,7 @@ test('alembic/projects and alembic/revisionGraph describe the project', async ()
   const projects = await server.connection.sendRequest(ProjectsRequest);
   assert.equal(projects.length, 1);
   assert.equal(projects[0].configUri, uri(path.join(dir, 'alembic.ini')));
-  const g = (await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id })) as RevisionGraphResult;
+  const g = unpackRevisionGraph(await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id })) as RevisionGraphResult;
   const ids = g.nodes.map((n) => n.id).sort();
   assert.deepEqual(ids, ['aaa111', 'bbb222', 'ccc333']);
   const bbb = g.nodes.find((n) => n.id === 'bbb222')!;
@@ -222,16 +222,16 @@ test('workspace symbols find revisions by id prefix and by message words', async
 
 test('a file created on disk joins the graph and alembic/graphChanged is sent; deleting it removes it', async () => {
   const projects = await server.connection.sendRequest(ProjectsRequest);
-  const before = (await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
+  const before = unpackRevisionGraph(await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
   const file = write('fff_created.py', migration('fff666', 'aaa111', 'created on disk'));
   await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(file), type: 1 }] });
   await server.waitForGraphChange((p) => p.generation > before.generation);
-  const after1 = (await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
+  const after1 = unpackRevisionGraph(await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
   assert.ok(after1.nodes.some((n) => n.id === 'fff666'));
   fs.rmSync(file);
   await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(file), type: 3 }] });
   await server.waitForGraphChange((p) => p.generation > after1.generation);
-  const after2 = (await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
+  const after2 = unpackRevisionGraph(await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
   assert.ok(!after2.nodes.some((n) => n.id === 'fff666'));
 });
 
@@ -264,7 +264,7 @@ test('an alembic.ini created on disk in a new sub-folder brings its project; del
 
 test('a checkout that rewrites many files at once ends in one correct graph', async () => {
   const projects = await server.connection.sendRequest(ProjectsRequest);
-  const start = (await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
+  const start = unpackRevisionGraph(await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
   const changes = [];
   let prev = 'ccc333';
   for (let i = 0; i < 300; i++) {
@@ -274,7 +274,7 @@ test('a checkout that rewrites many files at once ends in one correct graph', as
   }
   await server.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes });
   await server.waitForGraphChange((p) => p.generation > start.generation);
-  const g = (await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
+  const g = unpackRevisionGraph(await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
   assert.ok(g.nodes.some((n) => n.id === 'bulk0299'));
   assert.ok(g.heads.includes('bulk0299'));
 });
@@ -305,7 +305,7 @@ test('hostile files (random bytes, 5 MB, deep nesting) leave the server answerin
   });
   await server.open(hostile[2], fs.readFileSync(hostile[2], 'utf8'));
   const projects = await server.connection.sendRequest(ProjectsRequest);
-  const g = (await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
+  const g = unpackRevisionGraph(await server.connection.sendRequest(RevisionGraphRequest, { projectId: projects[0].id }))!;
   assert.ok(g.nodes.some((n) => n.id === 'big001'));
   assert.ok(g.nodes.some((n) => n.id === 'deep01'));
   const d: Diagnostic[] = await server.waitForDiagnostics(uri(path.join(versions, 'zz_binary.py')), (ds) => ds.some((x) => x.code === 'unparsable-migration'));
@@ -336,8 +336,9 @@ test('multiple heads offer a merge revision that follows script.py.mako; missing
   const created = changes.find((c) => c.kind === 'create')!;
   const text = changes.find((c) => c.edits)!.edits![0].newText;
   assert.match(text, /^down_revision = \(/m);
-  for (const h of (await server.connection.sendRequest(RevisionGraphRequest, { projectId: (await server.connection.sendRequest(ProjectsRequest))[0].id }))!
-    .heads) {
+  for (const h of unpackRevisionGraph(
+    await server.connection.sendRequest(RevisionGraphRequest, { projectId: (await server.connection.sendRequest(ProjectsRequest))[0].id }),
+  )!.heads) {
     if (h !== 'aaa111') assert.ok(text.includes(`'${h}'`), `merge names head ${h}`);
   }
   // Apply it as an editor would: write the file, tell the server.
@@ -502,7 +503,7 @@ test('settings are pulled per folder and re-read on change; an edited alembic.in
       );
       const graphOf = async (): Promise<RevisionGraphResult> => {
         const [p] = await s2.connection.sendRequest(ProjectsRequest);
-        return (await s2.connection.sendRequest(RevisionGraphRequest, { projectId: p.id }))!;
+        return unpackRevisionGraph(await s2.connection.sendRequest(RevisionGraphRequest, { projectId: p.id }))!;
       };
       const beforeIni = await graphOf();
       await s2.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri(path.join(root, 'alembic.ini')), type: 2 }] });

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HoverRequest } from 'vscode-languageserver-protocol/node';
 import { startServer, uri, type TestServer } from '../support/lspClient';
-import { ProjectsRequest, RevisionGraphRequest, type RevisionGraphResult } from '../../server/src/shared/protocol';
+import { ProjectsRequest, RevisionGraphRequest, type RevisionGraphResult, unpackRevisionGraph } from '../../server/src/shared/protocol';
 import { benchRevisions, writeProject } from '../support/generateProject';
 import { tempDir } from '../support/tempDir';
 
@@ -12,7 +12,7 @@ const tmp = tempDir;
 
 async function graphOf(server: TestServer): Promise<RevisionGraphResult> {
   const [project] = await server.connection.sendRequest(ProjectsRequest);
-  const g = await server.connection.sendRequest(RevisionGraphRequest, { projectId: project.id });
+  const g = unpackRevisionGraph(await server.connection.sendRequest(RevisionGraphRequest, { projectId: project.id }));
   assert.ok(g);
   return g;
 }

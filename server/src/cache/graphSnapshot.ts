@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import type { AlembicProject } from '../alembic/project';
 import { readCacheFile, writeCacheFile } from './cacheFile';
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** What a file looked like when it was read: changes with any write, rename over it or replacement. */
 export function fileSignature(st: fs.Stats): string {

@@ -9,7 +9,7 @@ import type { AlembicProject } from '../alembic/project';
 import { readSnapshot, statSignature, writeSnapshot } from './graphSnapshot';
 import { decodeSource, MAX_MIGRATION_BYTES } from '../alembic/migrationFile';
 import { readRegularFile } from '../shared/regularFile';
-import type { RevisionGraphResult } from '../shared/protocol';
+import type { RevisionGraphWire } from '../shared/protocol';
 import type { ProjectIndex } from '../alembic/projectIndex';
 
 /** How long a project's graph must stay unchanged before it is saved. */
@@ -27,7 +27,7 @@ export interface SnapshotSource {
 }
 
 export class SnapshotStore {
-  private readonly served = new Map<string, RevisionGraphResult>();
+  private readonly served = new Map<string, RevisionGraphWire>();
   /** The files and signatures a served snapshot was made from, to compare with what was then read. */
   private readonly servedFiles = new Map<string, { files: string[]; signatures: string[] }>();
   private readonly saved = new Map<string, number>();
@@ -38,14 +38,14 @@ export class SnapshotStore {
   constructor(
     private readonly cacheDir: string,
     private readonly build: string,
-    private readonly payload: (p: ProjectIndex) => RevisionGraphResult,
+    private readonly payload: (p: ProjectIndex) => RevisionGraphWire,
     private readonly log: (what: string, e: unknown) => void,
     private readonly info: (message: string) => void = () => undefined,
   ) {}
 
   /** At start-up: keeps a project's snapshot for early answers if it matches `listing` on disk. */
   load(project: AlembicProject, listing: readonly string[]): boolean {
-    const snap = readSnapshot<RevisionGraphResult>(this.cacheDir, this.build, project, listing);
+    const snap = readSnapshot<RevisionGraphWire>(this.cacheDir, this.build, project, listing);
     const g = snap?.payload;
     if (!snap || !g || !Array.isArray(g.nodes)) return false;
     // The index about to be read starts at generation 1 and holds the same graph.
@@ -59,7 +59,7 @@ export class SnapshotStore {
   }
 
   /** The start-up graph of a project, until `loaded()`. */
-  graph(projectId: string): RevisionGraphResult | undefined {
+  graph(projectId: string): RevisionGraphWire | undefined {
     return this.served.get(projectId);
   }
 
@@ -110,7 +110,7 @@ export class SnapshotStore {
     }
   }
 
-  private save(p: ProjectIndex, graph: RevisionGraphResult, openText: (file: string) => string | undefined): void {
+  private save(p: ProjectIndex, graph: RevisionGraphWire, openText: (file: string) => string | undefined): void {
     const files = p.migrationFiles().map((m) => ({ file: m.file, signature: m.signature ?? bufferSignature(m.file, openText(m.file)) }));
     writeSnapshot(this.cacheDir, this.build, p.project, files, graph);
   }

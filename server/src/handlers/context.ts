@@ -2,7 +2,7 @@
  * What request handlers may read: exactly what they use, read-only. The server's state
  * implements it; unit tests give handlers a small fake (Prisma's `(state, params) → result`).
  */
-import type { DatabaseState, RevisionGraphResult } from '../shared/protocol';
+import type { DatabaseState, RevisionGraphWire } from '../shared/protocol';
 import type { ParsedMigration } from '../alembic/migrationParser';
 import type { ProjectIndex } from '../alembic/projectIndex';
 import type { AlembicProject } from '../alembic/project';
@@ -29,5 +29,5 @@ export interface HandlerContext {
   /** The projects found at start-up, before they are indexed. */
   readonly startupProjects: readonly AlembicProject[];
   /** A project's graph as its snapshot holds it (start-up only; undefined when none matches the disk). */
-  snapshotGraph(projectPath: string): RevisionGraphResult | undefined;
+  snapshotGraph(projectPath: string): RevisionGraphWire | undefined;
 }

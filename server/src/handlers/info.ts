@@ -21,7 +21,7 @@ import { declaredRevision } from '../alembic/revisionRefs';
 import type { ProjectIndex } from '../alembic/projectIndex';
 import type { AlembicProject } from '../alembic/project';
 import { targetAt } from './navigation';
-import type { ProjectInfo, RevisionGraphParams, RevisionGraphResult, RevisionNode, RevisionRisk, RevisionRisksParams } from '../shared/protocol';
+import type { ProjectInfo, RevisionGraphParams, RevisionGraphWire, RevisionRisk, RevisionRisksParams, WireRevision } from '../shared/protocol';
 import { ZERO_RANGE } from '../alembic/types';
 import { revisionState } from '../shared/revisionState';
 import { isRiskRule, RISK_EFFECTS } from '../shared/riskEffects';
@@ -178,7 +178,7 @@ export function projectsFromSnapshots(state: HandlerContext): ProjectInfo[] | un
 }
 
 /** `alembic/revisionGraph` at start-up from the project's snapshot, if it has one that matches the disk. */
-export function revisionGraphFromSnapshot(state: HandlerContext, params: RevisionGraphParams): RevisionGraphResult | undefined {
+export function revisionGraphFromSnapshot(state: HandlerContext, params: RevisionGraphParams): RevisionGraphWire | undefined {
   const g = state.snapshotGraph(uriToPath(params.projectId));
   return g && { ...g, projectId: params.projectId };
 }
@@ -201,35 +201,54 @@ function projectInfo(p: AlembicProject, revisionCount: number, generation: numbe
   };
 }
 
-export function revisionGraph(state: HandlerContext, params: RevisionGraphParams, token: CancellationToken): RevisionGraphResult | null {
+export function revisionGraph(state: HandlerContext, params: RevisionGraphParams, token: CancellationToken): RevisionGraphWire | null {
   const project = state.projectByUri(params.projectId);
   return project ? { ...graphResult(state, project, token), projectId: params.projectId } : null;
 }
 
 /** What `alembic/revisionGraph` answers for a project (and what its snapshot saves). */
-export function graphResult(state: HandlerContext, project: ProjectIndex, token?: CancellationToken): RevisionGraphResult {
+export function graphResult(state: HandlerContext, project: ProjectIndex, token?: CancellationToken): RevisionGraphWire {
   const g = project.graph;
-  const nodes: RevisionNode[] = [];
+  const nodes: WireRevision[] = [];
+  // Files are sent relative to their version location's URI.
+  const locations: string[] = [];
+  const locationIndex = new Map<string, number>();
+  const locationOf = (uri: string): number => {
+    const dir = uri.slice(0, uri.lastIndexOf('/') + 1);
+    let i = locationIndex.get(dir);
+    if (i === undefined) {
+      i = locations.push(dir) - 1;
+      locationIndex.set(dir, i);
+    }
+    return i;
+  };
+  for (const loc of project.project.versionLocations) locationOf(`${pathToUri(loc)}/`);
   let n = 0;
   for (const node of g.nodesChildrenFirst()) {
     if ((++n & 255) === 0 && token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
     const m = node.migration;
-    const createDate = createDateOf(m);
-    nodes.push({
+    const uri = pathToUri(m.file);
+    const loc = locationOf(uri);
+    const r = revisionRangeOf(m) ?? ZERO_RANGE;
+    const w: WireRevision = {
       id: node.id,
       message: messageOf(m),
-      ...(createDate ? { createDate } : {}),
-      uri: pathToUri(m.file),
-      range: revisionRangeOf(m) ?? ZERO_RANGE,
-      parents: node.parents,
-      children: node.children,
-      labels: g.labelsOf(node.id),
-      dependencies: node.dependencies,
-      flags: revisionFlags(project.graph, node.id),
-    });
+      file: uri.slice(locations[loc].length),
+      at: r.start.line === r.end.line ? [r.start.line, r.start.character, r.end.character] : [r.start.line, r.start.character, r.end.line, r.end.character],
+    };
+    const createDate = createDateOf(m);
+    if (createDate) w.createDate = createDate;
+    if (loc) w.loc = loc;
+    if (node.parents.length) w.parents = node.parents;
+    if (node.children.length) w.children = node.children;
+    if (node.labels.size) w.labels = g.labelsOf(node.id);
+    if (node.dependencies.length) w.dependencies = node.dependencies;
+    const flags = revisionFlags(g, node.id);
+    if (flags.length) w.flags = flags;
+    nodes.push(w);
   }
   if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
-  return { projectId: state.projectUri(project), generation: project.generation, nodes, heads: [...g.heads], bases: [...g.bases] };
+  return { projectId: state.projectUri(project), generation: project.generation, locations, nodes, heads: [...g.heads], bases: [...g.bases] };
 }
 
 /** `alembic/revisionRisks`: the flagged operations of the revisions a run is about to apply. */

@@ -98,10 +98,65 @@ export interface RevisionGraphResult {
 }
 
 /**
+ * A revision as `alembic/revisionGraph` sends it: a 5,000-revision graph is read and sent on
+ * every change, so it goes compact — files relative to their version location, the range as
+ * numbers, empty lists and flags left out. unpackRevisionGraph gives the RevisionNode.
+ */
+export interface WireRevision {
+  id: string;
+  message: string;
+  createDate?: string;
+  /** The file's URI relative to `locations[loc ?? 0]`. */
+  file: string;
+  loc?: number;
+  /** The revision id's literal: `[line, startChar, endChar]`, or `[startLine, startChar, endLine, endChar]`. */
+  at: number[];
+  parents?: string[];
+  children?: string[];
+  labels?: string[];
+  dependencies?: string[];
+  flags?: RevisionFlag[];
+}
+
+/** `alembic/revisionGraph`'s answer (see unpackRevisionGraph). */
+export interface RevisionGraphWire {
+  projectId: string;
+  generation: number;
+  /** URIs the nodes' files are relative to (the version locations), each ending with `/`. */
+  locations: string[];
+  nodes: WireRevision[];
+  heads: string[];
+  bases: string[];
+}
+
+/** The graph the client works with, from what the server sent. */
+export function unpackRevisionGraph(w: RevisionGraphWire): RevisionGraphResult;
+export function unpackRevisionGraph(w: RevisionGraphWire | null): RevisionGraphResult | null;
+export function unpackRevisionGraph(w: RevisionGraphWire | null): RevisionGraphResult | null {
+  if (!w) return null;
+  const nodes = w.nodes.map((n): RevisionNode => ({
+    id: n.id,
+    message: n.message,
+    ...(n.createDate !== undefined ? { createDate: n.createDate } : {}),
+    uri: w.locations[n.loc ?? 0] + n.file,
+    range:
+      n.at.length === 3
+        ? { start: { line: n.at[0], character: n.at[1] }, end: { line: n.at[0], character: n.at[2] } }
+        : { start: { line: n.at[0], character: n.at[1] }, end: { line: n.at[2], character: n.at[3] } },
+    parents: n.parents ?? [],
+    children: n.children ?? [],
+    labels: n.labels ?? [],
+    dependencies: n.dependencies ?? [],
+    flags: n.flags ?? [],
+  }));
+  return { projectId: w.projectId, generation: w.generation, nodes, heads: w.heads, bases: w.bases };
+}
+
+/**
  * `alembic/revisionGraph` — client → server request for one project's graph. Cancellable.
  * The client asks again when `alembic/graphChanged` reports a newer generation.
  */
-export const RevisionGraphRequest = new RequestType<RevisionGraphParams, RevisionGraphResult | null, void>('alembic/revisionGraph');
+export const RevisionGraphRequest = new RequestType<RevisionGraphParams, RevisionGraphWire | null, void>('alembic/revisionGraph');
 
 export interface GraphChangedParams {
   projectId: string;
