@@ -149,8 +149,8 @@ export class RevisionGraph {
     files: MigrationFile[],
     readonly generation = 0,
   ) {
-    const heads: RevisionNode[] = [];
-    const realHeads: RevisionNode[] = [];
+    /** Every declaration in file order; those the map kept are the graph's nodes. */
+    const declared: RevisionNode[] = [];
     const bases: RevisionNode[] = [];
     const realBases: RevisionNode[] = [];
     /** Files of ids declared more than once (the first declaration first). */
@@ -188,8 +188,7 @@ export class RevisionGraph {
         else duplicateFiles.set(id, [earlier.migration.file, m.file]);
       } else this.order.set(id, this.order.size);
       this.map.set(id, node);
-      heads.push(node);
-      realHeads.push(node);
+      declared.push(node);
       if (node.downRevisions.length === 0) bases.push(node);
       if (node.downRevisions.length === 0 && node.declaredDependsOn.length === 0) realBases.push(node);
     }
@@ -219,8 +218,6 @@ export class RevisionGraph {
         } else this.issues.push({ kind: 'unknown-dependency', id: node.id, name: dep });
       }
     }
-    const headSet = new Set(heads.filter(live));
-    const realHeadSet = new Set(realHeads.filter(live));
     for (const node of this.map.values()) {
       for (const down of node.downRevisions) {
         const parent = this.byName(down);
@@ -230,24 +227,28 @@ export class RevisionGraph {
         }
         if (!node.parents.includes(parent.id)) node.parents.push(parent.id);
       }
-      // Through down_revision: a child, and the parent is no head of either kind.
+      // A child through down_revision (then no head of either kind), or through depends_on
+      // only (then no head of the dependency graph).
       for (const pid of node.parents) {
         const parent = this.map.get(pid)!;
         if (!parent.allChildren.includes(node.id)) parent.allChildren.push(node.id);
         if (!parent.children.includes(node.id)) parent.children.push(node.id);
-        headSet.delete(parent);
-        realHeadSet.delete(parent);
       }
-      // Through depends_on only: no head of the dependency graph.
       for (const pid of node.dependencies) {
         const parent = this.map.get(pid)!;
         if (!parent.allChildren.includes(node.id)) parent.allChildren.push(node.id);
-        realHeadSet.delete(parent);
       }
     }
     this.normalizeDependencies();
-    this.heads = [...headSet].map((n) => n.id);
-    this.realHeads = [...realHeadSet].map((n) => n.id);
+    const heads: string[] = [];
+    const realHeads: string[] = [];
+    for (const n of declared) {
+      if (!live(n)) continue;
+      if (!n.children.length) heads.push(n.id);
+      if (!n.allChildren.length) realHeads.push(n.id);
+    }
+    this.heads = heads;
+    this.realHeads = realHeads;
     this.bases = bases.filter(live).map((n) => n.id);
     this.realBases = realBases.filter(live).map((n) => n.id);
     this.detectCycles();
