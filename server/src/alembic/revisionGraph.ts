@@ -619,7 +619,35 @@ export class RevisionGraph {
     const todo = new Set(todoIds);
     const idx = (id: string): number => this.order.get(id) ?? Number.MAX_SAFE_INTEGER;
     const current = [...new Set(heads.filter((h) => todo.has(h)))].sort((a, b) => idx(a) - idx(b));
-    const ancestorsOf = (id: string): Set<string> => new Set(this.walk([id], (n) => [...n.parents, ...n.normalizedDependencies]));
+    // Ancestor sets as bitsets over the nodes' load order (a Set of ids per branch, rebuilt at
+    // every merge point, made `history` quadratic in practice: 0.6 s at 5,000 revisions).
+    const ids = [...this.map.keys()];
+    const size = ids.length;
+    const below: number[][] = ids.map((id) => {
+      const n = this.map.get(id)!;
+      const out: number[] = [];
+      for (const p of n.parents) out.push(this.order.get(p)!);
+      for (const p of n.normalizedDependencies) out.push(this.order.get(p)!);
+      return out;
+    });
+    const stack = new Int32Array(size + 1);
+    const ancestorsOf = (id: string): Uint8Array => {
+      const bits = new Uint8Array(size);
+      const start = this.order.get(id);
+      if (start === undefined) return bits;
+      let top = 0;
+      stack[top++] = start;
+      bits[start] = 1;
+      while (top) {
+        for (const p of below[stack[--top]]) {
+          if (!bits[p]) {
+            bits[p] = 1;
+            stack[top++] = p;
+          }
+        }
+      }
+      return bits;
+    };
     const ancestorsByIdx = current.map(ancestorsOf);
     const output: string[] = [];
     let ci = 0;
@@ -627,9 +655,10 @@ export class RevisionGraph {
     const limit = (todo.size + 1) * (current.length + 2) * 4 + 1000;
     while (current.length && guard++ < limit) {
       const candidate = current[ci];
+      const at = this.order.get(candidate)!;
       let blocked = false;
       for (let h = 0; h < ancestorsByIdx.length; h++) {
-        if (h !== ci && ancestorsByIdx[h].has(candidate)) {
+        if (h !== ci && ancestorsByIdx[h][at]) {
           ci = h;
           blocked = true;
           break;
@@ -649,7 +678,7 @@ export class RevisionGraph {
         ci = Math.max(ci - 1, 0);
       } else if (!rev.normalizedDependencies.length && rev.downRevisions.length === 1) {
         current[ci] = add[0];
-        ancestorsByIdx[ci].delete(candidate);
+        ancestorsByIdx[ci][at] = 0;
       } else {
         current[ci] = add[0];
         current.push(...add.slice(1));
