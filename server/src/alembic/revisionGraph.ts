@@ -99,9 +99,16 @@ function idsOf(m: MigrationFile): FileIds {
   return hit;
 }
 
-/** Shared by every node without labels or dependencies until one is added (never mutated). */
+/** Shared by every node without labels, dependencies, parents or children until one is added (never mutated). */
 const NO_LABELS: ReadonlySet<string> = new Set<string>();
 const NO_DEPENDENCIES = NO_IDS as string[];
+
+/** `list` with `item` added once (the shared empty list is replaced, never changed). */
+function withItem(list: string[], item: string): string[] {
+  if (list === NO_DEPENDENCIES) return [item];
+  if (!list.includes(item)) list.push(item);
+  return list;
+}
 
 function addLabel(n: RevisionNode, label: string): void {
   if (n.labels === NO_LABELS) n.labels = new Set([label]);
@@ -172,14 +179,14 @@ export class RevisionGraph {
         id,
         migration: m,
         downRevisions: (selfRef ? down.filter((d) => d !== id) : down) as string[],
-        parents: [],
+        parents: NO_DEPENDENCIES,
         declaredDependsOn: (selfRef ? deps.filter((d) => d !== id) : deps) as string[],
         dependencies: NO_DEPENDENCIES,
         normalizedDependencies: NO_DEPENDENCIES,
         declaredLabels: labels as string[],
         labels: labels.length ? new Set(labels) : NO_LABELS,
-        children: [],
-        allChildren: [],
+        children: NO_DEPENDENCIES,
+        allChildren: NO_DEPENDENCIES,
       };
       const earlier = this.map.get(id);
       if (earlier) {
@@ -225,18 +232,18 @@ export class RevisionGraph {
           this.issues.push({ kind: 'missing-parent', id: node.id, name: down });
           continue;
         }
-        if (!node.parents.includes(parent.id)) node.parents.push(parent.id);
+        node.parents = withItem(node.parents, parent.id);
       }
       // A child through down_revision (then no head of either kind), or through depends_on
       // only (then no head of the dependency graph).
       for (const pid of node.parents) {
         const parent = this.map.get(pid)!;
-        if (!parent.allChildren.includes(node.id)) parent.allChildren.push(node.id);
-        if (!parent.children.includes(node.id)) parent.children.push(node.id);
+        parent.allChildren = withItem(parent.allChildren, node.id);
+        parent.children = withItem(parent.children, node.id);
       }
       for (const pid of node.dependencies) {
         const parent = this.map.get(pid)!;
-        if (!parent.allChildren.includes(node.id)) parent.allChildren.push(node.id);
+        parent.allChildren = withItem(parent.allChildren, node.id);
       }
     }
     this.normalizeDependencies();
@@ -310,6 +317,8 @@ export class RevisionGraph {
     const rank = (x: string): number => this.order.get(x)!;
     for (const pid of parents) {
       const parent = this.map.get(pid)!;
+      if (parent.children === NO_DEPENDENCIES) parent.children = [];
+      if (parent.allChildren === NO_DEPENDENCIES) parent.allChildren = [];
       insertByRank(parent.children, id, rank);
       if (!parent.allChildren.includes(id)) insertByRank(parent.allChildren, id, rank);
     }
