@@ -370,6 +370,23 @@ export class RevisionGraph {
     return out;
   }
 
+  /** The nodes reachable from `start` through `next` (start included), as a bitset over the load order. */
+  private reach(start: readonly string[], next: (n: RevisionNode) => readonly string[]): { bits: Uint8Array; count: number } {
+    const bits = new Uint8Array(this.map.size);
+    const stack: RevisionNode[] = [];
+    let count = 0;
+    const visit = (id: string): void => {
+      const i = this.order.get(id);
+      if (i === undefined || bits[i]) return;
+      bits[i] = 1;
+      count++;
+      stack.push(this.map.get(id)!);
+    };
+    for (const id of start) visit(id);
+    while (stack.length) for (const id of next(stack.pop()!)) visit(id);
+    return { bits, count };
+  }
+
   private detectCycles(): void {
     const all = [...this.map.keys()];
     if (!all.length) return;
@@ -380,10 +397,10 @@ export class RevisionGraph {
       up: (n: RevisionNode) => string[],
       kind: 'cycle' | 'dependency-cycle',
     ): boolean => {
-      const fromHeads = new Set(this.walk(heads, down));
-      const fromBases = new Set(this.walk(bases, up));
-      if (fromHeads.size === all.length && fromBases.size === all.length) return false;
-      const members = all.filter((id) => !(fromHeads.has(id) && fromBases.has(id)));
+      const fromHeads = this.reach(heads, down);
+      const fromBases = this.reach(bases, up);
+      if (fromHeads.count === all.length && fromBases.count === all.length) return false;
+      const members = all.filter((_id, i) => !(fromHeads.bits[i] && fromBases.bits[i]));
       // Revisions cut off only by a missing parent are not a cycle: keep those on a real cycle.
       const onCycle = this.cycleMembers(members, down);
       const cyclic = members.filter((id) => onCycle.has(id));
