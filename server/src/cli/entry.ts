@@ -5,13 +5,11 @@
  * this entry does not know, any input it cannot read — goes to the full CLI (main.ts, bundled
  * as dist/cliFull.js), which prints the same answers (readCommands.ts) and every error.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { discoverProjects } from '../alembic/discovery';
-import { readProject, type AlembicProject } from '../alembic/project';
 import { escapeCiCommands } from '../outputEscape';
 import { buildIdOf, runReadCommand, type ReadOptions } from './readCommands';
+import { targetProjects } from './targetProjects';
 
 /** Set by the bundler (esbuild.mjs): the full CLI's bundle next to this one. Unbundled: main.js. */
 declare const ALEMBIC_MIGRATIONS_FULL_CLI: string | undefined;
@@ -44,27 +42,15 @@ export function lightCommand(argv: string[]): { opts: ReadOptions; target: strin
   return { opts, target: target ?? '.' };
 }
 
-/** The projects of a readable target (as main.ts's loadProjects), or undefined: main.ts then says what is wrong. */
-function projectsOf(target: string): AlembicProject[] | undefined {
-  const abs = path.resolve(target);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(abs);
-  } catch {
-    return undefined;
-  }
-  if (!stat.isDirectory()) return [readProject(abs, { root: path.dirname(abs) })];
-  const projects = discoverProjects(abs);
-  return projects.length ? projects : undefined;
-}
-
 export async function main(
   argv: string[],
   rawOut: (s: string) => void = (s) => process.stdout.write(s),
   rawErr: (s: string) => void = (s) => process.stderr.write(s),
 ): Promise<number> {
   const light = lightCommand(argv);
-  const projects = light && projectsOf(light.target);
+  const found = light && targetProjects(light.target);
+  // A missing target or a folder without a project: main.ts says what is wrong.
+  const projects = Array.isArray(found) ? found : undefined;
   if (!light || !projects) return fullMain()(argv, rawOut, rawErr);
   const json = light.opts.command === 'graph';
   return runReadCommand(projects, light.opts, () => buildIdOf(__filename), {

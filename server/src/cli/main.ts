@@ -31,8 +31,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { discoverProjects } from '../alembic/discovery';
-import { readProject, type AlembicProject } from '../alembic/project';
+import { type AlembicProject } from '../alembic/project';
+import { targetProjects } from './targetProjects';
 import { ProjectIndex } from '../alembic/projectIndex';
 import type { checkProject as CheckProject } from './check';
 import { loadLintCache, saveLintCache } from '../cache/lintCache';
@@ -386,19 +386,10 @@ function parseArgs(argv: string[]): Options {
 
 /** The projects PATH names: the config file itself, or every project found under a folder. */
 function loadProjects(target: string): AlembicProject[] {
-  const abs = path.resolve(target);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(abs);
-  } catch {
-    throw new InputError(`${target}: no such file or folder`);
-  }
-  if (stat.isDirectory()) {
-    const projects = discoverProjects(abs);
-    if (projects.length === 0) throw new InputError(`no Alembic project (alembic.ini or pyproject.toml with [tool.alembic]) found under ${target}`);
-    return projects;
-  }
-  return [readProject(abs, { root: path.dirname(abs) })];
+  const found = targetProjects(target);
+  if (found === 'missing') throw new InputError(`${target}: no such file or folder`);
+  if (found === 'none') throw new InputError(`no Alembic project (alembic.ini or pyproject.toml with [tool.alembic]) found under ${target}`);
+  return found;
 }
 
 /** Unreadable input: printed without usage, exit code 2. */
