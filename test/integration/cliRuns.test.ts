@@ -148,6 +148,51 @@ test('a session holding the table: the CLI run stops at the lock timeout, names 
   assert.deepEqual(await versionRows(), ['a1a100000001'], 'the database is unchanged');
 });
 
+test('Ctrl-C during a lock wait: the CLI stops alembic and its session, the holder untouched, nothing applied', async () => {
+  await reset();
+  const dir = tempDir('cli-sigint-');
+  writeProject(dir, CHAIN);
+  const env = { DATABASE_URL: pg.url };
+  const first = await cli(['upgrade', 'a1a100000001', dir, '--yes'], env);
+  assert.equal(first.code, 0, first.err);
+  const holder = new Client({ ...pg.config, application_name: 'psql' });
+  await holder.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+    const child = spawn(process.execPath, [cliJs, 'upgrade', 'head', dir, '--yes', '--lock-timeout', '60s'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ALEMBIC_COMMAND: '/usr/bin/alembic', ...env },
+    });
+    let err = '';
+    const waiting = new Promise<void>((resolve) =>
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        err += d;
+        if (/waiting \d+ s for a lock/.test(err)) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await Promise.race([waiting, exited]);
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    const code = await exited;
+    assert.equal(code, 1, err);
+    assert.ok(Date.now() - t0 < 15_000, `stopped in ${Date.now() - t0} ms`);
+    assert.match(err, /cancelling: stopping alembic and its database sessions/);
+    assert.match(err, /upgrade cancelled/);
+    // The holder's transaction is still there; no session of the run is left waiting.
+    assert.equal((await holder.query<{ one: number }>('SELECT 1 AS one')).rows[0].one, 1);
+    const left = await holder.query<{ n: string }>(
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database() AND wait_event_type = 'Lock'",
+    );
+    assert.equal(Number(left.rows[0].n), 0, 'no session of the run still waits on the lock');
+  } finally {
+    await holder.query('ROLLBACK').catch(() => undefined);
+    await holder.end();
+  }
+  assert.deepEqual(await versionRows(), ['a1a100000001'], 'the database is unchanged');
+});
+
 test('another run holds the migration lock: refused with who holds it, nothing applied', async () => {
   await reset();
   const dir = tempDir('cli-busy-');

@@ -16,7 +16,7 @@ import { describeWait } from '../../server/src/shared/db/blockerWatch';
 import { backupFileName, majorOfServerVersionNum, majorOfToolVersion } from '../../server/src/shared/db/backup';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findVirtualenvs, mainCheckoutOf } from '../../server/src/shared/alembicCli/localTools';
+import { findVirtualenvs, mainCheckoutOf, projectAlembic } from '../../server/src/shared/alembicCli/localTools';
 import { commitAll, git, initRepo } from '../support/gitRepo';
 import { tempDir } from '../support/tempDir';
 
@@ -118,6 +118,10 @@ test("a linked git worktree finds the main checkout's virtualenv (the same subfo
   assert.equal(mainCheckoutOf(tempDir('alembic-nogit-')), undefined);
   const dirs = [path.join(wt, 'svc'), wt, mainCheckoutOf(path.join(wt, 'svc'))!, mainCheckoutOf(wt)!];
   assert.deepEqual(findVirtualenvs(dirs), [path.join(fs.realpathSync(main), '.venv', 'bin', 'python')]);
+  // The CLI's runs (upgrade, verify, drift, schema, squash) choose it the same way, ALEMBIC_COMMAND first.
+  const choice = projectAlembic(path.join(wt, 'svc'), '/nonexistent');
+  assert.equal(choice.argv[0], path.join(fs.realpathSync(main), '.venv', 'bin', 'python'), JSON.stringify(choice));
+  assert.deepEqual(projectAlembic(path.join(wt, 'svc'), '/nonexistent', ['/opt/alembic']).argv, ['/opt/alembic']);
 });
 
 test('backup: the pg_dump and server majors, and a file name with safe characters only', () => {

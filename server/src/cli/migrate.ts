@@ -21,8 +21,8 @@ import { resolveRevisionSpec, upgradeSteps } from '../alembic/revisionSpec';
 import type { RevisionGraph } from '../alembic/revisionGraph';
 import { checkProject } from './check';
 import { buildAlembicInvocation, InvalidAlembicArgumentError, type AlembicInvocation } from '../shared/alembicCli/alembicArgv';
-import { chooseAlembic, driverIgnoresPgoptions, parseEnvFile, runTimeoutOptions, type AlembicChoice } from '../shared/alembicCli/interpreter';
-import { interpreterFacts, mainCheckoutOf } from '../shared/alembicCli/localTools';
+import { driverIgnoresPgoptions, parseEnvFile, runTimeoutOptions, type AlembicChoice } from '../shared/alembicCli/interpreter';
+import { projectAlembic } from '../shared/alembicCli/localTools';
 import { findProbeScript, TargetProbe, targetConnection, type ProbeRequest, type ProbeResult } from '../shared/alembicCli/targetProbe';
 import { describeTarget } from '../shared/alembicCli/alembicTarget';
 import { safeAlembicRun } from '../shared/alembicCli/safeRun';
@@ -33,6 +33,7 @@ import { backupDatabase } from '../shared/db/backup';
 import { doctorExitCode, renderDoctor, runDoctor, type DoctorCheck } from '../shared/doctor';
 import { shortId } from '../shared/revisionState';
 import { MAX_CONFIG_BYTES, readRegularText } from '../shared/regularFile';
+import { interruptible } from './interrupt';
 
 export interface RunSetupOptions {
   /** --dotenv: variables for alembic (default: `.env` beside the config, when present). */
@@ -93,15 +94,7 @@ export function runSetup(project: AlembicProject, opts: RunSetupOptions): RunSet
   blocked.push(...timeouts.problems);
   if (timeouts.pgoptions) env.PGOPTIONS = timeouts.pgoptions;
   const command = alembicCommandFromEnv(process.env.ALEMBIC_COMMAND);
-  const choice: AlembicChoice = command
-    ? { argv: command, source: 'setting', why: `ALEMBIC_COMMAND (${command.join(' ')})` }
-    : chooseAlembic(
-        interpreterFacts({
-          command: [],
-          dirs: [project.rootDir, process.cwd(), mainCheckoutOf(project.rootDir)].filter((d, i, all): d is string => !!d && all.indexOf(d) === i),
-          pathVar: env.PATH ?? process.env.PATH,
-        }),
-      );
+  const choice = projectAlembic(project.rootDir, env.PATH ?? process.env.PATH, command);
   const script = findProbeScript(__dirname);
   const probe = script ? new TargetProbe(script) : undefined;
   return {
@@ -293,46 +286,39 @@ export async function runMigrateCli(project: AlembicProject, opts: MigrateOption
       return 2;
     }
   }
-  const abort = new AbortController();
-  const onSignal = (): void => {
-    err('alembic-migrations: cancelling: stopping alembic and its database sessions\n');
-    abort.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    const run = await safeAlembicRun({
-      invocation,
-      appName: invocation.env.PGAPPNAME ?? appName,
-      changesDatabase: true,
-      ...(pg ? { target: pg, lockName: lockName(opts.versionTable, opts.versionTableSchema) } : {}),
-      secrets,
-      signal: abort.signal,
-      onLine: (stream, text) => (stream === 'stdout' ? out : err)(`${text}\n`),
-      onWait: (text) => text && err(`alembic-migrations: ${text}\n`),
-      onNote: (text) => err(`alembic-migrations: ${text}\n`),
-    });
-    switch (run.kind) {
-      case 'ok':
-        err(`alembic-migrations: ${opts.direction} ${opts.target} done in ${(run.result.durationMs / 1000).toFixed(1)} s\n`);
-        return 0;
-      case 'busy':
-        err(`alembic-migrations: nothing ran: ${run.message}; wait for it to finish\n`);
-        return 1;
-      case 'cancelled':
-        err(`alembic-migrations: ${opts.direction} cancelled. ${run.failure.nextStep}\n`);
-        return 1;
-      case 'failed':
-        err(
-          `alembic-migrations: ${opts.direction} failed — ${run.failure.kind}: ${run.failure.message} ${run.failure.nextStep}\n` +
-            (run.lastWait ? `alembic-migrations: the run waited on: ${run.lastWait}\n` : ''),
-        );
-        return 1;
-    }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  return interruptible(
+    async (signal) => {
+      const run = await safeAlembicRun({
+        invocation,
+        appName: invocation.env.PGAPPNAME ?? appName,
+        changesDatabase: true,
+        ...(pg ? { target: pg, lockName: lockName(opts.versionTable, opts.versionTableSchema) } : {}),
+        secrets,
+        signal,
+        onLine: (stream, text) => (stream === 'stdout' ? out : err)(`${text}\n`),
+        onWait: (text) => text && err(`alembic-migrations: ${text}\n`),
+        onNote: (text) => err(`alembic-migrations: ${text}\n`),
+      });
+      switch (run.kind) {
+        case 'ok':
+          err(`alembic-migrations: ${opts.direction} ${opts.target} done in ${(run.result.durationMs / 1000).toFixed(1)} s\n`);
+          return 0;
+        case 'busy':
+          err(`alembic-migrations: nothing ran: ${run.message}; wait for it to finish\n`);
+          return 1;
+        case 'cancelled':
+          err(`alembic-migrations: ${opts.direction} cancelled. ${run.failure.nextStep}\n`);
+          return 1;
+        case 'failed':
+          err(
+            `alembic-migrations: ${opts.direction} failed — ${run.failure.kind}: ${run.failure.message} ${run.failure.nextStep}\n` +
+              (run.lastWait ? `alembic-migrations: the run waited on: ${run.lastWait}\n` : ''),
+          );
+          return 1;
+      }
+    },
+    () => err('alembic-migrations: cancelling: stopping alembic and its database sessions\n'),
+  );
 }
 
 export interface BackupCliOptions extends RunSetupOptions {
@@ -348,11 +334,7 @@ export async function runBackupCli(project: AlembicProject, opts: BackupCliOptio
   const secrets = pg.password ? [pg.password] : [];
   const state = await readDatabaseState(pg, { versionTable: opts.versionTable, ...(opts.versionTableSchema ? { schema: opts.versionTableSchema } : {}) });
   const label = state.kind === 'ok' ? (state.revisions.length ? state.revisions.map(shortId).join('+') : 'base') : undefined;
-  const abort = new AbortController();
-  const onSignal = (): void => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
+  return interruptible(async (signal) => {
     err(`backup: dumping ${pg.database ?? '(default)'} on ${pg.host ?? 'localhost'}${pg.port ? `:${pg.port}` : ''}${label ? ` at ${label}` : ''}\n`);
     const r = await backupDatabase({
       pg,
@@ -360,7 +342,7 @@ export async function runBackupCli(project: AlembicProject, opts: BackupCliOptio
       ...(opts.outFile !== undefined ? { file: path.resolve(opts.outFile) } : {}),
       ...(label ? { label } : {}),
       ...(process.env.PG_DUMP ? { pgDump: process.env.PG_DUMP } : {}),
-      signal: abort.signal,
+      signal,
     });
     if (r.kind === 'cancelled') {
       err('alembic-migrations: backup cancelled; no file was kept\n');
@@ -373,8 +355,5 @@ export async function runBackupCli(project: AlembicProject, opts: BackupCliOptio
     out(`${r.file}\n`);
     err(`backup: ${(r.bytes / 1024).toFixed(0)} KiB, ${r.entries} entries, in ${(r.durationMs / 1000).toFixed(1)} s; restore with:\n  ${r.restoreCommand}\n`);
     return 0;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }

@@ -20,6 +20,7 @@ import { parseServerUrl, ThrowawayError } from '../verify/throwawayDatabase';
 import { schemaAtRevision, VerifyError } from '../verify/verifyProject';
 import { diffSchemas, formatDifference } from '../shared/schemaDiff';
 import type { SchemaSnapshot } from '../shared/schemaSnapshot';
+import { interruptible } from './interrupt';
 
 export interface SquashCliOptions {
   from: string;
@@ -226,16 +227,12 @@ export async function runSquash(project: AlembicProject, opts: SquashCliOptions,
     }
   }
 
-  const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
+  return interruptible(async (signal) => {
     let alembicCommand: string[] | undefined;
     let before: SchemaSnapshot | undefined;
     if (opts.verify) {
       alembicCommand = alembicCommandFromEnv(process.env.ALEMBIC_COMMAND);
-      const r = await schemaAt(project, index, plan.revision, opts.serverUrl, alembicCommand, controller.signal, err);
+      const r = await schemaAt(project, index, plan.revision, opts.serverUrl, alembicCommand, signal, err);
       if (r.kind === 'unavailable') {
         if (opts.serverUrl !== undefined) {
           err(`alembic-migrations: cannot verify on ${opts.serverUrl.replace(/\/\/[^@/]*@/, '//')}: ${r.reason}\n`);
@@ -268,7 +265,7 @@ export async function runSquash(project: AlembicProject, opts: SquashCliOptions,
       return code;
     };
     if (before) {
-      const after = await schemaAt(project, ProjectIndex.load(project), plan.revision, opts.serverUrl, alembicCommand, controller.signal, err);
+      const after = await schemaAt(project, ProjectIndex.load(project), plan.revision, opts.serverUrl, alembicCommand, signal, err);
       if (after.kind !== 'ok')
         return undo(
           `the upgrade to ${plan.revision} after the squash ${after.kind === 'failed' ? 'fails' : 'could not run'}: ${after.reason}`,
@@ -284,10 +281,7 @@ export async function runSquash(project: AlembicProject, opts: SquashCliOptions,
     if (backup) fs.rmSync(backup, { recursive: true, force: true });
     err(`squashed ${plan.revisions.length} revisions into ${plan.revision}: ${rel(plan.file)}\n`);
     return 0;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }
 
 async function checkDatabase(project: AlembicProject, plan: SquashPlan, opts: SquashCliOptions, err: (s: string) => void): Promise<number> {

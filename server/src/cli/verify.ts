@@ -14,6 +14,7 @@ import { snapshotToSql } from '../shared/schemaSql';
 import { alembicCommandFromEnv, liveDatabase, SetupError, type RunSetupOptions } from './migrate';
 import { describeDrift, driftOf } from '../verify/drift';
 import { redactText } from '../shared/db/databaseUrl';
+import { interruptible } from './interrupt';
 
 export interface VerifyCliOptions {
   serverUrl?: string;
@@ -31,40 +32,38 @@ export async function runVerify(
   err: (s: string) => void,
   formatProblem: (p: Problem) => string,
 ): Promise<number> {
-  const controller = new AbortController();
-  const onSignal = (): void => {
-    err('alembic-migrations: cancelling: stopping alembic and removing the throwaway database\n');
-    controller.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   let result: VerifyResult;
+  let interrupted = false;
   try {
     const index = ProjectIndex.load(project);
     const alembicCommand = alembicCommandFromEnv(process.env.ALEMBIC_COMMAND);
-    result = await verifyProject({
-      project,
-      graph: index.graph,
-      ...(opts.serverUrl !== undefined ? { serverUrl: opts.serverUrl } : {}),
-      ...(opts.from !== undefined ? { from: opts.from } : {}),
-      ...(opts.to !== undefined ? { to: opts.to } : {}),
-      ...(alembicCommand ? { alembicCommand } : {}),
-      signal: controller.signal,
-      onProgress: (line) => err(`verify: ${line}\n`),
-    });
+    result = await interruptible(
+      (signal) =>
+        verifyProject({
+          project,
+          graph: index.graph,
+          ...(opts.serverUrl !== undefined ? { serverUrl: opts.serverUrl } : {}),
+          ...(opts.from !== undefined ? { from: opts.from } : {}),
+          ...(opts.to !== undefined ? { to: opts.to } : {}),
+          ...(alembicCommand ? { alembicCommand } : {}),
+          signal,
+          onProgress: (line) => err(`verify: ${line}\n`),
+        }),
+      () => {
+        interrupted = true;
+        err('alembic-migrations: cancelling: stopping alembic and removing the throwaway database\n');
+      },
+    );
   } catch (e) {
     if (e instanceof VerifyError || e instanceof RevisionNotFoundError || e instanceof SetupError) {
       err(`alembic-migrations: ${e.message}\n`);
       return 2;
     }
     throw e;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
 
   const findings = result.revisions.flatMap((r) => r.findings);
-  const cancelled = result.cancelled || controller.signal.aborted;
+  const cancelled = result.cancelled || interrupted;
   if (opts.format === 'json') {
     out(
       JSON.stringify(
@@ -122,38 +121,33 @@ export async function runSchema(
   out: (s: string) => void,
   err: (s: string) => void,
 ): Promise<number> {
-  const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    const alembicCommand = alembicCommandFromEnv(process.env.ALEMBIC_COMMAND);
-    const r = await schemaAtRevision({
-      project,
-      graph: ProjectIndex.load(project).graph,
-      revision: opts.revision,
-      ...(opts.serverUrl !== undefined ? { serverUrl: opts.serverUrl } : {}),
-      ...(alembicCommand ? { alembicCommand } : {}),
-      signal: controller.signal,
-      onProgress: (line) => err(`schema: ${line}\n`),
-    });
-    if ('failed' in r) {
-      err(`alembic-migrations: the upgrade to ${r.revision} failed: ${r.failed}\n`);
-      return 1;
+  return interruptible(async (signal) => {
+    try {
+      const alembicCommand = alembicCommandFromEnv(process.env.ALEMBIC_COMMAND);
+      const r = await schemaAtRevision({
+        project,
+        graph: ProjectIndex.load(project).graph,
+        revision: opts.revision,
+        ...(opts.serverUrl !== undefined ? { serverUrl: opts.serverUrl } : {}),
+        ...(alembicCommand ? { alembicCommand } : {}),
+        signal,
+        onProgress: (line) => err(`schema: ${line}\n`),
+      });
+      if ('failed' in r) {
+        err(`alembic-migrations: the upgrade to ${r.revision} failed: ${r.failed}\n`);
+        return 1;
+      }
+      if (opts.format === 'json') out(JSON.stringify({ project: project.name, revision: r.revision, schema: r.snapshot }, null, 2) + '\n');
+      else out(snapshotToSql(r.snapshot, `${project.name} at revision ${r.revision} (alembic-migrations schema; for reading, not for restoring)`));
+      return 0;
+    } catch (e) {
+      if (e instanceof VerifyError || e instanceof SetupError) {
+        err(`alembic-migrations: ${e.message}\n`);
+        return 2;
+      }
+      throw e;
     }
-    if (opts.format === 'json') out(JSON.stringify({ project: project.name, revision: r.revision, schema: r.snapshot }, null, 2) + '\n');
-    else out(snapshotToSql(r.snapshot, `${project.name} at revision ${r.revision} (alembic-migrations schema; for reading, not for restoring)`));
-    return 0;
-  } catch (e) {
-    if (e instanceof VerifyError || e instanceof SetupError) {
-      err(`alembic-migrations: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }
 
 export interface DriftCliOptions {
@@ -166,50 +160,45 @@ export interface DriftCliOptions {
 
 /** `drift`: exit 0 no drift, 1 drift, 2 could not compare. */
 export async function runDrift(project: AlembicProject, opts: DriftCliOptions, out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  let secrets: string[] = [];
-  try {
-    const { pg: live, where } = await liveDatabase(project, { ...opts.run, ...(opts.databaseUrl !== undefined ? { databaseUrl: opts.databaseUrl } : {}) });
-    secrets = live.password ? [live.password] : [];
-    const alembicCommand = alembicCommandFromEnv(process.env.ALEMBIC_COMMAND);
-    const r = await driftOf({
-      project,
-      graph: ProjectIndex.load(project).graph,
-      live,
-      versionTable: opts.run.versionTable,
-      ...(opts.run.versionTableSchema ? { versionTableSchema: opts.run.versionTableSchema } : {}),
-      ...(opts.serverUrl !== undefined ? { serverUrl: opts.serverUrl } : {}),
-      ...(alembicCommand ? { alembicCommand } : {}),
-      signal: controller.signal,
-      onProgress: (line) => err(`drift: ${line}\n`),
-    });
-    const at = r.current.length ? r.current.join(', ') : 'base';
-    if (opts.format === 'json')
-      out(
-        JSON.stringify(
-          { project: project.name, database: where, revisions: r.current, differences: r.differences.map((d) => ({ ...d, message: describeDrift(d) })) },
-          null,
-          2,
-        ) + '\n',
+  return interruptible(async (signal) => {
+    let secrets: string[] = [];
+    try {
+      const { pg: live, where } = await liveDatabase(project, { ...opts.run, ...(opts.databaseUrl !== undefined ? { databaseUrl: opts.databaseUrl } : {}) });
+      secrets = live.password ? [live.password] : [];
+      const alembicCommand = alembicCommandFromEnv(process.env.ALEMBIC_COMMAND);
+      const r = await driftOf({
+        project,
+        graph: ProjectIndex.load(project).graph,
+        live,
+        versionTable: opts.run.versionTable,
+        ...(opts.run.versionTableSchema ? { versionTableSchema: opts.run.versionTableSchema } : {}),
+        ...(opts.serverUrl !== undefined ? { serverUrl: opts.serverUrl } : {}),
+        ...(alembicCommand ? { alembicCommand } : {}),
+        signal,
+        onProgress: (line) => err(`drift: ${line}\n`),
+      });
+      const at = r.current.length ? r.current.join(', ') : 'base';
+      if (opts.format === 'json')
+        out(
+          JSON.stringify(
+            { project: project.name, database: where, revisions: r.current, differences: r.differences.map((d) => ({ ...d, message: describeDrift(d) })) },
+            null,
+            2,
+          ) + '\n',
+        );
+      else for (const d of r.differences) out(`${describeDrift(d)}\n`);
+      err(
+        r.differences.length
+          ? `${r.differences.length} difference${r.differences.length === 1 ? '' : 's'} between ${where} and the migrations at ${at}\n`
+          : `no drift: ${where} matches the migrations at ${at}\n`,
       );
-    else for (const d of r.differences) out(`${describeDrift(d)}\n`);
-    err(
-      r.differences.length
-        ? `${r.differences.length} difference${r.differences.length === 1 ? '' : 's'} between ${where} and the migrations at ${at}\n`
-        : `no drift: ${where} matches the migrations at ${at}\n`,
-    );
-    return r.differences.length ? 1 : 0;
-  } catch (e) {
-    if (e instanceof VerifyError || e instanceof SetupError) {
-      err(`alembic-migrations: ${redactText(e.message, secrets)}\n`);
-      return 2;
+      return r.differences.length ? 1 : 0;
+    } catch (e) {
+      if (e instanceof VerifyError || e instanceof SetupError) {
+        err(`alembic-migrations: ${redactText(e.message, secrets)}\n`);
+        return 2;
+      }
+      throw e;
     }
-    throw e;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }

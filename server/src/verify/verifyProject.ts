@@ -15,8 +15,8 @@ import type { RevisionGraph } from '../alembic/revisionGraph';
 import { parseIni } from '../shared/iniFile';
 import { buildAlembicInvocation, type AlembicAction } from '../shared/alembicCli/alembicArgv';
 import { runProcess } from '../shared/alembicCli/processRunner';
-import { chooseAlembic, type AlembicChoice } from '../shared/alembicCli/interpreter';
-import { interpreterFacts } from '../shared/alembicCli/localTools';
+import type { AlembicChoice } from '../shared/alembicCli/interpreter';
+import { projectAlembic } from '../shared/alembicCli/localTools';
 import { findProbeScript, TargetProbe } from '../shared/alembicCli/targetProbe';
 import { describeTarget, sameDatabase, type AlembicTarget } from '../shared/alembicCli/alembicTarget';
 import { readSchemaSnapshot, type SchemaSnapshot } from '../shared/schemaSnapshot';
@@ -100,9 +100,7 @@ export async function withAlembicSession<T>(req: SessionRequest, body: (session:
   if (!project.iniFile) throw new VerifyError(`${project.configFile}: verify runs alembic with an alembic.ini, and this project has none`);
   const say = req.onProgress ?? (() => undefined);
   const env = process.env;
-  const alembic: AlembicChoice = req.alembicCommand?.length
-    ? { argv: req.alembicCommand, source: 'setting', why: `ALEMBIC_COMMAND (${req.alembicCommand.join(' ')})` }
-    : chooseAlembic(interpreterFacts({ command: [], dirs: [project.rootDir, process.cwd()], pathVar: env.PATH }));
+  const alembic: AlembicChoice = projectAlembic(project.rootDir, env.PATH, req.alembicCommand);
   say(`alembic: ${alembic.why}`);
 
   const cleanups: Array<() => Promise<void>> = [];

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { VIRTUALENV_NAMES, type InterpreterFacts } from './interpreter';
+import { VIRTUALENV_NAMES, chooseAlembic, type AlembicChoice, type InterpreterFacts } from './interpreter';
 
 function isExecutableFile(f: string): boolean {
   try {
@@ -90,4 +90,32 @@ export function mainCheckoutOf(dir: string): string | undefined {
     at = up;
   }
   return undefined;
+}
+
+/**
+ * The alembic a command-line run uses for a project: `command` (ALEMBIC_COMMAND) when given,
+ * else the first found of the project's virtualenv, the current folder's, the main checkout's
+ * (in a linked worktree), then `alembic` on `pathVar`.
+ */
+export function projectAlembic(rootDir: string, pathVar: string | undefined, command?: string[]): AlembicChoice {
+  if (command?.length) return { argv: command, source: 'setting', why: `ALEMBIC_COMMAND (${command.join(' ')})` };
+  const main = mainCheckoutOf(rootDir);
+  // The project's folder and those above it within its repository (a `.venv` at the repository
+  // root serves a project in a subfolder), the current folder, then the same in the main checkout.
+  const dirs = [...upToRepositoryRoot(rootDir), process.cwd(), ...(main ? upToRepositoryRoot(main) : [])].filter((d, i, all) => all.indexOf(d) === i);
+  return chooseAlembic(interpreterFacts({ command: [], dirs, pathVar }));
+}
+
+/** `dir` and its parents up to the one holding `.git` (just `dir` outside a repository). */
+function upToRepositoryRoot(dir: string): string[] {
+  const out: string[] = [];
+  let at = path.resolve(dir);
+  for (let depth = 0; depth < 40; depth++) {
+    out.push(at);
+    if (fs.existsSync(path.join(at, '.git'))) return out;
+    const parent = path.dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  return [path.resolve(dir)];
 }
