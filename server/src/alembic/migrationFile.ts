@@ -47,6 +47,12 @@ function codingCookie(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
+/** True when the first two lines declare no encoding, or UTF-8. */
+function utf8OrUndeclared(bytes: Uint8Array): boolean {
+  const declared = codingCookie(bytes);
+  return declared === undefined || pythonCodec(declared) === 'utf-8';
+}
+
 /** Line (1-based) and value of the first byte that is not valid UTF-8. */
 function firstBadUtf8(bytes: Uint8Array): { line: number; byte: number } {
   let line = 1;
@@ -255,9 +261,9 @@ export function migrationFromBytes(file: string, versionLocation: string, bytes:
   if (bytes.length > MAX_MIGRATION_BYTES)
     return unreadable(file, versionLocation, undefined, `file is larger than the ${MAX_MIGRATION_BYTES / 1048576} MB a migration can be`);
   if (looksBinary(bytes)) return unreadable(file, versionLocation, undefined, 'the file is binary, not Python source');
-  // The usual file: a docstring first (so no BOM, no coding line), valid UTF-8. Only its head
-  // is decoded; the fast path reads it.
-  if (bytes[0] === 0x22 && isUtf8(bytes)) {
+  // The usual file: valid UTF-8, no BOM, no coding line naming another encoding. Only its
+  // head is decoded; the fast path reads it.
+  if (bytes[0] !== 0xef && isUtf8(bytes) && utf8OrUndeclared(bytes)) {
     const end = headEndOf(bytes);
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
     const quick = end < 0 ? undefined : quickHead(buf.toString('utf8', 0, end));

@@ -33,7 +33,8 @@ export interface QuickFacts {
   clean: boolean;
   /** The text through the last declaration's line (not keeping the file's text alive). */
   head: string;
-  /** Offset of the docstring's closing quotes in `head`. */
+  /** Offsets of the docstring's opening and closing quotes in `head` (-1 without one). */
+  docOpen: number;
   docClose: number;
   /** Where the docstring's first `Create Date:` value is in `head` (-1 when there is none). */
   dateStart: number;
@@ -50,14 +51,16 @@ const LIT = `'[^'\\\\\\n\\r]*'|"[^"\\\\\\n\\r]*"`;
  * bracket or backslash before its comment that does not start with a declaration's name.
  */
 const PLAIN_LINES = /(?:(?!(?:revision|down_revision|branch_labels|depends_on)(?![A-Za-z0-9_\u0080-\uffff]))[^'"()[\]{}\\#\n\r]*(?:#[^\n\r]*)?\n)*/y;
-/** One declaration on one line: name, optional annotation (names, dots, commas, square brackets), a literal value, an optional comment. */
+/** One declaration on one line: name, optional annotation (names, dots, commas, `|`, square brackets), a literal value, an optional comment. */
 const DECL = new RegExp(
-  `(revision|down_revision|branch_labels|depends_on)[ \\t]*(?::([\\w. \\t,[\\]]*))?=[ \\t]*(None|${LIT}|\\([ \\t]*\\)|\\[[ \\t]*\\]|\\([^()[\\]\\n\\r#\\\\]*\\)|\\[[^()[\\]\\n\\r#\\\\]*\\]|(?:${LIT})(?:[ \\t]*,[ \\t]*(?:${LIT}))*[ \\t]*,?)[ \\t]*(?:#[^\\n\\r]*)?(?:\\n|$)`,
+  `(revision|down_revision|branch_labels|depends_on)[ \\t]*(?::([\\w. \\t,|[\\]]*))?=[ \\t]*(None|${LIT}|\\([ \\t]*\\)|\\[[ \\t]*\\]|\\([^()[\\]\\n\\r#\\\\]*\\)|\\[[^()[\\]\\n\\r#\\\\]*\\]|(?:${LIT})(?:[ \\t]*,[ \\t]*(?:${LIT}))*[ \\t]*,?)[ \\t]*(?:#[^\\n\\r]*)?(?:\\n|$)`,
   'y',
 );
 /** A bracketed list's inside: literals separated by commas, an optional trailing comma. */
 const ITEMS = new RegExp(`^[ \\t]*(?:(?:${LIT})[ \\t]*(?:,[ \\t]*(?:${LIT})[ \\t]*)*,?[ \\t]*)?$`);
 const ITEM = /'([^'\\\n\r]*)'|"([^"\\\n\r]*)"/g;
+/** Blank and comment-only lines. */
+const LEADING = /(?:[ \t\f]*(?:#[^\n\r]*)?\n)*/y;
 const AFTER_DOCSTRING = /^[ \t\f]*(?:#.*)?$/;
 const HEADER_LINE = /^[ \t]*(Revision ID|Revises|Create Date)[ \t]*:[ \t]*(.*?)[ \t\r]*$/gim;
 const HEADER_ID = /[^\s,()[\]'"]+/g;
@@ -99,12 +102,15 @@ const continuesName = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 &
 
 /**
  * Where the head ends: after the line of the last line-start declaration name (a superset of
- * where declarations can be: the scanner reads no further), or -1 when no line starts with one.
+ * where declarations can be: the scanner reads no further), or -1 when no line starts with one
+ * or the text has a carriage return.
  * `source` is the text, or its UTF-8 bytes (the names are ASCII: the offsets are bytes then).
  */
 export function headEndOf(source: string | Uint8Array): number {
   const bytes = typeof source === 'string' ? undefined : Buffer.isBuffer(source) ? source : Buffer.from(source.buffer, source.byteOffset, source.length);
   const at = (i: number): number => (bytes ? bytes[i] : (source as string).charCodeAt(i));
+  // A carriage return starts a line for the scanner too (and CRLF files are not read here at all).
+  if (bytes ? bytes.indexOf(13) >= 0 : (source as string).indexOf('\r') >= 0) return -1;
   // The newline before the last such line.
   let lastNl = -1;
   for (let k = 0; k < NEEDLES.length; k++) {
@@ -126,7 +132,7 @@ export function headEndOf(source: string | Uint8Array): number {
 
 /** The fast facts of a migration's text, or undefined when the full scanner must read it. */
 export function quickFacts(text: string): QuickFacts | undefined {
-  if (text.charCodeAt(0) !== 34) return undefined;
+  if (text.charCodeAt(0) === 0xfeff) return undefined;
   const end = headEndOf(text);
   if (end < 0) return undefined;
   // The kept head is a copy, so nothing keeps the whole text alive.
@@ -139,26 +145,46 @@ export function quickFacts(text: string): QuickFacts | undefined {
  */
 export function quickHead(head: string): QuickFacts | undefined {
   const headEnd = head.length;
-  // The docstring: the first thing in the file, no escapes or carriage returns in it.
-  if (head.charCodeAt(0) !== 34 || !head.startsWith('"""')) return undefined;
-  const close = head.indexOf('"""', 3);
-  if (close < 0) return undefined;
-  const docEnd = head.indexOf('\n', close + 3);
-  // A line after the docstring's must start with a declaration's name.
-  if (docEnd < 0 || docEnd + 1 >= headEnd) return undefined;
-  const body = head.slice(3, close);
-  if (body.indexOf('\\') >= 0 || body.indexOf('\r') >= 0) return undefined;
-  // Nothing but a comment after it: `"""…""" + x` or `"""…"""; x` is no docstring statement, or not one this reads.
-  if (!AFTER_DOCSTRING.test(head.slice(close + 3, docEnd))) return undefined;
+  // Blank and comment lines (a licence header, a coding line) may come first.
+  LEADING.lastIndex = 0;
+  LEADING.exec(head);
+  const first = LEADING.lastIndex;
+  // The docstring, when the first statement is one: no escapes or carriage returns in it.
+  let docOpen = -1;
+  let close = -1;
+  let body = '';
+  let p = first;
+  if (head.startsWith('"""', first)) {
+    docOpen = first;
+    close = head.indexOf('"""', first + 3);
+    if (close < 0) return undefined;
+    const docEnd = head.indexOf('\n', close + 3);
+    // A line after the docstring's must start with a declaration's name.
+    if (docEnd < 0 || docEnd + 1 >= headEnd) return undefined;
+    body = head.slice(first + 3, close);
+    if (body.indexOf('\\') >= 0 || body.indexOf('\r') >= 0) return undefined;
+    // Nothing but a comment after it: `"""…""" + x` or `"""…"""; x` is no docstring statement, or not one this reads.
+    if (!AFTER_DOCSTRING.test(head.slice(close + 3, docEnd))) return undefined;
+    p = docEnd + 1;
+  }
 
   let rev: Value | undefined, down: Value | undefined, labels: Value | undefined, deps: Value | undefined;
   let revAt = -1;
-  let p = docEnd + 1;
   for (;;) {
     PLAIN_LINES.lastIndex = p;
     PLAIN_LINES.exec(head);
     p = PLAIN_LINES.lastIndex;
     if (p >= headEnd) break;
+    // A string statement of its own (a docstring placed after the imports): skipped whole, as
+    // the scanner skips it.
+    if (head.startsWith('"""', p)) {
+      const end = head.indexOf('"""', p + 3);
+      const nl = end < 0 ? -1 : head.indexOf('\n', end + 3);
+      if (nl < 0 || head.slice(p, end).indexOf('\\') >= 0 || head.slice(p, end).indexOf('\r') >= 0 || !AFTER_DOCSTRING.test(head.slice(end + 3, nl)))
+        return undefined;
+      p = nl + 1;
+      continue;
+    }
     DECL.lastIndex = p;
     const m = DECL.exec(head);
     if (!m || (m[2] !== undefined && !balanced(m[2]))) return undefined;
@@ -193,7 +219,7 @@ export function quickHead(head: string): QuickFacts | undefined {
     if (key === 'create date') {
       if (dateStart < 0) {
         // The value starts after the colon and the blanks that follow it (as parseHeader reads it).
-        dateStart = 3 + m.index + m[0].indexOf(':') + 1;
+        dateStart = docOpen + 3 + m.index + m[0].indexOf(':') + 1;
         while (head.charCodeAt(dateStart) === 32 || head.charCodeAt(dateStart) === 9) dateStart++;
         dateEnd = dateStart + m[2].length;
       }
@@ -220,6 +246,7 @@ export function quickHead(head: string): QuickFacts | undefined {
     kinds: kind(down) + kind(labels) + kind(deps),
     clean,
     head,
+    docOpen,
     docClose: close,
     dateStart,
     dateEnd,
@@ -233,7 +260,7 @@ export function quickHead(head: string): QuickFacts | undefined {
 
 /** The whole docstring, stripped (Alembic's `Script.longdoc`). */
 export function quickLongMessage(q: QuickFacts): string {
-  return q.head.slice(3, q.docClose).trim();
+  return q.docOpen < 0 ? '' : q.head.slice(q.docOpen + 3, q.docClose).trim();
 }
 
 /** The docstring up to its first blank line (Alembic's `Script.doc`). */
