@@ -50,18 +50,20 @@ const LIT = `'[^'\\\\\\n\\r]*'|"[^"\\\\\\n\\r]*"`;
  * Any number of lines the scanner passes over whole: blank, a comment, or code with no quote,
  * bracket or backslash before its comment that does not start with a declaration's name.
  */
-const PLAIN_LINES = /(?:(?!(?:revision|down_revision|branch_labels|depends_on)(?![A-Za-z0-9_\u0080-\uffff]))[^'"()[\]{}\\#\n\r]*(?:#[^\n\r]*)?\n)*/y;
+const PLAIN_LINES = /(?:(?!(?:revision|down_revision|branch_labels|depends_on)(?![A-Za-z0-9_\u0080-\uffff]))[^'"()[\]{}\\#\n\r]*(?:#[^\n\r]*)?\r?\n)*/y;
 /** One declaration on one line: name, optional annotation (names, dots, commas, `|`, square brackets), a literal value, an optional comment. */
 const DECL = new RegExp(
-  `(revision|down_revision|branch_labels|depends_on)[ \\t]*(?::([\\w. \\t,|[\\]]*))?=[ \\t]*(None|${LIT}|\\([ \\t]*\\)|\\[[ \\t]*\\]|\\([^()[\\]\\n\\r#\\\\]*\\)|\\[[^()[\\]\\n\\r#\\\\]*\\]|(?:${LIT})(?:[ \\t]*,[ \\t]*(?:${LIT}))*[ \\t]*,?)[ \\t]*(?:#[^\\n\\r]*)?(?:\\n|$)`,
+  `(revision|down_revision|branch_labels|depends_on)[ \\t]*(?::([\\w. \\t,|[\\]]*))?=[ \\t]*(None|${LIT}|\\([ \\t]*\\)|\\[[ \\t]*\\]|\\([^()[\\]\\n\\r#\\\\]*\\)|\\[[^()[\\]\\n\\r#\\\\]*\\]|(?:${LIT})(?:[ \\t]*,[ \\t]*(?:${LIT}))*[ \\t]*,?)[ \\t]*(?:#[^\\n\\r]*)?(?:\\r?\\n|$)`,
   'y',
 );
 /** A bracketed list's inside: literals separated by commas, an optional trailing comma. */
 const ITEMS = new RegExp(`^[ \\t]*(?:(?:${LIT})[ \\t]*(?:,[ \\t]*(?:${LIT})[ \\t]*)*,?[ \\t]*)?$`);
 const ITEM = /'([^'\\\n\r]*)'|"([^"\\\n\r]*)"/g;
 /** Blank and comment-only lines. */
-const LEADING = /(?:[ \t\f]*(?:#[^\n\r]*)?\n)*/y;
-const AFTER_DOCSTRING = /^[ \t\f]*(?:#.*)?$/;
+const LEADING = /(?:[ \t\f]*(?:#[^\n\r]*)?\r?\n)*/y;
+const AFTER_DOCSTRING = /^[ \t\f]*(?:#[^\n\r]*)?\r?$/;
+/** A carriage return that does not end a CRLF line end (the scanner starts a line there). */
+const LONE_CR = /\r(?!\n)/;
 const HEADER_LINE = /^[ \t]*(Revision ID|Revises|Create Date)[ \t]*:[ \t]*(.*?)[ \t\r]*$/gim;
 const HEADER_ID = /[^\s,()[\]'"]+/g;
 const ILLEGAL = /[@\-+:\s]/;
@@ -96,6 +98,8 @@ function balanced(annotation: string): boolean {
 /** Declaration names as they start a line. */
 const NEEDLES = ['\nrevision', '\ndown_revision', '\nbranch_labels', '\ndepends_on'];
 const BYTE_NEEDLES = NEEDLES.map((n) => Buffer.from(n, 'latin1'));
+const CR_NEEDLES = NEEDLES.map((n) => `\r${n.slice(1)}`);
+const BYTE_CR_NEEDLES = CR_NEEDLES.map((n) => Buffer.from(n, 'latin1'));
 
 /** A character or byte that continues an identifier (ASCII word characters, anything non-ASCII). */
 const continuesName = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c >= 128;
@@ -110,7 +114,13 @@ export function headEndOf(source: string | Uint8Array): number {
   const bytes = typeof source === 'string' ? undefined : Buffer.isBuffer(source) ? source : Buffer.from(source.buffer, source.byteOffset, source.length);
   const at = (i: number): number => (bytes ? bytes[i] : (source as string).charCodeAt(i));
   // A carriage return starts a line for the scanner too (and CRLF files are not read here at all).
-  if (bytes ? bytes.indexOf(13) >= 0 : (source as string).indexOf('\r') >= 0) return -1;
+  // CRLF line ends are read like LF; a lone one before a declaration's name is left to the scanner.
+  if (bytes ? bytes.indexOf(13) >= 0 : (source as string).indexOf('\r') >= 0) {
+    for (let k = 0; k < NEEDLES.length; k++) {
+      const cr = bytes ? bytes.lastIndexOf(BYTE_CR_NEEDLES[k]) : (source as string).lastIndexOf(CR_NEEDLES[k]);
+      if (cr >= 0) return -1;
+    }
+  }
   // The newline before the last such line.
   let lastNl = -1;
   for (let k = 0; k < NEEDLES.length; k++) {
@@ -162,7 +172,7 @@ export function quickHead(head: string): QuickFacts | undefined {
     // A line after the docstring's must start with a declaration's name.
     if (docEnd < 0 || docEnd + 1 >= headEnd) return undefined;
     body = head.slice(first + 3, close);
-    if (body.indexOf('\\') >= 0 || body.indexOf('\r') >= 0) return undefined;
+    if (body.indexOf('\\') >= 0 || LONE_CR.test(body)) return undefined;
     // Nothing but a comment after it: `"""…""" + x` or `"""…"""; x` is no docstring statement, or not one this reads.
     if (!AFTER_DOCSTRING.test(head.slice(close + 3, docEnd))) return undefined;
     p = docEnd + 1;
@@ -180,7 +190,7 @@ export function quickHead(head: string): QuickFacts | undefined {
     if (head.startsWith('"""', p)) {
       const end = head.indexOf('"""', p + 3);
       const nl = end < 0 ? -1 : head.indexOf('\n', end + 3);
-      if (nl < 0 || head.slice(p, end).indexOf('\\') >= 0 || head.slice(p, end).indexOf('\r') >= 0 || !AFTER_DOCSTRING.test(head.slice(end + 3, nl)))
+      if (nl < 0 || head.slice(p, end).indexOf('\\') >= 0 || LONE_CR.test(head.slice(p, end)) || !AFTER_DOCSTRING.test(head.slice(end + 3, nl)))
         return undefined;
       p = nl + 1;
       continue;
@@ -260,7 +270,12 @@ export function quickHead(head: string): QuickFacts | undefined {
 
 /** The whole docstring, stripped (Alembic's `Script.longdoc`). */
 export function quickLongMessage(q: QuickFacts): string {
-  return q.docOpen < 0 ? '' : q.head.slice(q.docOpen + 3, q.docClose).trim();
+  return q.docOpen < 0
+    ? ''
+    : q.head
+        .slice(q.docOpen + 3, q.docClose)
+        .replace(/\r\n/g, '\n')
+        .trim();
 }
 
 /** The docstring up to its first blank line (Alembic's `Script.doc`). */
