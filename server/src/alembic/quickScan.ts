@@ -2,12 +2,14 @@
  * The index's fast path: what the graph, its problems and its views read of a migration
  * (the four declarations' values, the message, the header's `Create Date`, where the revision
  * id is), from regular expressions run over the file's head, without building the scanner's
- * ranges. It accepts only the shape Alembic's templates write: the docstring first, then
- * one-line statements with no multi-line strings, backslashes or brackets left open before
- * the last declaration, each declaration one literal on its own line. Anything else is left
- * to the full scanner (`undefined`), so the fast path never has to be right about odd files:
- * it has to agree with scanMigration on the files it accepts (test/conformance/quickScan.test.ts
- * checks every migration of the test corpora, and random edits of them).
+ * ranges. It accepts the shapes Alembic's templates and real projects write: comment lines
+ * (a licence) and a triple-quoted docstring first or after the imports, then one-line
+ * statements with no strings, backslashes or brackets left open before the last declaration,
+ * each declaration one literal on its own line (annotated or not), LF or CRLF line ends.
+ * Anything else is left to the full scanner (`undefined`), so the fast path never has to be
+ * right about odd files: it has to agree with scanMigration on the files it accepts
+ * (test/unit/quickScan.test.ts checks every migration of the test corpora, generated variants
+ * and random edits of them).
  *
  * `head` is the text through the last declaration's line: scanMigration(head) gives the same
  * declarations as scanMigration(text), since the scanner stops after that line too. The index
@@ -107,14 +109,14 @@ const continuesName = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 &
 /**
  * Where the head ends: after the line of the last line-start declaration name (a superset of
  * where declarations can be: the scanner reads no further), or -1 when no line starts with one
- * or the text has a carriage return.
+ * or a carriage return stands right before a name.
  * `source` is the text, or its UTF-8 bytes (the names are ASCII: the offsets are bytes then).
  */
 export function headEndOf(source: string | Uint8Array): number {
   const bytes = typeof source === 'string' ? undefined : Buffer.isBuffer(source) ? source : Buffer.from(source.buffer, source.byteOffset, source.length);
   const at = (i: number): number => (bytes ? bytes[i] : (source as string).charCodeAt(i));
-  // A carriage return starts a line for the scanner too (and CRLF files are not read here at all).
-  // CRLF line ends are read like LF; a lone one before a declaration's name is left to the scanner.
+  // CRLF line ends are read like LF; a carriage return right before a declaration's name starts
+  // a line for the scanner that this search would miss: such a file is left to the scanner.
   if (bytes ? bytes.indexOf(13) >= 0 : (source as string).indexOf('\r') >= 0) {
     for (let k = 0; k < NEEDLES.length; k++) {
       const cr = bytes ? bytes.lastIndexOf(BYTE_CR_NEEDLES[k]) : (source as string).lastIndexOf(CR_NEEDLES[k]);
