@@ -207,3 +207,29 @@ test('before an upgrade: the flagged operation, its table’s live size (100,000
     'nothing flagged: no question',
   );
 });
+
+test('stopping the blocker watch while it is connecting leaves no session and no open socket', async () => {
+  // Found by CI: a run that ended while the watch's tick was still connecting left that
+  // connection open, and the CLI process never exited.
+  const p = parseDatabaseUrl(pg.url);
+  const target = p.kind === 'ok' ? p.pg : {};
+  const sockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+  const before = sockets();
+  for (let i = 0; i < 30; i++) {
+    const watch = new BlockerWatch(target, `stop-race-${i}`, () => undefined, 0);
+    watch.start();
+    // Stop at a different point of the first tick each time: before, while and after connecting.
+    await new Promise((r) => setTimeout(r, i % 10));
+    await watch.stop();
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(sockets(), before, 'every connection the watches opened is closed');
+  const c = new Client(pg.config);
+  await c.connect();
+  try {
+    const left = await c.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE 'stop-race-%'");
+    assert.equal(Number(left.rows[0].n), 0, 'no session of a stopped watch is left');
+  } finally {
+    await c.end();
+  }
+});

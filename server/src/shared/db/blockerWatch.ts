@@ -85,6 +85,8 @@ export class BlockerWatch {
   private client: Client | undefined;
   private last: string | undefined;
   private stopped = false;
+  /** The tick under way (connecting or querying), for stop() to wait on. */
+  private inflight: Promise<void> | undefined;
 
   constructor(
     private readonly pg: PgConnectionOptions,
@@ -112,14 +114,19 @@ export class BlockerWatch {
         await this.client?.end().catch(() => undefined);
         this.client = undefined;
       }
-      if (!this.stopped) this.timer = setTimeout(() => void tick(), this.intervalMs);
+      if (!this.stopped) this.timer = setTimeout(run, this.intervalMs);
     };
-    this.timer = setTimeout(() => void tick(), this.intervalMs);
+    const run = (): void => {
+      this.inflight = tick().finally(() => (this.inflight = undefined));
+    };
+    this.timer = setTimeout(run, this.intervalMs);
   }
 
+  /** Stops polling and closes the watch's connection (after a tick under way: it may be connecting). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.inflight;
     await this.client?.end().catch(() => undefined);
     this.client = undefined;
   }
