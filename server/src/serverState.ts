@@ -118,6 +118,9 @@ export class ServerState implements HandlerContext {
     return this.workspace.folderOfProject(p.project.id) ?? p.project.rootDir;
   }
 
+  /** Projects read at start-up whose files are signed after the first graph (signStartupFiles). */
+  private toSign: Array<{ index: ProjectIndex; readSince: number }> = [];
+
   async start(): Promise<void> {
     // The parsers are only needed for lint: they load after the index, so their start-up
     // (wasm instantiation, ~0.1 s of this thread) does not delay the first graph answers.
@@ -138,6 +141,7 @@ export class ServerState implements HandlerContext {
     await Promise.race([this.readiness.firstGraph, new Promise((r) => setTimeout(r, FIRST_GRAPH_GRACE_MS))]);
     // …and written out: the parsers' start-up would hold the answer in the output queue.
     await this.opts.outputIdle();
+    this.signStartupFiles();
     await loadParsers();
     this.publisher.forgetLint();
     this.publisher.markDirty(this.workspace.allProjects().map((p) => p.project.id));
@@ -162,8 +166,20 @@ export class ServerState implements HandlerContext {
     // Read in slices: requests answered from snapshots go out in between.
     for (const { folder, projects } of found) {
       const indexes: ProjectIndex[] = [];
-      for (const p of projects)
-        indexes.push(await ProjectIndex.loadInSlices(p, { signatures: this.workspace.signatures, listing: listings.get(p.id), pause: this.opts.outputIdle }));
+      for (const p of projects) {
+        // Without a snapshot served for it, the project's first graph comes from this reading:
+        // its files are signed (for the next snapshot) after that graph is out.
+        const signLater = this.workspace.signatures && !this.snapshots?.graph(p.id);
+        const readSince = Date.now();
+        const index = await ProjectIndex.loadInSlices(p, {
+          signatures: this.workspace.signatures,
+          signLater,
+          listing: listings.get(p.id),
+          pause: this.opts.outputIdle,
+        });
+        indexes.push(index);
+        if (signLater) this.toSign.push({ index, readSince });
+      }
       this.publisher.markDirty(this.workspace.addIndexedFolder(folder, indexes));
     }
   }
@@ -282,12 +298,26 @@ export class ServerState implements HandlerContext {
   // ---- snapshots and requests -----------------------------------------------------------
 
   private snapshotSource(): SnapshotSource {
-    return { projects: () => this.workspace.allProjects(), openText: (f) => this.workspace.openText(f) };
+    return {
+      projects: () => {
+        // A save before the start-up files are signed would save none of their signatures.
+        this.signStartupFiles();
+        return this.workspace.allProjects();
+      },
+      openText: (f) => this.workspace.openText(f),
+    };
   }
 
   /** A revision graph was answered (start-up work waiting for the first one may go on). */
   graphAnswered(): void {
     this.readiness.graphAnswered();
+  }
+
+  /** Signs what start-up read without signatures (ProjectIndex.signUnsigned), once. */
+  private signStartupFiles(): void {
+    const all = this.toSign;
+    this.toSign = [];
+    for (const { index, readSince } of all) this.boundary.guard('signing the migrations read at start-up', () => index.signUnsigned(readSince));
   }
 
   /** Saves the graph snapshots that changed (the server is shutting down). */

@@ -4,6 +4,7 @@
  * the graph is rebuilt lazily, once, however many files changed in between (a checkout that
  * touches 1,000 files costs one rebuild).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AlembicProject } from './project';
 import { listMigrationFiles } from './discovery';
@@ -11,6 +12,8 @@ import { RevisionGraph, graphKey } from './revisionGraph';
 import { graphProblems } from './graphProblems';
 import { migrationFromText, readMigrationFile } from './migrationFile';
 import type { MigrationFile, Problem } from './types';
+import { fileSignature } from '../cache/graphSnapshot';
+import { createDateOf, messageOf, revisionRangeOf } from './migrationFacts';
 
 export class ProjectIndex {
   private readonly files = new Map<string, MigrationFile>();
@@ -18,6 +21,8 @@ export class ProjectIndex {
   private problemsCache: Problem[] | undefined;
   /** Bumped on every change that can alter the graph or what it shows. */
   generation = 1;
+  /** Files read at start-up without their signature (`signLater`), until signUnsigned. */
+  private unsigned: MigrationFile[] = [];
 
   /** With `signed`, files read from disk record their signatures (for graph snapshots). */
   private constructor(
@@ -38,18 +43,29 @@ export class ProjectIndex {
    * answering while a large project is read. With `signatures`, every file read from disk
    * records its signature. `listing` is the project's listing when the caller already has
    * it; `pause` is awaited between slices (the server waits there for its output to drain).
+   * With `signLater`, the files are read without their signature (no `fstat` each) and signed
+   * by signUnsigned once the first answers are out; files read afterwards are signed as read.
    * (Reading on libuv's thread pool instead was slower here: 1.3 s against 0.95 s at 5,000.)
    */
   static async loadInSlices(
     project: AlembicProject,
-    opts: { signatures?: boolean; sliceMs?: number; listing?: ReturnType<typeof listMigrationFiles>; pause?: () => Promise<void> } = {},
+    opts: {
+      signatures?: boolean;
+      signLater?: boolean;
+      sliceMs?: number;
+      listing?: ReturnType<typeof listMigrationFiles>;
+      pause?: () => Promise<void>;
+    } = {},
   ): Promise<ProjectIndex> {
     const index = new ProjectIndex(project, !!opts.signatures);
+    const signNow = index.signed && !opts.signLater;
     const sliceMs = opts.sliceMs ?? 4;
     let sliceEnd = performance.now() + sliceMs;
     let n = 0;
     for (const f of opts.listing ?? listMigrationFiles(project)) {
-      index.files.set(f.file, readMigrationFile(f.file, f.versionLocation, { signature: index.signed, regular: f.regular }));
+      const m = readMigrationFile(f.file, f.versionLocation, { signature: signNow, regular: f.regular });
+      index.files.set(f.file, m);
+      if (index.signed && !signNow) index.unsigned.push(m);
       // Short slices: a large answer being written (a graph from a snapshot) drains between them.
       if ((++n & 7) === 0 && performance.now() > sliceEnd) {
         await new Promise((r) => setImmediate(r));
@@ -58,6 +74,34 @@ export class ProjectIndex {
       }
     }
     return index;
+  }
+
+  /**
+   * Signs the files read without their signature (loadInSlices' `signLater`). A file whose
+   * change time is more than a second older than `readSince` (epoch ms, taken before the
+   * reading began) has not changed since it was read: its signature is taken from `stat`. One
+   * that may have (a write during or just before the reading) is read again, and signed when
+   * what the graph shows of it is the same (otherwise its change arrives as a file event and the
+   * re-read then signs it). A file already replaced since is left alone.
+   */
+  signUnsigned(readSince: number): void {
+    const files = this.unsigned;
+    this.unsigned = [];
+    for (const m of files) {
+      if (this.files.get(m.file) !== m || m.signature !== undefined) continue;
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(m.file);
+      } catch {
+        continue;
+      }
+      if (st.ctimeMs < readSince - 1000) {
+        m.signature = fileSignature(st);
+        continue;
+      }
+      const again = readMigrationFile(m.file, m.versionLocation, { signature: true });
+      if (again.signature !== undefined && sameAsShown(m, again)) m.signature = again.signature;
+    }
   }
 
   /** All migration files, in listing order. */
@@ -131,4 +175,11 @@ export class ProjectIndex {
     this.problemsCache = undefined;
     this.generation++;
   }
+}
+
+/** Two readings of a file that give the same graph and show the same in it. */
+function sameAsShown(a: MigrationFile, b: MigrationFile): boolean {
+  if (a.readProblem !== b.readProblem || graphKey(a) !== graphKey(b)) return false;
+  if (a.readProblem) return true;
+  return messageOf(a) === messageOf(b) && createDateOf(a) === createDateOf(b) && JSON.stringify(revisionRangeOf(a)) === JSON.stringify(revisionRangeOf(b));
 }
