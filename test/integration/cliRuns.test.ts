@@ -121,9 +121,13 @@ test('upgrade shows the database and the revisions, needs --yes without a termin
   assert.match(bad.err, /Can't locate revision identified by 'nosuchrev'/);
 });
 
-test('a session holding the table: the CLI run stops at the lock timeout, names the blocker, changes nothing', async () => {
+/**
+ * A project at its first revision, `orders` locked by a session that looks like psql: `fn` runs
+ * while it holds the lock; afterwards the holder must be untouched and nothing applied.
+ */
+async function whileOrdersLocked(prefix: string, fn: (dir: string, env: Record<string, string>, holderPid: number) => Promise<void>): Promise<void> {
   await reset();
-  const dir = tempDir('cli-lock-');
+  const dir = tempDir(prefix);
   writeProject(dir, CHAIN);
   const env = { DATABASE_URL: pg.url };
   const first = await cli(['upgrade', 'a1a100000001', dir, '--yes'], env);
@@ -133,33 +137,32 @@ test('a session holding the table: the CLI run stops at the lock timeout, names 
   try {
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
-    const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-    const r = await cli(['upgrade', 'head', dir, '--yes', '--lock-timeout', '3s'], env);
-    assert.equal(r.code, 1, r.err);
-    assert.match(r.err, /lock timeout: 3s/);
-    assert.match(r.err, new RegExp(`waiting \\d+ s for a lock on \`?orders\`? held by pid ${holderPid} \\(\`?${pg.user}\`?, \`?psql\`?`));
-    assert.match(r.err, /upgrade failed — lock-timeout: /);
-    // The holder was never touched, and nothing was applied.
+    await fn(dir, env, (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+    // The holder was never touched; no session of the run is left waiting on the lock.
     assert.equal((await holder.query<{ one: number }>('SELECT 1 AS one')).rows[0].one, 1);
+    const left = await holder.query<{ n: string }>(
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database() AND wait_event_type = 'Lock'",
+    );
+    assert.equal(Number(left.rows[0].n), 0, 'no session of the run still waits on the lock');
   } finally {
     await holder.query('ROLLBACK').catch(() => undefined);
     await holder.end();
   }
   assert.deepEqual(await versionRows(), ['a1a100000001'], 'the database is unchanged');
+}
+
+test('a session holding the table: the CLI run stops at the lock timeout, names the blocker, changes nothing', async () => {
+  await whileOrdersLocked('cli-lock-', async (dir, env, holderPid) => {
+    const r = await cli(['upgrade', 'head', dir, '--yes', '--lock-timeout', '3s'], env);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /lock timeout: 3s/);
+    assert.match(r.err, new RegExp(`waiting \\d+ s for a lock on \`?orders\`? held by pid ${holderPid} \\(\`?${pg.user}\`?, \`?psql\`?`));
+    assert.match(r.err, /upgrade failed — lock-timeout: /);
+  });
 });
 
 test('Ctrl-C during a lock wait: the CLI stops alembic and its session, the holder untouched, nothing applied', async () => {
-  await reset();
-  const dir = tempDir('cli-sigint-');
-  writeProject(dir, CHAIN);
-  const env = { DATABASE_URL: pg.url };
-  const first = await cli(['upgrade', 'a1a100000001', dir, '--yes'], env);
-  assert.equal(first.code, 0, first.err);
-  const holder = new Client({ ...pg.config, application_name: 'psql' });
-  await holder.connect();
-  try {
-    await holder.query('BEGIN');
-    await holder.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+  await whileOrdersLocked('cli-sigint-', async (dir, env) => {
     const child = spawn(process.execPath, [cliJs, 'upgrade', 'head', dir, '--yes', '--lock-timeout', '60s'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ALEMBIC_COMMAND: '/usr/bin/alembic', ...env },
@@ -180,17 +183,7 @@ test('Ctrl-C during a lock wait: the CLI stops alembic and its session, the hold
     assert.ok(Date.now() - t0 < 15_000, `stopped in ${Date.now() - t0} ms`);
     assert.match(err, /cancelling: stopping alembic and its database sessions/);
     assert.match(err, /upgrade cancelled/);
-    // The holder's transaction is still there; no session of the run is left waiting.
-    assert.equal((await holder.query<{ one: number }>('SELECT 1 AS one')).rows[0].one, 1);
-    const left = await holder.query<{ n: string }>(
-      "SELECT count(*) AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database() AND wait_event_type = 'Lock'",
-    );
-    assert.equal(Number(left.rows[0].n), 0, 'no session of the run still waits on the lock');
-  } finally {
-    await holder.query('ROLLBACK').catch(() => undefined);
-    await holder.end();
-  }
-  assert.deepEqual(await versionRows(), ['a1a100000001'], 'the database is unchanged');
+  });
 });
 
 test('another run holds the migration lock: refused with who holds it, nothing applied', async () => {

