@@ -263,7 +263,8 @@ export function migrationFromBytes(file: string, versionLocation: string, bytes:
   if (looksBinary(bytes)) return unreadable(file, versionLocation, undefined, 'the file is binary, not Python source');
   // The usual file: valid UTF-8, no BOM, no coding line naming another encoding. Only its
   // head is decoded; the fast path reads it.
-  if (bytes[0] !== 0xef && isUtf8(bytes) && utf8OrUndeclared(bytes)) {
+  const plain = bytes[0] !== 0xef && isUtf8(bytes) && utf8OrUndeclared(bytes);
+  if (plain) {
     const end = headEndOf(bytes);
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
     const quick = end < 0 ? undefined : quickHead(buf.toString('utf8', 0, end));
@@ -271,7 +272,8 @@ export function migrationFromBytes(file: string, versionLocation: string, bytes:
   }
   const decoded = decodePythonSource(bytes);
   if (decoded.problem) return unreadable(file, versionLocation, undefined, decoded.problem);
-  return migrationFromText(file, versionLocation, decoded.text);
+  // The fast path already declined the same text: straight to the scanner.
+  return plain ? { file, versionLocation, decls: scanMigration(decoded.text) } : migrationFromText(file, versionLocation, decoded.text);
 }
 
 function unreadable(file: string, versionLocation: string, signature: string | undefined, readProblem: string): MigrationFile {
