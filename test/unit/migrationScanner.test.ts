@@ -6,6 +6,7 @@ import type { DeclValue, MigrationDeclarations } from '../../server/src/alembic/
 import { migrationFromText } from '../../server/src/alembic/migrationFile';
 import { textAt } from '../support/sourceText';
 import { fileProblems } from '../../server/src/alembic/graphProblems';
+import { lintMigration, prepareLinter } from '../../server/src/alembic/lint';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { benchRevisions, migrationSource } from '../support/generateProject';
@@ -137,4 +138,16 @@ test('the fast path equals a full walk on every corpus migration, and on variant
     }
   }
   assert.ok(later > 100, `${later} files read their later revision`);
+});
+
+test('a \\u, \\x or \\U escape without its digits or past Unicode is kept as written, never a crash', async () => {
+  // Python refuses these literals (`C:\users` in a docstring is a truncated \uXXXX escape); the
+  // scanner, the full parse and the lint read on instead of throwing "Invalid code point NaN".
+  const text = `"""fix paths in C:\\users\\x and \\UFFFFFFFF\n\nRevision ID: a1\n"""\nrevision = 'a1'\ndown_revision = None\n\ndef upgrade():\n    op.execute("UPDATE t SET p = 'C:\\users\\UFFFFFFFF'")\n`;
+  const decls = scanMigration(text);
+  assert.equal(decls.message, 'fix paths in C:\\users\\x and \\UFFFFFFFF');
+  const parsed = await parseMigration(text);
+  assert.equal(parsed.decls.revision?.value.kind, 'strings');
+  await prepareLinter();
+  assert.ok(Array.isArray(lintMigration(parsed, '/p/versions/a1.py')));
 });

@@ -24,9 +24,14 @@ export function decodePythonStringBody(body: string, raw: boolean): string {
   return body.replace(/\\(N\{[^}]*\}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|[\s\S])/g, (all, e: string) => {
     if (e in SIMPLE_ESCAPES) return SIMPLE_ESCAPES[e];
     const c = e[0];
-    if (c === 'x' || c === 'u' || c === 'U') return String.fromCodePoint(parseInt(e.slice(1), 16));
+    if ((c === 'x' || c === 'u' || c === 'U') && e.length > 1) {
+      const code = parseInt(e.slice(1), 16);
+      // Beyond Unicode (`\UFFFFFFFF`) Python refuses the literal; keep the source text.
+      return code <= 0x10ffff ? String.fromCodePoint(code) : all;
+    }
     if (c >= '0' && c <= '7') return String.fromCodePoint(parseInt(e, 8));
-    // \N{NAME} and unknown escapes: Python keeps unknown escapes verbatim; named characters
+    // \N{NAME}, unknown escapes and a \x, \u or \U without its digits (`C:\users`: Python
+    // refuses the file): Python keeps unknown escapes verbatim; named characters
     // cannot be resolved without the Unicode name table, so keep the source text.
     return all;
   });

@@ -84,7 +84,13 @@ export function decodePythonString(source: string, pieces: StringPiece[]): Decod
         continue;
       }
       const hex = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
-      if (hex && /^[0-9a-fA-F]+$/.test(source.slice(i + 2, i + 2 + hex)) && i + 2 + hex <= bodyEnd) {
+      // (Past U+10FFFF, `\UFFFFFFFF`, Python refuses the literal: kept as written like an unknown escape.)
+      if (
+        hex &&
+        /^[0-9a-fA-F]+$/.test(source.slice(i + 2, i + 2 + hex)) &&
+        i + 2 + hex <= bodyEnd &&
+        parseInt(source.slice(i + 2, i + 2 + hex), 16) <= 0x10ffff
+      ) {
         push(String.fromCodePoint(parseInt(source.slice(i + 2, i + 2 + hex), 16)), i);
         i += 2 + hex;
         continue;
