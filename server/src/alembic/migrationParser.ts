@@ -9,7 +9,8 @@ import type { DeclValue, MigrationDeclarations, Range, StringRef } from './types
 import { makeStringRef, readDocstring, scanMigration } from './migrationScanner';
 import { LineIndex, type StringPiece } from '../text/sourceText';
 import { decodePythonStringBody } from './pythonLiteral';
-import { loadPythonParser, type PythonParser, type SyntaxNode } from './pythonParser';
+import { loadPythonParser, type PythonParser } from './pythonParser';
+import { parsePyTree, type Capture, type TreeNode } from './pyTree';
 
 interface Span {
   /** UTF-16 offsets into the file text. */
@@ -161,11 +162,27 @@ export async function parseMigration(source: string): Promise<ParsedMigration> {
 
 /** Synchronous variant once the parser is loaded (the server keeps it loaded). */
 export function parseMigrationWith(py: PythonParser, source: string): ParsedMigration {
+  return parseFast(source) ?? parseWithTreeSitter(py, source);
+}
+
+/**
+ * The full parse without tree-sitter, for files in the shapes `pyTree` takes (most
+ * migrations); undefined for the rest. Node for node the same tree, so the same result.
+ */
+export function parseFast(source: string): ParsedMigration | undefined {
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+  const tree = parsePyTree(text);
+  return tree && new Extractor(text).extract(tree.root, tree.captures);
+}
+
+/** The full parse by tree-sitter, whatever the file holds. */
+export function parseWithTreeSitter(py: PythonParser, source: string): ParsedMigration {
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   const tree = py.parser.parse(text);
   if (!tree) throw new Error('tree-sitter returned no tree');
   try {
-    return new Extractor(text, py).extract(tree.rootNode);
+    const captures: Capture[] = py.nodeQuery.captures(tree.rootNode).map((c) => ({ name: c.name as Capture['name'], node: c.node }));
+    return new Extractor(text).extract(tree.rootNode, captures);
   } finally {
     tree.delete();
   }
@@ -183,29 +200,26 @@ class Extractor {
    */
   private readonly dialectNames = new Map<string, 'name' | DialectTest>();
   /** earlyExits() of a block, by node id. */
-  private readonly exitCache = new Map<number, Array<{ end: number; condition: SyntaxNode }>>();
+  private readonly exitCache = new Map<number, Array<{ end: number; condition: TreeNode }>>();
 
-  constructor(
-    private readonly text: string,
-    private readonly py: PythonParser,
-  ) {
+  constructor(private readonly text: string) {
     this.lines = new LineIndex(text);
   }
 
   // End positions come from the text's line index, not from tree-sitter: every node property
   // read is a call into the wasm module, and the end index is needed anyway.
-  private span(n: SyntaxNode): Span {
+  private span(n: TreeNode): Span {
     const end = n.endIndex;
     const s = n.startPosition;
     return { start: n.startIndex, end, range: { start: { line: s.row, character: s.column }, end: this.lines.positionAt(end) } };
   }
 
-  private rangeOf(n: SyntaxNode): Range {
+  private rangeOf(n: TreeNode): Range {
     const s = n.startPosition;
     return { start: { line: s.row, character: s.column }, end: this.lines.positionAt(n.endIndex) };
   }
 
-  extract(root: SyntaxNode): ParsedMigration {
+  extract(root: TreeNode, captures: Capture[]): ParsedMigration {
     const result: ParsedMigration = {
       text: this.text,
       lines: this.lines,
@@ -235,7 +249,7 @@ class Extractor {
         if (def?.type === 'function_definition') result.functions.push(this.functionInfo(def));
       }
     }
-    this.collect(root, result);
+    this.collect(captures, result);
     if (root.hasError) {
       this.collectErrors(root, result.syntaxErrors);
       // tree-sitter recovers after a string that never closes and reads on (even a truncated
@@ -247,7 +261,7 @@ class Extractor {
   }
 
   /** The first statement, when it is a plain (non-bytes, non-f) string: the module docstring. */
-  private docstringPiece(stmt: SyntaxNode): StringPiece | undefined {
+  private docstringPiece(stmt: TreeNode): StringPiece | undefined {
     if (stmt.type !== 'expression_statement' || stmt.namedChildCount !== 1) return undefined;
     const s = stmt.namedChild(0);
     if (s?.type !== 'string') return undefined;
@@ -256,7 +270,7 @@ class Extractor {
   }
 
   /** A string literal's prefix and quotes, read from the source text (no tree traffic). */
-  private piece(s: SyntaxNode): StringPiece {
+  private piece(s: TreeNode): StringPiece {
     const t = this.text;
     const start = s.startIndex;
     let p = start;
@@ -269,14 +283,14 @@ class Extractor {
     return this.pieceFromTokens(s);
   }
 
-  private pieceFromTokens(s: SyntaxNode): StringPiece {
+  private pieceFromTokens(s: TreeNode): StringPiece {
     const startTok = s.firstChild;
     const open = startTok?.type === 'string_start' ? startTok.text : '"';
     const quoteLen = open.endsWith('"""') || open.endsWith("'''") ? 3 : 1;
     return { start: s.startIndex, end: s.endIndex, prefix: open.slice(0, open.length - quoteLen), quoteLen };
   }
 
-  private moduleAssignment(stmt: SyntaxNode, decls: MigrationDeclarations): void {
+  private moduleAssignment(stmt: TreeNode, decls: MigrationDeclarations): void {
     // Only `revision = …` and its three siblings matter: the name is in the text already.
     const word = /^[A-Za-z_]\w*/.exec(this.text.slice(stmt.startIndex, stmt.startIndex + 20));
     if (!word || !Object.hasOwn(DECL_KEYS, word[0])) return;
@@ -291,7 +305,7 @@ class Extractor {
     decls[key] = { nameRange: this.rangeOf(left), value: this.declValue(right) };
   }
 
-  private declValue(n: SyntaxNode): DeclValue {
+  private declValue(n: TreeNode): DeclValue {
     const range = this.rangeOf(n);
     const dynamic = { kind: 'dynamic' as const, text: n.text, range };
     if (n.type === 'none') return { kind: 'none', range };
@@ -316,10 +330,10 @@ class Extractor {
   }
 
   /** A plain string value (null when `n` is not a string at all, undefined for bytes/f-strings). */
-  private stringItem(n: SyntaxNode): StringRef | undefined | null {
+  private stringItem(n: TreeNode): StringRef | undefined | null {
     if (n.type === 'string') return this.hasInterpolation(n) ? undefined : makeStringRef(this.text, [this.piece(n)], this.lines);
     if (n.type === 'concatenated_string') {
-      const parts = n.namedChildren.filter((c): c is SyntaxNode => !!c && c.type === 'string');
+      const parts = n.namedChildren.filter((c): c is TreeNode => !!c && c.type === 'string');
       if (parts.some((p) => this.hasInterpolation(p))) return undefined;
       return makeStringRef(
         this.text,
@@ -330,13 +344,13 @@ class Extractor {
     return null;
   }
 
-  private hasInterpolation(s: SyntaxNode): boolean {
+  private hasInterpolation(s: TreeNode): boolean {
     // Only f-strings have replacement fields: other strings need no look at their children.
     if (!/[fF]/.test(this.piece(s).prefix)) return false;
     return s.namedChildren.some((c) => c?.type === 'interpolation');
   }
 
-  private functionInfo(def: SyntaxNode): FunctionInfo {
+  private functionInfo(def: TreeNode): FunctionInfo {
     const name = def.childForFieldName('name');
     const body = def.childForFieldName('body');
     const params = def.childForFieldName('parameters');
@@ -364,8 +378,8 @@ class Extractor {
   }
 
   /** Calls, assignments, imports and comments anywhere in the file, in document order. */
-  private collect(root: SyntaxNode, out: ParsedMigration): void {
-    for (const cap of this.py.nodeQuery.captures(root)) {
+  private collect(captures: Capture[], out: ParsedMigration): void {
+    for (const cap of captures) {
       const n = cap.node;
       if (cap.name === 'call') {
         const call = this.expr(n, 0);
@@ -384,7 +398,7 @@ class Extractor {
         const mod = n.childForFieldName('module_name');
         const names = n
           .childrenForFieldName('name')
-          .filter((c): c is SyntaxNode => !!c)
+          .filter((c): c is TreeNode => !!c)
           .map((c) => c.text);
         out.imports.push({ module: mod?.text ?? '', names, range: this.rangeOf(n) });
       } else if (n.type === 'import_statement') {
@@ -402,10 +416,10 @@ class Extractor {
    * innermost batch_alter_table and offline/online guard. Computed once per ancestor (nodes
    * of one function share their chain), iteratively (deeply nested files do not overflow).
    */
-  private context(n: SyntaxNode): Omit<CallSite, 'call'> {
-    const chain: SyntaxNode[] = [];
+  private context(n: TreeNode): Omit<CallSite, 'call'> {
+    const chain: TreeNode[] = [];
     let above: Omit<CallSite, 'call'> = { inAutocommitBlock: false };
-    for (let c: SyntaxNode | null = n; c; c = c.parent) {
+    for (let c: TreeNode | null = n; c; c = c.parent) {
       const hit = this.contextCache.get(c.id);
       if (hit) {
         above = hit;
@@ -426,7 +440,7 @@ class Extractor {
   }
 
   /** What ancestor `p` adds to the context of its descendant through `child`, over `ctx` (its own context). */
-  private contribute(p: SyntaxNode, child: SyntaxNode, ctx: Omit<CallSite, 'call'>): void {
+  private contribute(p: TreeNode, child: TreeNode, ctx: Omit<CallSite, 'call'>): void {
     const type = p.type;
     if (type === 'function_definition') {
       ctx.functionName ??= p.childForFieldName('name')?.text;
@@ -468,7 +482,7 @@ class Extractor {
   }
 
   /** The `if …: … return/raise/continue/break` statements (no elif/else) of a block, once per block. */
-  private earlyExits(block: SyntaxNode): Array<{ end: number; condition: SyntaxNode }> {
+  private earlyExits(block: TreeNode): Array<{ end: number; condition: TreeNode }> {
     let exits = this.exitCache.get(block.id);
     if (exits) return exits;
     exits = [];
@@ -484,7 +498,7 @@ class Extractor {
   }
 
   /** Remembers (or forgets, when reassigned) a name holding a dialect name or a test of one. */
-  private noteDialectName(name: string, value: SyntaxNode): void {
+  private noteDialectName(name: string, value: TreeNode): void {
     if (this.isDialectName(value)) {
       this.dialectNames.set(name, 'name');
       return;
@@ -497,16 +511,16 @@ class Extractor {
     else this.dialectNames.delete(name);
   }
 
-  private isDialectName(n: SyntaxNode): boolean {
+  private isDialectName(n: TreeNode): boolean {
     if (n.type === 'identifier') return this.dialectNames.get(n.text) === 'name';
     return (n.type === 'attribute' || n.type === 'call') && DIALECT_NAME.test(n.text);
   }
 
   /** What `cond` says about the database: `dialect.name == "mysql"`, `… in ("mysql", "mariadb")`, `not`, `and`, `or`. */
-  private dialectTest(cond: SyntaxNode): DialectTest {
+  private dialectTest(cond: TreeNode): DialectTest {
     switch (cond.type) {
       case 'parenthesized_expression': {
-        const inner = cond.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+        const inner = cond.namedChildren.filter((c): c is TreeNode => !!c && c.type !== 'comment');
         return inner.length === 1 ? this.dialectTest(inner[0]) : {};
       }
       case 'not_operator': {
@@ -527,7 +541,7 @@ class Extractor {
       case 'call': {
         // `url.startswith("mysql")`, `bind.dialect.name.startswith(("postgres", "pg"))`
         const fn = cond.childForFieldName('function');
-        const args = cond.childForFieldName('arguments')?.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+        const args = cond.childForFieldName('arguments')?.namedChildren.filter((c): c is TreeNode => !!c && c.type !== 'comment');
         const obj = fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'startswith' ? fn.childForFieldName('object') : null;
         const prefixes = obj && args?.length === 1 && this.isDialectName(obj) ? stringSet(args[0]) : undefined;
         if (!prefixes?.length) return {};
@@ -540,7 +554,7 @@ class Extractor {
         return t && t !== 'name' ? t : {};
       }
       case 'comparison_operator': {
-        const operands = cond.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+        const operands = cond.namedChildren.filter((c): c is TreeNode => !!c && c.type !== 'comment');
         if (operands.length !== 2) return {};
         const [l, r] = operands;
         const op = this.text.slice(l.endIndex, r.startIndex).replace(/\s+/g, ' ').trim();
@@ -567,7 +581,7 @@ class Extractor {
     return {};
   }
 
-  private withContext(w: SyntaxNode, ctx: Omit<CallSite, 'call'>): void {
+  private withContext(w: TreeNode, ctx: Omit<CallSite, 'call'>): void {
     for (const item of w.descendantsOfType('with_item')) {
       const value = item?.childForFieldName('value');
       if (!value) continue;
@@ -583,7 +597,7 @@ class Extractor {
           first?.type === 'string'
             ? decodePythonStringBody(
                 first.namedChildren
-                  .filter((c) => c?.type === 'string_content')
+                  .filter((c): c is TreeNode => c?.type === 'string_content')
                   .map((c) => c.text)
                   .join(''),
                 false,
@@ -594,34 +608,41 @@ class Extractor {
     }
   }
 
-  expr(n: SyntaxNode, depth: number): Expr {
+  expr(n: TreeNode, depth: number): Expr {
     const span = this.span(n);
-    if (depth > MAX_EXPR_DEPTH) return { ...span, kind: 'other', text: '…' };
+    if (depth > MAX_EXPR_DEPTH) return { start: span.start, end: span.end, range: span.range, kind: 'other', text: '…' };
     switch (n.type) {
       case 'string':
       case 'concatenated_string':
         return this.stringExpr(n, span);
       case 'integer':
       case 'float':
-        return { ...span, kind: 'number', text: n.text };
+        return { start: span.start, end: span.end, range: span.range, kind: 'number', text: n.text };
       case 'true':
       case 'false':
       case 'none':
-        return { ...span, kind: n.type, text: n.text };
+        return { start: span.start, end: span.end, range: span.range, kind: n.type, text: n.text };
       case 'identifier':
-        return { ...span, kind: 'name', name: n.text };
+        return { start: span.start, end: span.end, range: span.range, kind: 'name', name: n.text };
       case 'attribute': {
         const obj = n.childForFieldName('object');
         const attr = n.childForFieldName('attribute')?.text ?? '';
         const objExpr = obj ? this.expr(obj, depth + 1) : undefined;
-        if (objExpr?.kind === 'name') return { ...span, kind: 'name', name: `${objExpr.name}.${attr}` };
-        return { ...span, kind: 'attribute', object: objExpr ?? { ...span, kind: 'other', text: '' }, attr };
+        if (objExpr?.kind === 'name') return { start: span.start, end: span.end, range: span.range, kind: 'name', name: `${objExpr.name}.${attr}` };
+        return {
+          start: span.start,
+          end: span.end,
+          range: span.range,
+          kind: 'attribute',
+          object: objExpr ?? { start: span.start, end: span.end, range: span.range, kind: 'other', text: '' },
+          attr,
+        };
       }
       case 'call': {
         const cached = this.callCache.get(n.startIndex);
         if (cached && cached.end === n.endIndex) return cached;
         const fnNode = n.childForFieldName('function');
-        const func: Expr = fnNode ? this.expr(fnNode, depth + 1) : { ...span, kind: 'other', text: '' };
+        const func: Expr = fnNode ? this.expr(fnNode, depth + 1) : { start: span.start, end: span.end, range: span.range, kind: 'other', text: '' };
         const callee = func.kind === 'name' ? func.name : func.kind === 'attribute' ? `….${func.attr}` : '';
         const args: Arg[] = [];
         const argList = n.childForFieldName('arguments');
@@ -635,7 +656,7 @@ class Extractor {
             args.push({ value: this.expr(a, depth + 1), range: this.rangeOf(a) });
           }
         }
-        const call: Expr = { ...span, kind: 'call', func, callee, args };
+        const call: Expr = { start: span.start, end: span.end, range: span.range, kind: 'call', func, callee, args };
         this.callCache.set(n.startIndex, call);
         return call;
       }
@@ -645,26 +666,35 @@ class Extractor {
         return {
           ...span,
           kind: n.type === 'list' ? 'list' : 'tuple',
-          items: n.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment').map((c) => this.expr(c, depth + 1)),
+          items: n.namedChildren.filter((c): c is TreeNode => !!c && c.type !== 'comment').map((c) => this.expr(c, depth + 1)),
         };
       case 'parenthesized_expression': {
-        const inner = n.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
-        return inner.length === 1 ? this.expr(inner[0], depth + 1) : { ...span, kind: 'other', text: n.text };
+        const inner = n.namedChildren.filter((c): c is TreeNode => !!c && c.type !== 'comment');
+        return inner.length === 1 ? this.expr(inner[0], depth + 1) : { start: span.start, end: span.end, range: span.range, kind: 'other', text: n.text };
       }
       case 'binary_operator': {
         const left = n.childForFieldName('left');
         const right = n.childForFieldName('right');
         const op = n.childForFieldName('operator')?.text ?? '';
-        if (left && right) return { ...span, kind: 'binary', operator: op, left: this.expr(left, depth + 1), right: this.expr(right, depth + 1) };
-        return { ...span, kind: 'other', text: n.text };
+        if (left && right)
+          return {
+            start: span.start,
+            end: span.end,
+            range: span.range,
+            kind: 'binary',
+            operator: op,
+            left: this.expr(left, depth + 1),
+            right: this.expr(right, depth + 1),
+          };
+        return { start: span.start, end: span.end, range: span.range, kind: 'other', text: n.text };
       }
       default:
-        return { ...span, kind: 'other', text: n.text.length > 200 ? n.text.slice(0, 200) + '…' : n.text };
+        return { start: span.start, end: span.end, range: span.range, kind: 'other', text: n.text.length > 200 ? n.text.slice(0, 200) + '…' : n.text };
     }
   }
 
-  private stringExpr(n: SyntaxNode, span: Span): Expr {
-    const parts = n.type === 'string' ? [n] : n.namedChildren.filter((c): c is SyntaxNode => !!c && c.type === 'string');
+  private stringExpr(n: TreeNode, span: Span): Expr {
+    const parts = n.type === 'string' ? [n] : n.namedChildren.filter((c): c is TreeNode => !!c && c.type === 'string');
     const pieces = parts.map((p) => this.piece(p));
     const interpolations: Array<{ start: number; end: number }> = [];
     let value = '';
@@ -677,11 +707,11 @@ class Extractor {
         for (const c of p.namedChildren) if (c?.type === 'interpolation') interpolations.push({ start: c.startIndex, end: c.endIndex });
       value += decodePythonStringBody(this.text.slice(bodyStart, bodyEnd).replace(/\r\n?/g, '\n'), raw);
     });
-    return { ...span, kind: 'string', value, pieces, interpolated: interpolations.length > 0, interpolations };
+    return { start: span.start, end: span.end, range: span.range, kind: 'string', value, pieces, interpolated: interpolations.length > 0, interpolations };
   }
 
-  private collectErrors(root: SyntaxNode, out: Range[]): void {
-    const stack: SyntaxNode[] = [root];
+  private collectErrors(root: TreeNode, out: Range[]): void {
+    const stack: TreeNode[] = [root];
     while (stack.length && out.length < MAX_SYNTAX_ERRORS) {
       const n = stack.pop()!;
       if (n.isError || n.isMissing) {
@@ -698,11 +728,11 @@ class Extractor {
 }
 
 /** The literal strings of `"mysql"`, `("mysql", "mariadb")`, `['sqlite']`, `{…}`; undefined for anything else. */
-function stringSet(n: SyntaxNode): string[] | undefined {
+function stringSet(n: TreeNode): string[] | undefined {
   if (n.type === 'string') {
     if (n.namedChildren.some((c) => c?.type === 'interpolation')) return undefined;
     const body = n.namedChildren
-      .filter((c) => c?.type === 'string_content')
+      .filter((c): c is TreeNode => c?.type === 'string_content')
       .map((c) => c.text)
       .join('');
     return [body];
@@ -721,7 +751,7 @@ function stringSet(n: SyntaxNode): string[] | undefined {
 }
 
 /** `context.is_offline_mode()` → 'offline'; `not context.is_offline_mode()` → 'online'; `….as_sql` likewise. */
-function offlineCondition(cond: SyntaxNode): 'offline' | 'online' | undefined {
+function offlineCondition(cond: TreeNode): 'offline' | 'online' | undefined {
   if (cond.type === 'not_operator') {
     const inner = cond.childForFieldName('argument');
     const m = inner ? offlineCondition(inner) : undefined;
