@@ -72,14 +72,14 @@ export function checkOperations(parsed: ParsedMigration, file: string, rules: re
       : SECOND_ARG_TABLE.test(o.op)
         ? stringArg(site.call, 1, o.op === 'create_foreign_key' ? 'source_table' : 'table_name')
         : table;
+    // Spelled out, not spread: spreading the file's context per call was a hot spot of `check`.
     const context: OpSiteContext = {
-      ...fileContext,
-      ...(subject
-        ? {
-            report: (ruleId: string, range: Range, message: string) =>
-              void out.push({ ruleId, severity: severity(ruleId), message, file, range, table: subject }),
-          }
-        : {}),
+      parsed,
+      objects,
+      operations,
+      report: subject
+        ? (ruleId: string, range: Range, message: string) => void out.push({ ruleId, severity: severity(ruleId), message, file, range, table: subject })
+        : report,
       op: o.op,
       batch: o.batch,
       table,
