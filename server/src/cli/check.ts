@@ -13,7 +13,7 @@ import { listMigrationFiles } from '../alembic/discovery';
 import { ZERO_RANGE, type Problem } from '../alembic/types';
 import { shippedFiles, WHOLE_GRAPH_RULES, type ShippedSet } from '../alembic/lintScope';
 import { lintMigration, mayHaveFindings, prepareLinter } from '../alembic/lint';
-import { parseMigrationWith } from '../alembic/migrationParser';
+import { parseFast, parseWithTreeSitter } from '../alembic/migrationParser';
 import { loadPythonParser, type PythonParser } from '../alembic/pythonParser';
 import { resolveRuleConfig } from '../alembic/ruleConfig';
 import { compileCustomRules, type CustomRuleSpec } from '../alembic/customRules';
@@ -56,6 +56,7 @@ interface LintResult {
 /** Lints files in this thread: raw problems, configuration not applied. `custom`: the project's rules, with their configured severities. */
 async function lintFiles(files: string[], root: string, custom: CustomRuleSpec[], cache?: LintCache): Promise<LintResult> {
   let py: PythonParser | undefined;
+  let ready = false;
   const compiled = compileCustomRules(custom, (id) => custom.find((r) => r.id === id)?.severity ?? 'off');
   const salt = custom.length ? JSON.stringify(custom) : '';
   const out: LintResult = { problems: [], fresh: [], hits: [] };
@@ -76,11 +77,13 @@ async function lintFiles(files: string[], root: string, custom: CustomRuleSpec[]
       out.hits.push(key);
       continue;
     }
-    if (!py) {
-      py = await loadPythonParser();
+    if (!ready) {
       await prepareLinter();
+      ready = true;
     }
-    const problems = lintMigration(parseMigrationWith(py, text), file, { custom: compiled });
+    // tree-sitter's wasm loads only for a file the JavaScript parse does not take.
+    const parsed = parseFast(text) ?? parseWithTreeSitter((py ??= await loadPythonParser()), text);
+    const problems = lintMigration(parsed, file, { custom: compiled });
     out.problems.push(...problems);
     if (cache) out.fresh.push([key, rebase(problems, (f) => path.relative(root, f))]);
   }
