@@ -49,6 +49,8 @@ const bundles = [
   // The CLI: a light entry (heads, history, graph without the parsers) and the full CLI it loads for the rest.
   { entryPoints: { cli: 'server/src/cli/entry.ts' }, banner: { js: '#!/usr/bin/env node' }, define: { ALEMBIC_MIGRATIONS_FULL_CLI: '"cliFull.js"' } },
   { entryPoints: { cliFull: 'server/src/cli/main.ts' } },
+  // check's lint workers: the parsers and rules only.
+  { entryPoints: { lintWorker: 'server/src/cli/lintWorker.ts' } },
   // The revision graph webview's script: runs in the page, not in Node.
   { entryPoints: { graphView: 'client/src/graphView/webview/main.ts' }, platform: 'browser', format: 'iife', target: 'es2022' },
 ].filter((b) => Object.values(b.entryPoints).every((f) => fs.existsSync(path.join(root, f))));

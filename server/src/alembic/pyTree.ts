@@ -528,7 +528,8 @@ const KEYWORDS = new Set([
   'case',
   'type',
 ]);
-const COMPARISON = new Set(['<', '>', '==', '>=', '<=', '!=', 'in', 'is', 'not']);
+const COMPARISON_OPS = new Set(['<', '>', '==', '>=', '<=', '!=']);
+const COMPARISON_WORDS = new Set(['in', 'is', 'not']);
 // tree-sitter-python ranks `&` below `^` (Python does the opposite); the tree must be its.
 const BINARY_LEVELS: string[][] = [['|'], ['&'], ['^'], ['<<', '>>'], ['+', '-'], ['*', '/', '//', '%', '@']];
 const AUGMENTED = new Set(['+=', '-=', '*=', '/=', '//=', '%=', '**=', '>>=', '<<=', '&=', '|=', '^=', '@=']);
@@ -1112,8 +1113,7 @@ class Parser {
     const operands = [first];
     for (;;) {
       const t = this.tok;
-      if (!((t.t === T.Op || t.t === T.Name) && COMPARISON.has(t.v))) break;
-      if (t.t === T.Op && (t.v === 'in' || t.v === 'is' || t.v === 'not')) break;
+      if (!(t.t === T.Op ? COMPARISON_OPS.has(t.v) : t.t === T.Name && COMPARISON_WORDS.has(t.v))) break;
       if (t.t === T.Name && t.v === 'not') {
         if (!this.isWord('in', this.peek())) decline();
         this.i++;

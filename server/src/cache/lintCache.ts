@@ -1,6 +1,6 @@
 /**
  * `alembic-migrations check --cache`: lint results kept between runs, one JSON file per
- * project, keyed by each file's path in the project and exact text (check.ts `lintKey`). A run reuses the
+ * project, keyed by each file's path in the project and exact text (`lintKey` below). A run reuses the
  * results of unchanged files and parses only the others. A cache written by another build is
  * ignored (the rules may have changed); so is an unreadable or corrupt one. The folder gets a
  * `.gitignore` of `*`, so it is never committed by accident.
@@ -10,8 +10,25 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Problem, Range, RelatedLocation } from '../alembic/types';
-import type { LintCache } from '../cli/check';
 import { ensureCacheFolder, readCacheFile, writeCacheFile } from './cacheFile';
+
+/**
+ * Raw lint problems of files already linted, by `lintKey` (a cache kept between runs). Paths
+ * in them are relative to the project's folder, so a checkout elsewhere still finds them.
+ */
+export type LintCache = Map<string, Problem[]>;
+
+/**
+ * What lint results depend on: the file's path in the project (problems name it) and its
+ * exact text. The rules look at nothing else, and configuration is applied after (so it is
+ * not part of it).
+ */
+export function lintKey(relativePath: string, text: string, customRules = ''): string {
+  const h = crypto.createHash('sha1').update(relativePath).update('\u0000').update(text);
+  // The project's team-defined rules change what the lint finds: a different set, a different key.
+  if (customRules) h.update('\u0000').update(customRules);
+  return h.digest('base64');
+}
 
 const FORMAT = 1;
 
