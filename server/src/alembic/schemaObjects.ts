@@ -6,7 +6,7 @@
  * `DROP TABLE … CASCADE` also drops the foreign keys that point at the table.
  * Needs the SQL parser loaded (`ensureSqlParser()`, done by `prepareLinter()`).
  */
-import { parseSync } from 'libpg-query';
+import { parseSync } from '../sql/pgParser';
 import type { Arg, CallSite, Expr, ParsedMigration } from './migrationParser';
 import { argOf } from './downgradeGen';
 import { DRIVER, EXECUTE, TEXT, assembled, isTextCall, resolveName } from './lint';

@@ -5,7 +5,7 @@
  * the SQL text; the caller maps them back into the Python source. The rules are modules
  * (rules/); this parses, builds what they share once per statement and runs them.
  */
-import { loadModule, parseSync } from 'libpg-query';
+import { ensureSqlParser, parseSync } from './pgParser';
 import { INTERPOLATION_PLACEHOLDER } from './pythonString';
 import { SQL_RULES } from './rules';
 import type { AlterCommand, SqlContext, SqlRange, SqlRule, SqlStatementContext, SqlTextContext } from './sqlRule';
@@ -13,13 +13,7 @@ import { findSlots, rewrite, type FieldInSql, type Rewritten, type SqlSlot } fro
 
 export type { SqlContext } from './sqlRule';
 
-let ready: Promise<void> | undefined;
-
-/** Loads PostgreSQL's parser (WASM, ~50 ms) once per process. */
-export function ensureSqlParser(): Promise<void> {
-  ready ??= loadModule();
-  return ready;
-}
+export { ensureSqlParser };
 
 export interface SqlFinding {
   ruleId: string;
