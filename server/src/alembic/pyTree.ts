@@ -757,6 +757,7 @@ class Parser {
         }
         if (this.isOp('[')) {
           this.i++;
+          if (this.isOp(']')) decline(); // `Sequence[]`
           this.typeList(']');
         }
       }
