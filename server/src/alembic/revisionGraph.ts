@@ -84,9 +84,9 @@ interface FileIds {
 const NO_IDS: readonly string[] = Object.freeze([]);
 const idsCache = new WeakMap<MigrationFile, FileIds>();
 function idsOf(m: MigrationFile): FileIds {
-  let hit = idsCache.get(m);
   // The fast path's facts have this shape already: no object, no cache entry per file.
   if (m.quick) return m.quick;
+  let hit = idsCache.get(m);
   if (!hit) {
     const rev = literalIds(m, 'revision');
     const list = (k: 'downRevision' | 'branchLabels' | 'dependsOn'): readonly string[] => {
