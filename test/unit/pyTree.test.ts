@@ -156,6 +156,9 @@ test('pyTree declines what it does not model', () => {
     'branch_labels: Union[str, Sequence[], None] = None\n',
     'x: Union[str or None] = 1\n',
     'def f():\n    g(a.\nb)\n',
+    'branch_labels = 0o7e\n',
+    'x = 0777\n',
+    'x = 1__0\n',
   ])
     assert.equal(parsePyTree(text), undefined, JSON.stringify(text));
 });

@@ -210,7 +210,7 @@ const OPERATORS = [
   ':=',
 ];
 const SINGLE_OPS = new Set('+-*/%@&|^~<>()[]{},:.;='.split(''));
-const NUMBER = /(?:0[xXoObB][0-9a-fA-F_]+|\d[\d_]*(?:\.[\d_]*)?(?:[eE][+-]?\d[\d_]*)?|\.\d[\d_]*(?:[eE][+-]?\d[\d_]*)?)[jJ]?/y;
+const NUMBER = /(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|\d[\d_]*(?:\.[\d_]*)?(?:[eE][+-]?\d[\d_]*)?|\.\d[\d_]*(?:[eE][+-]?\d[\d_]*)?)[jJ]?/y;
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 const STRING_PREFIX = /^(?:[rRuUbBfF]|[rR][bBfF]|[bBfF][rR])$/;
 
@@ -364,6 +364,8 @@ function tokenize(text: string, from: number, to: number, inBrackets: boolean): 
       const m = NUMBER.exec(text)!;
       const end = p + m[0].length;
       if (isNameStart(text.charCodeAt(end)) || (text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57)) decline();
+      // Literals Python refuses (`1__0`, `1_`, `_` beside a dot or exponent, `0777`): tree-sitter's reading of them varies.
+      if (/__|_$|_[.eEjJ]|[.eE][+-]?_|^0[xXoObB]_*$/.test(m[0]) || /^0[\d_]*[1-9][\d_]*$/.test(m[0])) decline();
       push(T.Number, p, end, m[0]);
       p = end;
       continue;
