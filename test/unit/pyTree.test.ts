@@ -90,6 +90,10 @@ const SNIPPETS: Array<[string, string]> = [
     `a = b = c = op.get_bind()\nx, y = 1, 2\nx, y = y, x,\nself.value = 3\nd['k'] = f()\ncounter += 1\nq = (\n    # leading\n    1,  # one\n    2\n    # trailing\n)\nr = [  # open\n    sa.Column('a'),\n    sa.Column('b'),  # b\n]\n`,
   ],
   ['imports', `import a\nimport a.b.c as d, e\nfrom x import (\n    y,  # why\n    z as w,\n)\nfrom sqlalchemy.dialects import postgresql\n`],
+  [
+    'a model declared in a data migration',
+    `Base = declarative_base()\n\n\nclass User(Base, metaclass=M):  # header\n    # lead\n    __tablename__ = "users"\n    id = sa.Column(sa.Integer, primary_key=True)\n\n    def label(self):\n        return f"{self.id}"\n    # end\n\n\nclass Empty:\n    pass\n\n\ndef upgrade():\n    session = orm.Session(bind=op.get_bind())\n    for user in session.query(User):\n        user.name = user.name.strip()\n    session.commit()\n`,
+  ],
   ['empty and odd', `\n\n# only comments\n\n`],
   ['no final newline', `revision = 'a'\ndef upgrade():\n    op.drop_table('t')  # done`],
   ['CRLF', STANDARD.replace(/\n/g, '\r\n')],
@@ -137,7 +141,7 @@ test('pyTree builds tree-sitter’s tree on every corpus file it takes, and take
 
 test('pyTree declines what it does not model', () => {
   for (const text of [
-    'class A:\n    pass\n',
+    'class A[T]:\n    pass\n',
     'try:\n    f()\nexcept E:\n    pass\n',
     'x = lambda: 1\n',
     'x = [a for a in b]\n',

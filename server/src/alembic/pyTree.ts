@@ -5,8 +5,8 @@
  * into its wasm module; on a few hundred nodes per file that marshalling cost more than the
  * parse itself (`check` at 5,000 revisions spent ~30% of its time there).
  *
- * It takes the common shapes only: imports, assignments, `def`, `if`/`elif`/`else`, `for`,
- * `with`, `return`, `raise`, `pass`, calls, attributes, subscripts, operators, literals and
+ * It takes the common shapes only: imports, assignments, `def`, `class`, `if`/`elif`/`else`,
+ * `for`, `with`, `return`, `raise`, `pass`, calls, attributes, subscripts, operators, literals and
  * f-strings with plain replacement fields. Anything else — classes, `try`, lambdas,
  * comprehensions, decorators, backslash continuations, tabs in indentation, comments where
  * tree-sitter's placement is subtle, any syntax error — returns undefined, and the caller
@@ -638,6 +638,8 @@ class Parser {
           return this.forStatement();
         case 'with':
           return this.withStatement();
+        case 'class':
+          return this.classDef();
       }
     }
     const s = this.simpleStatement();
@@ -895,6 +897,25 @@ class Parser {
     children.push(body);
     fields.push('body');
     return this.node('function_definition', start, body.endIndex, children, fields);
+  }
+
+  /** `class Name(Base, metaclass=M):` — models declared inside data migrations. */
+  private classDef(): PyNode {
+    const start = this.toks[this.i++].start;
+    const nameTok = this.tok;
+    if (nameTok.t !== T.Name || KEYWORDS.has(nameTok.v)) decline();
+    this.i++;
+    const children: PyNode[] = [this.node('identifier', nameTok.start, nameTok.end)];
+    const fields: Field[] = ['name'];
+    if (this.isOp('(')) {
+      children.push(this.argumentList());
+      fields.push('superclasses');
+    }
+    this.expectOp(':');
+    const body = this.suite(children, fields);
+    children.push(body);
+    fields.push('body');
+    return this.node('class_definition', start, body.endIndex, children, fields);
   }
 
   /** `(a, b: int = 1, *args, **kw)`, kept whole: nothing the extractor looks for may be inside. */
