@@ -700,7 +700,7 @@ class Parser {
       if (first.type !== 'identifier' && first.type !== 'attribute' && first.type !== 'subscript') decline();
       const op = this.toks[this.i++];
       const right = this.expressionList();
-      inner = this.node('augmented_assignment', first.startIndex, right.endIndex, [first, this.anon(op), right], ['left', 'operator', 'right']);
+      inner = this.infix('augmented_assignment', first, op, right);
     }
     return this.node('expression_statement', inner.startIndex, inner.endIndex, [inner], [undefined]);
   }
@@ -1104,23 +1104,26 @@ class Parser {
   }
 
   private disjunction(): PyNode {
-    let left = this.conjunction();
-    while (this.isWord('or')) {
+    return this.booleans('or', () => this.conjunction());
+  }
+
+  private conjunction(): PyNode {
+    return this.booleans('and', () => this.inversion());
+  }
+
+  /** `a or b or c` (`and` likewise), left-associative. */
+  private booleans(word: 'and' | 'or', operand: () => PyNode): PyNode {
+    let left = operand();
+    while (this.isWord(word)) {
       const op = this.toks[this.i++];
-      const right = this.conjunction();
-      left = this.node('boolean_operator', left.startIndex, right.endIndex, [left, this.anon(op), right], ['left', 'operator', 'right']);
+      left = this.infix('boolean_operator', left, op, operand());
     }
     return left;
   }
 
-  private conjunction(): PyNode {
-    let left = this.inversion();
-    while (this.isWord('and')) {
-      const op = this.toks[this.i++];
-      const right = this.inversion();
-      left = this.node('boolean_operator', left.startIndex, right.endIndex, [left, this.anon(op), right], ['left', 'operator', 'right']);
-    }
-    return left;
+  /** A `left op right` node: the operator is an anonymous child in the `operator` field. */
+  private infix(type: string, left: PyNode, op: Tok, right: PyNode): PyNode {
+    return this.node(type, left.startIndex, right.endIndex, [left, this.anon(op), right], ['left', 'operator', 'right']);
   }
 
   private inversion(): PyNode {
@@ -1160,8 +1163,7 @@ class Parser {
     let left = this.binary(level + 1);
     while (this.tok.t === T.Op && BINARY_LEVELS[level].includes(this.tok.v)) {
       const op = this.toks[this.i++];
-      const right = this.binary(level + 1);
-      left = this.node('binary_operator', left.startIndex, right.endIndex, [left, this.anon(op), right], ['left', 'operator', 'right']);
+      left = this.infix('binary_operator', left, op, this.binary(level + 1));
     }
     return left;
   }
@@ -1180,8 +1182,7 @@ class Parser {
     const base = this.primary();
     if (!this.isOp('**')) return base;
     const op = this.toks[this.i++];
-    const exp = this.factor();
-    return this.node('binary_operator', base.startIndex, exp.endIndex, [base, this.anon(op), exp], ['left', 'operator', 'right']);
+    return this.infix('binary_operator', base, op, this.factor());
   }
 
   private primary(): PyNode {
