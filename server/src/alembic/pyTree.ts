@@ -792,10 +792,7 @@ class Parser {
   private dottedName(): PyNode {
     const parts: PyNode[] = [];
     for (;;) {
-      const t = this.tok;
-      if (t.t !== T.Name || KEYWORDS.has(t.v)) decline();
-      this.i++;
-      parts.push(this.node('identifier', t.start, t.end));
+      parts.push(this.identifier());
       if (!this.isOp('.')) break;
       this.i++;
     }
@@ -813,10 +810,7 @@ class Parser {
     const name = this.dottedName();
     if (!this.isWord('as')) return name;
     this.i++;
-    const t = this.tok;
-    if (t.t !== T.Name || KEYWORDS.has(t.v)) decline();
-    this.i++;
-    const alias = this.node('identifier', t.start, t.end);
+    const alias = this.identifier();
     return this.node('aliased_import', name.startIndex, alias.endIndex, [name, alias], ['name', 'alias']);
   }
 
@@ -880,42 +874,28 @@ class Parser {
 
   private functionDef(): PyNode {
     const start = this.toks[this.i++].start;
-    const nameTok = this.tok;
-    if (nameTok.t !== T.Name || KEYWORDS.has(nameTok.v)) decline();
-    this.i++;
-    const children: PyNode[] = [this.node('identifier', nameTok.start, nameTok.end)];
-    const fields: Field[] = ['name'];
-    children.push(this.parameters());
-    fields.push('parameters');
+    const children: PyNode[] = [this.identifier(), this.parameters()];
+    const fields: Field[] = ['name', 'parameters'];
     if (this.isOp('->')) {
       this.i++;
       children.push(this.annotation());
       fields.push('return_type');
     }
     this.expectOp(':');
-    const body = this.suite(children, fields);
-    children.push(body);
-    fields.push('body');
-    return this.node('function_definition', start, body.endIndex, children, fields);
+    return this.withSuite('function_definition', start, children, fields);
   }
 
   /** `class Name(Base, metaclass=M):` — models declared inside data migrations. */
   private classDef(): PyNode {
     const start = this.toks[this.i++].start;
-    const nameTok = this.tok;
-    if (nameTok.t !== T.Name || KEYWORDS.has(nameTok.v)) decline();
-    this.i++;
-    const children: PyNode[] = [this.node('identifier', nameTok.start, nameTok.end)];
+    const children: PyNode[] = [this.identifier()];
     const fields: Field[] = ['name'];
     if (this.isOp('(')) {
       children.push(this.argumentList());
       fields.push('superclasses');
     }
     this.expectOp(':');
-    const body = this.suite(children, fields);
-    children.push(body);
-    fields.push('body');
-    return this.node('class_definition', start, body.endIndex, children, fields);
+    return this.withSuite('class_definition', start, children, fields);
   }
 
   /** `(a, b: int = 1, *args, **kw)`, kept whole: nothing the extractor looks for may be inside. */
@@ -958,28 +938,21 @@ class Parser {
       this.commentsBeforeClause();
       if (this.isWord('elif')) {
         const s = this.toks[this.i++].start;
-        const c: PyNode[] = [this.expression()];
-        const f: Field[] = ['condition'];
+        const condition = this.expression();
         this.expectOp(':');
-        const body = this.suite(c, f);
-        c.push(body);
-        f.push('consequence');
-        children.push(this.node('elif_clause', s, body.endIndex, c, f));
+        const clause = this.withSuite('elif_clause', s, [condition], ['condition'], 'consequence');
+        children.push(clause);
         fields.push('alternative');
-        end = body.endIndex;
+        end = clause.endIndex;
         continue;
       }
       if (this.isWord('else')) {
         const s = this.toks[this.i++].start;
         this.expectOp(':');
-        const c: PyNode[] = [];
-        const f: Field[] = [];
-        const body = this.suite(c, f);
-        c.push(body);
-        f.push('body');
-        children.push(this.node('else_clause', s, body.endIndex, c, f));
+        const clause = this.withSuite('else_clause', s, [], []);
+        children.push(clause);
         fields.push('alternative');
-        end = body.endIndex;
+        end = clause.endIndex;
       }
       break;
     }
@@ -1002,23 +975,16 @@ class Parser {
     this.i++;
     const right = this.expressionList();
     this.expectOp(':');
-    const children: PyNode[] = [left, right];
-    const fields: Field[] = ['left', 'right'];
-    const body = this.suite(children, fields);
-    children.push(body);
-    fields.push('body');
+    const n = this.withSuite('for_statement', start, [left, right], ['left', 'right']);
     this.commentsBeforeClause();
     if (this.isWord('else')) decline();
-    return this.node('for_statement', start, body.endIndex, children, fields);
+    return n;
   }
 
   private targetList(): PyNode {
     const names: PyNode[] = [];
     for (;;) {
-      const t = this.tok;
-      if (t.t !== T.Name || KEYWORDS.has(t.v)) decline();
-      this.i++;
-      names.push(this.node('identifier', t.start, t.end));
+      names.push(this.identifier());
       if (!this.isOp(',')) break;
       this.i++;
       if (this.isWord('in')) decline();
@@ -1042,12 +1008,9 @@ class Parser {
       let item: PyNode;
       if (this.isWord('as')) {
         this.i++;
-        const t = this.tok;
-        if (t.t !== T.Name || KEYWORDS.has(t.v)) decline();
-        this.i++;
-        const id = this.node('identifier', t.start, t.end);
-        const target = this.node('as_pattern_target', t.start, t.end, [id], [undefined]);
-        const as = this.node('as_pattern', value.startIndex, t.end, [value, target], [undefined, 'alias']);
+        const id = this.identifier();
+        const target = this.node('as_pattern_target', id.startIndex, id.endIndex, [id], [undefined]);
+        const as = this.node('as_pattern', value.startIndex, id.endIndex, [value, target], [undefined, 'alias']);
         item = this.node('with_item', as.startIndex, as.endIndex, [as], ['value']);
       } else item = this.node('with_item', value.startIndex, value.endIndex, [value], ['value']);
       items.push(item);
@@ -1062,12 +1025,7 @@ class Parser {
       items.map(() => undefined),
     );
     this.expectOp(':');
-    const children: PyNode[] = [clause];
-    const fields: Field[] = [undefined];
-    const body = this.suite(children, fields);
-    children.push(body);
-    fields.push('body');
-    return this.node('with_statement', start, body.endIndex, children, fields);
+    return this.withSuite('with_statement', start, [clause], [undefined]);
   }
 
   // --- expressions -----------------------------------------------------------------------
@@ -1119,6 +1077,22 @@ class Parser {
       left = this.infix('boolean_operator', left, op, operand());
     }
     return left;
+  }
+
+  /** An identifier that is not a keyword. */
+  private identifier(): PyNode {
+    const t = this.tok;
+    if (t.t !== T.Name || KEYWORDS.has(t.v)) decline();
+    this.i++;
+    return this.node('identifier', t.start, t.end);
+  }
+
+  /** After the header's `:`: the body block (in `field`), and the statement node from `start` to its end. */
+  private withSuite(type: string, start: number, children: PyNode[], fields: Field[], field = 'body'): PyNode {
+    const body = this.suite(children, fields);
+    children.push(body);
+    fields.push(field);
+    return this.node(type, start, body.endIndex, children, fields);
   }
 
   /** A `left op right` node: the operator is an anonymous child in the `operator` field. */
