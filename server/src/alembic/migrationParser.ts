@@ -2,8 +2,10 @@
  * The full parse of one migration (open or linted files): declarations identical to the fast
  * scanner's, plus the structure the rules need — module-level functions, every call with its
  * arguments as a small expression tree, assignments (to follow SQL held in variables),
- * imports, comments (suppressions) and syntax errors. Built on tree-sitter-python; the tree
- * is freed before returning, so callers hold plain data only.
+ * imports, comments (suppressions) and syntax errors. Read from a tree of tree-sitter-python's
+ * shape: pyTree.ts builds it in JavaScript for the usual files, tree-sitter for the rest (the
+ * same extraction runs on both); the tree is dropped before returning, so callers hold plain
+ * data only.
  */
 import type { DeclValue, MigrationDeclarations, Range, StringRef } from './types';
 import { makeStringRef, readDocstring, scanMigration } from './migrationScanner';
