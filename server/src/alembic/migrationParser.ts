@@ -174,7 +174,7 @@ export function parseMigrationWith(py: PythonParser, source: string): ParsedMigr
 export function parseFast(source: string): ParsedMigration | undefined {
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   const tree = parsePyTree(text);
-  return tree && new Extractor(text).extract(tree.root, tree.captures);
+  return tree && new Extractor(text, tree.lines).extract(tree.root, tree.captures);
 }
 
 /** The full parse by tree-sitter, whatever the file holds. */
@@ -204,8 +204,11 @@ class Extractor {
   /** earlyExits() of a block, by node id. */
   private readonly exitCache = new Map<number, Array<{ end: number; condition: TreeNode }>>();
 
-  constructor(private readonly text: string) {
-    this.lines = new LineIndex(text);
+  constructor(
+    private readonly text: string,
+    lines = new LineIndex(text),
+  ) {
+    this.lines = lines;
   }
 
   // End positions come from the text's line index, not from tree-sitter: every node property

@@ -15,6 +15,8 @@
  * what tree-sitter builds.
  */
 
+import { LineIndex } from '../text/sourceText';
+
 /** The node properties the extractor reads; tree-sitter's `Node` has them too. */
 export interface TreeNode {
   readonly type: string;
@@ -48,6 +50,8 @@ export interface Capture {
 export interface PyTree {
   root: PyNode;
   captures: Capture[];
+  /** The text's line index, for the extractor to reuse. */
+  lines: LineIndex;
 }
 
 class Decline extends Error {}
@@ -56,25 +60,16 @@ function decline(): never {
   throw new Decline();
 }
 
+/** The text and its line index (shared with the extractor: rows count `\n` only, as tree-sitter's do). */
 class Source {
-  private lineStarts: number[] | undefined;
-  constructor(readonly text: string) {}
+  constructor(
+    readonly text: string,
+    readonly lines: LineIndex,
+  ) {}
 
   position(offset: number): { row: number; column: number } {
-    if (!this.lineStarts) {
-      const starts = [0];
-      for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) starts.push(i + 1);
-      this.lineStarts = starts;
-    }
-    const s = this.lineStarts;
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (s[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { row: lo, column: offset - s[lo] };
+    const p = this.lines.positionAt(offset);
+    return { row: p.line, column: p.character };
   }
 }
 
@@ -796,13 +791,7 @@ class Parser {
       if (!this.isOp('.')) break;
       this.i++;
     }
-    return this.node(
-      'dotted_name',
-      parts[0].startIndex,
-      parts[parts.length - 1].endIndex,
-      parts,
-      parts.map(() => undefined),
-    );
+    return this.sequence('dotted_name', parts);
   }
 
   /** `a.b` or `a.b as c`. */
@@ -990,13 +979,7 @@ class Parser {
       if (this.isWord('in')) decline();
     }
     if (names.length === 1) return names[0];
-    return this.node(
-      'pattern_list',
-      names[0].startIndex,
-      names[names.length - 1].endIndex,
-      names,
-      names.map(() => undefined),
-    );
+    return this.sequence('pattern_list', names);
   }
 
   private withStatement(): PyNode {
@@ -1017,13 +1000,7 @@ class Parser {
       if (!this.isOp(',')) break;
       this.i++;
     }
-    const clause = this.node(
-      'with_clause',
-      items[0].startIndex,
-      items[items.length - 1].endIndex,
-      items,
-      items.map(() => undefined),
-    );
+    const clause = this.sequence('with_clause', items);
     this.expectOp(':');
     return this.withSuite('with_statement', start, [clause], [undefined]);
   }
@@ -1046,13 +1023,7 @@ class Parser {
       items.push(e);
       end = e.endIndex;
     }
-    return this.node(
-      'expression_list',
-      first.startIndex,
-      end,
-      items,
-      items.map(() => undefined),
-    );
+    return this.sequence('expression_list', items, end);
   }
 
   private expression(): PyNode {
@@ -1077,6 +1048,11 @@ class Parser {
       left = this.infix('boolean_operator', left, op, operand());
     }
     return left;
+  }
+
+  /** A node over `items` (no fields), from the first one's start to `end` (the last one's end). */
+  private sequence(type: string, items: PyNode[], end = items[items.length - 1].endIndex): PyNode {
+    return this.node(type, items[0].startIndex, end, items, []);
   }
 
   /** An identifier that is not a keyword. */
@@ -1123,13 +1099,7 @@ class Parser {
       operands.push(this.binary(0));
     }
     if (operands.length === 1) return first;
-    return this.node(
-      'comparison_operator',
-      first.startIndex,
-      operands[operands.length - 1].endIndex,
-      operands,
-      operands.map(() => undefined),
-    );
+    return this.sequence('comparison_operator', operands);
   }
 
   private binary(level: number): PyNode {
@@ -1264,13 +1234,7 @@ class Parser {
           } else break;
         }
         if (parts.length === 1) return parts[0];
-        return this.node(
-          'concatenated_string',
-          parts[0].startIndex,
-          parts[parts.length - 1].endIndex,
-          parts,
-          parts.map(() => undefined),
-        );
+        return this.sequence('concatenated_string', parts);
       }
       case T.Op: {
         if (t.v === '...') {
@@ -1391,13 +1355,13 @@ export function parsePyTree(text: string): PyTree | undefined {
   // A lone CR (a line end to Python, not to tree-sitter's rows), NUL, and Unicode line separators.
   if (/\r(?!\n)|[\u2028\u2029]/.test(text) || text.includes('\0')) return undefined;
   try {
-    const src = new Source(text);
+    const src = new Source(text, new LineIndex(text));
     const parser = new Parser(src, tokenize(text, 0, text.length, false));
     const root = parser.module();
     const comments: Capture[] = [];
     collectComments(root, comments);
     const captures = mergeByStart(parser.captures, comments);
-    return { root, captures };
+    return { root, captures, lines: src.lines };
   } catch (e) {
     // RangeError: a stack overflow on absurdly nested input; tree-sitter takes those.
     if (e instanceof Decline || e instanceof RangeError) return undefined;
