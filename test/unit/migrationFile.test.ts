@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { decodePythonSource, readMigrationFile } from '../../server/src/alembic/migrationFile';
 import { fileProblems } from '../../server/src/alembic/graphProblems';
 import { tempDir } from '../support/tempDir';
+import { readListedFile } from '../../server/src/shared/regularFile';
 
 /** A migration's bytes: `head` lines first, a docstring holding `word`, encoded by `encode`. */
 function migration(head: string[], word: string, encode: (s: string) => Buffer): Buffer {
@@ -68,4 +69,21 @@ test('declarations Python rejects or ignores: each is a reason the file cannot b
   );
   // The coding word in a string on line 1 is no declaration.
   assert.match(reasons(['x = "# coding: latin-1"'], latin1)!, /not valid UTF-8/);
+});
+
+test('readListedFile returns every byte of files around its 64 KB read buffer, and an empty file as empty', () => {
+  const dir = tempDir('alembic-listed-');
+  const scratch = Buffer.alloc(64 * 1024);
+  for (const size of [0, 1, 557, 65535, 65536, 65537, 3 * 65536, 200_001]) {
+    const file = path.join(dir, `f${size}.py`);
+    const bytes = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) bytes[i] = 32 + ((i * 7) % 90);
+    fs.writeFileSync(file, bytes);
+    const got = readListedFile(file, 16 * 1024 * 1024, scratch);
+    assert.equal(got.length, size, `size ${size}`);
+    assert.ok(got.equals(bytes), `content of ${size} bytes`);
+  }
+  // The bound still holds when a read fills what was asked for.
+  fs.writeFileSync(path.join(dir, 'big.py'), Buffer.alloc(300_000, 0x20));
+  assert.throws(() => readListedFile(path.join(dir, 'big.py'), 200_000, scratch), /larger than/);
 });
