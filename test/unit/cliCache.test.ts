@@ -198,3 +198,61 @@ test('a project written just now is answered but not cached (a write in the same
   assert.equal(run(['heads', ini], { XDG_CACHE_HOME: xdg }).out, HEAD);
   assert.deepEqual(cacheFiles(path.join(xdg, 'alembic-migrations', 'cli')), []);
 });
+
+/** Replaces every cached answer with `from the cache`, keeping what the cache was validated by. */
+function plantAnswers(cacheDir: string): void {
+  const [file] = cacheFiles(cacheDir);
+  assert.ok(file, 'a cache file was written');
+  const data = JSON.parse(fs.readFileSync(path.join(cacheDir, file), 'utf8')) as { answers: Record<string, { code: number; value: unknown }> };
+  for (const k of Object.keys(data.answers)) data.answers[k].value = 'from the cache\n';
+  fs.writeFileSync(path.join(cacheDir, file), JSON.stringify(data));
+}
+
+test('a folder whose entries are unchanged is not listed again; a rename or removal in it is still seen', () => {
+  const { dir, ini } = settledProject();
+  const xdg = tempDir('alembic-xdg-');
+  const cacheDir = path.join(xdg, 'alembic-migrations', 'cli');
+  assert.equal(run(['heads', ini], { XDG_CACHE_HOME: xdg }).out, HEAD);
+  plantAnswers(cacheDir);
+  assert.equal(run(['heads', ini], { XDG_CACHE_HOME: xdg }).out, 'from the cache\n');
+  // The cache keeps the folder's stat and the names below it, not every path's listing.
+  const data = JSON.parse(fs.readFileSync(path.join(cacheDir, cacheFiles(cacheDir)[0]), 'utf8')) as {
+    locations: Array<{ stat: number[] | null; names: string[] }>;
+  };
+  assert.equal(data.locations.length, 1);
+  assert.equal(data.locations[0].stat?.length, 4);
+  assert.equal(data.locations[0].names.length, REVS.length);
+  // A rename inside the folder (same number of files, same contents and inodes).
+  const versions = path.join(dir, 'migrations', 'versions');
+  const first = fs.readdirSync(versions).find((f) => f.includes('aaaa00000001'))!;
+  fs.renameSync(path.join(versions, first), path.join(versions, `renamed_${first}`));
+  assert.equal(run(['heads', ini], { XDG_CACHE_HOME: xdg }).out, HEAD);
+  // A removal (the tip): the parent becomes the head.
+  plantAnswers(cacheDir);
+  const tip = fs.readdirSync(versions).find((f) => f.includes('aaaa00000006'))!;
+  fs.rmSync(path.join(versions, tip));
+  assert.equal(run(['heads', ini], { XDG_CACHE_HOME: xdg }).out, 'aaaa00000005 (left) (head)\n');
+});
+
+test('a folder holding a symbolic link is listed every time: a link to a folder that turns into a migration is seen', () => {
+  const { dir, ini } = settledProject(REVS.slice(0, 5));
+  const versions = path.join(dir, 'migrations', 'versions');
+  // A link to a folder elsewhere: not a migration (the listing skips folders).
+  const elsewhere = tempDir('alembic-elsewhere-');
+  fs.mkdirSync(path.join(elsewhere, 'target.py'));
+  fs.symlinkSync(path.join(elsewhere, 'target.py'), path.join(versions, 'linked.py'));
+  const until = Date.now() + 1100;
+  while (Date.now() < until) {
+    /* settle the folder's change time, so the answer is cached */
+  }
+  const xdg = tempDir('alembic-xdg-');
+  const cacheDir = path.join(xdg, 'alembic-migrations', 'cli');
+  assert.equal(run(['heads', ini], { XDG_CACHE_HOME: xdg }).out, 'aaaa00000005 (left) (head)\n');
+  assert.equal(cacheFiles(cacheDir).length, 1, 'the answer was cached');
+  // The link's target becomes the tip migration: the version folder itself is untouched.
+  const before = fs.statSync(versions).ctimeMs;
+  fs.rmdirSync(path.join(elsewhere, 'target.py'));
+  fs.writeFileSync(path.join(elsewhere, 'target.py'), "revision = 'cccc00000007'\ndown_revision = 'aaaa00000005'\nbranch_labels = None\ndepends_on = None\n");
+  assert.equal(fs.statSync(versions).ctimeMs, before);
+  assert.equal(run(['heads', ini], { XDG_CACHE_HOME: xdg }).out, 'cccc00000007 (left) (head)\n');
+});

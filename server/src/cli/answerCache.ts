@@ -18,7 +18,7 @@ import type { AlembicProject } from '../alembic/project';
 import { ProjectIndex } from '../alembic/projectIndex';
 import { readCacheFile, writeCacheFile } from '../cache/cacheFile';
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** The user's cache folder for the CLI, or undefined when neither XDG_CACHE_HOME nor HOME is an absolute path. */
 export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -37,15 +37,25 @@ export interface Answer<T> {
 
 type Payload = Record<string, Answer<unknown>>;
 
+/** A version location as it was listed: its folder's stat, and its migrations' paths below it in load order. */
+interface CachedLocation {
+  /**
+   * size, mtimeMs, ctimeMs, ino of the folder, taken before it was listed; null when the
+   * listing must be taken again (recursive locations, a folder holding symbolic links).
+   */
+  stat: number[] | null;
+  names: string[];
+}
+
 interface CacheFile {
   format: number;
   build: string;
   /** The project's layout: another layout never matches. */
   project: string;
-  /** Config files, then migrations in load order. */
-  files: string[];
-  /** Per file: size, mtimeMs, ctimeMs, ino (graphSnapshot.ts's signature, as numbers: compared without formatting). */
-  stats: number[];
+  /** Per version location, in the project's order. */
+  locations: CachedLocation[];
+  /** sha1 of every config file's and migration's stat (size, mtimeMs, ctimeMs, ino), in that order. */
+  digest: string;
   answers: Payload;
 }
 
@@ -53,6 +63,15 @@ const STAT_FIELDS = 4;
 
 function statOf(st: fs.Stats): number[] {
   return [st.size, st.mtimeMs, st.ctimeMs, st.ino];
+}
+
+/** A file's or folder's stat numbers now, or undefined. */
+function statNow(file: string): number[] | undefined {
+  try {
+    return statOf(fs.statSync(file));
+  } catch {
+    return undefined;
+  }
 }
 
 function projectKey(project: AlembicProject): string {
@@ -68,36 +87,85 @@ function configFiles(project: AlembicProject): string[] {
   return [...new Set([project.configFile, project.iniFile, project.pyprojectFile].filter((f): f is string => !!f))];
 }
 
+/** What listMigrationFiles puts before a name found directly in the location. */
+function prefixOf(location: string): string {
+  const norm = path.normalize(location);
+  return norm.endsWith(path.sep) ? norm : norm + path.sep;
+}
+
+/** The digest of files' stat numbers (undefined entries make no digest: such a set is never cached or matched). */
+function digestOf(stats: ReadonlyArray<readonly number[] | undefined>): string | undefined {
+  const numbers = new Float64Array(stats.length * STAT_FIELDS);
+  for (let i = 0; i < stats.length; i++) {
+    const st = stats[i];
+    if (!st || st.length !== STAT_FIELDS) return undefined;
+    numbers.set(st, i * STAT_FIELDS);
+  }
+  return crypto.createHash('sha1').update(numbers).digest('hex');
+}
+
+const isStat = (v: unknown): v is number[] => Array.isArray(v) && v.length === STAT_FIELDS && v.every((n) => typeof n === 'number');
+const sameStat = (a: readonly number[], b: readonly number[]): boolean => a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+
+/**
+ * The migrations the cache was computed from, in load order, when they are still the
+ * project's listing; else undefined. A location whose folder has the same stat as when it
+ * was listed (no entry added, removed, renamed or replaced since: each changes the folder's
+ * change time) is not listed again; any other is, and compared name by name.
+ */
+function cachedListing(project: AlembicProject, locations: CachedLocation[]): string[] | undefined {
+  const cached: string[] = [];
+  let listAgain = false;
+  project.versionLocations.forEach((loc, i) => {
+    const { stat, names } = locations[i];
+    const now = stat && statNow(loc);
+    if (!stat || !now || !sameStat(stat, now)) listAgain = true;
+    const prefix = prefixOf(loc);
+    for (const name of names) cached.push(prefix + name);
+  });
+  if (!listAgain) return cached;
+  const listed = listMigrationFiles(project);
+  if (listed.length !== cached.length) return undefined;
+  for (let i = 0; i < listed.length; i++) if (listed[i].file !== cached[i]) return undefined;
+  return cached;
+}
+
 /** The cached answers when the cache matches the files on disk now; else undefined. Never throws. */
-function readValid(file: string, build: string, project: AlembicProject, files: readonly string[]): Payload | undefined {
+function readValid(file: string, build: string, project: AlembicProject): Payload | undefined {
   const data = readCacheFile<CacheFile>(file, FORMAT, build);
   if (!data || data.project !== projectKey(project)) return undefined;
-  const { files: cached, stats, answers } = data;
-  if (!Array.isArray(cached) || !Array.isArray(stats) || cached.length !== files.length || stats.length !== files.length * STAT_FIELDS) return undefined;
-  if (!answers || typeof answers !== 'object' || Array.isArray(answers)) return undefined;
-  for (let i = 0; i < files.length; i++) if (cached[i] !== files[i]) return undefined;
-  for (let i = 0; i < files.length; i++) {
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.statSync(files[i]);
-    } catch {
+  const { locations, digest, answers } = data;
+  if (!Array.isArray(locations) || locations.length !== project.versionLocations.length || typeof digest !== 'string') return undefined;
+  for (const l of locations) {
+    if (!l || typeof l !== 'object' || !(l.stat === null || isStat(l.stat)) || !Array.isArray(l.names) || !l.names.every((n) => typeof n === 'string'))
       return undefined;
-    }
-    const k = i * STAT_FIELDS;
-    if (st.size !== stats[k] || st.mtimeMs !== stats[k + 1] || st.ctimeMs !== stats[k + 2] || st.ino !== stats[k + 3]) return undefined;
   }
-  return answers;
+  if (!answers || typeof answers !== 'object' || Array.isArray(answers)) return undefined;
+  const files = cachedListing(project, locations);
+  if (!files) return undefined;
+  const stats: Array<number[] | undefined> = configFiles(project).map(statNow);
+  for (const f of files) {
+    const st = statNow(f);
+    if (!st) return undefined;
+    stats.push(st);
+  }
+  return digestOf(stats) === digest ? answers : undefined;
 }
 
 /**
- * A config file's stat, taken after the project was read from it: usable only when its
- * change time shows it has not changed since before this process started (checked below).
+ * Each version location's folder stat, taken before the folder is listed (a change after it
+ * leaves a newer stat on disk than the one recorded); null for a recursive location.
  */
-function stableStat(file: string): number[] | undefined {
+function locationStats(project: AlembicProject): Array<number[] | null | undefined> {
+  return project.versionLocations.map((loc) => (project.recursiveVersionLocations ? null : statNow(loc)));
+}
+
+/** Folders with a symbolic link in them are listed again every time: a link's target can turn into a folder unseen. */
+function holdsLinks(dir: string): boolean {
   try {
-    return statOf(fs.statSync(file));
+    return fs.readdirSync(dir, { withFileTypes: true }).some((e) => e.isSymbolicLink());
   } catch {
-    return undefined;
+    return true;
   }
 }
 
@@ -123,30 +191,39 @@ export function cachedAnswer<T>(
 ): Answer<T> {
   if (!cacheDir) return compute(ProjectIndex.load(project));
   const file = cacheFileOf(cacheDir, project);
-  const configs = configFiles(project);
-  const files = [...configs, ...listMigrationFiles(project).map((f) => f.file)];
-  const previous = readValid(file, build, project, files);
+  const previous = readValid(file, build, project);
   const hit = previous && Object.hasOwn(previous, key) ? previous[key] : undefined;
   if (hit && Number.isInteger(hit.code) && valid(hit.value)) return { code: hit.code, value: hit.value };
-  const configStats = configs.map(stableStat);
+  // Config files' stats are taken after the project was read from them: usable only when their
+  // change times show no change since before this process started (`settled` below).
+  const configStats = configFiles(project).map(statNow);
+  const folderStats = locationStats(project);
   const index = ProjectIndex.load(project, { signatures: true });
   const answer = compute(index);
   // Stats as the files were read (a file changed while it was read is recorded as changed).
   const migrations = index.migrationFiles();
   const stats = [...configStats, ...migrations.map((m) => parseSignature(m.signature))];
-  const read = [...configs, ...migrations.map((m) => m.file)];
-  // Saved only when every file was read as it is now and none changed within a second before
-  // this run started (a write in the same clock tick could otherwise keep its signature).
-  const settled = stats.every((x) => x && x[2] < performance.timeOrigin - 1000);
-  if (settled && read.length === files.length && read.every((f, i) => f === files[i])) {
-    const data: CacheFile = {
-      format: FORMAT,
-      build,
-      project: projectKey(project),
-      files,
-      stats: stats.flatMap((x) => x!),
-      answers: { ...(previous ?? {}), [key]: answer },
-    };
+  const digest = digestOf(stats);
+  // Migrations by location, as paths below it (listMigrationFiles lists location by location).
+  const locations: CachedLocation[] = project.versionLocations.map(() => ({ stat: null, names: [] }));
+  let k = 0;
+  for (const m of migrations) {
+    while (k < locations.length && m.versionLocation !== project.versionLocations[k]) k++;
+    const prefix = k < locations.length ? prefixOf(project.versionLocations[k]) : '';
+    if (k === locations.length || !m.file.startsWith(prefix)) return answer; // not listMigrationFiles' order: not cached
+    locations[k].names.push(m.file.slice(prefix.length));
+  }
+  project.versionLocations.forEach((loc, i) => {
+    const st = folderStats[i];
+    locations[i].stat = st && !holdsLinks(loc) ? st : null;
+  });
+  // Saved only when every file was read as it is now and none (nor a location's folder)
+  // changed within a second before this run started (a write in the same clock tick could
+  // otherwise keep its stat).
+  const before = performance.timeOrigin - 1000;
+  const settled = stats.every((x) => x && x[2] < before) && locations.every((l) => !l.stat || l.stat[2] < before);
+  if (digest && settled) {
+    const data: CacheFile = { format: FORMAT, build, project: projectKey(project), locations, digest, answers: { ...(previous ?? {}), [key]: answer } };
     try {
       writeCacheFile(file, data);
     } catch {
