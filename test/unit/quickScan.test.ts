@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { quickCreateDate, quickFacts, quickKey, quickLongMessage, quickMessage, quickRevisionRange, type QuickFacts } from '../../server/src/alembic/quickScan';
 import { scanMigration } from '../../server/src/alembic/migrationScanner';
+import { migrationFromBytes } from '../../server/src/alembic/migrationFile';
 import { graphKey, fileRevisionId } from '../../server/src/alembic/revisionGraph';
 import { fileProblems } from '../../server/src/alembic/graphProblems';
 import { declaredRevision } from '../../server/src/alembic/revisionRefs';
@@ -36,6 +37,17 @@ function agree(text: string, q: QuickFacts, name: string): void {
   assert.equal(quickCreateDate(q), decls.header.createDate?.raw, name);
   assert.deepEqual(quickRevisionRange(q), declaredRevision(decls)?.range, name);
   assert.equal(q.clean, fileProblems(full).length === 0, `${name}: clean`);
+}
+
+/**
+ * Files are read as bytes (migrationFromBytes finds the head in the bytes, decodes only it):
+ * the facts from a file's UTF-8 bytes are those of its text.
+ */
+function sameFromBytes(text: string, name: string): void {
+  const m = migrationFromBytes('/p/versions/x.py', '/p/versions', Buffer.from(text, 'utf8'));
+  // Python drops a UTF-8 BOM before reading the text.
+  const fromText = quickFacts(text.replace(/^\uFEFF/, ''));
+  assert.deepEqual(m.quick ?? null, fromText ?? null, `${name}: the fast facts of the bytes are those of the text`);
 }
 
 function sources(): Map<string, string> {
@@ -69,6 +81,7 @@ test('on every corpus migration the fast path declines or agrees with the full s
   let migrations = 0;
   let generated = 0;
   for (const [name, text] of sources()) {
+    sameFromBytes(text, name);
     const q = quickFacts(text);
     const isMigration = name.startsWith('generated') || name.includes(`${path.sep}versions${path.sep}`);
     if (isMigration) migrations++;
@@ -165,6 +178,7 @@ test('random edits of real migrations: the fast path declines or agrees', () => 
           const p = at % (near + 1);
           t = t.slice(0, p) + piece + t.slice(p + del);
         }
+        sameFromBytes(t, JSON.stringify(t.slice(0, 400)));
         const q = quickFacts(t);
         if (q) {
           agree(t, q, JSON.stringify(t.slice(0, 400)));

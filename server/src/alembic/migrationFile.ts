@@ -5,13 +5,17 @@
  */
 import { scanMigration } from './migrationScanner';
 import { headEndOf, quickFacts, quickHead, type QuickFacts } from './quickScan';
-import { isUtf8 } from 'node:buffer';
+import * as nodeBuffer from 'node:buffer';
 import { fileSignature } from '../cache/graphSnapshot';
 import { readListedFile, readRegularFile, UnreadableFileError } from '../shared/regularFile';
 import type { MigrationDeclarations, MigrationFile } from './types';
 
 /** Files above this size are not read: no real migration is this large. */
 export const MAX_MIGRATION_BYTES = 16 * 1024 * 1024;
+
+const { isUtf8 } = nodeBuffer;
+/** Node ≥ 18.15 (absent before): a pure-ASCII file needs no UTF-8 check or decoding. */
+const isAscii = (nodeBuffer as { isAscii?: (b: Uint8Array) => boolean }).isAscii;
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -263,11 +267,13 @@ export function migrationFromBytes(file: string, versionLocation: string, bytes:
   if (looksBinary(bytes)) return unreadable(file, versionLocation, undefined, 'the file is binary, not Python source');
   // The usual file: valid UTF-8, no BOM, no coding line naming another encoding. Only its
   // head is decoded; the fast path reads it.
-  const plain = bytes[0] !== 0xef && isUtf8(bytes) && utf8OrUndeclared(bytes);
+  const ascii = isAscii !== undefined && isAscii(bytes);
+  const plain = bytes[0] !== 0xef && (ascii || isUtf8(bytes)) && utf8OrUndeclared(bytes);
   if (plain) {
     const end = headEndOf(bytes);
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-    const quick = end < 0 ? undefined : quickHead(buf.toString('utf8', 0, end));
+    // Only the head is decoded; ASCII needs no UTF-8 decoding.
+    const quick = end < 0 ? undefined : quickHead(buf.toString(ascii ? 'latin1' : 'utf8', 0, end));
     if (quick) return new QuickMigration(file, versionLocation, quick);
   }
   const decoded = decodePythonSource(bytes);
