@@ -137,6 +137,22 @@ test('discovery finds several projects, sorted, and skips node_modules, .git and
   );
 });
 
+test("discovery does not search a project's version locations (folders of migrations) for more projects", () => {
+  const d = tmp();
+  write(path.join(d, 'alembic.ini'), '[alembic]\nscript_location = m\nversion_locations = %(here)s/m/versions %(here)s/extra\n');
+  write(path.join(d, 'm', 'versions', 'a.py'), MIGRATION);
+  // Inside a version location: migrations, not projects (a folder alembic itself never reads as one).
+  write(path.join(d, 'm', 'versions', 'inner', 'alembic.ini'), '[alembic]\nscript_location = m\n');
+  write(path.join(d, 'extra', 'nested', 'alembic.ini'), '[alembic]\nscript_location = m\n');
+  // Beside them, a project is still found, and a folder named like a location elsewhere too.
+  write(path.join(d, 'm', 'other', 'alembic.ini'), '[alembic]\nscript_location = m\n');
+  write(path.join(d, 'svc', 'extra', 'alembic.ini'), '[alembic]\nscript_location = m\n');
+  assert.deepEqual(
+    discoverProjects(d).map((p) => p.name),
+    ['.', path.join('m', 'other'), path.join('svc', 'extra')].map((n) => (n === '.' ? path.basename(d) : n)),
+  );
+});
+
 test('a symlink loop does not hang discovery or listing', () => {
   const d = tmp();
   write(path.join(d, 'alembic.ini'), '[alembic]\nscript_location = m\nrecursive_version_locations = true\n');

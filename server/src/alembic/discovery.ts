@@ -49,11 +49,15 @@ function readDirRaw(dir: string): fs.Dirent[] {
 
 /**
  * Every Alembic project under `root`: folders with an alembic.ini, or a pyproject.toml with
- * `[tool.alembic]`. Skips dependency, build and virtualenv folders; follows no symlinks.
+ * `[tool.alembic]`. Skips dependency, build and virtualenv folders and the version locations of
+ * the projects found above them (folders of migrations, often thousands of files: listing them
+ * again here was most of a large workspace's discovery); follows no symlinks.
  */
 export function discoverProjects(root: string, opts: { maxDepth?: number } = {}): AlembicProject[] {
   const maxDepth = opts.maxDepth ?? 12;
-  const configs: string[] = [];
+  const top = path.resolve(root);
+  const found: AlembicProject[] = [];
+  const versionFolders = new Set<string>();
   const visit = (dir: string, depth: number): void => {
     if (depth > maxDepth) return;
     let entries: fs.Dirent[];
@@ -64,14 +68,22 @@ export function discoverProjects(root: string, opts: { maxDepth?: number } = {})
     }
     if (entries.some((e) => e.name === 'pyvenv.cfg')) return; // a virtualenv
     const names = new Set(entries.map((e) => e.name));
-    if (names.has('alembic.ini')) configs.push(path.join(dir, 'alembic.ini'));
-    else if (names.has('pyproject.toml') && pyprojectHasAlembic(path.join(dir, 'pyproject.toml'))) configs.push(path.join(dir, 'pyproject.toml'));
+    let config: string | undefined;
+    if (names.has('alembic.ini')) config = path.join(dir, 'alembic.ini');
+    else if (names.has('pyproject.toml') && pyprojectHasAlembic(path.join(dir, 'pyproject.toml'))) config = path.join(dir, 'pyproject.toml');
+    if (config) {
+      const project = readProject(config, { root: top });
+      found.push(project);
+      for (const loc of project.versionLocations) versionFolders.add(path.resolve(loc));
+    }
     for (const e of entries) {
-      if (e.isDirectory() && !SKIP.has(e.name) && !e.name.startsWith('.')) visit(path.join(dir, e.name), depth + 1);
+      if (!e.isDirectory() || SKIP.has(e.name) || e.name.startsWith('.')) continue;
+      const sub = path.join(dir, e.name);
+      if (!versionFolders.has(sub)) visit(sub, depth + 1);
     }
   };
-  visit(path.resolve(root), 0);
-  return configs.sort().map((c) => readProject(c, { root: path.resolve(root) }));
+  visit(top, 0);
+  return found.sort((a, b) => (a.configFile < b.configFile ? -1 : a.configFile > b.configFile ? 1 : 0));
 }
 
 /** True for file names Alembic loads as migrations (`*.py`, not `__init__*`, not editor lock files). */
