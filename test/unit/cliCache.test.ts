@@ -35,7 +35,7 @@ function settledProject(revs: GenRevision[] = REVS): { dir: string; ini: string 
 }
 
 /** Runs dist/cli.js with its own cache folder; a preload reports whether any WASM was compiled or the full CLI loaded. */
-function run(args: string[], env: NodeJS.ProcessEnv): { code: number | null; out: string; err: string; wasm: boolean; full: boolean } {
+function run(args: string[], env: NodeJS.ProcessEnv): { code: number | null; out: string; err: string; wasm: boolean; full: boolean; db: boolean } {
   const probe = path.join(tempDir('alembic-probe-'), 'probe.js');
   fs.writeFileSync(
     probe,
@@ -44,16 +44,24 @@ for (const k of ['compile', 'instantiate', 'compileStreaming', 'instantiateStrea
   const f = WebAssembly[k];
   if (f) WebAssembly[k] = function (...a) { wasm = true; return f.apply(this, a); };
 }
+// The database client (pg) requires node:net and dns when it loads.
+let db = false;
+const Module = require('module');
+const req = Module.prototype.require;
+Module.prototype.require = function (id) {
+  if (/^(node:)?(net|dns|tls)$/.test(id)) db = true;
+  return req.apply(this, arguments);
+};
 process.on('exit', () => {
   const full = Object.keys(require.cache).some((k) => k.endsWith('cliFull.js'));
-  require('fs').writeSync(2, '\\nPROBE ' + JSON.stringify({ wasm, full }) + '\\n');
+  require('fs').writeSync(2, '\\nPROBE ' + JSON.stringify({ wasm, full, db }) + '\\n');
 });
 `,
   );
   const r = spawnSync(process.execPath, ['-r', probe, CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   const m = /\nPROBE (.*)\n$/.exec(r.stderr);
   assert.ok(m, r.stderr);
-  const p = JSON.parse(m[1]) as { wasm: boolean; full: boolean };
+  const p = JSON.parse(m[1]) as { wasm: boolean; full: boolean; db: boolean };
   return { code: r.status, out: r.stdout, err: r.stderr.slice(0, m.index), ...p };
 }
 
@@ -102,6 +110,9 @@ test('heads, history and graph run without the parsers and print what the full C
   assert.equal(check.code, 0, check.err);
   assert.equal(check.full, true);
   assert.equal(check.wasm, true);
+  // …but not the database client: only the commands that connect load pg (~50 ms of start-up).
+  assert.equal(check.db, false);
+  assert.equal(run(['doctor', ini], env).db, true, 'the probe sees pg load where a command connects');
   // Anything the entry does not know goes to the full CLI, which says what is wrong.
   const usage = run(['heads', ini, '--bogus'], env);
   assert.equal(usage.code, 2);

@@ -41,9 +41,6 @@ import type { Problem } from '../alembic/types';
 import { escapeCiCommands } from '../outputEscape';
 import { locateRevision, openRepo, resolveBaseRef, GitError, type GitRepo } from '../git/gitRepo';
 import { gitRuleProblems, migrationsChangedSince } from '../git/gitChecks';
-import { runDrift, runSchema, runVerify } from './verify';
-import { runBackupCli, runDoctorCli, runMigrateCli, SetupError } from './migrate';
-import { runSquash } from './squash';
 import { buildIdOf, runReadCommand } from './readCommands';
 import { pathToFileURL } from 'node:url';
 import { RULES, isRuleId } from '../alembic/rules';
@@ -148,6 +145,10 @@ const lazy = {
   markdownSummary: (): typeof import('./markdownSummary') => require('./markdownSummary') as typeof import('./markdownSummary'),
   pythonParser: (): typeof import('../alembic/pythonParser') => require('../alembic/pythonParser') as typeof import('../alembic/pythonParser'),
   migrationParser: (): typeof import('../alembic/migrationParser') => require('../alembic/migrationParser') as typeof import('../alembic/migrationParser'),
+  // The commands that talk to a database: they load pg (~50 ms of start-up `check` never needs).
+  verify: (): typeof import('./verify') => require('./verify') as typeof import('./verify'),
+  migrate: (): typeof import('./migrate') => require('./migrate') as typeof import('./migrate'),
+  squash: (): typeof import('./squash') => require('./squash') as typeof import('./squash'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -483,20 +484,22 @@ export async function main(
       err(`alembic-migrations: verify runs one project at a time; ${opts.target} holds ${projects.length}: name its alembic.ini\n`);
       return 2;
     }
-    return runVerify(
-      projects[0],
-      { format: opts.format === 'json' ? 'json' : 'text', serverUrl: opts.serverUrl, from: opts.from, to: opts.to },
-      out,
-      err,
-      formatProblem,
-    );
+    return lazy
+      .verify()
+      .runVerify(
+        projects[0],
+        { format: opts.format === 'json' ? 'json' : 'text', serverUrl: opts.serverUrl, from: opts.from, to: opts.to },
+        out,
+        err,
+        formatProblem,
+      );
   }
   if (opts.command === 'squash') {
     if (several) {
       err(`alembic-migrations: squash changes one project; ${opts.target} holds ${projects.length}: name its alembic.ini\n`);
       return 2;
     }
-    return runSquash(
+    return lazy.squash().runSquash(
       projects[0],
       {
         from: opts.squashFrom!,
@@ -517,7 +520,9 @@ export async function main(
       err(`alembic-migrations: schema reads one project; ${opts.target} holds ${projects.length}: name its alembic.ini\n`);
       return 2;
     }
-    return runSchema(projects[0], { revision: opts.schemaRevision!, format: opts.format === 'json' ? 'json' : 'sql', serverUrl: opts.serverUrl }, out, err);
+    return lazy
+      .verify()
+      .runSchema(projects[0], { revision: opts.schemaRevision!, format: opts.format === 'json' ? 'json' : 'sql', serverUrl: opts.serverUrl }, out, err);
   }
   if (RUN_COMMANDS.includes(opts.command)) {
     if (several) {
@@ -533,9 +538,9 @@ export async function main(
       ...(opts.versionTableSchema !== undefined ? { versionTableSchema: opts.versionTableSchema } : {}),
     };
     try {
-      if (opts.command === 'doctor') return await runDoctorCli(projects[0], run, out);
+      if (opts.command === 'doctor') return await lazy.migrate().runDoctorCli(projects[0], run, out);
       if (opts.command === 'backup')
-        return await runBackupCli(
+        return await lazy.migrate().runBackupCli(
           projects[0],
           {
             ...run,
@@ -546,7 +551,7 @@ export async function main(
           err,
         );
       if (opts.command === 'drift')
-        return await runDrift(
+        return await lazy.verify().runDrift(
           projects[0],
           {
             run,
@@ -557,14 +562,16 @@ export async function main(
           out,
           err,
         );
-      return await runMigrateCli(
-        projects[0],
-        { ...run, direction: opts.command === 'upgrade' ? 'upgrade' : 'downgrade', target: opts.migrateTarget!, yes: opts.yes },
-        out,
-        err,
-      );
+      return await lazy
+        .migrate()
+        .runMigrateCli(
+          projects[0],
+          { ...run, direction: opts.command === 'upgrade' ? 'upgrade' : 'downgrade', target: opts.migrateTarget!, yes: opts.yes },
+          out,
+          err,
+        );
     } catch (e) {
-      if (!(e instanceof SetupError)) throw e;
+      if (!(e instanceof lazy.migrate().SetupError)) throw e;
       err(`alembic-migrations: ${e.message}\n`);
       return 2;
     }
