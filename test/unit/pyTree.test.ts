@@ -94,6 +94,10 @@ const SNIPPETS: Array<[string, string]> = [
     'a model declared in a data migration',
     `Base = declarative_base()\n\n\nclass User(Base, metaclass=M):  # header\n    # lead\n    __tablename__ = "users"\n    id = sa.Column(sa.Integer, primary_key=True)\n\n    def label(self):\n        return f"{self.id}"\n    # end\n\n\nclass Empty:\n    pass\n\n\ndef upgrade():\n    session = orm.Session(bind=op.get_bind())\n    for user in session.query(User):\n        user.name = user.name.strip()\n    session.commit()\n`,
   ],
+  [
+    'try blocks',
+    `def upgrade():\n    try:\n        op.drop_index("i")  # may not exist\n    except Exception:\n        pass\n    try:\n        import psycopg2\n    except (ImportError, AttributeError) as e:\n        log.warning("no driver: %s", e)\n    except ValueError as exc:  # odd\n        raise RuntimeError("bad") from exc\n    except:\n        raise\n    else:\n        op.execute("SELECT 1")\n    finally:\n        conn.close()\n    try:\n        op.execute("VACUUM")\n    finally:\n        pass\n`,
+  ],
   ['empty and odd', `\n\n# only comments\n\n`],
   ['no final newline', `revision = 'a'\ndef upgrade():\n    op.drop_table('t')  # done`],
   ['CRLF', STANDARD.replace(/\n/g, '\r\n')],
@@ -132,6 +136,7 @@ test('pyTree builds tree-sitter’s tree on every corpus file it takes, and take
     'assignments',
     'imports',
     'CRLF',
+    'try blocks',
   ])
     assert.ok(!declined.includes(name), `${name} was declined`);
   assert.ok(!declined.some((n) => n.startsWith('generated')), `generated files declined: ${declined.filter((n) => n.startsWith('generated')).join(', ')}`);
@@ -142,7 +147,9 @@ test('pyTree builds tree-sitter’s tree on every corpus file it takes, and take
 test('pyTree declines what it does not model', () => {
   for (const text of [
     'class A[T]:\n    pass\n',
-    'try:\n    f()\nexcept E:\n    pass\n',
+    'try:\n    f()\nexcept* E:\n    pass\n',
+    'try:\n    f()\n# before except\nexcept E:\n    pass\n',
+    'try:\n    f()\nexcept A, B:\n    pass\n',
     'x = lambda: 1\n',
     'x = [a for a in b]\n',
     '@decorator\ndef f():\n    pass\n',
@@ -208,6 +215,12 @@ const PIECES = [
   'return\n',
   'for a in b:\n    ',
   'with f() as g:\n    ',
+  'try:\n    ',
+  'except E as e:\n    ',
+  'except (A, B):\n    ',
+  'except:\n    ',
+  'finally:\n    ',
+  'raise X from e\n',
   'pass\n',
   'op.execute("SELECT 1")\n',
   'f(a, b=1, *c, **d)',
@@ -244,7 +257,7 @@ test('random edits: pyTree declines or agrees with tree-sitter', async () => {
         }
       },
     ),
-    { numRuns: 3000 },
+    { numRuns: 4000 },
   );
   assert.ok(taken > 600, `${taken} edited files were taken`);
 });

@@ -635,6 +635,8 @@ class Parser {
           return this.withStatement();
         case 'class':
           return this.classDef();
+        case 'try':
+          return this.tryStatement();
       }
     }
     const s = this.simpleStatement();
@@ -662,6 +664,12 @@ class Parser {
           this.i++;
           if (this.endOfStatement()) return this.node('raise_statement', t.start, t.end);
           const value = this.expression();
+          if (this.isWord('from')) {
+            this.i++;
+            const cause = this.expression();
+            if (!this.endOfStatement()) decline();
+            return this.node('raise_statement', t.start, cause.endIndex, [value, cause], [undefined, 'cause']);
+          }
           if (!this.endOfStatement()) decline();
           return this.node('raise_statement', t.start, value.endIndex, [value], [undefined]);
         }
@@ -955,6 +963,63 @@ class Parser {
     if (k === this.i) return;
     const t = this.toks[k];
     if (t.t === T.Name && (t.v === 'elif' || t.v === 'else' || t.v === 'except' || t.v === 'finally')) decline();
+  }
+
+  /** `try:` with `except [value [as name]]:` clauses, then `else:` and `finally:` (tree-sitter's shapes). */
+  private tryStatement(): PyNode {
+    const start = this.toks[this.i++].start;
+    this.expectOp(':');
+    const children: PyNode[] = [];
+    const fields: Field[] = [];
+    const body = this.suite(children, fields);
+    children.push(body);
+    fields.push('body');
+    let end = body.endIndex;
+    const clause = (type: string, s: number, inner: PyNode[], innerFields: Field[], bodyField: Field): void => {
+      const block = this.suite(inner, innerFields);
+      inner.push(block);
+      innerFields.push(bodyField);
+      const n = this.node(type, s, block.endIndex, inner, innerFields);
+      children.push(n);
+      fields.push(undefined);
+      end = n.endIndex;
+    };
+    let handlers = 0;
+    for (;;) {
+      this.commentsBeforeClause();
+      if (!this.isWord('except')) break;
+      const s = this.toks[this.i++].start;
+      if (this.isOp('*')) decline(); // except*: exception groups
+      const inner: PyNode[] = [];
+      const innerFields: Field[] = [];
+      if (!this.isOp(':')) {
+        let value = this.expression();
+        // `except E as e`: one as_pattern, as in a with item.
+        if (this.isWord('as')) {
+          this.i++;
+          const id = this.identifier();
+          const target = this.node('as_pattern_target', id.startIndex, id.endIndex, [id], [undefined]);
+          value = this.node('as_pattern', value.startIndex, id.endIndex, [value, target], [undefined, 'alias']);
+        } else if (this.isOp(',')) decline(); // `except A, B:` (Python 2's alias, or a list)
+        inner.push(value);
+        innerFields.push('value');
+      }
+      this.expectOp(':');
+      clause('except_clause', s, inner, innerFields, undefined);
+      handlers++;
+    }
+    if (handlers && this.isWord('else')) {
+      const s = this.toks[this.i++].start;
+      this.expectOp(':');
+      clause('else_clause', s, [], [], 'body');
+      this.commentsBeforeClause();
+    }
+    if (this.isWord('finally')) {
+      const s = this.toks[this.i++].start;
+      this.expectOp(':');
+      clause('finally_clause', s, [], [], undefined);
+    } else if (!handlers) decline(); // `try:` alone is a syntax error
+    return this.node('try_statement', start, end, children, fields);
   }
 
   private forStatement(): PyNode {
