@@ -98,6 +98,10 @@ const SNIPPETS: Array<[string, string]> = [
     'try blocks',
     `def upgrade():\n    try:\n        op.drop_index("i")  # may not exist\n    except Exception:\n        pass\n    try:\n        import psycopg2\n    except (ImportError, AttributeError) as e:\n        log.warning("no driver: %s", e)\n    except ValueError as exc:  # odd\n        raise RuntimeError("bad") from exc\n    except:\n        raise\n    else:\n        op.execute("SELECT 1")\n    finally:\n        conn.close()\n    try:\n        op.execute("VACUUM")\n    finally:\n        pass\n`,
   ],
+  [
+    'loops and future imports',
+    `from __future__ import annotations, division as d\nfrom __future__ import generators\n\n\ndef upgrade() -> None:\n    while True:  # batches\n        rows = conn.execute(sa.text("SELECT id FROM t LIMIT 500")).fetchall()\n        if not rows:\n            break\n    removed = 1\n    while removed > 0 and not done:\n        removed = purge()\n        continue\n`,
+  ],
   ['empty and odd', `\n\n# only comments\n\n`],
   ['no final newline', `revision = 'a'\ndef upgrade():\n    op.drop_table('t')  # done`],
   ['CRLF', STANDARD.replace(/\n/g, '\r\n')],
@@ -137,6 +141,7 @@ test('pyTree builds tree-sitter’s tree on every corpus file it takes, and take
     'imports',
     'CRLF',
     'try blocks',
+    'loops and future imports',
   ])
     assert.ok(!declined.includes(name), `${name} was declined`);
   assert.ok(!declined.some((n) => n.startsWith('generated')), `generated files declined: ${declined.filter((n) => n.startsWith('generated')).join(', ')}`);
@@ -150,6 +155,8 @@ test('pyTree declines what it does not model', () => {
     'try:\n    f()\nexcept* E:\n    pass\n',
     'try:\n    f()\n# before except\nexcept E:\n    pass\n',
     'try:\n    f()\nexcept A, B:\n    pass\n',
+    'while x:\n    f()\nelse:\n    g()\n',
+    'from __future__ import (annotations)\n',
     'x = lambda: 1\n',
     'x = [a for a in b]\n',
     '@decorator\ndef f():\n    pass\n',
@@ -221,6 +228,8 @@ const PIECES = [
   'except:\n    ',
   'finally:\n    ',
   'raise X from e\n',
+  'while x:\n    ',
+  'from __future__ import annotations\n',
   'pass\n',
   'op.execute("SELECT 1")\n',
   'f(a, b=1, *c, **d)',

@@ -637,6 +637,8 @@ class Parser {
           return this.classDef();
         case 'try':
           return this.tryStatement();
+        case 'while':
+          return this.whileStatement();
       }
     }
     const s = this.simpleStatement();
@@ -834,9 +836,10 @@ class Parser {
     const start = this.toks[this.i++].start;
     if (this.isOp('.') || this.isOp('...')) decline(); // relative imports
     const module = this.dottedName();
-    if (module.text === '__future__') decline();
     if (!this.isWord('import')) decline();
     this.i++;
+    // `from __future__ import annotations`: its own statement in tree-sitter, `__future__` a keyword.
+    if (module.text === '__future__') return this.futureImport(start);
     const children: PyNode[] = [module];
     const fields: Field[] = ['module_name'];
     let end: number;
@@ -867,6 +870,21 @@ class Parser {
     const n = this.node('import_from_statement', start, end!, children, fields);
     this.captures.push({ name: 'import', node: n });
     return n;
+  }
+
+  /** The names of `from __future__ import …` (no module_name child, no capture: the query matches import_from_statement only). */
+  private futureImport(start: number): PyNode {
+    if (this.isOp('(') || this.isOp('*')) decline();
+    const children: PyNode[] = [];
+    const fields: Field[] = [];
+    for (;;) {
+      const n = this.importName();
+      children.push(n);
+      fields.push('name');
+      if (!this.isOp(',')) break;
+      this.i++;
+    }
+    return this.node('future_import_statement', start, children[children.length - 1].endIndex, children, fields);
   }
 
   private functionDef(): PyNode {
@@ -1030,6 +1048,16 @@ class Parser {
     const right = this.expressionList();
     this.expectOp(':');
     const n = this.withSuite('for_statement', start, [left, right], ['left', 'right']);
+    this.commentsBeforeClause();
+    if (this.isWord('else')) decline();
+    return n;
+  }
+
+  private whileStatement(): PyNode {
+    const start = this.toks[this.i++].start;
+    const condition = this.expression();
+    this.expectOp(':');
+    const n = this.withSuite('while_statement', start, [condition], ['condition']);
     this.commentsBeforeClause();
     if (this.isWord('else')) decline();
     return n;
