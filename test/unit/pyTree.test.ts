@@ -100,7 +100,7 @@ const SNIPPETS: Array<[string, string]> = [
   ],
   [
     'loops and future imports',
-    `from __future__ import annotations, division as d\nfrom __future__ import generators\n\n\ndef upgrade() -> None:\n    while True:  # batches\n        rows = conn.execute(sa.text("SELECT id FROM t LIMIT 500")).fetchall()\n        if not rows:\n            break\n    removed = 1\n    while removed > 0 and not done:\n        removed = purge()\n        continue\n`,
+    `from __future__ import annotations, division as d\nfrom __future__ import generators\n\n\ndef upgrade() -> None:\n    while True:  # batches\n        rows = conn.execute(sa.text("SELECT id FROM t LIMIT 500")).fetchall()\n        if not rows:\n            break\n    removed = 1\n    while removed > 0 and not done:\n        removed = purge()\n        continue\n    kind = "pg" if dialect == "postgresql" else "other" if dialect else None\n    op.add_column("t", sa.Column("c", sa.Text() if big else sa.String(20), nullable=not strict if strict is not None else True))\n`,
   ],
   ['empty and odd', `\n\n# only comments\n\n`],
   ['no final newline', `revision = 'a'\ndef upgrade():\n    op.drop_table('t')  # done`],
@@ -159,6 +159,9 @@ test('pyTree declines what it does not model', () => {
     'from __future__ import (annotations)\n',
     'x = lambda: 1\n',
     'x = [a for a in b]\n',
+    'x = a if b\n',
+    // Found by the random edits: tree-sitter puts the `as` inside the else branch.
+    'with o if c else p.f() as g:\n    pass\n',
     '@decorator\ndef f():\n    pass\n',
     'x = 1 + \\\n    2\n',
     'def f():\n\tpass\n',
@@ -229,6 +232,8 @@ const PIECES = [
   'finally:\n    ',
   'raise X from e\n',
   'while x:\n    ',
+  ' if c else ',
+  ' else d',
   'from __future__ import annotations\n',
   'pass\n',
   'op.execute("SELECT 1")\n',

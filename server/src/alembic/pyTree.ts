@@ -1012,6 +1012,7 @@ class Parser {
       const innerFields: Field[] = [];
       if (!this.isOp(':')) {
         let value = this.expression();
+        if (value.type === 'conditional_expression' && this.isWord('as')) decline(); // (as in a with item)
         // `except E as e`: one as_pattern, as in a with item.
         if (this.isWord('as')) {
           this.i++;
@@ -1082,6 +1083,8 @@ class Parser {
     for (;;) {
       const value = this.expression();
       let item: PyNode;
+      // tree-sitter binds `as` inside the else branch of `a if b else c as d`: left to it.
+      if (value.type === 'conditional_expression' && this.isWord('as')) decline();
       if (this.isWord('as')) {
         this.i++;
         const id = this.identifier();
@@ -1121,7 +1124,16 @@ class Parser {
 
   private expression(): PyNode {
     const e = this.disjunction();
-    if (this.isWord('if') || this.isWord('for') || this.isOp(':=')) decline();
+    if (this.isWord('if')) {
+      // `a if b else c`: right-associative, its three parts unnamed children.
+      this.i++;
+      const condition = this.disjunction();
+      if (!this.isWord('else')) decline();
+      this.i++;
+      const alternative = this.expression();
+      return this.node('conditional_expression', e.startIndex, alternative.endIndex, [e, condition, alternative], [undefined, undefined, undefined]);
+    }
+    if (this.isWord('for') || this.isOp(':=')) decline();
     return e;
   }
 
