@@ -162,6 +162,9 @@ test('pyTree declines what it does not model', () => {
     'x = a if b\n',
     // Found by the random edits: tree-sitter puts the `as` inside the else branch.
     'with o if c else p.f() as g:\n    pass\n',
+    "revision = f'\\}'\n",
+    "x = f'\\{a}'\n",
+    "x = rf'\\{a}'\n",
     '@decorator\ndef f():\n    pass\n',
     'x = 1 + \\\n    2\n',
     'def f():\n\tpass\n',

@@ -398,6 +398,9 @@ function readString(text: string, start: number, prefix: string, to: number, tok
     if (p >= to) decline();
     const ch = text[p];
     if (ch === '\\') {
+      // A backslash before a brace of an f-string: tree-sitter errors where Python reads a field
+      // (`f'\}'`, found by the random edits): left to it.
+      if (fstring && (text[p + 1] === '{' || text[p + 1] === '}')) decline();
       // A raw string keeps the backslash, but it still escapes the quote; tree-sitter's
       // string contents differ in the details of both, which the extractor does not read.
       if (raw && text[p + 1] !== q && text[p + 1] !== '\\') {
