@@ -82,9 +82,9 @@ export function readRegularFile(file: string, maxBytes: number, opts: { scratch?
 /**
  * Reads a file the folder listing reported as a regular file (not a link, FIFO or device), of
  * at most `maxBytes`, without `fstat`: open non-blocking, read until a read comes back short
- * (the end of a regular file) or the bound. Should the entry have been swapped since the listing, a FIFO still reads as empty
- * rather than waiting, and anything endless stops at the bound (ETOOLARGE). The result is a
- * view into `scratch` when it fits there.
+ * (the end of a regular file) or the bound. Should the entry have been swapped since the
+ * listing, a FIFO still reads as empty rather than waiting, and anything endless stops at the
+ * bound (ETOOLARGE). The result is a view into `scratch` when it fits there.
  */
 export function readListedFile(file: string, maxBytes: number, scratch: Buffer): Buffer {
   const fd = fs.openSync(file, OPEN_FLAGS);
@@ -108,8 +108,8 @@ export function readListedFile(file: string, maxBytes: number, scratch: Buffer):
         throw e;
       }
       off += n;
-      // A regular file reads short only at its end: no further read to be told so (a third
-      // fewer system calls per file). A full read may have more behind it: read on.
+      // A regular file reads short only at its end: no further read to be told so (three
+      // system calls per file instead of four). A full read may have more behind it: read on.
       if (n < want) break;
     }
     if (off > maxBytes) throw tooLarge(off, maxBytes);
