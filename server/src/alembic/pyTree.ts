@@ -1014,15 +1014,8 @@ class Parser {
       const inner: PyNode[] = [];
       const innerFields: Field[] = [];
       if (!this.isOp(':')) {
-        let value = this.expression();
-        if (value.type === 'conditional_expression' && this.isWord('as')) decline(); // (as in a with item)
-        // `except E as e`: one as_pattern, as in a with item.
-        if (this.isWord('as')) {
-          this.i++;
-          const id = this.identifier();
-          const target = this.node('as_pattern_target', id.startIndex, id.endIndex, [id], [undefined]);
-          value = this.node('as_pattern', value.startIndex, id.endIndex, [value, target], [undefined, 'alias']);
-        } else if (this.isOp(',')) decline(); // `except A, B:` (Python 2's alias, or a list)
+        const value = this.withAlias(this.expression());
+        if (this.isOp(',')) decline(); // `except A, B:` (Python 2's alias, or a list)
         inner.push(value);
         innerFields.push('value');
       }
@@ -1079,23 +1072,24 @@ class Parser {
     return this.sequence('pattern_list', names);
   }
 
+  /** `value as name` (a with item, an except clause) as tree-sitter's as_pattern; `value` alone otherwise. */
+  private withAlias(value: PyNode): PyNode {
+    if (!this.isWord('as')) return value;
+    // tree-sitter binds `as` inside the else branch of `a if b else c as d`: left to it.
+    if (value.type === 'conditional_expression') decline();
+    this.i++;
+    const id = this.identifier();
+    const target = this.node('as_pattern_target', id.startIndex, id.endIndex, [id], [undefined]);
+    return this.node('as_pattern', value.startIndex, id.endIndex, [value, target], [undefined, 'alias']);
+  }
+
   private withStatement(): PyNode {
     const start = this.toks[this.i++].start;
     if (this.isOp('(')) decline();
     const items: PyNode[] = [];
     for (;;) {
-      const value = this.expression();
-      let item: PyNode;
-      // tree-sitter binds `as` inside the else branch of `a if b else c as d`: left to it.
-      if (value.type === 'conditional_expression' && this.isWord('as')) decline();
-      if (this.isWord('as')) {
-        this.i++;
-        const id = this.identifier();
-        const target = this.node('as_pattern_target', id.startIndex, id.endIndex, [id], [undefined]);
-        const as = this.node('as_pattern', value.startIndex, id.endIndex, [value, target], [undefined, 'alias']);
-        item = this.node('with_item', as.startIndex, as.endIndex, [as], ['value']);
-      } else item = this.node('with_item', value.startIndex, value.endIndex, [value], ['value']);
-      items.push(item);
+      const value = this.withAlias(this.expression());
+      items.push(this.node('with_item', value.startIndex, value.endIndex, [value], ['value']));
       if (!this.isOp(',')) break;
       this.i++;
     }
