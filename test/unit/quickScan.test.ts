@@ -130,6 +130,24 @@ test('a header that disagrees with the code, or an id Alembic reserves, is not c
   agree(bad, quickFacts(bad)!, 'a - in the id');
 });
 
+test('header fields in any case, with blanks, CR and U+2028 around their values, read as the scanner reads them', () => {
+  const variants: Array<[string, string]> = [
+    ['lower-case keys, blanks before the colon', STANDARD.replace('Revision ID: ', 'revision id \t:  ').replace('Create Date: ', 'CREATE DATE:\t')],
+    ['blanks after the values', STANDARD.replace('1975ea83b712\n', '1975ea83b712 \t\n').replace('.123456\n', '.123456 \t\n')],
+    ['CRLF in the docstring', STANDARD.replace(/\n/g, '\r\n')],
+    ['U+2028 ends a value', STANDARD.replace('Revises: 3f4a1b2c9d0e', 'Revises: 3f4a1b2c9d0e\u2028Create Date: early')],
+    ['empty values', STANDARD.replace('Revises: 3f4a1b2c9d0e', 'Revises:').replace('2024-03-01 10:22:33.123456', '')],
+    ['a second Create Date', STANDARD.replace('Create Date: 2024', 'Create Date: first\nCreate Date: 2024')],
+  ];
+  for (const [name, text] of variants) {
+    const q = quickFacts(text);
+    assert.ok(q, `${name}: the fast path takes it`);
+    agree(text, q, name);
+  }
+  assert.equal(quickCreateDate(quickFacts(variants[3][1])!), 'early');
+  assert.equal(quickCreateDate(quickFacts(variants[1][1])!), '2024-03-01 10:22:33.123456');
+});
+
 /** A random edit: insert, delete or replace a short piece drawn from Python's and Alembic's syntax, near the declarations. */
 const PIECES = [
   "'",
@@ -161,6 +179,12 @@ const PIECES = [
   '\n\n',
   'é',
   '-',
+  // The docstring's header: keys in any case, blanks and line terminators around values.
+  'revision id:',
+  'CREATE DATE: ',
+  ' \t',
+  '\u2028',
+  '\r\n',
 ];
 
 test('random edits of real migrations: the fast path declines or agrees', () => {
@@ -186,7 +210,7 @@ test('random edits of real migrations: the fast path declines or agrees', () => 
         }
       },
     ),
-    { numRuns: 3000 },
+    { numRuns: Number(process.env.QUICKSCAN_RUNS ?? 3000) },
   );
   assert.ok(checked > 300, `${checked} edited files took the fast path`);
 });

@@ -66,7 +66,15 @@ const LEADING = /(?:[ \t\f]*(?:#[^\n\r]*)?\r?\n)*/y;
 const AFTER_DOCSTRING = /^[ \t\f]*(?:#[^\n\r]*)?\r?$/;
 /** A carriage return that does not end a CRLF line end (the scanner starts a line there). */
 const LONE_CR = /\r(?!\n)/;
-const HEADER_LINE = /^[ \t]*(Revision ID|Revises|Create Date)[ \t]*:[ \t]*(.*?)[ \t\r]*$/gim;
+/**
+ * The docstring's header fields, each found by itself: the scanner's one regular expression
+ * (`^[ \t]*(Revision ID|Revises|Create Date)[ \t]*:[ \t]*(.*?)[ \t\r]*$`, `gim`) matches one line
+ * at a time and the three keys cannot match the same line, so the first line of each key is
+ * the same either way. `test` leaves `lastIndex` where the value starts, allocating nothing.
+ */
+const KEY_ID = /^[ \t]*Revision ID[ \t]*:[ \t]*/gim;
+const KEY_REVISES = /^[ \t]*Revises[ \t]*:[ \t]*/gim;
+const KEY_DATE = /^[ \t]*Create Date[ \t]*:[ \t]*/gim;
 const HEADER_ID = /[^\s,()[\]'"]+/g;
 const ILLEGAL = /[@\-+:\s]/;
 
@@ -78,6 +86,8 @@ type Value = readonly string[] | null;
 function readValue(v: string): Value | undefined {
   if (v === 'None') return null;
   const c = v.charCodeAt(0);
+  // One literal (the usual value): its quote closes at the end.
+  if ((c === 39 || c === 34) && v.indexOf(v[0], 1) === v.length - 1) return [v.slice(1, -1)];
   if ((c === 40 || c === 91) && !ITEMS.test(v.slice(1, -1))) return undefined;
   const items: string[] = [];
   // `('a')` is a string, `('a', 'b')` and `('a',)` tuples: all read as their items here.
@@ -113,23 +123,22 @@ const continuesName = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 &
  * `source` is the text, or its UTF-8 bytes (the names are ASCII: the offsets are bytes then).
  */
 export function headEndOf(source: string | Uint8Array): number {
-  const bytes = typeof source === 'string' ? undefined : Buffer.isBuffer(source) ? source : Buffer.from(source.buffer, source.byteOffset, source.length);
-  const at = (i: number): number => (bytes ? bytes[i] : (source as string).charCodeAt(i));
+  return typeof source === 'string'
+    ? headEndOfText(source)
+    : headEndOfBytes(Buffer.isBuffer(source) ? source : Buffer.from(source.buffer, source.byteOffset, source.length));
+}
+
+/** headEndOf over UTF-8 bytes (no closures: it runs once per file of a cold index). */
+function headEndOfBytes(bytes: Buffer): number {
   // CRLF line ends are read like LF; a carriage return right before a declaration's name starts
   // a line for the scanner that this search would miss: such a file is left to the scanner.
-  if (bytes ? bytes.indexOf(13) >= 0 : (source as string).indexOf('\r') >= 0) {
-    for (let k = 0; k < NEEDLES.length; k++) {
-      const cr = bytes ? bytes.lastIndexOf(BYTE_CR_NEEDLES[k]) : (source as string).lastIndexOf(CR_NEEDLES[k]);
-      if (cr >= 0) return -1;
-    }
-  }
+  if (bytes.indexOf(13) >= 0) for (let k = 0; k < BYTE_CR_NEEDLES.length; k++) if (bytes.lastIndexOf(BYTE_CR_NEEDLES[k]) >= 0) return -1;
   // The newline before the last such line.
   let lastNl = -1;
-  for (let k = 0; k < NEEDLES.length; k++) {
-    const needle = NEEDLES[k];
-    const lastIndexOf = (from: number): number => (bytes ? bytes.lastIndexOf(BYTE_NEEDLES[k], from) : (source as string).lastIndexOf(needle, from));
-    for (let i = lastIndexOf(source.length); i > lastNl; i = lastIndexOf(i - 1)) {
-      if (!continuesName(at(i + needle.length))) {
+  for (let k = 0; k < BYTE_NEEDLES.length; k++) {
+    const needle = BYTE_NEEDLES[k];
+    for (let i = bytes.lastIndexOf(needle); i > lastNl; i = bytes.lastIndexOf(needle, i - 1)) {
+      if (!continuesName(bytes[i + needle.length])) {
         lastNl = i;
         break;
       }
@@ -138,8 +147,27 @@ export function headEndOf(source: string | Uint8Array): number {
     }
   }
   if (lastNl < 0) return -1;
-  const nl = bytes ? bytes.indexOf(10, lastNl + 1) : (source as string).indexOf('\n', lastNl + 1);
-  return nl < 0 ? source.length : nl + 1;
+  const nl = bytes.indexOf(10, lastNl + 1);
+  return nl < 0 ? bytes.length : nl + 1;
+}
+
+/** headEndOf over text. */
+function headEndOfText(text: string): number {
+  if (text.indexOf('\r') >= 0) for (let k = 0; k < CR_NEEDLES.length; k++) if (text.lastIndexOf(CR_NEEDLES[k]) >= 0) return -1;
+  let lastNl = -1;
+  for (let k = 0; k < NEEDLES.length; k++) {
+    const needle = NEEDLES[k];
+    for (let i = text.lastIndexOf(needle); i > lastNl; i = text.lastIndexOf(needle, i - 1)) {
+      if (!continuesName(text.charCodeAt(i + needle.length))) {
+        lastNl = i;
+        break;
+      }
+      if (i === 0) break;
+    }
+  }
+  if (lastNl < 0) return -1;
+  const nl = text.indexOf('\n', lastNl + 1);
+  return nl < 0 ? text.length : nl + 1;
 }
 
 /** The fast facts of a migration's text, or undefined when the full scanner must read it. */
@@ -158,8 +186,9 @@ export function quickFacts(text: string): QuickFacts | undefined {
 export function quickHead(head: string): QuickFacts | undefined {
   const headEnd = head.length;
   // Blank and comment lines (a licence header, a coding line) may come first.
+  // `test`, not `exec`: only where the match ends is wanted (no match array to allocate).
   LEADING.lastIndex = 0;
-  LEADING.exec(head);
+  LEADING.test(head);
   const first = LEADING.lastIndex;
   // The docstring, when the first statement is one: no escapes or carriage returns in it.
   let docOpen = -1;
@@ -184,7 +213,7 @@ export function quickHead(head: string): QuickFacts | undefined {
   let revAt = -1;
   for (;;) {
     PLAIN_LINES.lastIndex = p;
-    PLAIN_LINES.exec(head);
+    PLAIN_LINES.test(head);
     p = PLAIN_LINES.lastIndex;
     if (p >= headEnd) break;
     // A string statement of its own (a docstring placed after the imports): skipped whole, as
@@ -214,38 +243,31 @@ export function quickHead(head: string): QuickFacts | undefined {
   if (!rev || rev.length !== 1) return undefined;
   const id = rev[0];
 
-  // Where the revision's literal is: the first one after the line's `=` (an annotation has none).
+  // Where the revision's literal is: the first one after the line's `=` (an annotation has
+  // neither an `=` nor a quote; the declaration's pattern allows no escapes in a literal).
   let line = 0;
   for (let i = head.indexOf('\n'); i >= 0 && i < revAt; i = head.indexOf('\n', i + 1)) line++;
-  ITEM.lastIndex = head.indexOf('=', revAt);
-  const lit = ITEM.exec(head)!;
+  let litStart = head.indexOf('=', revAt) + 1;
+  for (let c = head.charCodeAt(litStart); c !== 39 && c !== 34; c = head.charCodeAt(++litStart));
+  const litEnd = head.indexOf(head[litStart], litStart + 1) + 1;
 
   let headerId: string | undefined;
   let dateStart = -1;
   let dateEnd = -1;
   let revises: string[] | undefined;
-  let seenId = false;
-  HEADER_LINE.lastIndex = 0;
-  for (let m = HEADER_LINE.exec(body); m; m = HEADER_LINE.exec(body)) {
-    const key = m[1].toLowerCase();
-    if (key === 'create date') {
-      if (dateStart < 0) {
-        // The value starts after the colon and the blanks that follow it (as parseHeader reads it).
-        dateStart = docOpen + 3 + m.index + m[0].indexOf(':') + 1;
-        while (head.charCodeAt(dateStart) === 32 || head.charCodeAt(dateStart) === 9) dateStart++;
-        dateEnd = dateStart + m[2].length;
-      }
-      continue;
-    }
-    if (key === 'revision id') {
-      if (seenId) continue;
-      seenId = true;
+  if (docOpen >= 0) {
+    let at = valueStart(KEY_ID, body);
+    if (at >= 0) {
       HEADER_ID.lastIndex = 0;
-      headerId = HEADER_ID.exec(m[2])?.[0];
-      continue;
+      headerId = HEADER_ID.exec(body.slice(at, valueEnd(body, at)))?.[0];
     }
-    if (revises) continue;
-    revises = (m[2].match(HEADER_ID) ?? []).filter((x) => x !== 'None' && x !== '<base>');
+    at = valueStart(KEY_REVISES, body);
+    if (at >= 0) revises = (body.slice(at, valueEnd(body, at)).match(HEADER_ID) ?? []).filter((x) => x !== 'None' && x !== '<base>');
+    at = valueStart(KEY_DATE, body);
+    if (at >= 0) {
+      dateStart = docOpen + 3 + at;
+      dateEnd = docOpen + 3 + valueEnd(body, at);
+    }
   }
   const downIds = down ?? EMPTY;
   const clean =
@@ -263,9 +285,27 @@ export function quickHead(head: string): QuickFacts | undefined {
     dateStart,
     dateEnd,
     revLine: line,
-    revStart: lit.index - revAt,
-    revEnd: lit.index - revAt + lit[0].length,
+    revStart: litStart - revAt,
+    revEnd: litEnd - revAt,
   };
+}
+
+/** Where the first `key` line's value starts in `body`, or -1 without one. */
+function valueStart(key: RegExp, body: string): number {
+  key.lastIndex = 0;
+  return key.test(body) ? key.lastIndex : -1;
+}
+
+/**
+ * Where a header value that starts at `start` ends: the scanner's lazy `(.*?)[ \t\r]*$` stops
+ * at the line's end (`.` crosses no line terminator: LF, CR, U+2028, U+2029), blanks before
+ * it left out.
+ */
+function valueEnd(body: string, start: number): number {
+  let end = start;
+  for (let c = body.charCodeAt(end); end < body.length && c !== 10 && c !== 13 && c !== 0x2028 && c !== 0x2029; c = body.charCodeAt(++end));
+  while (end > start && (body.charCodeAt(end - 1) === 32 || body.charCodeAt(end - 1) === 9)) end--;
+  return end;
 }
 
 // What the graph's views show, computed when asked (nothing of it is kept per file).
