@@ -145,6 +145,8 @@ export class RevisionGraph {
   issues: GraphIssue[] = [];
   private readonly duplicates = new Set<string>();
   private readonly order = new Map<string, number>();
+  /** The nodes in load order (`order`'s ranks index it). */
+  private readonly nodeList: RevisionNode[];
   private ancestorCache = new Map<string, Set<string>>();
 
   /** A revision id, else a branch label, to its node. */
@@ -162,7 +164,9 @@ export class RevisionGraph {
     const realBases: RevisionNode[] = [];
     /** Files of ids declared more than once (the first declaration first). */
     const duplicateFiles = new Map<string, string[]>();
-    for (const m of files) {
+    // Indexed loops throughout: this runs once per index as cold code, where `for…of` allocates.
+    for (let f = 0; f < files.length; f++) {
+      const m = files[f];
       if (m.readProblem) continue;
       const ids = idsOf(m);
       const id = ids.id;
@@ -205,8 +209,12 @@ export class RevisionGraph {
     }
     // Only the node the map kept (the last declaration) takes part in the graph.
     const live = (n: RevisionNode): boolean => this.map.get(n.id) === n;
-    for (const node of this.map.values()) {
-      for (const label of node.declaredLabels) {
+    const nodes = [...this.map.values()];
+    this.nodeList = nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i];
+      for (let j = 0; j < node.declaredLabels.length; j++) {
+        const label = node.declaredLabels[j];
         const taken = this.byName(label);
         if (taken) {
           this.issues.push({ kind: 'label-reused', id: node.id, name: label, others: [taken.id] });
@@ -216,8 +224,10 @@ export class RevisionGraph {
         this.labelOwner.set(label, node.id);
       }
     }
-    for (const node of this.map.values()) {
-      for (const dep of node.declaredDependsOn) {
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i];
+      for (let j = 0; j < node.declaredDependsOn.length; j++) {
+        const dep = node.declaredDependsOn[j];
         const target = this.byName(dep);
         if (target) {
           if (node.dependencies === NO_DEPENDENCIES) node.dependencies = [target.id];
@@ -225,8 +235,10 @@ export class RevisionGraph {
         } else this.issues.push({ kind: 'unknown-dependency', id: node.id, name: dep });
       }
     }
-    for (const node of this.map.values()) {
-      for (const down of node.downRevisions) {
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i];
+      for (let j = 0; j < node.downRevisions.length; j++) {
+        const down = node.downRevisions[j];
         const parent = this.byName(down);
         if (!parent) {
           this.issues.push({ kind: 'missing-parent', id: node.id, name: down });
@@ -236,20 +248,21 @@ export class RevisionGraph {
       }
       // A child through down_revision (then no head of either kind), or through depends_on
       // only (then no head of the dependency graph).
-      for (const pid of node.parents) {
-        const parent = this.map.get(pid)!;
+      for (let j = 0; j < node.parents.length; j++) {
+        const parent = this.map.get(node.parents[j])!;
         parent.allChildren = withItem(parent.allChildren, node.id);
         parent.children = withItem(parent.children, node.id);
       }
-      for (const pid of node.dependencies) {
-        const parent = this.map.get(pid)!;
+      for (let j = 0; j < node.dependencies.length; j++) {
+        const parent = this.map.get(node.dependencies[j])!;
         parent.allChildren = withItem(parent.allChildren, node.id);
       }
     }
     this.normalizeDependencies();
     const heads: string[] = [];
     const realHeads: string[] = [];
-    for (const n of declared) {
+    for (let i = 0; i < declared.length; i++) {
+      const n = declared[i];
       if (!live(n)) continue;
       if (!n.children.length) heads.push(n.id);
       if (!n.allChildren.length) realHeads.push(n.id);
@@ -264,7 +277,8 @@ export class RevisionGraph {
 
   /** `_normalized_resolved_dependencies`: drop dependencies an ancestor already has. */
   private normalizeDependencies(): void {
-    for (const node of this.map.values()) {
+    for (let i = 0; i < this.nodeList.length; i++) {
+      const node = this.nodeList[i];
       if (!node.dependencies.length) continue;
       const normalized = new Set(node.dependencies);
       for (const a of this.walk([node.id], (n) => n.parents)) {
@@ -372,24 +386,59 @@ export class RevisionGraph {
 
   /** The nodes reachable from `start` through `next` (start included), as a bitset over the load order. */
   private reach(start: readonly string[], next: (n: RevisionNode) => readonly string[]): { bits: Uint8Array; count: number } {
-    const bits = new Uint8Array(this.map.size);
-    const stack: RevisionNode[] = [];
+    const bits = new Uint8Array(this.nodeList.length);
+    const stack: number[] = [];
     let count = 0;
-    const visit = (id: string): void => {
-      const i = this.order.get(id);
-      if (i === undefined || bits[i]) return;
-      bits[i] = 1;
+    for (let i = 0; i < start.length; i++) {
+      const r = this.order.get(start[i]);
+      if (r === undefined || bits[r]) continue;
+      bits[r] = 1;
       count++;
-      stack.push(this.map.get(id)!);
-    };
-    for (const id of start) visit(id);
-    while (stack.length) for (const id of next(stack.pop()!)) visit(id);
+      stack.push(r);
+    }
+    while (stack.length) {
+      const nx = next(this.nodeList[stack.pop()!]);
+      for (let i = 0; i < nx.length; i++) {
+        const r = this.order.get(nx[i]);
+        if (r === undefined || bits[r]) continue;
+        bits[r] = 1;
+        count++;
+        stack.push(r);
+      }
+    }
     return { bits, count };
   }
 
+  /**
+   * True when the graph through `edges` has no cycle (Kahn's algorithm: every node is removed
+   * once nothing above it is left). One pass over the edges; the usual graph needs no more.
+   */
+  private acyclic(edges: (n: RevisionNode) => readonly string[]): boolean {
+    const nodes = this.nodeList;
+    const above = new Int32Array(nodes.length);
+    for (let i = 0; i < nodes.length; i++) {
+      const e = edges(nodes[i]);
+      for (let j = 0; j < e.length; j++) {
+        const r = this.order.get(e[j]);
+        if (r !== undefined) above[r]++;
+      }
+    }
+    const ready: number[] = [];
+    for (let i = 0; i < nodes.length; i++) if (above[i] === 0) ready.push(i);
+    let removed = 0;
+    while (ready.length) {
+      removed++;
+      const e = edges(nodes[ready.pop()!]);
+      for (let j = 0; j < e.length; j++) {
+        const r = this.order.get(e[j]);
+        if (r !== undefined && --above[r] === 0) ready.push(r);
+      }
+    }
+    return removed === nodes.length;
+  }
+
   private detectCycles(): void {
-    const all = [...this.map.keys()];
-    if (!all.length) return;
+    if (!this.nodeList.length) return;
     const check = (
       heads: string[],
       bases: string[],
@@ -397,6 +446,9 @@ export class RevisionGraph {
       up: (n: RevisionNode) => string[],
       kind: 'cycle' | 'dependency-cycle',
     ): boolean => {
+      // No cycle, no issue: the reachability walks below only look for one.
+      if (this.acyclic(down)) return false;
+      const all = this.nodeList.map((n) => n.id);
       const fromHeads = this.reach(heads, down);
       const fromBases = this.reach(bases, up);
       if (fromHeads.count === all.length && fromBases.count === all.length) return false;
@@ -407,7 +459,7 @@ export class RevisionGraph {
       for (const id of cyclic) this.issues.push({ kind, id, others: cyclic.filter((x) => x !== id) });
       return cyclic.length > 0;
     };
-    const anyDependencies = [...this.map.values()].some((n) => n.dependencies.length > 0);
+    const anyDependencies = this.nodeList.some((n) => n.dependencies.length > 0);
     // Without depends_on the dependency graph is the down_revision graph: one check suffices.
     if (
       !check(
