@@ -61,6 +61,17 @@ for (const [name, sepLine, value] of [
   });
 }
 
+test('a folder named twice in version_locations lists each migration once', () => {
+  const d = tmp();
+  write(path.join(d, 'v1', 'x.py'), MIGRATION);
+  fs.mkdirSync(path.join(d, 'mig'));
+  const p = readProject(write(path.join(d, 'alembic.ini'), '[alembic]\nscript_location = mig\nversion_locations = %(here)s/v1 %(here)s/v1/ %(here)s/./v1\n'));
+  assert.deepEqual(
+    listMigrationFiles(p).map((f) => path.basename(f.file)),
+    ['x.py'],
+  );
+});
+
 test('recursive_version_locations lists nested files; otherwise only the top level; never __init__ or __pycache__', () => {
   const d = tmp();
   write(path.join(d, 'mig', 'versions', 'top.py'), MIGRATION);

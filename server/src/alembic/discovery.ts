@@ -102,7 +102,8 @@ export interface ListedMigration {
 /** The migration files of a project, in Alembic's load order, each with its version location. */
 export function listMigrationFiles(project: AlembicProject): ListedMigration[] {
   const out: ListedMigration[] = [];
-  const seen = new Set<string>();
+  // One folder lists each name once: only several locations (or nested ones) can repeat a path.
+  const seen = project.versionLocations.length > 1 || project.recursiveVersionLocations ? new Set<string>() : undefined;
   const visitedDirs = new Set<string>();
   const visit = (dir: string, location: string, depth: number): void => {
     if (project.recursiveVersionLocations) {
@@ -119,14 +120,19 @@ export function listMigrationFiles(project: AlembicProject): ListedMigration[] {
     // Concatenation, not path.join per entry: a 5,000-file folder pays for join 5,000 times.
     const norm = path.normalize(dir);
     const prefix = norm.endsWith(path.sep) ? norm : norm + path.sep;
-    for (const e of readDirRaw(dir)) {
+    const entries = readDirRaw(dir);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
       const p = prefix + e.name;
       if (e.isDirectory() || (e.isSymbolicLink() && isDir(p))) {
         if (project.recursiveVersionLocations && e.name !== '__pycache__' && depth < 20) visit(p, location, depth + 1);
         continue;
       }
-      if (!isMigrationFileName(e.name) || seen.has(p)) continue;
-      seen.add(p);
+      if (!isMigrationFileName(e.name)) continue;
+      if (seen) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+      }
       out.push(e.isFile() ? { file: p, versionLocation: location, regular: true } : { file: p, versionLocation: location });
     }
   };

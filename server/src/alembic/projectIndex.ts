@@ -17,6 +17,8 @@ import { createDateOf, messageOf, revisionRangeOf } from './migrationFacts';
 
 export class ProjectIndex {
   private readonly files = new Map<string, MigrationFile>();
+  /** `files`' values in order, built once after each change (the graph and its problems both read it). */
+  private list: MigrationFile[] | undefined;
   private graphCache: RevisionGraph | undefined;
   private problemsCache: Problem[] | undefined;
   /** Bumped on every change that can alter the graph or what it shows. */
@@ -33,8 +35,11 @@ export class ProjectIndex {
   /** Lists and scans every migration of the project (with `signatures`, each file records its signature). */
   static load(project: AlembicProject, opts: { signatures?: boolean } = {}): ProjectIndex {
     const index = new ProjectIndex(project, !!opts.signatures);
-    for (const f of listMigrationFiles(project))
+    const listing = listMigrationFiles(project);
+    for (let i = 0; i < listing.length; i++) {
+      const f = listing[i];
       index.files.set(f.file, readMigrationFile(f.file, f.versionLocation, { signature: index.signed, regular: f.regular }));
+    }
     return index;
   }
 
@@ -104,9 +109,13 @@ export class ProjectIndex {
     }
   }
 
-  /** All migration files, in listing order. */
+  /** All migration files, in listing order (a fresh array: the caller may change it). */
   migrationFiles(): MigrationFile[] {
-    return [...this.files.values()];
+    return this.fileList().slice();
+  }
+
+  private fileList(): MigrationFile[] {
+    return (this.list ??= [...this.files.values()]);
   }
 
   migrationFile(file: string): MigrationFile | undefined {
@@ -114,13 +123,13 @@ export class ProjectIndex {
   }
 
   get graph(): RevisionGraph {
-    this.graphCache ??= new RevisionGraph(this.migrationFiles(), this.generation);
+    this.graphCache ??= new RevisionGraph(this.fileList(), this.generation);
     return this.graphCache;
   }
 
   /** Graph problems of every file plus the project's configuration problems. */
   problems(): Problem[] {
-    this.problemsCache ??= [...this.project.problems, ...graphProblems(this.graph, this.migrationFiles())];
+    this.problemsCache ??= [...this.project.problems, ...graphProblems(this.graph, this.fileList())];
     return this.problemsCache;
   }
 
@@ -148,6 +157,7 @@ export class ProjectIndex {
     const old = this.files.get(file);
     const next = text === undefined ? readMigrationFile(file, loc, { signature: this.signed }) : migrationFromText(file, loc, text);
     this.files.set(file, next);
+    this.list = undefined;
     // Same declarations: the graph stands, only what it shows (messages, ranges) changed. Only
     // `down_revision` changed (the usual fix): the graph is updated in place.
     const kept =
@@ -166,6 +176,7 @@ export class ProjectIndex {
   /** Forgets a deleted file. Returns false when it was not indexed. */
   removeFile(file: string): boolean {
     if (!this.files.delete(file)) return false;
+    this.list = undefined;
     this.invalidate();
     return true;
   }
