@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readProject, pyprojectHasAlembic, type AlembicProject } from './project';
+import { ENTRY_DIR, ENTRY_FILE, ENTRY_LINK, readDirectoryInOrder, type DirectoryEntries } from '../shared/directoryOrder';
 
 const SKIP = new Set([
   'node_modules',
@@ -28,22 +29,12 @@ const SKIP = new Set([
   'out',
 ]);
 
-/** Raw directory entries in directory order (not sorted, like `os.listdir`). */
-function readDirRaw(dir: string): fs.Dirent[] {
-  let handle: fs.Dir | undefined;
+/** A folder's entries in directory order (like `os.listdir`, not sorted); none when it cannot be read. */
+function readDirRaw(dir: string): DirectoryEntries {
   try {
-    handle = fs.opendirSync(dir, { bufferSize: 1024 });
-    const out: fs.Dirent[] = [];
-    for (let e = handle.readSync(); e; e = handle.readSync()) out.push(e);
-    return out;
+    return readDirectoryInOrder(dir);
   } catch {
-    return [];
-  } finally {
-    try {
-      handle?.closeSync();
-    } catch {
-      /* already closed */
-    }
+    return { names: [], types: [] };
   }
 }
 
@@ -120,20 +111,21 @@ export function listMigrationFiles(project: AlembicProject): ListedMigration[] {
     // Concatenation, not path.join per entry: a 5,000-file folder pays for join 5,000 times.
     const norm = path.normalize(dir);
     const prefix = norm.endsWith(path.sep) ? norm : norm + path.sep;
-    const entries = readDirRaw(dir);
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i];
-      const p = prefix + e.name;
-      if (e.isDirectory() || (e.isSymbolicLink() && isDir(p))) {
-        if (project.recursiveVersionLocations && e.name !== '__pycache__' && depth < 20) visit(p, location, depth + 1);
+    const { names, types } = readDirRaw(dir);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      const type = types[i];
+      const p = prefix + name;
+      if (type === ENTRY_DIR || (type === ENTRY_LINK && isDir(p))) {
+        if (project.recursiveVersionLocations && name !== '__pycache__' && depth < 20) visit(p, location, depth + 1);
         continue;
       }
-      if (!isMigrationFileName(e.name)) continue;
+      if (!isMigrationFileName(name)) continue;
       if (seen) {
         if (seen.has(p)) continue;
         seen.add(p);
       }
-      out.push(e.isFile() ? { file: p, versionLocation: location, regular: true } : { file: p, versionLocation: location });
+      out.push(type === ENTRY_FILE ? { file: p, versionLocation: location, regular: true } : { file: p, versionLocation: location });
     }
   };
   for (const loc of project.versionLocations) visit(loc, loc, 0);
