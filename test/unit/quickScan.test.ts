@@ -138,12 +138,35 @@ test('header fields in any case, with blanks, CR and U+2028 around their values,
     ['U+2028 ends a value', STANDARD.replace('Revises: 3f4a1b2c9d0e', 'Revises: 3f4a1b2c9d0e\u2028Create Date: early')],
     ['empty values', STANDARD.replace('Revises: 3f4a1b2c9d0e', 'Revises:').replace('2024-03-01 10:22:33.123456', '')],
     ['a second Create Date', STANDARD.replace('Create Date: 2024', 'Create Date: first\nCreate Date: 2024')],
+    // Header ids compared in place (one token) or read as the scanner reads them (anything else).
+    ['a shorter Revision ID', STANDARD.replace('Revision ID: 1975ea83b712', 'Revision ID: 1975ea83b71')],
+    ['a longer Revision ID', STANDARD.replace('Revision ID: 1975ea83b712', 'Revision ID: 1975ea83b712x')],
+    ['a quoted Revision ID', STANDARD.replace('Revision ID: 1975ea83b712', "Revision ID: '1975ea83b712'")],
+    ['two Revises tokens', STANDARD.replace('Revises: 3f4a1b2c9d0e', 'Revises: 3f4a1b2c9d0e x')],
+    [
+      'Revises <base>, code None',
+      STANDARD.replace('Revises: 3f4a1b2c9d0e', 'Revises: <base>').replace(/^down_revision(.*)= '3f4a1b2c9d0e'$/m, 'down_revision$1= None'),
+    ],
+    ['Revises None, code a string', STANDARD.replace('Revises: 3f4a1b2c9d0e', 'Revises: None')],
+    ['Revises a prefix of the parent', STANDARD.replace('Revises: 3f4a1b2c9d0e', 'Revises: 3f4a1b2c9d0')],
   ];
   for (const [name, text] of variants) {
     const q = quickFacts(text);
     assert.ok(q, `${name}: the fast path takes it`);
     agree(text, q, name);
   }
+  const clean = (name: string): boolean => quickFacts(variants.find(([n]) => n === name)![1])!.clean;
+  assert.deepEqual(
+    [
+      'a shorter Revision ID',
+      'a longer Revision ID',
+      'a quoted Revision ID',
+      'two Revises tokens',
+      'Revises <base>, code None',
+      'Revises None, code a string',
+    ].map(clean),
+    [false, false, true, false, true, false],
+  );
   assert.equal(quickCreateDate(quickFacts(variants[3][1])!), 'early');
   assert.equal(quickCreateDate(quickFacts(variants[1][1])!), '2024-03-01 10:22:33.123456');
 });

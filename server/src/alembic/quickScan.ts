@@ -58,12 +58,23 @@ const DECL = new RegExp(
   `(revision|down_revision|branch_labels|depends_on)[ \\t]*(?::([\\w. \\t,|[\\]]*))?=[ \\t]*(None|${LIT}|\\([ \\t]*\\)|\\[[ \\t]*\\]|\\([^()[\\]\\n\\r#\\\\]*\\)|\\[[^()[\\]\\n\\r#\\\\]*\\]|(?:${LIT})(?:[ \\t]*,[ \\t]*(?:${LIT}))*[ \\t]*,?)[ \\t]*(?:#[^\\n\\r]*)?(?:\\r?\\n|$)`,
   'y',
 );
+/**
+ * DECL's value alone, followed by what DECL allows after it (a lookahead): the alternatives are
+ * tried in the same order against the same rest of the line, so where it ends is where DECL's
+ * value group ended. Run with `test` after DECL matched: no match array, no captured strings.
+ */
+const VALUE_AT = new RegExp(
+  `(?:None|${LIT}|\\([ \\t]*\\)|\\[[ \\t]*\\]|\\([^()[\\]\\n\\r#\\\\]*\\)|\\[[^()[\\]\\n\\r#\\\\]*\\]|(?:${LIT})(?:[ \\t]*,[ \\t]*(?:${LIT}))*[ \\t]*,?)(?=[ \\t]*(?:#[^\\n\\r]*)?(?:\\r?\\n|$))`,
+  'y',
+);
 /** A bracketed list's inside: literals separated by commas, an optional trailing comma. */
 const ITEMS = new RegExp(`^[ \\t]*(?:(?:${LIT})[ \\t]*(?:,[ \\t]*(?:${LIT})[ \\t]*)*,?[ \\t]*)?$`);
 const ITEM = /'([^'\\\n\r]*)'|"([^"\\\n\r]*)"/g;
 /** Blank and comment-only lines. */
 const LEADING = /(?:[ \t\f]*(?:#[^\n\r]*)?\r?\n)*/y;
 const AFTER_DOCSTRING = /^[ \t\f]*(?:#[^\n\r]*)?\r?$/;
+/** AFTER_DOCSTRING through the line's LF, from where the docstring closes (sticky: no slice). */
+const AFTER_DOCSTRING_AT = /[ \t\f]*(?:#[^\n\r]*)?\r?\n/y;
 /** A carriage return that does not end a CRLF line end (the scanner starts a line there). */
 const LONE_CR = /\r(?!\n)/;
 /**
@@ -76,6 +87,8 @@ const KEY_ID = /^[ \t]*Revision ID[ \t]*:[ \t]*/gim;
 const KEY_REVISES = /^[ \t]*Revises[ \t]*:[ \t]*/gim;
 const KEY_DATE = /^[ \t]*Create Date[ \t]*:[ \t]*/gim;
 const HEADER_ID = /[^\s,()[\]'"]+/g;
+/** One HEADER_ID token where it starts (sticky). */
+const TOKEN_AT = /[^\s,()[\]'"]+/y;
 const ILLEGAL = /[@\-+:\s]/;
 
 const EMPTY: readonly string[] = Object.freeze([]);
@@ -96,11 +109,20 @@ function readValue(v: string): Value | undefined {
   return items.length ? items : EMPTY;
 }
 
-/** Square brackets that close in order (`Union[str, Sequence[str], None]`). */
-function balanced(annotation: string): boolean {
+/** The value between `start` and `end` of `head` (DECL's value group): one literal is sliced out, no more. */
+function readValueAt(head: string, start: number, end: number): Value | undefined {
+  const c = head.charCodeAt(start);
+  // Of the value's shapes only None starts with N.
+  if (c === 78) return null;
+  if ((c === 39 || c === 34) && head.indexOf(head[start], start + 1) === end - 1) return [head.slice(start + 1, end - 1)];
+  return readValue(head.slice(start, end));
+}
+
+/** Square brackets between `start` and `end` close in order (`Union[str, Sequence[str], None]`). */
+function balanced(text: string, start: number, end: number): boolean {
   let depth = 0;
-  for (let i = 0; i < annotation.length; i++) {
-    const c = annotation.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
     if (c === 91) depth++;
     else if (c === 93 && --depth < 0) return false;
   }
@@ -205,7 +227,8 @@ export function quickHead(head: string): QuickFacts | undefined {
     body = head.slice(first + 3, close);
     if (body.indexOf('\\') >= 0 || LONE_CR.test(body)) return undefined;
     // Nothing but a comment after it: `"""…""" + x` or `"""…"""; x` is no docstring statement, or not one this reads.
-    if (!AFTER_DOCSTRING.test(head.slice(close + 3, docEnd))) return undefined;
+    AFTER_DOCSTRING_AT.lastIndex = close + 3;
+    if (!AFTER_DOCSTRING_AT.test(head) || AFTER_DOCSTRING_AT.lastIndex !== docEnd + 1) return undefined;
     p = docEnd + 1;
   }
 
@@ -226,19 +249,30 @@ export function quickHead(head: string): QuickFacts | undefined {
       p = nl + 1;
       continue;
     }
+    // The line is one declaration (DECL), read in place: its name by its letters, the
+    // annotation (up to the `=`, which an annotation cannot hold) and the value by offsets.
     DECL.lastIndex = p;
-    const m = DECL.exec(head);
-    if (!m || (m[2] !== undefined && !balanced(m[2]))) return undefined;
-    const v = readValue(m[3]);
+    if (!DECL.test(head)) return undefined;
+    const lineEnd = DECL.lastIndex;
+    const c0 = head.charCodeAt(p);
+    const nameLength = c0 === 114 ? 8 : c0 === 98 ? 13 : head.charCodeAt(p + 2) === 119 ? 13 : 10;
+    const eq = head.indexOf('=', p + nameLength);
+    let afterName = p + nameLength;
+    while (head.charCodeAt(afterName) === 32 || head.charCodeAt(afterName) === 9) afterName++;
+    if (head.charCodeAt(afterName) === 58 && !balanced(head, afterName + 1, eq)) return undefined;
+    let valueStart = eq + 1;
+    while (head.charCodeAt(valueStart) === 32 || head.charCodeAt(valueStart) === 9) valueStart++;
+    VALUE_AT.lastIndex = valueStart;
+    if (!VALUE_AT.test(head)) return undefined;
+    const v = readValueAt(head, valueStart, VALUE_AT.lastIndex);
     if (v === undefined) return undefined;
-    const name = m[1];
-    if (name === 'revision') {
+    if (c0 === 114) {
       rev = v;
       revAt = p;
-    } else if (name === 'down_revision') down = v;
-    else if (name === 'branch_labels') labels = v;
+    } else if (c0 === 98) labels = v;
+    else if (nameLength === 13) down = v;
     else deps = v;
-    p = DECL.lastIndex;
+    p = lineEnd;
   }
   if (!rev || rev.length !== 1) return undefined;
   const id = rev[0];
@@ -251,33 +285,51 @@ export function quickHead(head: string): QuickFacts | undefined {
   for (let c = head.charCodeAt(litStart); c !== 39 && c !== 34; c = head.charCodeAt(++litStart));
   const litEnd = head.indexOf(head[litStart], litStart + 1) + 1;
 
-  let headerId: string | undefined;
   let dateStart = -1;
   let dateEnd = -1;
-  let revises: string[] | undefined;
+  const downIds = down ?? EMPTY;
+  // Whether the docstring's header agrees with the code. The usual header holds one token per
+  // value, compared in place; any other value is read as the scanner reads it.
+  let headerAgrees = true;
   if (docOpen >= 0) {
     let at = valueStart(KEY_ID, body);
     if (at >= 0) {
-      HEADER_ID.lastIndex = 0;
-      headerId = HEADER_ID.exec(body.slice(at, valueEnd(body, at)))?.[0];
+      const end = valueEnd(body, at);
+      TOKEN_AT.lastIndex = at;
+      if (at < end && TOKEN_AT.test(body)) headerAgrees = TOKEN_AT.lastIndex - at === id.length && body.startsWith(id, at);
+      else {
+        HEADER_ID.lastIndex = 0;
+        const headerId = HEADER_ID.exec(body.slice(at, end))?.[0];
+        headerAgrees = headerId === undefined || headerId === id;
+      }
     }
     at = valueStart(KEY_REVISES, body);
-    if (at >= 0) revises = (body.slice(at, valueEnd(body, at)).match(HEADER_ID) ?? []).filter((x) => x !== 'None' && x !== '<base>');
+    if (at >= 0 && down !== undefined) {
+      const end = valueEnd(body, at);
+      TOKEN_AT.lastIndex = at;
+      if (at === end) headerAgrees &&= downIds.length === 0;
+      else if (TOKEN_AT.test(body) && TOKEN_AT.lastIndex === end) {
+        const length = end - at;
+        const nothing = (length === 4 && body.startsWith('None', at)) || (length === 6 && body.startsWith('<base>', at));
+        headerAgrees &&= nothing ? downIds.length === 0 : downIds.length === 1 && downIds[0].length === length && body.startsWith(downIds[0], at);
+      } else {
+        const revises = (body.slice(at, end).match(HEADER_ID) ?? []).filter((x) => x !== 'None' && x !== '<base>');
+        headerAgrees &&= sameIds(downIds, revises);
+      }
+    }
     at = valueStart(KEY_DATE, body);
     if (at >= 0) {
       dateStart = docOpen + 3 + at;
       dateEnd = docOpen + 3 + valueEnd(body, at);
     }
   }
-  const downIds = down ?? EMPTY;
-  const clean =
-    id !== '' && !ILLEGAL.test(id) && (headerId === undefined || headerId === id) && (revises === undefined || down === undefined || sameIds(downIds, revises));
+  const clean = id !== '' && !ILLEGAL.test(id) && headerAgrees;
   return {
     id,
     down: downIds,
     deps: deps ?? EMPTY,
     labels: labels ?? EMPTY,
-    kinds: kind(down) + kind(labels) + kind(deps),
+    kinds: KINDS[kind(down) * 9 + kind(labels) * 3 + kind(deps)],
     clean,
     head,
     docOpen,
@@ -337,7 +389,9 @@ export function quickRevisionRange(q: QuickFacts): Range {
   return { start: { line: q.revLine, character: q.revStart }, end: { line: q.revLine, character: q.revEnd } };
 }
 
-const kind = (v: Value | undefined): string => (v === undefined ? '-' : v === null ? 'n' : 's');
+/** 0 absent, 1 None, 2 strings; KINDS spells three of them (one constant string, not one built per file). */
+const kind = (v: Value | undefined): number => (v === undefined ? 0 : v === null ? 1 : 2);
+const KINDS = Array.from({ length: 27 }, (_, i) => ['-', 'n', 's'][Math.floor(i / 9)] + ['-', 'n', 's'][Math.floor(i / 3) % 3] + ['-', 'n', 's'][i % 3]);
 
 /** The same ids in any order. */
 function sameIds(a: readonly string[], b: readonly string[]): boolean {
