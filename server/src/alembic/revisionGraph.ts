@@ -415,24 +415,29 @@ export class RevisionGraph {
    */
   private acyclic(edges: (n: RevisionNode) => readonly string[]): boolean {
     const nodes = this.nodeList;
+    // The edges as ranks, looked up once (compressed rows: node i's targets are to[from[i]…from[i+1]]).
+    const from = new Int32Array(nodes.length + 1);
+    const to: number[] = [];
     const above = new Int32Array(nodes.length);
     for (let i = 0; i < nodes.length; i++) {
+      from[i] = to.length;
       const e = edges(nodes[i]);
       for (let j = 0; j < e.length; j++) {
         const r = this.order.get(e[j]);
-        if (r !== undefined) above[r]++;
+        if (r === undefined) continue;
+        to.push(r);
+        above[r]++;
       }
     }
-    const ready: number[] = [];
-    for (let i = 0; i < nodes.length; i++) if (above[i] === 0) ready.push(i);
+    from[nodes.length] = to.length;
+    const ready = new Int32Array(nodes.length);
+    let top = 0;
+    for (let i = 0; i < nodes.length; i++) if (above[i] === 0) ready[top++] = i;
     let removed = 0;
-    while (ready.length) {
+    while (top) {
+      const i = ready[--top];
       removed++;
-      const e = edges(nodes[ready.pop()!]);
-      for (let j = 0; j < e.length; j++) {
-        const r = this.order.get(e[j]);
-        if (r !== undefined && --above[r] === 0) ready.push(r);
-      }
+      for (let k = from[i]; k < from[i + 1]; k++) if (--above[to[k]] === 0) ready[top++] = to[k];
     }
     return removed === nodes.length;
   }
