@@ -143,6 +143,20 @@ test('5,000 linear revisions build without recursion limits', () => {
   assert.equal((ids(upgradeSteps(g, [], 'head')) as string[]).length, 5000);
 });
 
+test('updateDownRevision on a revision whose parent is also a dependency keeps each child list right', () => {
+  const lists = (g: RevisionGraph): unknown => g.nodes().map((x) => [x.id, x.parents, x.children, x.allChildren, x.dependencies]);
+  for (const [before, after] of [
+    ['p', 'q'],
+    ['q', 'p'],
+  ]) {
+    const files = [rev('p', null), rev('q', 'p'), rev('n', before, "depends_on = 'p'\n")];
+    const g = new RevisionGraph(files);
+    const next = rev('n', after, "depends_on = 'p'\n");
+    assert.equal(g.updateDownRevision(files[2], next), true);
+    assert.deepEqual(lists(g), lists(new RevisionGraph([files[0], files[1], next])), `${before} → ${after}`);
+  }
+});
+
 test('updateDownRevision: random down_revision edits leave the graph equal to a rebuild from the edited files', () => {
   let seed = 20261129;
   const random = (n: number): number => {

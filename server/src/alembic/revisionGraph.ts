@@ -110,6 +110,31 @@ function withItem(list: string[], item: string): string[] {
   return list;
 }
 
+/**
+ * A child through down_revision: in `children` and `allChildren`, which share one array while
+ * they hold the same ids (the usual node: one object fewer for the collector to copy).
+ */
+function addChild(parent: RevisionNode, id: string): void {
+  if (parent.children === NO_DEPENDENCIES && parent.allChildren === NO_DEPENDENCIES) {
+    parent.children = parent.allChildren = [id];
+    return;
+  }
+  if (parent.allChildren !== parent.children) parent.allChildren = withItem(parent.allChildren, id);
+  parent.children = withItem(parent.children, id);
+}
+
+/** `allChildren` as an array of its own, before it is changed apart from `children`. */
+function ownAllChildren(n: RevisionNode): void {
+  if (n.allChildren === n.children && n.children !== NO_DEPENDENCIES) n.allChildren = n.children.slice();
+}
+
+/** A child through depends_on: in `allChildren` only. */
+function addDependencyChild(parent: RevisionNode, id: string): void {
+  if (parent.allChildren === parent.children && parent.children.includes(id)) return;
+  ownAllChildren(parent);
+  parent.allChildren = withItem(parent.allChildren, id);
+}
+
 function addLabel(n: RevisionNode, label: string): void {
   if (n.labels === NO_LABELS) n.labels = new Set([label]);
   else (n.labels as Set<string>).add(label);
@@ -237,26 +262,22 @@ export class RevisionGraph {
     }
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i];
-      for (let j = 0; j < node.downRevisions.length; j++) {
-        const down = node.downRevisions[j];
+      const downs = node.downRevisions;
+      for (let j = 0; j < downs.length; j++) {
+        const down = downs[j];
         const parent = this.byName(down);
         if (!parent) {
           this.issues.push({ kind: 'missing-parent', id: node.id, name: down });
           continue;
         }
-        node.parents = withItem(node.parents, parent.id);
+        // One parent named by its id (the usual node): the declared list is the resolved one
+        // (shared, like the declared lists; an edit replaces `parents`, never changes it).
+        node.parents = downs.length === 1 && parent.id === down ? downs : withItem(node.parents, parent.id);
       }
       // A child through down_revision (then no head of either kind), or through depends_on
       // only (then no head of the dependency graph).
-      for (let j = 0; j < node.parents.length; j++) {
-        const parent = this.map.get(node.parents[j])!;
-        parent.allChildren = withItem(parent.allChildren, node.id);
-        parent.children = withItem(parent.children, node.id);
-      }
-      for (let j = 0; j < node.dependencies.length; j++) {
-        const parent = this.map.get(node.dependencies[j])!;
-        parent.allChildren = withItem(parent.allChildren, node.id);
-      }
+      for (let j = 0; j < node.parents.length; j++) addChild(this.map.get(node.parents[j])!, node.id);
+      for (let j = 0; j < node.dependencies.length; j++) addDependencyChild(this.map.get(node.dependencies[j])!, node.id);
     }
     this.normalizeDependencies();
     const heads: string[] = [];
@@ -322,6 +343,7 @@ export class RevisionGraph {
     }
     for (const pid of node.parents) {
       const parent = this.map.get(pid)!;
+      ownAllChildren(parent);
       removeItem(parent.children, id);
       if (!node.dependencies.includes(pid)) removeItem(parent.allChildren, id);
     }
@@ -331,6 +353,7 @@ export class RevisionGraph {
     const rank = (x: string): number => this.order.get(x)!;
     for (const pid of parents) {
       const parent = this.map.get(pid)!;
+      // Shared lists take the id once: inserted into both, as separate lists would be.
       if (parent.children === NO_DEPENDENCIES) parent.children = [];
       if (parent.allChildren === NO_DEPENDENCIES) parent.allChildren = [];
       insertByRank(parent.children, id, rank);
