@@ -138,6 +138,8 @@ test('header fields in any case, with blanks, CR and U+2028 around their values,
     ['U+2028 ends a value', STANDARD.replace('Revises: 3f4a1b2c9d0e', 'Revises: 3f4a1b2c9d0e\u2028Create Date: early')],
     ['empty values', STANDARD.replace('Revises: 3f4a1b2c9d0e', 'Revises:').replace('2024-03-01 10:22:33.123456', '')],
     ['a second Create Date', STANDARD.replace('Create Date: 2024', 'Create Date: first\nCreate Date: 2024')],
+    ['non-ASCII blanks around the message', STANDARD.replace('"""add users table', '"""\u00a0add users table\u3000')],
+    ['a one-line docstring with blanks', STANDARD.replace(/^"""add users table[\s\S]*?"""$/m, '"""  add users table \t"""')],
     // Header ids compared in place (one token) or read as the scanner reads them (anything else).
     ['a shorter Revision ID', STANDARD.replace('Revision ID: 1975ea83b712', 'Revision ID: 1975ea83b71')],
     ['a longer Revision ID', STANDARD.replace('Revision ID: 1975ea83b712', 'Revision ID: 1975ea83b712x')],
@@ -208,6 +210,9 @@ const PIECES = [
   ' \t',
   '\u2028',
   '\r\n',
+  // Blanks that trim() removes and that are not ASCII, at a docstring's edges.
+  '\u00a0',
+  '\u3000\n',
 ];
 
 test('random edits of real migrations: the fast path declines or agrees', () => {

@@ -374,10 +374,27 @@ export function quickLongMessage(q: QuickFacts): string {
 
 /** The docstring up to its first blank line (Alembic's `Script.doc`). */
 export function quickMessage(q: QuickFacts): string {
+  if (q.docOpen < 0) return '';
+  // The usual docstring (ASCII blanks around it, no CR): one slice of the head, computed in
+  // place, where the general path below makes four strings (a graph answer asks for every one).
+  const head = q.head;
+  let start = q.docOpen + 3;
+  let end = q.docClose;
+  while (start < end && asciiBlank(head.charCodeAt(start))) start++;
+  while (end > start && asciiBlank(head.charCodeAt(end - 1))) end--;
+  const first = head.charCodeAt(start);
+  const last = head.charCodeAt(end - 1);
+  if (start === end || (first < 128 && last < 128 && head.lastIndexOf('\r', end) < start)) {
+    const para = head.indexOf('\n\n', start);
+    return head.slice(start, para >= 0 && para < end ? para : end);
+  }
   const doc = quickLongMessage(q);
   const para = doc.indexOf('\n\n');
   return para < 0 ? doc : doc.slice(0, para);
 }
+
+/** Blanks `String.prototype.trim` removes that are ASCII (it also removes Unicode spaces). */
+const asciiBlank = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
 
 /** The docstring's first `Create Date:` value, raw. */
 export function quickCreateDate(q: QuickFacts): string | undefined {
