@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { RevisionGraph } from '../../server/src/alembic/revisionGraph';
 import { resolveRevisionSpec, upgradeSteps, revisionsInRange } from '../../server/src/alembic/revisionSpec';
 import { graphProblems } from '../../server/src/alembic/graphProblems';
+import { revisionFlags } from '../../server/src/alembic/revisionFlags';
 import { scanMigration } from '../../server/src/alembic/migrationScanner';
 import { textAt } from '../support/sourceText';
 import type { MigrationFile } from '../../server/src/alembic/types';
@@ -141,6 +142,29 @@ test('5,000 linear revisions build without recursion limits', () => {
   assert.deepEqual(g.heads, ['r4999']);
   assert.equal(g.ancestors('r4999').size, 4999);
   assert.equal((ids(upgradeSteps(g, [], 'head')) as string[]).length, 5000);
+});
+
+test('flags: a missing parent by id, in a merge, or none when the parent is named by its label', () => {
+  const g = new RevisionGraph([
+    rev('a', null, "branch_labels = ('trunk',)\n"),
+    rev('b', 'trunk'),
+    rev('c', 'gone'),
+    rev('d', ['b', 'lost']),
+    rev('e', ['b', 'c']),
+  ]);
+  assert.deepEqual(revisionFlags(g, 'a'), ['base']);
+  assert.deepEqual(revisionFlags(g, 'b'), ['branchpoint']);
+  assert.deepEqual(revisionFlags(g, 'c'), ['missing-parent']);
+  assert.deepEqual(revisionFlags(g, 'd'), ['head', 'mergepoint', 'missing-parent']);
+  assert.deepEqual(revisionFlags(g, 'e'), ['head', 'mergepoint']);
+});
+
+test('nodesChildrenFirst: children before parents, heads in load order, a cycle appended in load order', () => {
+  const g = new RevisionGraph([rev('a', null), rev('b', 'a'), rev('c', 'a'), rev('x', 'y'), rev('y', 'x')]);
+  assert.deepEqual(
+    g.nodesChildrenFirst().map((n) => n.id),
+    ['b', 'c', 'a', 'x', 'y'],
+  );
 });
 
 test('updateDownRevision on a revision whose parent is also a dependency keeps each child list right', () => {

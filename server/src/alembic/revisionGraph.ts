@@ -623,26 +623,27 @@ export class RevisionGraph {
    * an ancestor walk per merge).
    */
   nodesChildrenFirst(): RevisionNode[] {
-    const pending = new Map<string, number>();
-    for (const n of this.map.values()) pending.set(n.id, n.children.length);
-    const ready = this.nodes()
-      .filter((n) => n.children.length === 0)
-      .reverse();
+    const nodes = this.nodeList;
+    // Children left to place per node (by load rank), and the ready stack, as typed arrays: a
+    // graph answer orders every revision this way, as cold code.
+    const pending = new Int32Array(nodes.length);
+    const ready = new Int32Array(nodes.length);
+    let top = 0;
+    for (let i = 0; i < nodes.length; i++) pending[i] = nodes[i].children.length;
+    for (let i = nodes.length - 1; i >= 0; i--) if (pending[i] === 0) ready[top++] = i;
     const out: RevisionNode[] = [];
-    while (ready.length) {
-      const n = ready.pop()!;
+    while (top) {
+      const n = nodes[ready[--top]];
       out.push(n);
       for (let i = n.parents.length - 1; i >= 0; i--) {
-        const p = n.parents[i];
-        const left = (pending.get(p) ?? 0) - 1;
-        pending.set(p, left);
-        if (left === 0) ready.push(this.map.get(p)!);
+        const r = this.order.get(n.parents[i]);
+        if (r !== undefined && --pending[r] === 0) ready[top++] = r;
       }
     }
     // Nodes on cycles never become ready: append them in load order.
-    if (out.length < this.map.size) {
-      const seen = new Set(out.map((n) => n.id));
-      for (const n of this.map.values()) if (!seen.has(n.id)) out.push(n);
+    if (out.length < nodes.length) {
+      const seen = new Set(out);
+      for (let i = 0; i < nodes.length; i++) if (!seen.has(nodes[i])) out.push(nodes[i]);
     }
     return out;
   }

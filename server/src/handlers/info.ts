@@ -16,7 +16,7 @@ import { LSPErrorCodes, MarkupKind, ResponseError, SymbolKind } from 'vscode-lan
 import type { HandlerContext } from './context';
 import { revisionGitInfo } from './git';
 import { provenanceText } from '../shared/provenance';
-import { pathToUri, uriToPath } from '../uris';
+import { isPlainPath, pathToUri, uriToPath } from '../uris';
 import { declaredRevision } from '../alembic/revisionRefs';
 import type { ProjectIndex } from '../alembic/projectIndex';
 import type { AlembicProject } from '../alembic/project';
@@ -223,19 +223,36 @@ export function graphResult(state: HandlerContext, project: ProjectIndex, token?
     return i;
   };
   for (const loc of project.project.versionLocations) locationOf(`${pathToUri(loc)}/`);
+  // A plain path's URI is `file://` and the path (uris.ts): its file relative to its folder's
+  // URI is its base name, with no URI built per revision. The last folder seen is remembered.
+  let lastDir = '';
+  let lastLoc = 0;
   let n = 0;
   for (const node of g.nodesChildrenFirst()) {
     if ((++n & 255) === 0 && token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
     const m = node.migration;
-    const uri = pathToUri(m.file);
-    const loc = locationOf(uri);
-    const r = revisionRangeOf(m) ?? ZERO_RANGE;
-    const w: WireRevision = {
-      id: node.id,
-      message: messageOf(m),
-      file: uri.slice(locations[loc].length),
-      at: r.start.line === r.end.line ? [r.start.line, r.start.character, r.end.character] : [r.start.line, r.start.character, r.end.line, r.end.character],
-    };
+    let loc: number;
+    let file: string;
+    if (lastDir && m.file.startsWith(lastDir) && m.file.indexOf('/', lastDir.length) < 0 && isPlainPath(m.file)) {
+      loc = lastLoc;
+      file = m.file.slice(lastDir.length);
+    } else {
+      const uri = pathToUri(m.file);
+      loc = locationOf(uri);
+      file = uri.slice(locations[loc].length);
+      if (isPlainPath(m.file)) {
+        lastDir = m.file.slice(0, m.file.lastIndexOf('/') + 1);
+        lastLoc = loc;
+      }
+    }
+    const q = m.quick;
+    let at: WireRevision['at'];
+    if (q) at = [q.revLine, q.revStart, q.revEnd];
+    else {
+      const r = revisionRangeOf(m) ?? ZERO_RANGE;
+      at = r.start.line === r.end.line ? [r.start.line, r.start.character, r.end.character] : [r.start.line, r.start.character, r.end.line, r.end.character];
+    }
+    const w: WireRevision = { id: node.id, message: messageOf(m), file, at };
     const createDate = createDateOf(m);
     if (createDate) w.createDate = createDate;
     if (loc) w.loc = loc;
