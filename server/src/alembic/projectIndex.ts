@@ -16,8 +16,11 @@ import { fileSignature } from '../cache/graphSnapshot';
 import { createDateOf, messageOf, revisionRangeOf } from './migrationFacts';
 
 export class ProjectIndex {
-  private readonly files = new Map<string, MigrationFile>();
-  /** `files`' values in order, built once after each change (the graph and its problems both read it). */
+  /** The files by path, built on the first lookup (a cold index and its first graph need none). */
+  private byPath: Map<string, MigrationFile> | undefined;
+  /** The files as read, in listing order, until `byPath` is built from them. */
+  private readonly read: MigrationFile[] = [];
+  /** The files in order, built once after each change (the graph and its problems both read it). */
   private list: MigrationFile[] | undefined;
   private graphCache: RevisionGraph | undefined;
   private problemsCache: Problem[] | undefined;
@@ -25,6 +28,16 @@ export class ProjectIndex {
   generation = 1;
   /** Files read at start-up without their signature (`signLater`), until signUnsigned. */
   private unsigned: MigrationFile[] = [];
+
+  /** Every file by its path. */
+  private get files(): Map<string, MigrationFile> {
+    if (!this.byPath) {
+      this.byPath = new Map();
+      for (let i = 0; i < this.read.length; i++) this.byPath.set(this.read[i].file, this.read[i]);
+      this.read.length = 0;
+    }
+    return this.byPath;
+  }
 
   /** With `signed`, files read from disk record their signatures (for graph snapshots). */
   private constructor(
@@ -38,7 +51,8 @@ export class ProjectIndex {
     const listing = listMigrationFiles(project);
     for (let i = 0; i < listing.length; i++) {
       const f = listing[i];
-      index.files.set(f.file, readMigrationFile(f.file, f.versionLocation, { signature: index.signed, regular: f.regular }));
+      // A listing names each path once: the files are kept in order, mapped by path when asked.
+      index.read.push(readMigrationFile(f.file, f.versionLocation, { signature: index.signed, regular: f.regular }));
     }
     return index;
   }
@@ -69,7 +83,7 @@ export class ProjectIndex {
     let n = 0;
     for (const f of opts.listing ?? listMigrationFiles(project)) {
       const m = readMigrationFile(f.file, f.versionLocation, { signature: signNow, regular: f.regular });
-      index.files.set(f.file, m);
+      index.read.push(m);
       if (index.signed && !signNow) index.unsigned.push(m);
       // Short slices: a large answer being written (a graph from a snapshot) drains between them.
       if ((++n & 7) === 0 && performance.now() > sliceEnd) {
@@ -115,7 +129,7 @@ export class ProjectIndex {
   }
 
   private fileList(): MigrationFile[] {
-    return (this.list ??= [...this.files.values()]);
+    return (this.list ??= this.byPath ? [...this.byPath.values()] : this.read.slice());
   }
 
   migrationFile(file: string): MigrationFile | undefined {

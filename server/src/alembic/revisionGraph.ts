@@ -33,6 +33,8 @@ export interface RevisionNode {
   children: string[];
   /** Children through `down_revision` or `depends_on` (`_all_nextrev`). */
   allChildren: string[];
+  /** Its place in load order (Alembic's map order, where an id declared twice keeps its first place): `nodes()[rank]` is this node. */
+  rank: number;
 }
 
 export interface GraphIssue {
@@ -169,10 +171,14 @@ export class RevisionGraph {
   realBases: string[];
   issues: GraphIssue[] = [];
   private readonly duplicates = new Set<string>();
-  private readonly order = new Map<string, number>();
-  /** The nodes in load order (`order`'s ranks index it). */
+  /** The nodes in load order (their ranks index it). */
   private readonly nodeList: RevisionNode[];
   private ancestorCache = new Map<string, Set<string>>();
+
+  /** A revision id's place in load order. */
+  private rankOf(id: string): number | undefined {
+    return this.map.get(id)?.rank;
+  }
 
   /** A revision id, else a branch label, to its node. */
   private byName(name: string): RevisionNode | undefined {
@@ -216,19 +222,21 @@ export class RevisionGraph {
         labels: labels.length ? new Set(labels) : NO_LABELS,
         children: NO_DEPENDENCIES,
         allChildren: NO_DEPENDENCIES,
+        rank: this.map.size,
       };
       const earlier = this.map.get(id);
       if (earlier) {
+        node.rank = earlier.rank;
         const list = duplicateFiles.get(id);
         if (list) list.push(m.file);
         else duplicateFiles.set(id, [earlier.migration.file, m.file]);
-      } else this.order.set(id, this.order.size);
+      }
       this.map.set(id, node);
       declared.push(node);
       if (node.downRevisions.length === 0) bases.push(node);
       if (node.downRevisions.length === 0 && node.declaredDependsOn.length === 0) realBases.push(node);
     }
-    for (const [id, list] of [...duplicateFiles].sort((a, b) => this.order.get(a[0])! - this.order.get(b[0])!)) {
+    for (const [id, list] of [...duplicateFiles].sort((a, b) => this.map.get(a[0])!.rank - this.map.get(b[0])!.rank)) {
       this.duplicates.add(id);
       this.issues.push({ kind: 'duplicate', id, name: id, files: list });
     }
@@ -350,7 +358,7 @@ export class RevisionGraph {
     node.migration = next;
     node.downRevisions = b.down as string[];
     node.parents = parents;
-    const rank = (x: string): number => this.order.get(x)!;
+    const rank = (x: string): number => this.map.get(x)!.rank;
     for (const pid of parents) {
       const parent = this.map.get(pid)!;
       // Shared lists take the id once: inserted into both, as separate lists would be.
@@ -413,7 +421,7 @@ export class RevisionGraph {
     const stack: number[] = [];
     let count = 0;
     for (let i = 0; i < start.length; i++) {
-      const r = this.order.get(start[i]);
+      const r = this.rankOf(start[i]);
       if (r === undefined || bits[r]) continue;
       bits[r] = 1;
       count++;
@@ -422,7 +430,7 @@ export class RevisionGraph {
     while (stack.length) {
       const nx = next(this.nodeList[stack.pop()!]);
       for (let i = 0; i < nx.length; i++) {
-        const r = this.order.get(nx[i]);
+        const r = this.rankOf(nx[i]);
         if (r === undefined || bits[r]) continue;
         bits[r] = 1;
         count++;
@@ -446,7 +454,7 @@ export class RevisionGraph {
       from[i] = to.length;
       const e = edges(nodes[i]);
       for (let j = 0; j < e.length; j++) {
-        const r = this.order.get(e[j]);
+        const r = this.rankOf(e[j]);
         if (r === undefined) continue;
         to.push(r);
         above[r]++;
@@ -636,7 +644,7 @@ export class RevisionGraph {
       const n = nodes[ready[--top]];
       out.push(n);
       for (let i = n.parents.length - 1; i >= 0; i--) {
-        const r = this.order.get(n.parents[i]);
+        const r = this.rankOf(n.parents[i]);
         if (r !== undefined && --pending[r] === 0) ready[top++] = r;
       }
     }
@@ -724,7 +732,7 @@ export class RevisionGraph {
    */
   topologicalSort(todoIds: Set<string>, heads: string[]): string[] {
     const todo = new Set(todoIds);
-    const idx = (id: string): number => this.order.get(id) ?? Number.MAX_SAFE_INTEGER;
+    const idx = (id: string): number => this.rankOf(id) ?? Number.MAX_SAFE_INTEGER;
     const current = [...new Set(heads.filter((h) => todo.has(h)))].sort((a, b) => idx(a) - idx(b));
     // Ancestor sets as bitsets over the nodes' load order (a Set of ids per branch, rebuilt at
     // every merge point, made `history` quadratic in practice: 0.6 s at 5,000 revisions).
@@ -733,14 +741,14 @@ export class RevisionGraph {
     const below: number[][] = ids.map((id) => {
       const n = this.map.get(id)!;
       const out: number[] = [];
-      for (const p of n.parents) out.push(this.order.get(p)!);
-      for (const p of n.normalizedDependencies) out.push(this.order.get(p)!);
+      for (const p of n.parents) out.push(this.rankOf(p)!);
+      for (const p of n.normalizedDependencies) out.push(this.rankOf(p)!);
       return out;
     });
     const stack = new Int32Array(size + 1);
     const ancestorsOf = (id: string): Uint8Array => {
       const bits = new Uint8Array(size);
-      const start = this.order.get(id);
+      const start = this.rankOf(id);
       if (start === undefined) return bits;
       let top = 0;
       stack[top++] = start;
@@ -762,7 +770,7 @@ export class RevisionGraph {
     const limit = (todo.size + 1) * (current.length + 2) * 4 + 1000;
     while (current.length && guard++ < limit) {
       const candidate = current[ci];
-      const at = this.order.get(candidate)!;
+      const at = this.rankOf(candidate)!;
       let blocked = false;
       for (let h = 0; h < ancestorsByIdx.length; h++) {
         if (h !== ci && ancestorsByIdx[h][at]) {
