@@ -75,11 +75,22 @@ test('parse errors say what is wrong without echoing the input', () => {
 
 test('a bare libpq password with spaces (malformed) is hidden through its last word, not cut at the space', () => {
   // Found by the redaction property (seed run in CI): `password=* @ dbname=…` showed as `password=*** @`.
-  for (const s of ['host=db user=u password=* @ dbname=appdb', 'host=db password=pa ss word dbname=appdb']) {
+  // And a '=' with no key after it (seed -331435880: `password=u = dbname=…` rebuilt as `user=u =dbname=…`).
+  for (const s of [
+    'host=db user=u password=* @ dbname=appdb',
+    'host=db password=pa ss word dbname=appdb',
+    'host=db user=u password=abc =def dbname=appdb',
+    'host=db user=u password=ab = cd dbname=appdb',
+    'host=db.example user=u password=u = dbname=appdb',
+  ]) {
     assert.equal(parseDatabaseUrl(s).kind, 'error');
     const shown = redactUrl(s);
     assert.match(shown, /password=\*\*\* dbname=appdb$/, shown);
     assert.match(redactText(`connect to ${s} failed`), /password=\*\*\* dbname=appdb failed$/);
+    const r = parseDatabaseUrl(s);
+    const message = r.kind === 'error' ? r.message : urlWithoutPassword(r.parts);
+    const value = s.slice(s.indexOf('password=') + 'password='.length, s.indexOf(' dbname='));
+    for (const piece of [value, ...value.split(' ').filter((w) => w.length > 2 && w !== 'word')]) assert.ok(!message.includes(piece), `${piece} in ${message}`);
   }
   // Free text after a bare password without a following key= is left alone.
   assert.equal(redactText('PGPASSWORD=abc was rejected'), 'PGPASSWORD=*** was rejected');

@@ -229,6 +229,15 @@ function tokenizeKeywords(s: string): Tokens {
       if (bareSecret) bareSecret.end = keyEnd;
       continue;
     }
+    if (key === '') {
+      // A '=' with no key is no pair either (`password=abc =def dbname=x`): after a bare password
+      // it is part of what the user meant as the value, hidden with it (the redaction property
+      // found `password=u = dbname=…` rebuilt as `user=u =dbname=…`).
+      t.problem ??= "the connection string has a '=' without a key (expected key=value pairs separated by spaces)";
+      i++;
+      if (bareSecret) bareSecret.end = i;
+      continue;
+    }
     bareSecret = undefined;
     i++;
     while (space(s[i])) i++;
@@ -296,11 +305,12 @@ const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\
 
 /**
  * `password=…`, `PGPASSWORD=…`, `"password": "…"`, `passwd: …`: bare, single- or double-quoted.
- * A bare value followed on its line by words without '=' and then a `key=` (a malformed libpq
- * string, `password=a b dbname=x`) is taken through its last such word.
+ * A bare value followed on its line by words without '=' (or with only a leading one, `=def`)
+ * and then a `key=` (a malformed libpq string, `password=a b dbname=x`) is taken through its
+ * last such word.
  */
 const PASSWORD_PAIR =
-  /(["']?)\b(\w*pass(?:word|wd)|pwd)\1(\s*[=:]\s*)("(?:\\.|[^"\\\n])*"?|'(?:\\.|[^'\\\n])*'?|(?:\\.|[^\s\\])+(?:[ \t]+(?:\\.|[^\s\\=])+)+(?=[ \t]+\w+[ \t]*=)|(?:\\.|[^\s\\])+)/gi;
+  /(["']?)\b(\w*pass(?:word|wd)|pwd)\1(\s*[=:]\s*)("(?:\\.|[^"\\\n])*"?|'(?:\\.|[^'\\\n])*'?|(?:\\.|[^\s\\])+(?:[ \t]+(?:=?(?:\\.|[^\s\\=])+|=))+(?=[ \t]+\w+[ \t]*=)|(?:\\.|[^\s\\])+)/gi;
 
 /**
  * Free text (an argv element, a log line, stderr) with passwords hidden: first every given
