@@ -41,10 +41,12 @@ export interface QuickFacts {
   /** Where the docstring's first `Create Date:` value is in `head` (-1 when there is none). */
   dateStart: number;
   dateEnd: number;
-  /** Line, first and end column of the revision id's literal (quotes included). */
+  /** Where the `revision` line starts in `head`, and where its literal starts and ends (quotes included). */
+  revAt: number;
+  revLiteralStart: number;
+  revLiteralEnd: number;
+  /** The `revision` line's number, counted when first asked (quickRevisionAt): -1 until then. */
   revLine: number;
-  revStart: number;
-  revEnd: number;
 }
 
 const LIT = `'[^'\\\\\\n\\r]*'|"[^"\\\\\\n\\r]*"`;
@@ -107,6 +109,26 @@ function readValue(v: string): Value | undefined {
   ITEM.lastIndex = 0;
   for (let m = ITEM.exec(v); m; m = ITEM.exec(v)) items.push(m[1] ?? m[2]);
   return items.length ? items : EMPTY;
+}
+
+/**
+ * Where the value of a declaration DECL matched ends (-1 if VALUE_AT disagrees): None, and one
+ * literal with only blanks, a comment or the line's end after it (DECL's alternatives take these
+ * first), are told by their characters; anything else by VALUE_AT.
+ */
+function valueEndAt(head: string, start: number): number {
+  const c = head.charCodeAt(start);
+  // Of the value's shapes only None starts with N.
+  if (c === 78) return start + 4;
+  if (c === 39 || c === 34) {
+    const close = head.indexOf(head[start], start + 1);
+    let k = close + 1;
+    while (head.charCodeAt(k) === 32 || head.charCodeAt(k) === 9) k++;
+    const after = head.charCodeAt(k);
+    if (close > start && (k >= head.length || after === 10 || after === 13 || after === 35)) return close + 1;
+  }
+  VALUE_AT.lastIndex = start;
+  return VALUE_AT.test(head) ? VALUE_AT.lastIndex : -1;
 }
 
 /** The value between `start` and `end` of `head` (DECL's value group): one literal is sliced out, no more. */
@@ -208,10 +230,14 @@ export function quickFacts(text: string): QuickFacts | undefined {
 export function quickHead(head: string): QuickFacts | undefined {
   const headEnd = head.length;
   // Blank and comment lines (a licence header, a coding line) may come first.
-  // `test`, not `exec`: only where the match ends is wanted (no match array to allocate).
-  LEADING.lastIndex = 0;
-  LEADING.test(head);
-  const first = LEADING.lastIndex;
+  // `test`, not `exec`: only where the match ends is wanted (no match array to allocate). A
+  // head that opens with its docstring (the templates') has nothing to skip.
+  let first = 0;
+  if (head.charCodeAt(0) !== 34) {
+    LEADING.lastIndex = 0;
+    LEADING.test(head);
+    first = LEADING.lastIndex;
+  }
   // The docstring, when the first statement is one: no escapes or carriage returns in it.
   let docOpen = -1;
   let close = -1;
@@ -225,34 +251,42 @@ export function quickHead(head: string): QuickFacts | undefined {
     // A line after the docstring's must start with a declaration's name.
     if (docEnd < 0 || docEnd + 1 >= headEnd) return undefined;
     body = head.slice(first + 3, close);
-    if (body.indexOf('\\') >= 0 || LONE_CR.test(body)) return undefined;
+    if (body.indexOf('\\') >= 0 || (body.indexOf('\r') >= 0 && LONE_CR.test(body))) return undefined;
     // Nothing but a comment after it: `"""…""" + x` or `"""…"""; x` is no docstring statement, or not one this reads.
-    AFTER_DOCSTRING_AT.lastIndex = close + 3;
-    if (!AFTER_DOCSTRING_AT.test(head) || AFTER_DOCSTRING_AT.lastIndex !== docEnd + 1) return undefined;
+    if (docEnd !== close + 3) {
+      AFTER_DOCSTRING_AT.lastIndex = close + 3;
+      if (!AFTER_DOCSTRING_AT.test(head) || AFTER_DOCSTRING_AT.lastIndex !== docEnd + 1) return undefined;
+    }
     p = docEnd + 1;
   }
 
   let rev: Value | undefined, down: Value | undefined, labels: Value | undefined, deps: Value | undefined;
   let revAt = -1;
   for (;;) {
-    PLAIN_LINES.lastIndex = p;
-    PLAIN_LINES.test(head);
-    p = PLAIN_LINES.lastIndex;
-    if (p >= headEnd) break;
-    // A string statement of its own (a docstring placed after the imports): skipped whole, as
-    // the scanner skips it.
-    if (head.startsWith('"""', p)) {
-      const end = head.indexOf('"""', p + 3);
-      const nl = end < 0 ? -1 : head.indexOf('\n', end + 3);
-      if (nl < 0 || head.slice(p, end).indexOf('\\') >= 0 || LONE_CR.test(head.slice(p, end)) || !AFTER_DOCSTRING.test(head.slice(end + 3, nl)))
-        return undefined;
-      p = nl + 1;
-      continue;
-    }
-    // The line is one declaration (DECL), read in place: its name by its letters, the
-    // annotation (up to the `=`, which an annotation cannot hold) and the value by offsets.
+    // A line that starts with a declaration's first letter is tried as one first: where DECL
+    // matches, PLAIN_LINES (which stops at a declaration's name) would have passed over nothing.
+    const c = head.charCodeAt(p);
     DECL.lastIndex = p;
-    if (!DECL.test(head)) return undefined;
+    if (!((c === 114 || c === 100 || c === 98) && DECL.test(head))) {
+      PLAIN_LINES.lastIndex = p;
+      PLAIN_LINES.test(head);
+      p = PLAIN_LINES.lastIndex;
+      if (p >= headEnd) break;
+      // A string statement of its own (a docstring placed after the imports): skipped whole, as
+      // the scanner skips it.
+      if (head.startsWith('"""', p)) {
+        const end = head.indexOf('"""', p + 3);
+        const nl = end < 0 ? -1 : head.indexOf('\n', end + 3);
+        if (nl < 0 || head.slice(p, end).indexOf('\\') >= 0 || LONE_CR.test(head.slice(p, end)) || !AFTER_DOCSTRING.test(head.slice(end + 3, nl)))
+          return undefined;
+        p = nl + 1;
+        continue;
+      }
+      // The line is one declaration (DECL), read in place: its name by its letters, the
+      // annotation (up to the `=`, which an annotation cannot hold) and the value by offsets.
+      DECL.lastIndex = p;
+      if (!DECL.test(head)) return undefined;
+    }
     const lineEnd = DECL.lastIndex;
     const c0 = head.charCodeAt(p);
     const nameLength = c0 === 114 ? 8 : c0 === 98 ? 13 : head.charCodeAt(p + 2) === 119 ? 13 : 10;
@@ -262,9 +296,9 @@ export function quickHead(head: string): QuickFacts | undefined {
     if (head.charCodeAt(afterName) === 58 && !balanced(head, afterName + 1, eq)) return undefined;
     let valueStart = eq + 1;
     while (head.charCodeAt(valueStart) === 32 || head.charCodeAt(valueStart) === 9) valueStart++;
-    VALUE_AT.lastIndex = valueStart;
-    if (!VALUE_AT.test(head)) return undefined;
-    const v = readValueAt(head, valueStart, VALUE_AT.lastIndex);
+    const valueEnd = valueEndAt(head, valueStart);
+    if (valueEnd < 0) return undefined;
+    const v = readValueAt(head, valueStart, valueEnd);
     if (v === undefined) return undefined;
     if (c0 === 114) {
       rev = v;
@@ -279,8 +313,6 @@ export function quickHead(head: string): QuickFacts | undefined {
 
   // Where the revision's literal is: the first one after the line's `=` (an annotation has
   // neither an `=` nor a quote; the declaration's pattern allows no escapes in a literal).
-  let line = 0;
-  for (let i = head.indexOf('\n'); i >= 0 && i < revAt; i = head.indexOf('\n', i + 1)) line++;
   let litStart = head.indexOf('=', revAt) + 1;
   for (let c = head.charCodeAt(litStart); c !== 39 && c !== 34; c = head.charCodeAt(++litStart));
   const litEnd = head.indexOf(head[litStart], litStart + 1) + 1;
@@ -336,9 +368,10 @@ export function quickHead(head: string): QuickFacts | undefined {
     docClose: close,
     dateStart,
     dateEnd,
-    revLine: line,
-    revStart: litStart - revAt,
-    revEnd: litEnd - revAt,
+    revAt,
+    revLiteralStart: litStart,
+    revLiteralEnd: litEnd,
+    revLine: -1,
   };
 }
 
@@ -354,11 +387,15 @@ function valueStart(key: RegExp, body: string): number {
  * it left out.
  */
 function valueEnd(body: string, start: number): number {
-  let end = start;
-  for (let c = body.charCodeAt(end); end < body.length && c !== 10 && c !== 13 && c !== 0x2028 && c !== 0x2029; c = body.charCodeAt(++end));
+  LINE_REST_AT.lastIndex = start;
+  LINE_REST_AT.test(body);
+  let end = LINE_REST_AT.lastIndex;
   while (end > start && (body.charCodeAt(end - 1) === 32 || body.charCodeAt(end - 1) === 9)) end--;
   return end;
 }
+
+/** The rest of a line: up to a line terminator (sticky; always matches). */
+const LINE_REST_AT = /[^\n\r\u2028\u2029]*/y;
 
 // What the graph's views show, computed when asked (nothing of it is kept per file).
 
@@ -401,9 +438,23 @@ export function quickCreateDate(q: QuickFacts): string | undefined {
   return q.dateStart < 0 ? undefined : q.head.slice(q.dateStart, q.dateEnd);
 }
 
+/**
+ * Line, first and end column of the revision id's literal: the line is counted when first asked
+ * (the index and the CLI never ask; a graph answer and diagnostics do) and kept.
+ */
+export function quickRevisionAt(q: QuickFacts): [line: number, start: number, end: number] {
+  if (q.revLine < 0) {
+    let line = 0;
+    for (let i = q.head.indexOf('\n'); i >= 0 && i < q.revAt; i = q.head.indexOf('\n', i + 1)) line++;
+    q.revLine = line;
+  }
+  return [q.revLine, q.revLiteralStart - q.revAt, q.revLiteralEnd - q.revAt];
+}
+
 /** The range of the revision id's literal. */
 export function quickRevisionRange(q: QuickFacts): Range {
-  return { start: { line: q.revLine, character: q.revStart }, end: { line: q.revLine, character: q.revEnd } };
+  const [line, start, end] = quickRevisionAt(q);
+  return { start: { line, character: start }, end: { line, character: end } };
 }
 
 /** 0 absent, 1 None, 2 strings; KINDS spells three of them (one constant string, not one built per file). */

@@ -28,6 +28,7 @@ import { isRiskRule, RISK_EFFECTS } from '../shared/riskEffects';
 import { liveTableOf, sizeWords } from '../alembic/largeTables';
 import { revisionFlags } from '../alembic/revisionFlags';
 import { createDateOf, messageOf, revisionRangeOf } from '../alembic/migrationFacts';
+import { quickRevisionAt } from '../alembic/quickScan';
 
 /** Whether a revision is applied, pending or current in the project's database, when known. */
 export function databaseStatus(state: HandlerContext, project: ProjectIndex, id: string): 'current' | 'applied' | 'pending' | undefined {
@@ -247,7 +248,7 @@ export function graphResult(state: HandlerContext, project: ProjectIndex, token?
     }
     const q = m.quick;
     let at: WireRevision['at'];
-    if (q) at = [q.revLine, q.revStart, q.revEnd];
+    if (q) at = quickRevisionAt(q);
     else {
       const r = revisionRangeOf(m) ?? ZERO_RANGE;
       at = r.start.line === r.end.line ? [r.start.line, r.start.character, r.end.character] : [r.start.line, r.start.character, r.end.line, r.end.character];
