@@ -420,17 +420,10 @@ export class RevisionGraph {
     const bits = new Uint8Array(this.nodeList.length);
     const stack: number[] = [];
     let count = 0;
-    for (let i = 0; i < start.length; i++) {
-      const r = this.rankOf(start[i]);
-      if (r === undefined || bits[r]) continue;
-      bits[r] = 1;
-      count++;
-      stack.push(r);
-    }
-    while (stack.length) {
-      const nx = next(this.nodeList[stack.pop()!]);
-      for (let i = 0; i < nx.length; i++) {
-        const r = this.rankOf(nx[i]);
+    // The start ids are the first list taken, then the `next` of each node taken off the stack.
+    for (let ids: readonly string[] | undefined = start; ids; ids = stack.length ? next(this.nodeList[stack.pop()!]) : undefined) {
+      for (let i = 0; i < ids.length; i++) {
+        const r = this.rankOf(ids[i]);
         if (r === undefined || bits[r]) continue;
         bits[r] = 1;
         count++;
