@@ -74,8 +74,7 @@ const ITEMS = new RegExp(`^[ \\t]*(?:(?:${LIT})[ \\t]*(?:,[ \\t]*(?:${LIT})[ \\t
 const ITEM = /'([^'\\\n\r]*)'|"([^"\\\n\r]*)"/g;
 /** Blank and comment-only lines. */
 const LEADING = /(?:[ \t\f]*(?:#[^\n\r]*)?\r?\n)*/y;
-const AFTER_DOCSTRING = /^[ \t\f]*(?:#[^\n\r]*)?\r?$/;
-/** AFTER_DOCSTRING through the line's LF, from where the docstring closes (sticky: no slice). */
+/** Blanks and a comment through the line's LF, from where a docstring closes (sticky: no slice). */
 const AFTER_DOCSTRING_AT = /[ \t\f]*(?:#[^\n\r]*)?\r?\n/y;
 /** A carriage return that does not end a CRLF line end (the scanner starts a line there). */
 const LONE_CR = /\r(?!\n)/;
@@ -98,19 +97,6 @@ const EMPTY: readonly string[] = Object.freeze([]);
 /** A declaration's value: None (`null`) or its string items. */
 type Value = readonly string[] | null;
 
-function readValue(v: string): Value | undefined {
-  if (v === 'None') return null;
-  const c = v.charCodeAt(0);
-  // One literal (the usual value): its quote closes at the end.
-  if ((c === 39 || c === 34) && v.indexOf(v[0], 1) === v.length - 1) return [v.slice(1, -1)];
-  if ((c === 40 || c === 91) && !ITEMS.test(v.slice(1, -1))) return undefined;
-  const items: string[] = [];
-  // `('a')` is a string, `('a', 'b')` and `('a',)` tuples: all read as their items here.
-  ITEM.lastIndex = 0;
-  for (let m = ITEM.exec(v); m; m = ITEM.exec(v)) items.push(m[1] ?? m[2]);
-  return items.length ? items : EMPTY;
-}
-
 /**
  * Where the value of a declaration DECL matched ends (-1 if VALUE_AT disagrees): None, and one
  * literal with only blanks, a comment or the line's end after it (DECL's alternatives take these
@@ -131,13 +117,27 @@ function valueEndAt(head: string, start: number): number {
   return VALUE_AT.test(head) ? VALUE_AT.lastIndex : -1;
 }
 
-/** The value between `start` and `end` of `head` (DECL's value group): one literal is sliced out, no more. */
+/** The value between `start` and `end` of `head` (DECL's value group): None, or its string items. */
 function readValueAt(head: string, start: number, end: number): Value | undefined {
   const c = head.charCodeAt(start);
   // Of the value's shapes only None starts with N.
   if (c === 78) return null;
+  // One literal (the usual value): its quote closes at the end; sliced out, no more.
   if ((c === 39 || c === 34) && head.indexOf(head[start], start + 1) === end - 1) return [head.slice(start + 1, end - 1)];
-  return readValue(head.slice(start, end));
+  const v = head.slice(start, end);
+  if ((c === 40 || c === 91) && !ITEMS.test(v.slice(1, -1))) return undefined;
+  const items: string[] = [];
+  // `('a')` is a string, `('a', 'b')` and `('a',)` tuples: all read as their items here.
+  ITEM.lastIndex = 0;
+  for (let m = ITEM.exec(v); m; m = ITEM.exec(v)) items.push(m[1] ?? m[2]);
+  return items.length ? items : EMPTY;
+}
+
+/** Nothing but blanks and a comment between `from` and the LF at `nl` (`"""…""" + x` is no docstring statement). */
+function onlyCommentAfter(head: string, from: number, nl: number): boolean {
+  if (from === nl) return true;
+  AFTER_DOCSTRING_AT.lastIndex = from;
+  return AFTER_DOCSTRING_AT.test(head) && AFTER_DOCSTRING_AT.lastIndex === nl + 1;
 }
 
 /** Square brackets between `start` and `end` close in order (`Union[str, Sequence[str], None]`). */
@@ -253,10 +253,7 @@ export function quickHead(head: string): QuickFacts | undefined {
     body = head.slice(first + 3, close);
     if (body.indexOf('\\') >= 0 || (body.indexOf('\r') >= 0 && LONE_CR.test(body))) return undefined;
     // Nothing but a comment after it: `"""…""" + x` or `"""…"""; x` is no docstring statement, or not one this reads.
-    if (docEnd !== close + 3) {
-      AFTER_DOCSTRING_AT.lastIndex = close + 3;
-      if (!AFTER_DOCSTRING_AT.test(head) || AFTER_DOCSTRING_AT.lastIndex !== docEnd + 1) return undefined;
-    }
+    if (!onlyCommentAfter(head, close + 3, docEnd)) return undefined;
     p = docEnd + 1;
   }
 
@@ -277,8 +274,7 @@ export function quickHead(head: string): QuickFacts | undefined {
       if (head.startsWith('"""', p)) {
         const end = head.indexOf('"""', p + 3);
         const nl = end < 0 ? -1 : head.indexOf('\n', end + 3);
-        if (nl < 0 || head.slice(p, end).indexOf('\\') >= 0 || LONE_CR.test(head.slice(p, end)) || !AFTER_DOCSTRING.test(head.slice(end + 3, nl)))
-          return undefined;
+        if (nl < 0 || head.slice(p, end).indexOf('\\') >= 0 || LONE_CR.test(head.slice(p, end)) || !onlyCommentAfter(head, end + 3, nl)) return undefined;
         p = nl + 1;
         continue;
       }
