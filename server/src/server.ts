@@ -20,7 +20,7 @@ import { ServerState } from './serverState';
 import * as handlers from './handlers';
 import { SnapshotStore } from './cache/snapshotStore';
 import { createServerConnection } from './transport';
-import { statSignature } from './cache/graphSnapshot';
+import { statSignature } from './cache/fileSignature';
 import {
   type InitializationOptions,
   DatabaseStateNotification,

@@ -70,10 +70,38 @@ const HEAD = 'aaaa00000006 (left) (head)\n';
 
 function cacheFiles(dir: string): string[] {
   try {
-    return fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+    return fs.readdirSync(dir).filter((f) => f.endsWith('.answers'));
   } catch {
     return [];
   }
+}
+
+interface CacheHeader {
+  keys: string[];
+  lengths: number[];
+  stats: number[];
+  locations: Array<{ stat: number[] | null; names: string[] }>;
+}
+
+/** A cache file's header line and its answers' lines, parsed. */
+function readCache(file: string): { header: CacheHeader; answers: Array<{ code: unknown; value: unknown }> } {
+  const [, header, ...answers] = fs.readFileSync(file, 'utf8').replace(/\n$/, '').split('\n');
+  return { header: JSON.parse(header) as CacheHeader, answers: answers.map((a) => JSON.parse(a) as { code: unknown; value: unknown }) };
+}
+
+function writeCache(file: string, data: { header: CacheHeader; answers: Array<{ code: unknown; value: unknown }> }): void {
+  writeLines(
+    file,
+    data.header,
+    data.answers.map((a) => JSON.stringify(a)),
+  );
+}
+
+/** Writes a cache file with these answers' lines as they are (the header's lengths made to fit them). */
+function writeLines(file: string, header: CacheHeader, lines: string[]): void {
+  header.lengths = lines.map((l) => Buffer.byteLength(l));
+  const text = JSON.stringify(header);
+  fs.writeFileSync(file, [JSON.stringify({ format: 3, header: Buffer.byteLength(text) }), text, ...lines].join('\n') + '\n');
 }
 
 test('heads, history and graph run without the parsers and print what the full CLI prints', async () => {
@@ -130,9 +158,7 @@ test('an unchanged project answers from the cache; any change to a migration or 
   const [file] = cacheFiles(cacheDir);
   assert.ok(file, 'a cache file was written');
   // Prove the next answer comes from the cache: plant another answer, keep the signatures.
-  const data = JSON.parse(fs.readFileSync(path.join(cacheDir, file), 'utf8')) as { answers: Record<string, { code: number; value: unknown }> };
-  for (const k of Object.keys(data.answers)) data.answers[k].value = 'from the cache\n';
-  fs.writeFileSync(path.join(cacheDir, file), JSON.stringify(data));
+  plantAnswers(cacheDir);
   assert.equal(run(['heads', ini], env).out, 'from the cache\n');
   // --no-cache reads the project.
   assert.equal(run(['heads', ini, '--no-cache'], env).out, HEAD);
@@ -155,21 +181,75 @@ test('an unchanged project answers from the cache; any change to a migration or 
   assert.equal(run(['heads', ini], env).out, 'bbbb00000007 (left) (head)\n');
 });
 
+test('each answer is its own line: a command reads only its own, and keeps the others it can vouch for', () => {
+  const { ini } = settledProject();
+  const xdg = tempDir('alembic-xdg-');
+  const env = { XDG_CACHE_HOME: xdg };
+  const cacheDir = path.join(xdg, 'alembic-migrations', 'cli');
+  assert.equal(run(['heads', ini], env).out, HEAD);
+  const history = run(['history', ini], env).out;
+  const [file] = cacheFiles(cacheDir);
+  const data = readCache(path.join(cacheDir, file));
+  assert.equal(data.header.keys.length, 2);
+  assert.deepEqual(
+    data.answers.map((a) => a.value),
+    [HEAD, history],
+  );
+  // The history line broken, the heads line planted: heads answers from its line alone.
+  writeLines(path.join(cacheDir, file), data.header, [JSON.stringify({ code: 0, value: 'planted\n' }), '{broken']);
+  assert.equal(run(['heads', ini], env).out, 'planted\n');
+  // history computes its answer again and keeps the heads line (the same files' stats).
+  assert.equal(run(['history', ini], env).out, history);
+  assert.equal(run(['heads', ini], env).out, 'planted\n');
+  assert.deepEqual(
+    readCache(path.join(cacheDir, file)).answers.map((a) => a.value),
+    ['planted\n', history],
+  );
+});
+
 test('a corrupt, foreign or symlinked cache is ignored and never written through', () => {
   const { ini } = settledProject();
   const xdg = tempDir('alembic-xdg-');
   const cacheDir = path.join(xdg, 'alembic-migrations', 'cli');
   run(['heads', ini], { XDG_CACHE_HOME: xdg });
   const [file] = cacheFiles(cacheDir);
-  for (const junk of ['{not json', 'null', '[]', JSON.stringify({ format: 1, build: 'x', answers: {} }), '\u0000\u0001']) {
+  const good = fs.readFileSync(path.join(cacheDir, file), 'utf8');
+  const [pre, header, answer] = good.split('\n');
+  // A file whose first line gives this header's true length.
+  const withPre = (h: string, ...rest: string[]): string => [JSON.stringify({ format: 3, header: Buffer.byteLength(h) }), h, ...rest].join('\n');
+  const junks = [
+    '{not json',
+    'null',
+    '[]',
+    JSON.stringify({ format: 1, build: 'x', answers: {} }),
+    '\u0000\u0001',
+    pre, // no line break, no header
+    `${pre}\n`,
+    `${pre}\n${header}`, // no line break after the header
+    withPre(header, ''), // keys, but no answers' lines
+    withPre(header, answer, answer, ''), // more lines than keys: the first one is read
+    `{"format":3,"header":99999999}\n${header}\n${answer}\n`, // a header longer than the file
+    `{"format":3,"header":${Buffer.byteLength(header) - 1}}\n${header}\n${answer}\n`, // one byte short
+    `{"format":3,"header":-5}\n${header}\n${answer}\n`,
+    `{"format":2,"header":${Buffer.byteLength(header)}}\n${header}\n${answer}\n`,
+    withPre(header.replace('"stats":[', '"stats":["x",'), answer, ''), // a stat that is not a number
+    withPre(header.replace('"names":[', '"names":[7,'), answer, ''), // a name that is not a string
+    withPre(header.replace('"keys":[', '"keys":[3,'), answer, ''),
+    withPre(header.replace(/"lengths":\[\d+\]/, '"lengths":[99999]'), answer, ''), // a line longer than the file
+    withPre(header.replace(/"lengths":\[\d+\]/, '"lengths":[-1]'), answer, ''),
+    withPre(header.replace(/"lengths":\[\d+\]/, '"lengths":[5]'), answer, ''), // a piece of the line
+  ];
+  // The well-formed one is read (the test below plants answers in it).
+  assert.equal(withPre(header, answer, ''), good);
+  for (const junk of junks) {
     fs.writeFileSync(path.join(cacheDir, file), junk);
     assert.equal(run(['heads', ini], { XDG_CACHE_HOME: xdg }).out, HEAD, junk);
   }
   // Well-formed but wrong-typed answers are ignored too.
   run(['heads', ini], { XDG_CACHE_HOME: xdg });
-  const data = JSON.parse(fs.readFileSync(path.join(cacheDir, file), 'utf8')) as { answers: Record<string, { code: unknown; value: unknown }> };
-  for (const k of Object.keys(data.answers)) data.answers[k] = { code: 'x', value: 42 };
-  fs.writeFileSync(path.join(cacheDir, file), JSON.stringify(data));
+  const data = readCache(path.join(cacheDir, file));
+  data.answers = data.answers.map(() => ({ code: 'x', value: 42 }));
+  writeCache(path.join(cacheDir, file), data);
   assert.equal(run(['heads', ini], { XDG_CACHE_HOME: xdg }).out, HEAD);
 
   // The cache folder a symlink to elsewhere: nothing is written there, the answer is right.
@@ -214,9 +294,9 @@ test('a project written just now is answered but not cached (a write in the same
 function plantAnswers(cacheDir: string): void {
   const [file] = cacheFiles(cacheDir);
   assert.ok(file, 'a cache file was written');
-  const data = JSON.parse(fs.readFileSync(path.join(cacheDir, file), 'utf8')) as { answers: Record<string, { code: number; value: unknown }> };
-  for (const k of Object.keys(data.answers)) data.answers[k].value = 'from the cache\n';
-  fs.writeFileSync(path.join(cacheDir, file), JSON.stringify(data));
+  const data = readCache(path.join(cacheDir, file));
+  for (const a of data.answers) a.value = 'from the cache\n';
+  writeCache(path.join(cacheDir, file), data);
 }
 
 test('a folder whose entries are unchanged is not listed again; a rename or removal in it is still seen', () => {
@@ -227,9 +307,7 @@ test('a folder whose entries are unchanged is not listed again; a rename or remo
   plantAnswers(cacheDir);
   assert.equal(run(['heads', ini], { XDG_CACHE_HOME: xdg }).out, 'from the cache\n');
   // The cache keeps the folder's stat and the names below it, not every path's listing.
-  const data = JSON.parse(fs.readFileSync(path.join(cacheDir, cacheFiles(cacheDir)[0]), 'utf8')) as {
-    locations: Array<{ stat: number[] | null; names: string[] }>;
-  };
+  const { header: data } = readCache(path.join(cacheDir, cacheFiles(cacheDir)[0]));
   assert.equal(data.locations.length, 1);
   assert.equal(data.locations[0].stat?.length, 4);
   assert.equal(data.locations[0].names.length, REVS.length);

@@ -13,7 +13,7 @@ import { writeProject, benchRevisions } from '../support/generateProject';
 import { tempDir } from '../support/tempDir';
 import { discoverProjects } from '../../server/src/alembic/discovery';
 import { ProjectIndex } from '../../server/src/alembic/projectIndex';
-import { statSignature } from '../../server/src/cache/graphSnapshot';
+import { statSignature } from '../../server/src/cache/fileSignature';
 
 async function project(): Promise<{ index: ProjectIndex; files: string[] }> {
   const dir = tempDir('sign-later-');

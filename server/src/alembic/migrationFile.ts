@@ -6,7 +6,7 @@
 import { scanMigration } from './migrationScanner';
 import { headEndOf, quickFacts, quickHead, type QuickFacts } from './quickScan';
 import * as nodeBuffer from 'node:buffer';
-import { fileSignature } from '../cache/graphSnapshot';
+import { fileSignature } from '../cache/fileSignature';
 import { readListedFile, readRegularFile, UnreadableFileError } from '../shared/regularFile';
 import type { MigrationDeclarations, MigrationFile } from './types';
 

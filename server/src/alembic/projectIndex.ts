@@ -12,7 +12,7 @@ import { RevisionGraph, graphKey } from './revisionGraph';
 import { graphProblems } from './graphProblems';
 import { migrationFromText, readMigrationFile } from './migrationFile';
 import type { MigrationFile, Problem } from './types';
-import { fileSignature } from '../cache/graphSnapshot';
+import { fileSignature } from '../cache/fileSignature';
 import { createDateOf, messageOf, revisionRangeOf } from './migrationFacts';
 
 export class ProjectIndex {

@@ -5,10 +5,9 @@
  * A cache folder can sit in a cloned repository, so neither reading nor writing follows a
  * symlink there, and only a regular file is read.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readRegularText } from '../shared/regularFile';
+import { openRegularFile, readRegularFile } from '../shared/regularFile';
 
 interface Tagged {
   format: number;
@@ -26,11 +25,41 @@ function isSymlink(p: string): boolean {
   }
 }
 
-/** The file's data when it parses and carries this format and build; else undefined. */
-export function readCacheFile<T extends Tagged>(file: string, format: number, build: string): T | undefined {
+/** The file's bytes, when it is a regular file of at most MAX_CACHE_BYTES reached without a symlink; else undefined. */
+export function readCacheBytes(file: string): Buffer | undefined {
   try {
     if (isSymlink(file) || isSymlink(path.dirname(file))) return undefined;
-    const data = JSON.parse(readRegularText(file, MAX_CACHE_BYTES)) as T | null;
+    return readRegularFile(file, MAX_CACHE_BYTES);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What `read` takes from the open file (its descriptor and size), when the file is a regular
+ * file of at most MAX_CACHE_BYTES reached without a symlink; else, or when `read` throws,
+ * undefined. For a cache read in parts: only what an answer needs.
+ */
+export function readCacheParts<T>(file: string, read: (fd: number, size: number) => T | undefined): T | undefined {
+  try {
+    if (isSymlink(file) || isSymlink(path.dirname(file))) return undefined;
+    const { fd, st } = openRegularFile(file, MAX_CACHE_BYTES);
+    try {
+      return read(fd, st.size);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** The file's data when it parses and carries this format and build; else undefined. */
+export function readCacheFile<T extends Tagged>(file: string, format: number, build: string): T | undefined {
+  const bytes = readCacheBytes(file);
+  if (!bytes) return undefined;
+  try {
+    const data = JSON.parse(bytes.toString('utf8')) as T | null;
     return data && typeof data === 'object' && data.format === format && data.build === build ? data : undefined;
   } catch {
     return undefined;
@@ -60,6 +89,11 @@ export function ensureCacheFolder(dir: string): void {
  * file. Throws on a write failure.
  */
 export function writeCacheFile(file: string, data: Tagged): void {
+  writeCacheText(file, JSON.stringify(data));
+}
+
+/** Writes `text` as the whole of `file`, as writeCacheFile does. */
+export function writeCacheText(file: string, text: string): void {
   const dir = path.dirname(file);
   ensureCacheFolder(dir);
   let st: fs.Stats | undefined;
@@ -70,8 +104,11 @@ export function writeCacheFile(file: string, data: Tagged): void {
   }
   if (st?.isSymbolicLink()) throw refused('ESYMLINK', `${file} is a symbolic link; a cache is never written through one`);
   if (st && !st.isFile()) throw refused('ENOTREGULAR', `${file} is not a regular file`);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`);
-  fs.writeFileSync(tmp, JSON.stringify(data), { flag: 'wx' });
+  // node:crypto only here: loading it is ~7 ms of a cached CLI answer, which never writes.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  fs.writeFileSync(tmp, text, { flag: 'wx' });
   try {
     fs.renameSync(tmp, file);
   } catch (e) {

@@ -8,26 +8,12 @@
  * before. The payload is opaque here: the server stores what it answers.
  */
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AlembicProject } from '../alembic/project';
 import { readCacheFile, writeCacheFile } from './cacheFile';
+import { statSignature } from './fileSignature';
 
 const FORMAT = 2;
-
-/** What a file looked like when it was read: changes with any write, rename over it or replacement. */
-export function fileSignature(st: fs.Stats): string {
-  return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
-}
-
-/** The signature of a file on disk now, or undefined if it cannot be stat'ed. */
-export function statSignature(file: string): string | undefined {
-  try {
-    return fileSignature(fs.statSync(file));
-  } catch {
-    return undefined;
-  }
-}
 
 interface SnapshotFile<T> {
   format: number;

@@ -6,7 +6,8 @@
  * `initializationOptions.cacheDir`) nothing is read or written.
  */
 import type { AlembicProject } from '../alembic/project';
-import { readSnapshot, statSignature, writeSnapshot } from './graphSnapshot';
+import { readSnapshot, writeSnapshot } from './graphSnapshot';
+import { statSignature } from './fileSignature';
 import { decodeSource, MAX_MIGRATION_BYTES } from '../alembic/migrationFile';
 import { readRegularFile } from '../shared/regularFile';
 import type { RevisionGraphWire } from '../shared/protocol';

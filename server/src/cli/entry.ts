@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import { escapeCiCommands } from '../outputEscape';
-import { buildIdOf, runReadCommand, type ReadOptions } from './readCommands';
+import { bundleStampOf, runReadCommand, type ReadOptions } from './readCommands';
 import { targetProjects } from './targetProjects';
 import { runAsProcess } from './runMain';
 
@@ -53,7 +53,7 @@ export async function main(
   const projects = Array.isArray(found) ? found : undefined;
   if (!light || !projects) return fullMain()(argv, rawOut, rawErr);
   const json = light.opts.command === 'graph';
-  return runReadCommand(projects, light.opts, () => buildIdOf(__filename), {
+  return runReadCommand(projects, light.opts, () => bundleStampOf(__filename), {
     out: (s) => rawOut(escapeCiCommands(s, { json })),
     err: (s) => rawErr(escapeCiCommands(s)),
   });

@@ -28,6 +28,7 @@
  * user's alembic and env.py against the project's database (see migrate.ts). `squash` rewrites
  * migration files (exit 0 squashed, 1 refused or undone, 2 could not run or not confirmed).
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
@@ -41,7 +42,7 @@ import type { Problem } from '../alembic/types';
 import { escapeCiCommands } from '../outputEscape';
 import { locateRevision, openRepo, resolveBaseRef, GitError, type GitRepo } from '../git/gitRepo';
 import { gitRuleProblems, migrationsChangedSince } from '../git/gitChecks';
-import { buildIdOf, runReadCommand } from './readCommands';
+import { bundleStampOf, runReadCommand } from './readCommands';
 import { pathToFileURL } from 'node:url';
 import { RULES, isRuleId } from '../alembic/rules';
 import { fileRevisionId } from '../alembic/revisionGraph';
@@ -159,7 +160,11 @@ const DEFAULT_CACHE_DIR = '.alembic-migrations-cache';
  * survives a fresh `npm ci`.
  */
 function buildId(): string {
-  return buildIdOf(__filename);
+  try {
+    return `cli:${crypto.createHash('sha1').update(fs.readFileSync(__filename)).digest('hex')}`;
+  } catch {
+    return `cli:unknown:${Date.now()}`; // unreadable: a cache that never matches
+  }
 }
 
 type Format = 'text' | 'json' | 'sarif' | 'github' | 'markdown' | 'sql';
@@ -727,7 +732,7 @@ export async function main(
   }
   if (opts.command === 'heads' || opts.command === 'history' || (opts.command === 'graph' && !opts.svg)) {
     // Answered from the user's cache when the project is unchanged (readCommands.ts).
-    return runReadCommand(projects, { ...opts, command: opts.command }, buildId, { out, err });
+    return runReadCommand(projects, { ...opts, command: opts.command }, () => bundleStampOf(__filename), { out, err });
   }
   const indexes = projects.map((p) => ProjectIndex.load(p));
   switch (opts.command) {

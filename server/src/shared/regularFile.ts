@@ -36,12 +36,12 @@ function notRegular(st: fs.Stats): UnreadableFileError {
 }
 
 /**
- * Reads a whole regular file of at most `maxBytes`. Throws UnreadableFileError for anything
- * else (and the usual errno errors for a missing or unreadable file). `scratch`, when given,
- * is a reusable buffer: the result may then be a view into it, valid until the next call.
- * `onStat` sees the open file's stats before it is read.
+ * Opens a regular file of at most `maxBytes` for reading: its descriptor (the caller closes
+ * it) and its stats, taken on the open descriptor. Throws UnreadableFileError for anything
+ * else (and the usual errno errors for a missing or unreadable file). `onStat` sees the stats
+ * of a regular file before its size is checked.
  */
-export function readRegularFile(file: string, maxBytes: number, opts: { scratch?: Buffer; onStat?: (st: fs.Stats) => void } = {}): Buffer {
+export function openRegularFile(file: string, maxBytes: number, onStat?: (st: fs.Stats) => void): { fd: number; st: fs.Stats } {
   let fd: number;
   try {
     fd = fs.openSync(file, OPEN_FLAGS);
@@ -62,18 +62,42 @@ export function readRegularFile(file: string, maxBytes: number, opts: { scratch?
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw notRegular(st);
-    opts.onStat?.(st);
+    onStat?.(st);
     if (st.size > maxBytes) throw tooLarge(st.size, maxBytes);
+    return { fd, st };
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e;
+  }
+}
+
+/**
+ * Up to `length` bytes of an open file from `position` (fewer at its end), into `scratch`
+ * when it is big enough (the result is then a view into it).
+ */
+export function readRange(fd: number, position: number, length: number, scratch?: Buffer): Buffer {
+  const buf = scratch && scratch.length >= length ? scratch : Buffer.allocUnsafe(length);
+  let off = 0;
+  while (off < length) {
+    const n = fs.readSync(fd, buf, off, length - off, position + off);
+    if (n === 0) break;
+    off += n;
+  }
+  return buf.subarray(0, off);
+}
+
+/**
+ * Reads a whole regular file of at most `maxBytes`. Throws UnreadableFileError for anything
+ * else (and the usual errno errors for a missing or unreadable file). `scratch`, when given,
+ * is a reusable buffer: the result may then be a view into it, valid until the next call.
+ * `onStat` sees the open file's stats before it is read.
+ */
+export function readRegularFile(file: string, maxBytes: number, opts: { scratch?: Buffer; onStat?: (st: fs.Stats) => void } = {}): Buffer {
+  const { fd, st } = openRegularFile(file, maxBytes, opts.onStat);
+  try {
     // Up to the size fstat gave: a regular file's bytes are there (a file that reports 0,
     // like those under /proc, reads as empty), and an append racing this read is a later change.
-    const buf = opts.scratch && opts.scratch.length >= st.size ? opts.scratch : Buffer.allocUnsafe(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = fs.readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off);
+    return readRange(fd, 0, st.size, opts.scratch);
   } finally {
     fs.closeSync(fd);
   }

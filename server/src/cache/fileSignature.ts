@@ -1,0 +1,20 @@
+/**
+ * A file's signature: what it looked like when it was read (graph snapshots, the CLI's answer
+ * cache). Its own module so the scanner's callers load no hashing (node:crypto is ~7 ms of a
+ * cached CLI answer).
+ */
+import * as fs from 'node:fs';
+
+/** What a file looked like when it was read: changes with any write, rename over it or replacement. */
+export function fileSignature(st: fs.Stats): string {
+  return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+}
+
+/** The signature of a file on disk now, or undefined if it cannot be stat'ed. */
+export function statSignature(file: string): string | undefined {
+  try {
+    return fileSignature(fs.statSync(file));
+  } catch {
+    return undefined;
+  }
+}
