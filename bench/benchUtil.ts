@@ -24,6 +24,24 @@ export function wallTime(cmd: string, args: string[], runs: number, opts: SpawnS
   return median(times);
 }
 
+/** One command of `interleaved`: what runs and with which options. */
+export interface Timed {
+  cmd: string;
+  args: string[];
+  opts?: SpawnSyncOptions;
+}
+
+/**
+ * Wall times of several commands, run in rounds (each once per round, in order) so that a
+ * drift in this machine's speed falls on all of them alike: the median per command, in ms.
+ */
+export function interleaved<K extends string>(cmds: Record<K, Timed>, rounds: number): Record<K, number> {
+  const keys = Object.keys(cmds) as K[];
+  const times = new Map<K, number[]>(keys.map((k) => [k, []]));
+  for (let i = 0; i < rounds; i++) for (const k of keys) times.get(k)!.push(wallTime(cmds[k].cmd, cmds[k].args, 1, cmds[k].opts));
+  return Object.fromEntries(keys.map((k) => [k, median(times.get(k)!)])) as Record<K, number>;
+}
+
 export function fmt(ms: number): string {
   return ms >= 100 ? `${Math.round(ms)} ms` : `${ms.toFixed(ms >= 10 ? 1 : 2)} ms`;
 }

@@ -14,7 +14,7 @@ import { writeProject, benchRevisions } from '../test/support/generateProject';
 import { readProject } from '../server/src/alembic/project';
 import { startServer } from '../test/support/lspClient';
 import { ProjectsRequest, RevisionGraphRequest, unpackRevisionGraph } from '../server/src/shared/protocol';
-import { fmt, median, table, wallTime } from './benchUtil';
+import { fmt, interleaved, median, table, wallTime, type Timed } from './benchUtil';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -53,11 +53,12 @@ const ratio = (a: number, b: number): string => `${(a / b).toFixed(1)}×`;
 // stat'ed, to prove the answer still holds). The version locations come as arguments.
 const READ_BOUND = `const fs = require('fs'), path = require('path');
 for (const loc of process.argv.slice(1)) for (const n of fs.readdirSync(loc)) if (n.endsWith('.py')) /^down_revision\\s*=\\s*(.*)$/m.exec(fs.readFileSync(path.join(loc, n), 'utf8'));`;
-// Stats the way the CLI does (fastStat.ts: no fs.Stats where Node allows), its module the first argument.
-const STAT_BOUND = `const fs = require('fs'), path = require('path');
-const [mod, ...locs] = process.argv.slice(1);
+// Stats the way the CLI does (fastStat.ts: no fs.Stats where Node allows; its module the first
+// argument), every migration named in a file (the second): a cached answer lists no folder.
+const STAT_BOUND = `const fs = require('fs');
+const [mod, list] = process.argv.slice(1);
 const { statNumbers } = require(mod);
-for (const loc of locs) for (const n of fs.readdirSync(loc)) if (n.endsWith('.py')) statNumbers(path.join(loc, n));`;
+for (const f of fs.readFileSync(list, 'utf8').split('\\n')) if (f) statNumbers(f);`;
 const FAST_STAT = path.join(__dirname, '..', 'server', 'src', 'shared', 'fastStat.js');
 // This machine's Node may start with NODE_EXTRA_CA_CERTS set (a proxy's certificates): Node 20
 // then parses that bundle, and builds its own root store, before any script runs. Alembic
@@ -90,37 +91,67 @@ async function main(): Promise<void> {
     // The answer cache keeps nothing written within a second of a run: let the new project settle.
     const settle = Date.now() + 1100;
     while (Date.now() < settle) spawnSync('sleep', ['0.1']);
-    const runs = n >= 5000 ? 3 : 5;
-    const headsCold = wallTime(process.execPath, [cli, 'heads', '--no-cache', ini], runs);
-    const historyCold = wallTime(process.execPath, [cli, 'history', '--no-cache', ini], runs);
+    const locations = readProject(ini).versionLocations;
+    const listFile = path.join(cacheHome, `migrations-${n}.txt`);
+    fs.writeFileSync(
+      listFile,
+      locations
+        .flatMap((loc) =>
+          fs
+            .readdirSync(loc)
+            .filter((f) => f.endsWith('.py'))
+            .map((f) => path.join(loc, f)),
+        )
+        .join('\n'),
+    );
+    // Warm the answer cache, then every command once per round (see interleaved).
     wallTime(process.execPath, [cli, 'heads', ini], 1, { env: cliEnv });
     wallTime(process.execPath, [cli, 'history', ini], 1, { env: cliEnv });
-    const headsCached = wallTime(process.execPath, [cli, 'heads', ini], runs + 2, { env: cliEnv });
-    const historyCached = wallTime(process.execPath, [cli, 'history', ini], runs + 2, { env: cliEnv });
-    const alHeads = wallTime('/usr/bin/alembic', ['-c', ini, 'heads'], runs, { env: alembicEnv });
-    const alHistory = wallTime('/usr/bin/alembic', ['-c', ini, 'history'], runs, { env: alembicEnv });
-    const nodeAlone = wallTime(process.execPath, ['-e', '0'], runs);
-    const locations = readProject(ini).versionLocations;
-    const statBound = wallTime(process.execPath, ['-e', STAT_BOUND, FAST_STAT, ...locations], runs);
-    const readBound = wallTime(process.execPath, ['-e', READ_BOUND, ...locations], runs);
-    if (caVar && n === Math.max(...sizes)) {
-      const plain = (args: string[], env: NodeJS.ProcessEnv, k: number): number => wallTime(process.execPath, args, k, { env });
-      const nodePlain = plain(['-e', '0'], plainEnv, runs);
-      const hc = plain([cli, 'heads', '--no-cache', ini], plainEnv, runs);
-      const hh = plain([cli, 'heads', ini], plainCliEnv, runs + 2);
-      const yc = plain([cli, 'history', '--no-cache', ini], plainEnv, runs);
-      const yh = plain([cli, 'history', ini], plainCliEnv, runs + 2);
-      const sb = plain(['-e', STAT_BOUND, FAST_STAT, ...locations], plainEnv, runs);
-      const rb = plain(['-e', READ_BOUND, ...locations], plainEnv, runs);
+    const node = (args: string[], env?: NodeJS.ProcessEnv): Timed => ({ cmd: process.execPath, args, opts: env ? { env } : {} });
+    const alembic = (command: string): Timed => ({ cmd: '/usr/bin/alembic', args: ['-c', ini, command], opts: { env: alembicEnv } });
+    const largest = n === Math.max(...sizes);
+    if (largest && caVar) {
+      wallTime(process.execPath, [cli, 'heads', ini], 1, { env: plainCliEnv });
+      wallTime(process.execPath, [cli, 'history', ini], 1, { env: plainCliEnv });
+    }
+    const t = interleaved<string>(
+      {
+        headsCold: node([cli, 'heads', '--no-cache', ini]),
+        historyCold: node([cli, 'history', '--no-cache', ini]),
+        headsCached: node([cli, 'heads', ini], cliEnv),
+        historyCached: node([cli, 'history', ini], cliEnv),
+        alHeads: alembic('heads'),
+        alHistory: alembic('history'),
+        nodeAlone: node(['-e', '0']),
+        statBound: node(['-e', STAT_BOUND, FAST_STAT, listFile]),
+        readBound: node(['-e', READ_BOUND, ...locations]),
+        // Without NODE_EXTRA_CA_CERTS (the same commands again), at the largest size only.
+        ...(largest && caVar
+          ? {
+              plainNode: node(['-e', '0'], plainEnv),
+              plainHeadsCold: node([cli, 'heads', '--no-cache', ini], plainEnv),
+              plainHeadsCached: node([cli, 'heads', ini], plainCliEnv),
+              plainHistoryCold: node([cli, 'history', '--no-cache', ini], plainEnv),
+              plainHistoryCached: node([cli, 'history', ini], plainCliEnv),
+              plainStatBound: node(['-e', STAT_BOUND, FAST_STAT, listFile], plainEnv),
+              plainReadBound: node(['-e', READ_BOUND, ...locations], plainEnv),
+            }
+          : {}),
+      },
+      n >= 5000 ? 5 : 7,
+    );
+    const { headsCold, historyCold, headsCached, historyCached, alHeads, alHistory, nodeAlone, statBound, readBound } = t;
+    if (largest && caVar) {
       notes.push(
-        `At ${n}: this machine sets NODE_EXTRA_CA_CERTS, which Node 20 loads at every start: \`node -e 0\` ${fmt(nodeAlone)} with it, ${fmt(nodePlain)} without.\n` +
-          `Without it: heads ${fmt(hc)} / ${fmt(hh)} (${ratio(alHeads, hc)} / ${ratio(alHeads, hh)}; bounds ${ratio(alHeads, rb)} / ${ratio(alHeads, sb)}), ` +
-          `history ${fmt(yc)} / ${fmt(yh)} (${ratio(alHistory, yc)} / ${ratio(alHistory, yh)}; bounds ${ratio(alHistory, rb)} / ${ratio(alHistory, sb)}), against the same alembic runs.`,
+        `At ${n}: this machine sets NODE_EXTRA_CA_CERTS, which Node 20 loads at every start: \`node -e 0\` ${fmt(nodeAlone)} with it, ${fmt(t.plainNode)} without.\n` +
+          `Without it: heads ${fmt(t.plainHeadsCold)} / ${fmt(t.plainHeadsCached)} (${ratio(alHeads, t.plainHeadsCold)} / ${ratio(alHeads, t.plainHeadsCached)}; ` +
+          `bounds ${ratio(alHeads, t.plainReadBound)} / ${ratio(alHeads, t.plainStatBound)}), history ${fmt(t.plainHistoryCold)} / ${fmt(t.plainHistoryCached)} ` +
+          `(${ratio(alHistory, t.plainHistoryCold)} / ${ratio(alHistory, t.plainHistoryCached)}; bounds ${ratio(alHistory, t.plainReadBound)} / ${ratio(alHistory, t.plainStatBound)}), against the same alembic runs.`,
       );
     }
     // Three first opens (each with a fresh snapshot folder), the median: one varies by ±15% here.
     let graphMs: number | undefined;
-    if (n === Math.max(...sizes)) {
+    if (largest) {
       const opens: number[] = [];
       for (let i = 0; i < 3; i++) opens.push(await firstGraph(dir, n));
       graphMs = median(opens);
@@ -143,7 +174,7 @@ async function main(): Promise<void> {
   }
   fs.rmSync(cacheHome, { recursive: true, force: true });
   console.log(
-    'Read floor and cold index: fresh Node processes alternating, medians of 5, files in the OS cache. CLI: `node dist/cli.js`, wall time, median; cold = --no-cache,\n' +
+    'Read floor and cold index: fresh Node processes alternating, medians of 5, files in the OS cache. CLI: `node dist/cli.js`, wall time, median of rounds that run every command once each; cold = --no-cache,\n' +
       "cached = the project unchanged since the last run. Alembic: Debian's 1.8.1, bytecode cache warm. First graph: the language server\n" +
       'over stdio, initialize answered → first alembic/revisionGraph, no snapshot, median of 3. Bound: the speed-up of a process that only starts Node and\n' +
       'reads every migration (cold) or stats every migration (cached, as the CLI stats: fastStat.ts): no CLI that checks the files it answers for can do better.\n',
