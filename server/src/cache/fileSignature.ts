@@ -3,18 +3,19 @@
  * cache). Its own module so the scanner's callers load no hashing (node:crypto is ~7 ms of a
  * cached CLI answer).
  */
-import * as fs from 'node:fs';
+import type * as fs from 'node:fs';
+import { statNumbers } from '../shared/fastStat';
 
 /** What a file looked like when it was read: changes with any write, rename over it or replacement. */
 export function fileSignature(st: fs.Stats): string {
   return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
 }
 
-/** The signature of a file on disk now, or undefined if it cannot be stat'ed. */
+/**
+ * The signature of a file on disk now, or undefined if it cannot be stat'ed. Without an
+ * fs.Stats (fastStat.ts): a reopened project's snapshot is proven by one per migration.
+ */
 export function statSignature(file: string): string | undefined {
-  try {
-    return fileSignature(fs.statSync(file));
-  } catch {
-    return undefined;
-  }
+  const n = statNumbers(file);
+  return n && `${n[0]}:${n[1]}:${n[2]}:${n[3]}`;
 }
