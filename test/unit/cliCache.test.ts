@@ -35,7 +35,10 @@ function settledProject(revs: GenRevision[] = REVS): { dir: string; ini: string 
 }
 
 /** Runs dist/cli.js with its own cache folder; a preload reports whether any WASM was compiled or the full CLI loaded. */
-function run(args: string[], env: NodeJS.ProcessEnv): { code: number | null; out: string; err: string; wasm: boolean; full: boolean; db: boolean } {
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): { code: number | null; out: string; err: string; wasm: boolean; full: boolean; db: boolean; crypto: boolean } {
   const probe = path.join(tempDir('alembic-probe-'), 'probe.js');
   fs.writeFileSync(
     probe,
@@ -44,24 +47,26 @@ for (const k of ['compile', 'instantiate', 'compileStreaming', 'instantiateStrea
   const f = WebAssembly[k];
   if (f) WebAssembly[k] = function (...a) { wasm = true; return f.apply(this, a); };
 }
-// The database client (pg) requires node:net and dns when it loads.
+// The database client (pg) requires node:net and dns when it loads; hashing, node:crypto.
 let db = false;
+let crypto = false;
 const Module = require('module');
 const req = Module.prototype.require;
 Module.prototype.require = function (id) {
   if (/^(node:)?(net|dns|tls)$/.test(id)) db = true;
+  if (/^(node:)?crypto$/.test(id)) crypto = true;
   return req.apply(this, arguments);
 };
 process.on('exit', () => {
   const full = Object.keys(require.cache).some((k) => k.endsWith('cliFull.js'));
-  require('fs').writeSync(2, '\\nPROBE ' + JSON.stringify({ wasm, full, db }) + '\\n');
+  require('fs').writeSync(2, '\\nPROBE ' + JSON.stringify({ wasm, full, db, crypto }) + '\\n');
 });
 `,
   );
   const r = spawnSync(process.execPath, ['-r', probe, CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   const m = /\nPROBE (.*)\n$/.exec(r.stderr);
   assert.ok(m, r.stderr);
-  const p = JSON.parse(m[1]) as { wasm: boolean; full: boolean; db: boolean };
+  const p = JSON.parse(m[1]) as { wasm: boolean; full: boolean; db: boolean; crypto: boolean };
   return { code: r.status, out: r.stdout, err: r.stderr.slice(0, m.index), ...p };
 }
 
@@ -124,7 +129,10 @@ test('heads, history and graph run without the parsers and print what the full C
       assert.equal(light.out, full.out, `${form.join(' ')} (${pass})`);
       assert.equal(light.wasm, false, `${form.join(' ')} compiled WASM`);
       assert.equal(light.full, false, `${form.join(' ')} loaded the full CLI`);
+      // node:crypto takes ~7 ms to load: only a cache write (its temporary file's name) needs it.
+      if (pass === 'cached') assert.equal(light.crypto, false, `${form.join(' ')} loaded node:crypto for a cached answer`);
     }
+    assert.equal(run([...form, ini, '--no-cache'], env).crypto, false, `${form.join(' ')} --no-cache loaded node:crypto`);
   }
   // A failing range fails alike, from the cache too.
   const bad = await cli(['history', ini, '-r', 'nope:', '--no-cache']);
