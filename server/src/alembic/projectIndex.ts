@@ -4,7 +4,6 @@
  * the graph is rebuilt lazily, once, however many files changed in between (a checkout that
  * touches 1,000 files costs one rebuild).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AlembicProject } from './project';
 import { listMigrationFiles } from './discovery';
@@ -12,7 +11,8 @@ import { RevisionGraph, graphKey } from './revisionGraph';
 import { graphProblems } from './graphProblems';
 import { migrationFromText, readMigrationFile } from './migrationFile';
 import type { MigrationFile, Problem } from './types';
-import { fileSignature } from '../cache/fileSignature';
+import { numbersSignature } from '../cache/fileSignature';
+import { statNumbers } from '../shared/fastStat';
 import { createDateOf, messageOf, revisionRangeOf } from './migrationFacts';
 
 export class ProjectIndex {
@@ -108,14 +108,10 @@ export class ProjectIndex {
     this.unsigned = [];
     for (const m of files) {
       if (this.files.get(m.file) !== m || m.signature !== undefined) continue;
-      let st: fs.Stats;
-      try {
-        st = fs.statSync(m.file);
-      } catch {
-        continue;
-      }
-      if (st.ctimeMs < readSince - 1000) {
-        m.signature = fileSignature(st);
+      const st = statNumbers(m.file);
+      if (!st) continue;
+      if (st[2] < readSince - 1000) {
+        m.signature = numbersSignature(st);
         continue;
       }
       const again = readMigrationFile(m.file, m.versionLocation, { signature: true });

@@ -4,7 +4,7 @@
  * cached CLI answer).
  */
 import type * as fs from 'node:fs';
-import { statNumbers } from '../shared/fastStat';
+import { statNumbers, type StatNumbers } from '../shared/fastStat';
 
 /** What a file looked like when it was read: changes with any write, rename over it or replacement. */
 export function fileSignature(st: fs.Stats): string {
@@ -17,5 +17,10 @@ export function fileSignature(st: fs.Stats): string {
  */
 export function statSignature(file: string): string | undefined {
   const n = statNumbers(file);
-  return n && `${n[0]}:${n[1]}:${n[2]}:${n[3]}`;
+  return n && numbersSignature(n);
+}
+
+/** fileSignature of fastStat's numbers (the same string as of the fs.Stats they come from). */
+export function numbersSignature(n: StatNumbers): string {
+  return `${n[0]}:${n[1]}:${n[2]}:${n[3]}`;
 }
