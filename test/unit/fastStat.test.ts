@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tempDir } from '../support/tempDir';
-import { statNumbers, statNumbersFast } from '../../server/src/shared/fastStat';
+import { sameStatNumbers, statNumbers, statNumbersFast } from '../../server/src/shared/fastStat';
 
 /** What fs.statSync says, as statNumbers' four numbers; undefined where it throws or finds nothing. */
 function expected(file: string): number[] | undefined {
@@ -47,6 +47,23 @@ function paths(): string[] {
 
 test('the numbers are fs.statSync’s for every kind of path; a missing or failing one is undefined', () => {
   for (const p of paths()) assert.deepEqual(statNumbers(p) && [...statNumbers(p)!], expected(p), p);
+});
+
+test('sameStatNumbers says whether the four numbers at an offset are the path’s now', () => {
+  for (const p of paths()) {
+    const want = expected(p);
+    const at = 3;
+    const row: unknown[] = [9, 9, 9, ...(want ?? [1, 2, 3, 4]), 9];
+    assert.equal(sameStatNumbers(p, row, at), want !== undefined, p);
+    for (let k = 0; k < 4 && want; k++) {
+      const off = [...row];
+      off[at + k] = String(off[at + k]); // the same number as text never matches
+      assert.equal(sameStatNumbers(p, off, at), false, `${p} field ${k}`);
+      off[at + k] = want[k] + 1;
+      assert.equal(sameStatNumbers(p, off, at), false, `${p} field ${k} + 1`);
+    }
+  }
+  assert.equal(sameStatNumbers('/no/such/file\0', [0, 0, 0, 0], 0), false);
 });
 
 test('a NUL in a path is never cut there: undefined, as fs.statSync refuses it', () => {

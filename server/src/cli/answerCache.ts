@@ -25,7 +25,7 @@ import type { AlembicProject } from '../alembic/project';
 import { ProjectIndex } from '../alembic/projectIndex';
 import { readCacheBytes, readCacheParts, writeCacheText } from '../cache/cacheFile';
 import { readRange } from '../shared/regularFile';
-import { statNumbers } from '../shared/fastStat';
+import { sameStatNumbers, statNumbers } from '../shared/fastStat';
 
 const FORMAT = 3;
 
@@ -81,8 +81,7 @@ function statNow(file: string): number[] | undefined {
 
 /** Whether the file's stat now is the four numbers from `stats[k]` (anything else there never is). */
 function sameStatAt(file: string, stats: readonly unknown[], k: number): boolean {
-  const st = statNumbers(file);
-  return st !== undefined && st[0] === stats[k] && st[1] === stats[k + 1] && st[2] === stats[k + 2] && st[3] === stats[k + 3];
+  return sameStatNumbers(file, stats, k);
 }
 
 function projectKey(project: AlembicProject): string {

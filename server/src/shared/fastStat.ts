@@ -94,6 +94,33 @@ export function statNumbers(file: string): StatNumbers | undefined {
   }
 }
 
+/**
+ * Whether `file`'s stat numbers now are the four at `expected[at]` (anything else there never
+ * matches): statNumbers without an array per call, for proving thousands of files unchanged.
+ */
+export function sameStatNumbers(file: string, expected: ArrayLike<unknown>, at: number): boolean {
+  const call = rawStat();
+  if (!call) {
+    const n = statNumbers(file);
+    return n !== undefined && n[0] === expected[at] && n[1] === expected[at + 1] && n[2] === expected[at + 2] && n[3] === expected[at + 3];
+  }
+  if (typeof file !== 'string' || file.includes('\0')) return false;
+  let v: unknown;
+  try {
+    v = call(path.toNamespacedPath(file), false, undefined, false);
+  } catch {
+    return false;
+  }
+  return (
+    v instanceof Float64Array &&
+    v.length >= FIELDS &&
+    v[SIZE] === expected[at] &&
+    v[MTIME_SEC] * 1e3 + v[MTIME_NSEC] / 1e6 === expected[at + 1] &&
+    v[CTIME_SEC] * 1e3 + v[CTIME_NSEC] / 1e6 === expected[at + 2] &&
+    v[INO] === expected[at + 3]
+  );
+}
+
 /** Whether statNumbers goes around fs.Stats in this process (for tests and the bench). */
 export function statNumbersFast(): boolean {
   return rawStat() !== null;
