@@ -79,11 +79,6 @@ function statNow(file: string): number[] | undefined {
   return st && [...st];
 }
 
-/** Whether the file's stat now is the four numbers from `stats[k]` (anything else there never is). */
-function sameStatAt(file: string, stats: readonly unknown[], k: number): boolean {
-  return sameStatNumbers(file, stats, k);
-}
-
 function projectKey(project: AlembicProject): string {
   return JSON.stringify([project.id, project.versionLocations, project.recursiveVersionLocations]);
 }
@@ -162,7 +157,7 @@ function readHeader(file: string, build: string, project: AlembicProject, key: s
     const start = first.indexOf(NEWLINE) + 1;
     if (start === 0) return undefined;
     const pre = JSON.parse(first.toString('utf8', 0, start - 1)) as Partial<Preamble> | null;
-    if (!pre || pre.format !== FORMAT || !Number.isSafeInteger(pre.header)) return undefined;
+    if (!pre || pre.format !== FORMAT || !Number.isSafeInteger(pre.header) || (pre.header as number) < 0) return undefined;
     const end = start + (pre.header as number);
     if (end >= size) return undefined;
     const bytes = readRange(fd, start, end + 1 - start);
@@ -204,12 +199,12 @@ function unchanged(project: AlembicProject, header: Header): boolean {
   for (let i = 0; i < locations.length; i++) files += locations[i].names.length;
   if (stats.length !== files * STAT_FIELDS) return false;
   let k = 0;
-  for (let i = 0; i < configs.length; i++, k += STAT_FIELDS) if (!sameStatAt(configs[i], stats, k)) return false;
+  for (let i = 0; i < configs.length; i++, k += STAT_FIELDS) if (!sameStatNumbers(configs[i], stats, k)) return false;
   const folders = project.versionLocations;
   let listAgain = false;
   for (let i = 0; i < folders.length && !listAgain; i++) {
     const stat = locations[i].stat;
-    listAgain = !stat || !sameStatAt(folders[i], stat, 0);
+    listAgain = !stat || !sameStatNumbers(folders[i], stat, 0);
   }
   if (listAgain && !sameListing(project, locations)) return false;
   for (let i = 0; i < folders.length; i++) {
@@ -217,23 +212,25 @@ function unchanged(project: AlembicProject, header: Header): boolean {
     const names = locations[i].names;
     for (let j = 0; j < names.length; j++, k += STAT_FIELDS) {
       const name = names[j];
-      if (typeof name !== 'string' || !sameStatAt(prefix + name, stats, k)) return false;
+      if (typeof name !== 'string' || !sameStatNumbers(prefix + name, stats, k)) return false;
     }
   }
   return true;
 }
 
 /**
- * The answers' lines of the cache file as it is now, when its header has these `stats` (the
- * answers were computed from the files just read); else undefined.
+ * The answers' lines of the cache file as it is now, when it is this build's, for this
+ * project, and its header has these `stats` (the answers were computed from the files just
+ * read); else undefined.
  */
-function linesFor(file: string, stats: readonly number[]): { keys: string[]; lines: string[] } | undefined {
+function linesFor(file: string, build: string, project: AlembicProject, stats: readonly number[]): { keys: string[]; lines: string[] } | undefined {
   const bytes = readCacheBytes(file);
   const start = bytes ? bytes.indexOf(NEWLINE) + 1 : 0;
   const end = bytes && start > 0 ? bytes.indexOf(NEWLINE, start) : -1;
   if (!bytes || end < 0) return undefined;
   try {
     const header = JSON.parse(bytes.toString('utf8', start, end)) as Partial<Header>;
+    if (header.build !== build || header.project !== projectKey(project)) return undefined;
     if (!Array.isArray(header.stats) || !sameNumbers(header.stats, stats) || !isStringList(header.keys)) return undefined;
     const body = bytes.toString('utf8', end + 1);
     const lines = body === '' ? [] : (body.endsWith('\n') ? body.slice(0, -1) : body).split('\n');
@@ -334,7 +331,7 @@ export function cachedAnswer<T>(
   // The other answers stay when they were computed from these very files.
   const keys: string[] = [];
   const lines: string[] = [];
-  const others = current && sameNumbers(current.header.stats, stats) ? linesFor(file, stats) : undefined;
+  const others = current && sameNumbers(current.header.stats, stats) ? linesFor(file, build, project, stats) : undefined;
   others?.keys.forEach((k2, i) => {
     if (k2 !== key) {
       keys.push(k2);

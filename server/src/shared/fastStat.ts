@@ -121,7 +121,7 @@ export function sameStatNumbers(file: string, expected: ArrayLike<unknown>, at: 
   );
 }
 
-/** Whether statNumbers goes around fs.Stats in this process (for tests and the bench). */
+/** Whether statNumbers goes around fs.Stats in this process (for the tests). */
 export function statNumbersFast(): boolean {
   return rawStat() !== null;
 }
