@@ -73,6 +73,34 @@ function project(name: string, revisions: GenRevision[]): string {
   return writeProject(dir, revisions);
 }
 
+/**
+ * A seeded random history: bases, branch points, merges of two or three revisions and
+ * depends_on on any earlier revision (some already ancestors: alembic normalizes those away).
+ */
+function randomHistory(seed: number, n: number): GenRevision[] {
+  let x = seed >>> 0;
+  const rand = (): number => {
+    x = (x + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(x ^ (x >>> 15), 1 | x);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = (k: number): number => Math.floor(rand() * k);
+  const out: GenRevision[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = `${i.toString(16).padStart(4, '0')}${(seed * 7919 + i * 104729).toString(16).slice(-8).padStart(8, '0')}`;
+    const r = rand();
+    const down = new Set<string>();
+    if (i > 0 && r >= 0.05) {
+      down.add(out[i - 1 - pick(Math.min(i, 6))].id);
+      if (r > 0.85) for (let k = 0; k < 1 + pick(2); k++) down.add(out[pick(i)].id);
+    }
+    const dependsOn = i > 3 && rand() < 0.2 ? [out[pick(i)].id].filter((d) => !down.has(d)) : [];
+    out.push({ id, down: [...down], ...(dependsOn.length ? { dependsOn } : {}), message: `step ${i}` });
+  }
+  return out;
+}
+
 const CASES: Record<string, GenRevision[]> = {
   linear: [
     { id: 'a1b2c3d4e5f6', down: [], message: 'create users' },
@@ -102,6 +130,9 @@ const CASES: Record<string, GenRevision[]> = {
     { id: 'abce99998888', down: ['abcd11112222'], message: 'right' },
   ],
   'generated 300 with merges': benchRevisions(300, { mergeEvery: 25, finalHeads: 2 }),
+  'random branches, merges and depends_on (seed 1)': randomHistory(1, 80),
+  'random branches, merges and depends_on (seed 2)': randomHistory(2, 80),
+  'random branches, merges and depends_on (seed 3)': randomHistory(3, 120),
 };
 
 for (const [name, revisions] of Object.entries(CASES)) {

@@ -229,7 +229,8 @@ class Resolver {
     }
     const currentSet = new Set<string>(current);
     for (const c of current) for (const a of this.g.ancestors(c)) currentSet.add(a);
-    let needs = new Set([...required].filter((x) => !currentSet.has(x)));
+    // From base (nothing current), every required revision is needed: no copy of them.
+    let needs = currentSet.size ? new Set([...required].filter((x) => !currentSet.has(x))) : required;
     if (inclusive) for (const c of current) needs.add(c);
     if (current.length) {
       const below = new Set<string>();
