@@ -21,7 +21,7 @@ function formatDownRevision(n: RevisionNode): string {
   return n.downRevisions.length ? n.downRevisions.join(', ') : '<base>';
 }
 
-function headOnly(g: RevisionGraph, n: RevisionNode, o: LineOptions): string {
+function headOnly(n: RevisionNode, o: LineOptions): string {
   let text = n.id;
   if (o.includeParents) {
     text = n.declaredDependsOn.length ? `${formatDownRevision(n)} (${n.declaredDependsOn.join(', ')}) -> ${text}` : `${formatDownRevision(n)} -> ${text}`;
@@ -33,8 +33,9 @@ function headOnly(g: RevisionGraph, n: RevisionNode, o: LineOptions): string {
   text += head && !realHead ? ' (effective head)' : '';
   text += o.current?.has(n.id) ? ' (current)' : '';
   if (o.treeIndicators) {
-    text += g.isBranchPoint(n.id) ? ' (branchpoint)' : '';
-    text += g.isMergePoint(n.id) ? ' (mergepoint)' : '';
+    // g.isBranchPoint / isMergePoint, read off the node at hand (history asks for every one).
+    text += n.children.length > 1 ? ' (branchpoint)' : '';
+    text += n.downRevisions.length > 1 ? ' (mergepoint)' : '';
   }
   if (o.includeDoc) text += `, ${messageOf(n.migration)}`;
   return text;
@@ -64,7 +65,7 @@ export function formatHeads(g: RevisionGraph, opts: { verbose?: boolean; resolve
   let out = '';
   for (const id of ids) {
     const n = g.get(id)!;
-    out += (opts.verbose ? logEntry(g, n) : headOnly(g, n, { includeBranches: true, includeDoc: false, includeParents: false, treeIndicators: false })) + '\n';
+    out += (opts.verbose ? logEntry(g, n) : headOnly(n, { includeBranches: true, includeDoc: false, includeParents: false, treeIndicators: false })) + '\n';
   }
   return out;
 }
@@ -85,9 +86,8 @@ export function formatHistory(g: RevisionGraph, opts: { range?: string; verbose?
   for (const id of ids.ids) {
     const n = g.get(id)!;
     out +=
-      (opts.verbose
-        ? logEntry(g, n, current)
-        : headOnly(g, n, { includeBranches: true, includeDoc: true, includeParents: true, treeIndicators: true, current })) + '\n';
+      (opts.verbose ? logEntry(g, n, current) : headOnly(n, { includeBranches: true, includeDoc: true, includeParents: true, treeIndicators: true, current })) +
+      '\n';
   }
   return out;
 }

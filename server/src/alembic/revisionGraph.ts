@@ -420,18 +420,17 @@ export class RevisionGraph {
    * order, without a list per node (`history` walks every revision this way, as cold code).
    */
   private walkDown(id: string, includeDependencies: boolean): Set<string> {
-    const seen = new Set<string>();
+    // Seen as a bitset over the load order (an id without a node leads nowhere: no need to mark it).
+    const seen = new Uint8Array(this.nodeList.length);
     const out = new Set<string>();
     const todo: string[] = [id];
     while (todo.length) {
-      const x = todo.pop()!;
-      if (seen.has(x)) continue;
-      seen.add(x);
-      const n = this.map.get(x);
-      if (!n) continue;
+      const n = this.map.get(todo.pop()!);
+      if (!n || seen[n.rank]) continue;
+      seen[n.rank] = 1;
       for (let i = 0; i < n.parents.length; i++) todo.push(n.parents[i]);
       if (includeDependencies) for (let i = 0; i < n.normalizedDependencies.length; i++) todo.push(n.normalizedDependencies[i]);
-      out.add(x);
+      out.add(n.id);
     }
     return out;
   }
