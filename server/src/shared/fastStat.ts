@@ -38,10 +38,12 @@ function pendingDeprecation(): boolean {
   return process.env.NODE_PENDING_DEPRECATION === '1' || process.execArgv.some((a) => flag.test(a)) || flag.test(process.env.NODE_OPTIONS ?? '');
 }
 
+/** As node's msFromTimeSpec: seconds and nanoseconds to milliseconds. */
+const msOf = (sec: number, nsec: number): number => sec * 1e3 + nsec / 1e6;
+
 function fromBinding(v: unknown): StatNumbers | undefined {
   if (!(v instanceof Float64Array) || v.length < FIELDS) return undefined;
-  // As node's msFromTimeSpec: sec * 1e3 + nsec / 1e6.
-  return [v[SIZE], v[MTIME_SEC] * 1e3 + v[MTIME_NSEC] / 1e6, v[CTIME_SEC] * 1e3 + v[CTIME_NSEC] / 1e6, v[INO]];
+  return [v[SIZE], msOf(v[MTIME_SEC], v[MTIME_NSEC]), msOf(v[CTIME_SEC], v[CTIME_NSEC]), v[INO]];
 }
 
 /** The binding's stat, when this Node calls it as expected and its numbers are fs.statSync's; else null. */
@@ -76,17 +78,30 @@ function rawStat(): RawStat | null {
 const NO_THROW = { throwIfNoEntry: false } as const;
 
 /**
+ * The binding's numbers for `file` (Node's shared array: read them before the next stat), or
+ * undefined when it does not exist or cannot be stat'ed; null where the binding is not used.
+ */
+function bindingStat(file: string): Float64Array | undefined | null {
+  const call = rawStat();
+  if (!call) return null;
+  // fs.statSync refuses a NUL in a path; the binding would cut the path there.
+  if (typeof file !== 'string' || file.includes('\0')) return undefined;
+  try {
+    const v = call(path.toNamespacedPath(file), false, undefined, false);
+    return v instanceof Float64Array && v.length >= FIELDS ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The stat numbers of `file` (symbolic links followed), or undefined when it does not exist
  * or cannot be stat'ed. Never throws.
  */
 export function statNumbers(file: string): StatNumbers | undefined {
-  const call = rawStat();
+  const v = bindingStat(file);
+  if (v !== null) return v && fromBinding(v);
   try {
-    if (call) {
-      // fs.statSync refuses a NUL in a path; the binding would cut the path there.
-      if (typeof file !== 'string' || file.includes('\0')) return undefined;
-      return fromBinding(call(path.toNamespacedPath(file), false, undefined, false));
-    }
     const st = fs.statSync(file, NO_THROW);
     return st && [st.size, st.mtimeMs, st.ctimeMs, st.ino];
   } catch {
@@ -99,24 +114,16 @@ export function statNumbers(file: string): StatNumbers | undefined {
  * matches): statNumbers without an array per call, for proving thousands of files unchanged.
  */
 export function sameStatNumbers(file: string, expected: ArrayLike<unknown>, at: number): boolean {
-  const call = rawStat();
-  if (!call) {
+  const v = bindingStat(file);
+  if (v === null) {
     const n = statNumbers(file);
     return n !== undefined && n[0] === expected[at] && n[1] === expected[at + 1] && n[2] === expected[at + 2] && n[3] === expected[at + 3];
   }
-  if (typeof file !== 'string' || file.includes('\0')) return false;
-  let v: unknown;
-  try {
-    v = call(path.toNamespacedPath(file), false, undefined, false);
-  } catch {
-    return false;
-  }
   return (
-    v instanceof Float64Array &&
-    v.length >= FIELDS &&
+    v !== undefined &&
     v[SIZE] === expected[at] &&
-    v[MTIME_SEC] * 1e3 + v[MTIME_NSEC] / 1e6 === expected[at + 1] &&
-    v[CTIME_SEC] * 1e3 + v[CTIME_NSEC] / 1e6 === expected[at + 2] &&
+    msOf(v[MTIME_SEC], v[MTIME_NSEC]) === expected[at + 1] &&
+    msOf(v[CTIME_SEC], v[CTIME_NSEC]) === expected[at + 2] &&
     v[INO] === expected[at + 3]
   );
 }
