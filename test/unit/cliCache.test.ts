@@ -38,7 +38,7 @@ function settledProject(revs: GenRevision[] = REVS): { dir: string; ini: string 
 function run(
   args: string[],
   env: NodeJS.ProcessEnv,
-): { code: number | null; out: string; err: string; wasm: boolean; full: boolean; db: boolean; crypto: boolean } {
+): { code: number | null; out: string; err: string; wasm: boolean; full: boolean; db: boolean; crypto: boolean; stream: boolean } {
   const probe = path.join(tempDir('alembic-probe-'), 'probe.js');
   fs.writeFileSync(
     probe,
@@ -59,14 +59,16 @@ Module.prototype.require = function (id) {
 };
 process.on('exit', () => {
   const full = Object.keys(require.cache).some((k) => k.endsWith('cliFull.js'));
-  require('fs').writeSync(2, '\\nPROBE ' + JSON.stringify({ wasm, full, db, crypto }) + '\\n');
+  // process.stdout loads Node's stream modules (internally: no require above sees it).
+  const stream = process.moduleLoadList.includes('NativeModule stream');
+  require('fs').writeSync(2, '\\nPROBE ' + JSON.stringify({ wasm, full, db, crypto, stream }) + '\\n');
 });
 `,
   );
   const r = spawnSync(process.execPath, ['-r', probe, CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   const m = /\nPROBE (.*)\n$/.exec(r.stderr);
   assert.ok(m, r.stderr);
-  const p = JSON.parse(m[1]) as { wasm: boolean; full: boolean; db: boolean; crypto: boolean };
+  const p = JSON.parse(m[1]) as { wasm: boolean; full: boolean; db: boolean; crypto: boolean; stream: boolean };
   return { code: r.status, out: r.stdout, err: r.stderr.slice(0, m.index), ...p };
 }
 
@@ -131,8 +133,12 @@ test('heads, history and graph run without the parsers and print what the full C
       assert.equal(light.full, false, `${form.join(' ')} loaded the full CLI`);
       // node:crypto takes ~7 ms to load: only a cache write (its temporary file's name) needs it.
       if (pass === 'cached') assert.equal(light.crypto, false, `${form.join(' ')} loaded node:crypto for a cached answer`);
+      // The answer is written to file descriptor 1 (syncOut.ts): no stream modules (~4 ms).
+      if (pass === 'cached') assert.equal(light.stream, false, `${form.join(' ')} loaded Node's streams for a cached answer`);
     }
-    assert.equal(run([...form, ini, '--no-cache'], env).crypto, false, `${form.join(' ')} --no-cache loaded node:crypto`);
+    const uncached = run([...form, ini, '--no-cache'], env);
+    assert.equal(uncached.crypto, false, `${form.join(' ')} --no-cache loaded node:crypto`);
+    assert.equal(uncached.stream, false, `${form.join(' ')} --no-cache loaded Node's streams`);
   }
   // A failing range fails alike, from the cache too.
   const bad = await cli(['history', ini, '-r', 'nope:', '--no-cache']);
@@ -148,7 +154,9 @@ test('heads, history and graph run without the parsers and print what the full C
   assert.equal(check.wasm, true);
   // …but not the database client: only the commands that connect load pg (~50 ms of start-up).
   assert.equal(check.db, false);
-  assert.equal(run(['doctor', ini], env).db, true, 'the probe sees pg load where a command connects');
+  const doctor = run(['doctor', ini], env);
+  assert.equal(doctor.db, true, 'the probe sees pg load where a command connects');
+  assert.equal(doctor.stream, true, 'the probe sees the stream modules load (node:net needs them)');
   // Anything the entry does not know goes to the full CLI, which says what is wrong.
   const usage = run(['heads', ini, '--bogus'], env);
   assert.equal(usage.code, 2);

@@ -10,6 +10,7 @@ import { escapeCiCommands } from '../outputEscape';
 import { bundleStampOf, runReadCommand, type ReadOptions } from './readCommands';
 import { targetProjects } from './targetProjects';
 import { runAsProcess } from './runMain';
+import { stdoutWrite } from './syncOut';
 
 /** Set by the bundler (esbuild.mjs): the full CLI's bundle next to this one. Unbundled: main.js. */
 declare const ALEMBIC_MIGRATIONS_FULL_CLI: string | undefined;
@@ -44,7 +45,7 @@ export function lightCommand(argv: string[]): { opts: ReadOptions; target: strin
 
 export async function main(
   argv: string[],
-  rawOut: (s: string) => void = (s) => process.stdout.write(s),
+  rawOut: (s: string) => void = stdoutWrite,
   rawErr: (s: string) => void = (s) => process.stderr.write(s),
 ): Promise<number> {
   const light = lightCommand(argv);
