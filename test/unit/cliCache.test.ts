@@ -38,6 +38,7 @@ function settledProject(revs: GenRevision[] = REVS): { dir: string; ini: string 
 function run(
   args: string[],
   env: NodeJS.ProcessEnv,
+  cwd?: string,
 ): { code: number | null; out: string; err: string; wasm: boolean; full: boolean; db: boolean; crypto: boolean; stream: boolean } {
   const probe = path.join(tempDir('alembic-probe-'), 'probe.js');
   fs.writeFileSync(
@@ -65,7 +66,7 @@ process.on('exit', () => {
 });
 `,
   );
-  const r = spawnSync(process.execPath, ['-r', probe, CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, ['-r', probe, CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, cwd });
   const m = /\nPROBE (.*)\n$/.exec(r.stderr);
   assert.ok(m, r.stderr);
   const p = JSON.parse(m[1]) as { wasm: boolean; full: boolean; db: boolean; crypto: boolean; stream: boolean };
@@ -195,6 +196,56 @@ test('an unchanged project answers from the cache; any change to a migration or 
   // A down_revision edit that keeps the file's size (same length id) is seen too (mtime, ctime).
   fs.writeFileSync(path.join(versions, 'bbbb00000007_extra.py'), extra.replace("down_revision = 'aaaa00000002'", "down_revision = 'aaaa00000006'"));
   assert.equal(run(['heads', ini], env).out, 'bbbb00000007 (left) (head)\n');
+});
+
+test('several projects answer from the cache with paths shown from the working folder it ran in', () => {
+  // The cache is validated from inside each version folder (answerCache.ts, sameStatsIn): the
+  // working folder must be back before the next project's `# name (config)` line is shown.
+  const root = tempDir('alembic-clicache-ws-');
+  writeProject(path.join(root, 'one'), REVS);
+  writeProject(path.join(root, 'two'), REVS.slice(0, 2));
+  const until = Date.now() + 1100;
+  while (Date.now() < until) {
+    /* let the files settle (see settledProject) */
+  }
+  const env = { XDG_CACHE_HOME: tempDir('alembic-xdg-') };
+  const expected = `# one (${path.join('one', 'alembic.ini')})\n${HEAD}# two (${path.join('two', 'alembic.ini')})\naaaa00000002 (head)\n`;
+  for (const pass of ['first', 'cached', 'cached again']) {
+    const r = run(['heads', '.'], env, root);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, expected, pass);
+  }
+  assert.equal(fs.readdirSync(path.join(env.XDG_CACHE_HOME, 'alembic-migrations', 'cli')).filter((f) => f.endsWith('.answers')).length, 2);
+});
+
+test('a recursive version location answers from the cache and sees an edit in a subfolder', async () => {
+  const dir = tempDir('alembic-clicache-rec-');
+  const ini = writeProject(dir, REVS);
+  fs.writeFileSync(ini, fs.readFileSync(ini, 'utf8').replace('[alembic]\n', '[alembic]\nrecursive_version_locations = true\n'));
+  const versions = path.join(dir, 'migrations', 'versions');
+  const tip = fs.readdirSync(versions).find((f) => f.includes('aaaa00000006'))!;
+  fs.mkdirSync(path.join(versions, '2026', 'q4'), { recursive: true });
+  fs.renameSync(path.join(versions, tip), path.join(versions, '2026', 'q4', tip));
+  const until = Date.now() + 1100;
+  while (Date.now() < until) {
+    /* let the files settle (see settledProject) */
+  }
+  const xdg = tempDir('alembic-xdg-');
+  const env = { XDG_CACHE_HOME: xdg };
+  assert.equal(run(['heads', ini], env).out, HEAD);
+  const [file] = cacheFiles(path.join(xdg, 'alembic-migrations', 'cli'));
+  assert.deepEqual(readCache(path.join(xdg, 'alembic-migrations', 'cli', file)).header.locations[0].stat, null, 'a recursive location is listed every time');
+  assert.ok(readCache(path.join(xdg, 'alembic-migrations', 'cli', file)).header.locations[0].names.includes(path.join('2026', 'q4', tip)));
+  plantAnswers(path.join(xdg, 'alembic-migrations', 'cli'));
+  assert.equal(run(['heads', ini], env).out, 'from the cache\n');
+  // The file in the subfolder gets a second parent's head: seen (its stat changed).
+  fs.writeFileSync(
+    path.join(versions, '2026', 'q4', tip),
+    fs.readFileSync(path.join(versions, '2026', 'q4', tip), 'utf8').replace("down_revision = 'aaaa00000005'", "down_revision = 'aaaa00000004'"),
+  );
+  const now = run(['heads', ini], env).out;
+  assert.equal(now, (await cli(['heads', ini, '--no-cache'])).out);
+  assert.equal(now.split('\n').length, 3, `two heads now: ${now}`);
 });
 
 test('each answer is its own line: a command reads only its own, and keeps the others it can vouch for', () => {
