@@ -68,7 +68,13 @@ const bundles = [
   { entryPoints: { client: 'client/src/extension.ts' }, external: ['vscode'] },
   { entryPoints: { server: 'server/src/server.ts' } },
   // The CLI: a light entry (heads, history, graph without the parsers) and the full CLI it loads for the rest.
-  { entryPoints: { cli: 'server/src/cli/entry.ts' }, banner: { js: '#!/usr/bin/env node' }, define: { ALEMBIC_MIGRATIONS_FULL_CLI: '"cliFull.js"' } },
+  {
+    entryPoints: { cli: 'server/src/cli/entry.ts' },
+    banner: { js: '#!/usr/bin/env node' },
+    define: { ALEMBIC_MIGRATIONS_FULL_CLI: '"cliFull.js"', ALEMBIC_MIGRATIONS_ANSWERS: '"cliAnswers.js"' },
+  },
+  // What the light entry computes when an answer is not cached (the scanner, the graph, the formatting).
+  { entryPoints: { cliAnswers: 'server/src/cli/readAnswers.ts' } },
   { entryPoints: { cliFull: 'server/src/cli/main.ts' } },
   // check's lint workers: the parsers and rules only.
   { entryPoints: { lintWorker: 'server/src/cli/lintWorker.ts' } },

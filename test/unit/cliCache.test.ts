@@ -39,7 +39,7 @@ function run(
   args: string[],
   env: NodeJS.ProcessEnv,
   cwd?: string,
-): { code: number | null; out: string; err: string; wasm: boolean; full: boolean; db: boolean; crypto: boolean; stream: boolean } {
+): { code: number | null; out: string; err: string; wasm: boolean; full: boolean; db: boolean; crypto: boolean; stream: boolean; answers: boolean } {
   const probe = path.join(tempDir('alembic-probe-'), 'probe.js');
   fs.writeFileSync(
     probe,
@@ -60,16 +60,17 @@ Module.prototype.require = function (id) {
 };
 process.on('exit', () => {
   const full = Object.keys(require.cache).some((k) => k.endsWith('cliFull.js'));
+  const answers = Object.keys(require.cache).some((k) => k.endsWith('cliAnswers.js'));
   // process.stdout loads Node's stream modules (internally: no require above sees it).
   const stream = process.moduleLoadList.includes('NativeModule stream');
-  require('fs').writeSync(2, '\\nPROBE ' + JSON.stringify({ wasm, full, db, crypto, stream }) + '\\n');
+  require('fs').writeSync(2, '\\nPROBE ' + JSON.stringify({ wasm, full, db, crypto, stream, answers }) + '\\n');
 });
 `,
   );
   const r = spawnSync(process.execPath, ['-r', probe, CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, cwd });
   const m = /\nPROBE (.*)\n$/.exec(r.stderr);
   assert.ok(m, r.stderr);
-  const p = JSON.parse(m[1]) as { wasm: boolean; full: boolean; db: boolean; crypto: boolean; stream: boolean };
+  const p = JSON.parse(m[1]) as { wasm: boolean; full: boolean; db: boolean; crypto: boolean; stream: boolean; answers: boolean };
   return { code: r.status, out: r.stdout, err: r.stderr.slice(0, m.index), ...p };
 }
 
@@ -136,6 +137,8 @@ test('heads, history and graph run without the parsers and print what the full C
       if (pass === 'cached') assert.equal(light.crypto, false, `${form.join(' ')} loaded node:crypto for a cached answer`);
       // The answer is written to file descriptor 1 (syncOut.ts): no stream modules (~4 ms).
       if (pass === 'cached') assert.equal(light.stream, false, `${form.join(' ')} loaded Node's streams for a cached answer`);
+      // The scanner, the graph and the formatting (dist/cliAnswers.js) load only to compute an answer.
+      assert.equal(light.answers, pass === 'first', `${form.join(' ')} (${pass}) loaded dist/cliAnswers.js: ${light.answers}`);
     }
     const uncached = run([...form, ini, '--no-cache'], env);
     assert.equal(uncached.crypto, false, `${form.join(' ')} --no-cache loaded node:crypto`);
@@ -417,7 +420,7 @@ test("the bundles use Node's modules and the vscode API as they are: no copy of 
   // esbuild bundles `import * as fs from 'node:fs'` as __toESM(require('node:fs')), a getter per
   // export copied once per importing module: 8–11 ms of every start (esbuild.mjs reads such
   // imports as `import fs = require(...)`). The bundles must still load those modules.
-  for (const bundle of ['cli.js', 'cliFull.js', 'server.js', 'lintWorker.js', 'client.js']) {
+  for (const bundle of ['cli.js', 'cliAnswers.js', 'cliFull.js', 'server.js', 'lintWorker.js', 'client.js']) {
     const text = fs.readFileSync(path.join(repoRoot, 'dist', bundle), 'utf8');
     assert.ok(!/__toESM\d*\(require\("(node:[a-z_/]+|vscode)"\)/.test(text), `${bundle} copies a module per import`);
     assert.match(text, /require\("node:fs"\)/, bundle);

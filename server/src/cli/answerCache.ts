@@ -22,7 +22,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { listMigrationFiles } from '../alembic/discovery';
 import type { AlembicProject } from '../alembic/project';
-import { ProjectIndex } from '../alembic/projectIndex';
+import type { ProjectIndex } from '../alembic/projectIndex';
 import { readCacheBytes, readCacheParts, writeCacheText } from '../cache/cacheFile';
 import { readRange } from '../shared/regularFile';
 import { sameStatNumbers, statNumbers } from '../shared/fastStat';
@@ -304,7 +304,8 @@ const sameNumbers = (a: readonly unknown[], b: readonly number[]): boolean => a.
  * The answer `key` of a project: from the cache when every file it was computed from is
  * unchanged, else computed by `compute` on a fresh index (files signed as they are read) and
  * saved. `build` names the CLI build (a cache of another build is never used); `valid` checks
- * the shape of a cached value (a cache file is outside input).
+ * the shape of a cached value (a cache file is outside input); `load` indexes the project
+ * (readAnswers.ts: loaded only on a miss), with each file's stat as read when `signatures`.
  */
 export function cachedAnswer<T>(
   cacheDir: string | undefined,
@@ -312,9 +313,10 @@ export function cachedAnswer<T>(
   project: AlembicProject,
   key: string,
   valid: (v: unknown) => v is T,
+  load: (project: AlembicProject, signatures: boolean) => ProjectIndex,
   compute: (index: ProjectIndex) => Answer<T>,
 ): Answer<T> {
-  if (!cacheDir) return compute(ProjectIndex.load(project));
+  if (!cacheDir) return compute(load(project, false));
   const file = cacheFileOf(cacheDir, project);
   const read = readHeader(file, build, project, key);
   const current = read && unchanged(project, read.header) ? read : undefined;
@@ -324,7 +326,7 @@ export function cachedAnswer<T>(
   // change times show no change since before this process started (`settled` below).
   const configStats = configFiles(project).map(statNow);
   const folderStats = locationStats(project);
-  const index = ProjectIndex.load(project, { signatures: true });
+  const index = load(project, true);
   const answer = compute(index);
   // Stats as the files were read (a file changed while it was read is recorded as changed).
   const migrations = index.migrationFiles();

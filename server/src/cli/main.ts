@@ -43,6 +43,7 @@ import { escapeCiCommands } from '../outputEscape';
 import { locateRevision, openRepo, resolveBaseRef, GitError, type GitRepo } from '../git/gitRepo';
 import { gitRuleProblems, migrationsChangedSince } from '../git/gitChecks';
 import { bundleStampOf, runReadCommand } from './readCommands';
+import * as readAnswers from './readAnswers';
 import { pathToFileURL } from 'node:url';
 import { RULES, isRuleId } from '../alembic/rules';
 import { fileRevisionId } from '../alembic/revisionGraph';
@@ -732,7 +733,13 @@ export async function main(
   }
   if (opts.command === 'heads' || opts.command === 'history' || (opts.command === 'graph' && !opts.svg)) {
     // Answered from the user's cache when the project is unchanged (readCommands.ts).
-    return runReadCommand(projects, { ...opts, command: opts.command }, () => bundleStampOf(__filename), { out, err });
+    return runReadCommand(
+      projects,
+      { ...opts, command: opts.command },
+      () => bundleStampOf(__filename),
+      { out, err },
+      () => readAnswers,
+    );
   }
   const indexes = projects.map((p) => ProjectIndex.load(p));
   switch (opts.command) {

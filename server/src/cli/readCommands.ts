@@ -7,15 +7,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AlembicProject } from '../alembic/project';
-import { formatHeads, formatHistory } from '../alembic/alembicFormat';
-import { graphJson } from '../alembic/graphJson';
 import { cachedAnswer, userCacheDir } from './answerCache';
+import type { AnswerOptions } from './readAnswers';
 
-export interface ReadOptions {
-  command: 'heads' | 'history' | 'graph';
-  verbose: boolean;
-  resolveDependencies: boolean;
-  range?: string;
+/** What computes an answer the cache does not hold (readAnswers.ts: its module, loaded when first needed). */
+export type AnswerModule = typeof import('./readAnswers');
+
+export interface ReadOptions extends AnswerOptions {
   /** Neither read nor write the answer cache. */
   noCache?: boolean;
 }
@@ -47,33 +45,30 @@ function displayPath(file: string): string {
 
 /**
  * Runs heads, history or graph --json over the projects (several: each answer after a
- * `# name (config)` line). Returns the exit code (1 when a history range fails).
+ * `# name (config)` line). Returns the exit code (1 when a history range fails). `answers`
+ * gives the module that computes an answer, asked only when the cache does not hold one.
  */
 export function runReadCommand(
   projects: AlembicProject[],
   opts: ReadOptions,
   build: () => string,
   io: { out: (s: string) => void; err: (s: string) => void },
+  answers: () => AnswerModule,
 ): number {
+  const load = (p: AlembicProject, signatures: boolean): ReturnType<AnswerModule['loadIndex']> => answers().loadIndex(p, signatures);
   const cacheDir = opts.noCache ? undefined : userCacheDir();
   const id = cacheDir ? build() : '';
   const several = projects.length > 1;
   const key = (p: AlembicProject): string => JSON.stringify([opts.command, p.name, opts.verbose, opts.resolveDependencies, opts.range ?? null]);
   if (opts.command === 'graph') {
-    const graphs = projects.map((p) => cachedAnswer(cacheDir, id, p, key(p), isObject, (index) => ({ code: 0, value: graphJson(index) })).value);
+    const graphs = projects.map((p) => cachedAnswer(cacheDir, id, p, key(p), isObject, load, (index) => answers().graphAnswer(index)).value);
     io.out(JSON.stringify(several ? { projects: graphs } : graphs[0], null, 2) + '\n');
     return 0;
   }
   let code = 0;
   for (const project of projects) {
     if (several) io.out(`# ${project.name} (${displayPath(project.configFile)})\n`);
-    const answer = cachedAnswer(cacheDir, id, project, key(project), isText, (index) => {
-      const result =
-        opts.command === 'heads'
-          ? formatHeads(index.graph, { verbose: opts.verbose, resolveDependencies: opts.resolveDependencies })
-          : formatHistory(index.graph, { range: opts.range, verbose: opts.verbose });
-      return typeof result === 'string' ? { code: 0, value: result } : { code: 1, value: `FAILED: ${result.error}\n` };
-    });
+    const answer = cachedAnswer(cacheDir, id, project, key(project), isText, load, (index) => answers().textAnswer(index, opts));
     (answer.code === 0 ? io.out : io.err)(answer.value);
     code = Math.max(code, answer.code);
   }
