@@ -14,6 +14,7 @@ import { Client } from 'pg';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 import { writeProject, type GenRevision } from '../support/generateProject';
 import { tempDir } from '../support/tempDir';
+import { onTerminal } from '../support/terminal';
 import { lockName, tryMigrationLock } from '../../server/src/shared/db/migrationLock';
 import { parseDatabaseUrl } from '../../server/src/shared/db/databaseUrl';
 
@@ -119,6 +120,37 @@ test('upgrade shows the database and the revisions, needs --yes without a termin
   const bad = await cli(['upgrade', 'nosuchrev', dir, '--yes'], env);
   assert.equal(bad.code, 2, bad.err);
   assert.match(bad.err, /Can't locate revision identified by 'nosuchrev'/);
+});
+
+test('on a terminal, upgrade asks first: no, Ctrl-D and Enter run nothing; yes runs', async () => {
+  await reset();
+  const dir = tempDir('cli-tty-');
+  writeProject(dir, CHAIN, { logging: true });
+  const env = { ...process.env, ALEMBIC_COMMAND: '/usr/bin/alembic', DATABASE_URL: pg.url };
+  const argv = [process.execPath, cliJs, 'upgrade', 'head', dir];
+  const prompt = 'upgrade head? [y/N] ';
+  for (const [answer, send] of [
+    ['no', 'n\n'],
+    ['Ctrl-D', '\x04'],
+    ['Enter', '\n'],
+  ] as const) {
+    const r = await onTerminal(argv, [{ expect: prompt, send }], env);
+    assert.equal(r.stuck, undefined, `${answer}: ${r.screen}`);
+    assert.equal(r.code, 2, `${answer}: ${r.screen}`);
+    // The plan is on the screen before the question, and nothing after it ran.
+    assert.match(r.screen, /runs 2 revisions:\r\n {2}a1a100000001 create orders\r\n {2}a1a100000002 add status\r\n/, answer);
+    assert.ok(r.screen.indexOf('runs 2 revisions') < r.screen.indexOf(prompt), answer);
+    assert.match(r.screen, /alembic-migrations: nothing ran\r\n/, answer);
+    assert.doesNotMatch(r.screen, /pass --yes/, `${answer}: a terminal is asked, not refused`);
+    assert.deepEqual(await versionRows(), [], `${answer}: nothing applied`);
+  }
+  const yes = await onTerminal(argv, [{ expect: prompt, send: 'y\n' }], env);
+  assert.equal(yes.stuck, undefined, yes.screen);
+  assert.equal(yes.code, 0, yes.screen);
+  assert.match(yes.screen, /Running upgrade {2}-> a1a100000001, create orders/);
+  assert.match(yes.screen, /upgrade head done in/);
+  assert.ok(!yes.screen.includes(pg.password), 'no password on the terminal');
+  assert.deepEqual(await versionRows(), ['a1a100000002']);
 });
 
 /**

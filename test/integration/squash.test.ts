@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 import { tempDir } from '../support/tempDir';
+import { onTerminal, type TerminalResult } from '../support/terminal';
 import { cli } from '../support/cli';
 import { genId, writeProject, type GenRevision } from '../support/generateProject';
 import { readSchemaSnapshot, type SchemaSnapshot } from '../../server/src/shared/schemaSnapshot';
@@ -305,27 +306,21 @@ test('without --yes and without a terminal, squash refuses and changes nothing',
   assert.deepEqual(listing(dir), before);
 });
 
-test('on a terminal it asks: "n" changes nothing, "y" squashes', () => {
-  // The built CLI under a real pseudo-terminal (util-linux `script`), the answer typed on it.
+test('on a terminal it asks: "n" changes nothing, "y" squashes', async () => {
+  // The built CLI on a real pseudo-terminal (support/terminal.ts), the answer typed at the prompt.
   const cliJs = path.join(__dirname, '..', '..', '..', 'dist', 'cli.js');
   const { ini, dir } = small();
   const before = listing(dir);
-  const ask = (answer: string): { code: number | null; out: string } => {
-    const r = spawnSync('script', ['-qec', `${process.execPath} ${cliJs} squash r1 r3 ${ini} --no-verify`, '/dev/null'], {
-      input: `${answer}\n`,
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    return { code: r.status, out: r.stdout };
-  };
-  const no = ask('n');
-  assert.match(no.out, /Squash\? \[y\/N\]/);
-  assert.match(no.out, /nothing changed/);
+  const ask = (answer: string): Promise<TerminalResult> =>
+    onTerminal([process.execPath, cliJs, 'squash', 'r1', 'r3', ini, '--no-verify'], [{ expect: 'Squash? [y/N] ', send: `${answer}\n` }], process.env, 30_000);
+  const no = await ask('n');
+  assert.equal(no.stuck, undefined, no.screen);
+  assert.match(no.screen, /nothing changed/);
   assert.equal(no.code, 1);
   assert.deepEqual(listing(dir), before);
-  const yes = ask('y');
-  assert.equal(yes.code, 0, yes.out);
-  assert.match(yes.out, /squashed 3 revisions into r3/);
+  const yes = await ask('y');
+  assert.equal(yes.code, 0, yes.screen);
+  assert.match(yes.screen, /squashed 3 revisions into r3/);
   assert.deepEqual(
     fs.readdirSync(path.join(dir, 'migrations', 'versions')).filter((f) => f.endsWith('.py')),
     ['00000_r0.py', '00003_r3.py', '00004_r4.py', '00005_r5.py'],
