@@ -1024,6 +1024,12 @@ async function uiTests({ base, workspace, pgServer }) {
         const text = await problem.innerText();
         if (!/remains/.test(text)) throw new Error(`the Problems panel does not say the index remains:\n${text}`);
         await shot('13-verify-problems');
+        // The finding describes the file as it was: fixed on disk, it leaves the Problems panel.
+        fs.writeFileSync(
+          file,
+          fs.readFileSync(file, 'utf8').replace('def downgrade():\n    pass', "def downgrade():\n    op.drop_index('ix_e2e_verify_email', 'users')"),
+        );
+        await problem.waitFor({ state: 'detached', timeout: 15_000 });
         // Nothing of the throwaway database is left on the server.
         const c = new pg.Client(pgServer.config);
         await c.connect();
@@ -1033,6 +1039,79 @@ async function uiTests({ base, workspace, pgServer }) {
         } finally {
           await c.end();
         }
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+    },
+    { dependsOnPrevious: false },
+  );
+
+  await step(
+    'Cancel on a running verify stops alembic at once and still removes the throwaway database',
+    async () => {
+      // A new head whose upgrade would take a minute.
+      const file = path.join(workspace, 'alembic', 'versions', '2024_03_02_e2e0cancel01_slow_upgrade.py');
+      fs.writeFileSync(
+        file,
+        [
+          '"""slow upgrade',
+          '',
+          'Revision ID: e2e0cancel01',
+          'Revises: c3f9a1d7e586',
+          '"""',
+          'from alembic import op',
+          '',
+          "revision = 'e2e0cancel01'",
+          "down_revision = 'c3f9a1d7e586'",
+          'branch_labels = None',
+          'depends_on = None',
+          '',
+          '',
+          'def upgrade():',
+          "    op.execute('SELECT pg_sleep(60)')",
+          '',
+          '',
+          'def downgrade():',
+          '    pass',
+          '',
+        ].join('\n'),
+      );
+      const sleeping = async () => {
+        const c = new pg.Client(pgServer.config);
+        await c.connect();
+        try {
+          const r = await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%' AND pid <> pg_backend_pid()`);
+          const dbs = await c.query(`SELECT datname FROM pg_database WHERE datname LIKE '%\\_verify\\_%'`);
+          return { sessions: r.rows[0].n, databases: dbs.rows.map((x) => x.datname) };
+        } finally {
+          await c.end();
+        }
+      };
+      try {
+        const row = page.getByRole('treeitem', { name: /e2e0cancel01/ }).first();
+        await row.waitFor({ timeout: 30_000 });
+        const running = page.locator('.notification-list-item', { hasText: /Alembic: verifying/ }).first();
+        await treeAction(row, 'Verify from Here', running);
+        // Wait until alembic is inside the slow statement on the throwaway database.
+        const until = Date.now() + 120_000;
+        while ((await sleeping()).sessions === 0) {
+          if (Date.now() > until) throw new Error('the slow upgrade never started');
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        const cancelledAt = Date.now();
+        await running.hover();
+        await running.getByRole('button', { name: 'Cancel' }).click();
+        await page
+          .locator('.notification-list-item-message', {
+            hasText: /verify \S+ cancelled after 0 of \d+ revisions? round-tripped; the throwaway database was removed/,
+          })
+          .first()
+          .waitFor({ timeout: 45_000 });
+        await shot('13b-verify-cancelled');
+        const left = await sleeping();
+        if (left.sessions) throw new Error(`the slow statement still runs ${Date.now() - cancelledAt} ms after Cancel`);
+        if (left.databases.length) throw new Error(`throwaway databases left: ${left.databases.join(', ')}`);
+        if (Date.now() - cancelledAt > 45_000) throw new Error('Cancel waited for the statement to end');
       } finally {
         fs.rmSync(file, { force: true });
       }

@@ -183,12 +183,17 @@ async function verify(ctx: Ctx, t: Target, from: string | undefined): Promise<vo
   for (const [file, list] of byFile) diagnostics.set(vscode.Uri.file(file), list);
   const summary = summaryText(p, parsed, from);
   ctx.log.info(`[verify]\n${summary}`);
-  const verdict = parsed.summary.errors
-    ? `${parsed.summary.errors} finding${parsed.summary.errors === 1 ? '' : 's'} in ${parsed.summary.failed} of ${parsed.summary.revisions} revisions`
-    : `${parsed.summary.verified} revision${parsed.summary.verified === 1 ? '' : 's'} round-tripped clean`;
-  const show = parsed.summary.errors ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  const sum = parsed.summary;
+  const findings = `${sum.errors} finding${sum.errors === 1 ? '' : 's'} in ${sum.failed} of ${sum.revisions} revisions`;
+  // Cancelled: say how far it got, not "0 revisions round-tripped clean".
+  const verdict = parsed.cancelled
+    ? `cancelled after ${sum.verified} of ${sum.revisions} revision${sum.revisions === 1 ? '' : 's'} round-tripped${sum.errors ? ` (${findings})` : ''}; the throwaway database was removed`
+    : sum.errors
+      ? findings
+      : `${sum.verified} revision${sum.verified === 1 ? '' : 's'} round-tripped clean`;
+  const show = sum.errors ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
   const choice = await show(
-    `Alembic: verify ${p.name}${parsed.cancelled ? ' (cancelled)' : ''} — ${verdict}.`,
+    `Alembic: verify ${p.name}${parsed.cancelled ? '' : ' —'} ${verdict}.`,
     'Show Summary',
     ...(parsed.summary.errors ? ['Show Problems'] : []),
   );
