@@ -85,6 +85,43 @@ test('heads, history and graph --json; -c works like alembic', async () => {
   assert.match(bad.err, /FAILED: Can't locate revision identified by 'nope'/);
 });
 
+test('heads, history and graph on a configuration alembic cannot use fail and say why; a missing versions folder is said', async () => {
+  // jupyterhub ships its alembic.ini as a template: `script_location = {alembic_dir}`.
+  const dir = tempDir('alembic-cli-badcfg-');
+  const ini = path.join(dir, 'alembic.ini');
+  fs.writeFileSync(ini, '[alembic]\nscript_location = {alembic_dir}\nsqlalchemy.url = {db_url}\n');
+  const light = path.join(repoRoot, 'dist', 'cli.js');
+  for (const args of [['heads'], ['history'], ['graph', '--json']]) {
+    // The full CLI in-process and the light entry as a process answer alike.
+    const full = await cli([...args, ini]);
+    const bundle = spawnSync(process.execPath, [light, ...args, ini], { encoding: 'utf8' });
+    for (const [how, r] of [
+      ['full', { code: full.code, out: full.out, err: full.err }],
+      ['light', { code: bundle.status, out: bundle.stdout, err: bundle.stderr }],
+    ] as const) {
+      assert.equal(r.code, 1, `${args.join(' ')} (${how}): ${r.err}`);
+      assert.equal(r.out, '', `${args.join(' ')} (${how}) prints no answer`);
+      assert.match(r.err, /^FAILED: .*alembic\.ini:2: script_location folder \{alembic_dir\} does not exist\.\n$/, `${args.join(' ')} (${how})`);
+    }
+  }
+  // script_location exists, its versions folder not yet: an empty answer, and why it is empty.
+  fs.mkdirSync(path.join(dir, 'migrations'));
+  fs.writeFileSync(ini, '[alembic]\nscript_location = %(here)s/migrations\n');
+  const empty = await cli(['heads', ini]);
+  assert.equal(empty.code, 0, empty.err);
+  assert.equal(empty.out, '');
+  assert.match(empty.err, /warning: .*alembic\.ini:2: The versions folder migrations\/versions does not exist yet\./);
+  // Several projects: the broken one fails, the others still answer.
+  const ws = tempDir('alembic-cli-ws-');
+  writeProject(path.join(ws, 'good'), GOOD);
+  fs.mkdirSync(path.join(ws, 'bad'));
+  fs.writeFileSync(path.join(ws, 'bad', 'alembic.ini'), '[alembic]\nscript_location = nowhere\n');
+  const both = await cli(['heads', ws]);
+  assert.equal(both.code, 1);
+  assert.match(both.out, /# good \(.*\)\naaaa00000002 \(head\)\n/);
+  assert.match(both.err, /FAILED: .*bad.alembic\.ini:2: script_location folder nowhere does not exist\./);
+});
+
 test('the built bundle runs with plain node, and the package bin runs it', () => {
   const { ini } = project(GOOD);
   const bundle = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'heads', ini], { encoding: 'utf8' });

@@ -44,9 +44,30 @@ function displayPath(file: string): string {
 }
 
 /**
+ * What is wrong with a project's configuration, said on stderr before its answer: its errors
+ * (no script_location, a folder that does not exist, a bad interpolation — alembic fails on
+ * each) as `FAILED: …` lines, and whether the project can be answered at all. Its warnings (a
+ * versions folder not created yet, a version location that does not exist) are said too:
+ * without them an empty answer would look like a project without revisions.
+ */
+function sayConfigProblems(project: AlembicProject, err: (s: string) => void): boolean {
+  let usable = true;
+  for (const p of project.problems) {
+    if (p.ruleId !== 'invalid-project-config') continue;
+    const where = `${displayPath(p.file)}:${p.range.start.line + 1}`;
+    if (p.severity === 'error') {
+      usable = false;
+      err(`FAILED: ${where}: ${p.message}\n`);
+    } else err(`alembic-migrations: warning: ${where}: ${p.message}\n`);
+  }
+  return usable;
+}
+
+/**
  * Runs heads, history or graph --json over the projects (several: each answer after a
- * `# name (config)` line). Returns the exit code (1 when a history range fails). `answers`
- * gives the module that computes an answer, asked only when the cache does not hold one.
+ * `# name (config)` line). Returns the exit code (1 when a history range fails or a project's
+ * configuration cannot be used). `answers` gives the module that computes an answer, asked
+ * only when the cache does not hold one.
  */
 export function runReadCommand(
   projects: AlembicProject[],
@@ -61,13 +82,19 @@ export function runReadCommand(
   const several = projects.length > 1;
   const key = (p: AlembicProject): string => JSON.stringify([opts.command, p.name, opts.verbose, opts.resolveDependencies, opts.range ?? null]);
   if (opts.command === 'graph') {
-    const graphs = projects.map((p) => cachedAnswer(cacheDir, id, p, key(p), isObject, load, (index) => answers().graphAnswer(index)).value);
-    io.out(JSON.stringify(several ? { projects: graphs } : graphs[0], null, 2) + '\n');
-    return 0;
+    // A project whose configuration cannot be used has no graph: said on stderr, left out.
+    const usable = projects.filter((p) => sayConfigProblems(p, io.err));
+    const graphs = usable.map((p) => cachedAnswer(cacheDir, id, p, key(p), isObject, load, (index) => answers().graphAnswer(index)).value);
+    if (graphs.length) io.out(JSON.stringify(several ? { projects: graphs } : graphs[0], null, 2) + '\n');
+    return usable.length === projects.length ? 0 : 1;
   }
   let code = 0;
   for (const project of projects) {
     if (several) io.out(`# ${project.name} (${displayPath(project.configFile)})\n`);
+    if (!sayConfigProblems(project, io.err)) {
+      code = 1;
+      continue;
+    }
     const answer = cachedAnswer(cacheDir, id, project, key(project), isText, load, (index) => answers().textAnswer(index, opts));
     (answer.code === 0 ? io.out : io.err)(answer.value);
     code = Math.max(code, answer.code);
