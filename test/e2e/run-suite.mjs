@@ -1175,6 +1175,38 @@ async function uiTests({ base, workspace, pgServer }) {
     { dependsOnPrevious: false },
   );
 
+  await step('after a reload of the window the hover reads that schema from the workspace cache: no build offered', async () => {
+    // A reload: a new extension host, nothing of the schema in memory.
+    await page.goto(`${base}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded' });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.activitybar .action-item a[aria-label^="Alembic"], .activitybar .action-label[aria-label^="Alembic"]').first().click();
+    const row = page.getByRole('treeitem', { name: /3c8b1f04a6e2/ }).first();
+    await row.waitFor({ timeout: 60_000 });
+    await row.click();
+    const line = page.locator('.monaco-editor .view-line', { hasText: /op\.add_column\("users"/ }).first();
+    await line.waitFor({ timeout: 20_000 });
+    const word = line.locator('span', { hasText: /^"users"$/ }).first();
+    const table = page.locator('.monaco-hover', { hasText: /table users before this migration/ }).first();
+    const offer = page.locator('.monaco-hover a', { hasText: 'Build it' }).first();
+    await waitUntil(
+      'the hover with the table before this migration, from the cache',
+      async () => {
+        await page.mouse.move(0, 0);
+        await word.hover();
+        const shown = await table.waitFor({ state: 'visible', timeout: 4000 }).then(
+          () => true,
+          () => false,
+        );
+        if (!shown && (await offer.isVisible())) throw new Error('after a reload the hover offers to build the schema again');
+        return shown;
+      },
+      60_000,
+    );
+    if (!/ix_users_email/.test(await table.innerText())) throw new Error('the cached schema lacks the index');
+    await shot('18b-schema-hover-after-reload');
+    await page.keyboard.press('Escape');
+  });
+
   await step(
     'the graph folds a long linear run and opens it on click; Export SVG writes every revision; dark and high-contrast themes',
     async () => {
