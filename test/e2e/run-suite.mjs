@@ -977,36 +977,37 @@ async function uiTests({ base, workspace, pgServer }) {
     { dependsOnPrevious: false },
   );
 
+  /** A migration on top of the sample's head c3f9a1d7e586, with these bodies. */
+  const headMigration = (id, message, upgrade, downgrade) =>
+    [
+      `"""${message}`,
+      '',
+      `Revision ID: ${id}`,
+      'Revises: c3f9a1d7e586',
+      '"""',
+      'from alembic import op',
+      '',
+      `revision = '${id}'`,
+      "down_revision = 'c3f9a1d7e586'",
+      'branch_labels = None',
+      'depends_on = None',
+      '',
+      '',
+      'def upgrade():',
+      ...upgrade.map((l) => `    ${l}`),
+      '',
+      '',
+      'def downgrade():',
+      ...downgrade.map((l) => `    ${l}`),
+      '',
+    ].join('\n');
+
   await step(
     'Verify from Here on a tree row round-trips it on a throwaway database and shows the forgotten index as a diagnostic',
     async () => {
       // A new head whose downgrade forgets the index its upgrade creates.
       const file = path.join(workspace, 'alembic', 'versions', '2024_03_01_e2e0verify01_forgetful_downgrade.py');
-      fs.writeFileSync(
-        file,
-        [
-          '"""forgetful downgrade',
-          '',
-          'Revision ID: e2e0verify01',
-          'Revises: c3f9a1d7e586',
-          '"""',
-          'from alembic import op',
-          '',
-          "revision = 'e2e0verify01'",
-          "down_revision = 'c3f9a1d7e586'",
-          'branch_labels = None',
-          'depends_on = None',
-          '',
-          '',
-          'def upgrade():',
-          "    op.create_index('ix_e2e_verify_email', 'users', ['email'])",
-          '',
-          '',
-          'def downgrade():',
-          '    pass',
-          '',
-        ].join('\n'),
-      );
+      fs.writeFileSync(file, headMigration('e2e0verify01', 'forgetful downgrade', ["op.create_index('ix_e2e_verify_email', 'users', ['email'])"], ['pass']));
       try {
         const row = page.getByRole('treeitem', { name: /e2e0verify01/ }).first();
         await row.waitFor({ timeout: 30_000 });
@@ -1051,31 +1052,7 @@ async function uiTests({ base, workspace, pgServer }) {
     async () => {
       // A new head whose upgrade would take a minute.
       const file = path.join(workspace, 'alembic', 'versions', '2024_03_02_e2e0cancel01_slow_upgrade.py');
-      fs.writeFileSync(
-        file,
-        [
-          '"""slow upgrade',
-          '',
-          'Revision ID: e2e0cancel01',
-          'Revises: c3f9a1d7e586',
-          '"""',
-          'from alembic import op',
-          '',
-          "revision = 'e2e0cancel01'",
-          "down_revision = 'c3f9a1d7e586'",
-          'branch_labels = None',
-          'depends_on = None',
-          '',
-          '',
-          'def upgrade():',
-          "    op.execute('SELECT pg_sleep(60)')",
-          '',
-          '',
-          'def downgrade():',
-          '    pass',
-          '',
-        ].join('\n'),
-      );
+      fs.writeFileSync(file, headMigration('e2e0cancel01', 'slow upgrade', ["op.execute('SELECT pg_sleep(60)')"], ['pass']));
       const sleeping = async () => {
         const c = new pg.Client(pgServer.config);
         await c.connect();

@@ -1,6 +1,6 @@
 /**
  * What `heads`, `history` and `graph --json` compute when no cached answer holds: the project
- * indexed, the answer formatted. The light CLI bundles this apart (dist/cliIndex.js, loaded only
+ * indexed, the answer formatted. The light CLI bundles this apart (dist/cliAnswers.js, loaded only
  * then: a cached answer never parses the scanner, the graph or the formatting); the full CLI and
  * the tests import it as is.
  */
