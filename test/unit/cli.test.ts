@@ -111,6 +111,17 @@ test('heads, history and graph on a configuration alembic cannot use fail and sa
   assert.equal(empty.code, 0, empty.err);
   assert.equal(empty.out, '');
   assert.match(empty.err, /warning: .*alembic\.ini:2: The versions folder migrations\/versions does not exist yet\./);
+  // An error in a key heads never reads (a lone '%' in sqlalchemy.url: alembic's heads works):
+  // said as a warning, answered.
+  const urlDir = tempDir('alembic-cli-badurl-');
+  const urlIni = writeProject(urlDir, GOOD, { url: 'postgresql://u:p%3Dq@h/db' });
+  for (const args of [['heads'], ['history']]) {
+    const r = await cli([...args, urlIni]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /aaaa00000002/);
+    assert.match(r.err, /^alembic-migrations: warning: .*alembic\.ini:3: alembic\.ini \[alembic\] 'sqlalchemy\.url' has a '%'/);
+    assert.ok(!r.err.includes('p%3Dq'), 'the URL is not shown');
+  }
   // Several projects: the broken one fails, the others still answer.
   const ws = tempDir('alembic-cli-ws-');
   writeProject(path.join(ws, 'good'), GOOD);

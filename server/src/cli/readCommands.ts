@@ -44,23 +44,23 @@ function displayPath(file: string): string {
 }
 
 /**
- * What is wrong with a project's configuration, said on stderr before its answer: its errors
- * (no script_location, a folder that does not exist, a bad interpolation — alembic fails on
- * each) as `FAILED: …` lines, and whether the project can be answered at all. Its warnings (a
- * versions folder not created yet, a version location that does not exist) are said too:
- * without them an empty answer would look like a project without revisions.
+ * What is wrong with a project's configuration, said on stderr before its answer, and whether
+ * the project can be answered at all. Like alembic, which fails only when it cannot find the
+ * migrations (a key it never reads, such as a `%` in sqlalchemy.url, fails only the commands that
+ * read it): with no version location to read and an error (no script_location, a folder that
+ * does not exist — e.g. an `alembic.ini` shipped as a template), each error is a `FAILED: …`
+ * line and the project has no answer. Anything else is said as a warning and answered: without
+ * it an empty answer (a versions folder not created yet) would look like a project without
+ * revisions.
  */
 function sayConfigProblems(project: AlembicProject, err: (s: string) => void): boolean {
-  let usable = true;
-  for (const p of project.problems) {
-    if (p.ruleId !== 'invalid-project-config') continue;
+  const problems = project.problems.filter((p) => p.ruleId === 'invalid-project-config');
+  const fatal = project.versionLocations.length === 0 && problems.some((p) => p.severity === 'error');
+  for (const p of problems) {
     const where = `${displayPath(p.file)}:${p.range.start.line + 1}`;
-    if (p.severity === 'error') {
-      usable = false;
-      err(`FAILED: ${where}: ${p.message}\n`);
-    } else err(`alembic-migrations: warning: ${where}: ${p.message}\n`);
+    err(fatal && p.severity === 'error' ? `FAILED: ${where}: ${p.message}\n` : `alembic-migrations: warning: ${where}: ${p.message}\n`);
   }
-  return usable;
+  return !fatal;
 }
 
 /**
